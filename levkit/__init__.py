@@ -1,0 +1,87 @@
+"""levkit: how leverage trades off against the largest position you may hold.
+
+>>> import levkit as lk
+>>> tiers = lk.load_snapshot("bingx", "BTC-USDT")
+>>> float(lk.max_position_value(tiers, 20).iloc[0])
+100000000.0
+
+Heavy modules (the exchange clients, matplotlib, ipywidgets) load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from . import accessor as _accessor  # noqa: F401  (registers DataFrame.lev)
+from .errors import (
+    AuthenticationError,
+    ExchangeError,
+    InvalidLeverageError,
+    InvalidSymbolError,
+    LevkitError,
+    ParseError,
+    PositionModeError,
+    RateLimitError,
+    TransportError,
+)
+
+logging.getLogger("levkit").addHandler(logging.NullHandler())
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Bybit": "levkit.exchanges.bybit",
+    "BybitLegacy": "levkit.exchanges.bybit_legacy",
+    "BingX": "levkit.exchanges.bingx",
+    "fetch_risk_limits": "levkit.api",
+    "load_snapshot": "levkit.snapshot",
+    "max_position_value": "levkit.model",
+    "max_leverage": "levkit.model",
+    "margin": "levkit.model",
+    "tradeoff": "levkit.model",
+    "capacity": "levkit.model",
+    "best_leverage": "levkit.model",
+    "plot_risk_limits": "levkit.plot",
+    "plot_capacity": "levkit.plot",
+    "LeverageControl": "levkit.widget",
+    "normalize_symbol": "levkit.symbols",
+}
+
+__all__ = [
+    "LevkitError",
+    "ExchangeError",
+    "AuthenticationError",
+    "RateLimitError",
+    "InvalidLeverageError",
+    "InvalidSymbolError",
+    "ParseError",
+    "PositionModeError",
+    "TransportError",
+    *_LAZY,
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import fetch_risk_limits
+    from .exchanges.bingx import BingX
+    from .exchanges.bybit import Bybit
+    from .exchanges.bybit_legacy import BybitLegacy
+    from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff
+    from .plot import plot_capacity, plot_risk_limits
+    from .snapshot import load_snapshot
+    from .symbols import normalize_symbol
+    from .widget import LeverageControl
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'levkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

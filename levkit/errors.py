@@ -1,0 +1,120 @@
+"""levkit's exception hierarchy.
+
+Every error levkit raises on purpose derives from :class:`LevkitError`.  No message,
+``repr`` or attribute of these exceptions ever holds an API secret: the transport only
+passes the endpoint path (never the signed query string) into them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LevkitError",
+    "ExchangeError",
+    "AuthenticationError",
+    "RateLimitError",
+    "InvalidLeverageError",
+    "PositionModeError",
+    "TransportError",
+    "ParseError",
+    "InvalidSymbolError",
+]
+
+
+class LevkitError(Exception):
+    """Base class of every error levkit raises on purpose."""
+
+
+class TransportError(LevkitError):
+    """The exchange could not be reached or answered something that is not its API.
+
+    Raised after retries are exhausted for timeouts, dropped connections, HTML error
+    pages and malformed JSON.  ``endpoint`` is the path (no query string, no signature).
+    """
+
+    def __init__(self, message: str, *, exchange: str = "", endpoint: str = "",
+                 status: int | None = None):
+        super().__init__(message)
+        self.exchange = exchange
+        self.endpoint = endpoint
+        self.status = status
+
+
+class ExchangeError(LevkitError):
+    """The exchange answered with an error code.
+
+    Attributes
+    ----------
+    exchange : str
+        ``"bybit"``, ``"bybit-legacy"`` or ``"bingx"``.
+    code : int or None
+        The exchange's own error code (``retCode``, ``ret_code``, ``code``) or the HTTP status.
+    message : str
+        The exchange's message, possibly with levkit's explanation appended.
+    endpoint : str
+        The path called, e.g. ``"/v5/position/set-leverage"``.
+    """
+
+    def __init__(self, message: str = "", *, exchange: str = "", code: int | None = None,
+                 endpoint: str = "", status: int | None = None):
+        self.exchange = exchange
+        self.code = code
+        self.message = message
+        self.endpoint = endpoint
+        self.status = status
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f" {self.endpoint}" if self.endpoint else ""
+        code = f" code {self.code}" if self.code is not None else ""
+        return f"{self.exchange or 'exchange'}{where}:{code} {self.message}".strip()
+
+    def __reduce__(self):  # keep pickling working with keyword-only args
+        return (_rebuild, (type(self), self.message, self.exchange, self.code, self.endpoint,
+                           self.status))
+
+
+def _rebuild(cls, message, exchange, code, endpoint, status):
+    return cls(message, exchange=exchange, code=code, endpoint=endpoint, status=status)
+
+
+class AuthenticationError(ExchangeError):
+    """Missing, wrong, expired or badly signed credentials, or a rejected timestamp."""
+
+
+class RateLimitError(ExchangeError):
+    """The exchange (or levkit's own limiter) refused the call for rate reasons.
+
+    ``retry_after`` is the number of seconds to wait before trying again (``None`` if unknown).
+    """
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs):
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+    def __reduce__(self):
+        return (_rebuild_rl, (self.message, self.retry_after, self.exchange, self.code,
+                              self.endpoint, self.status))
+
+
+def _rebuild_rl(message, retry_after, exchange, code, endpoint, status):
+    return RateLimitError(message, retry_after=retry_after, exchange=exchange, code=code,
+                          endpoint=endpoint, status=status)
+
+
+class InvalidLeverageError(LevkitError, ValueError):
+    """A leverage that is not finite, below 1, above the symbol's maximum or off its step.
+
+    Raised before anything is sent.  It is a ``ValueError`` too.
+    """
+
+
+class PositionModeError(ExchangeError):
+    """The side asked for does not fit the account's position mode (one-way vs hedge)."""
+
+
+class ParseError(LevkitError, ValueError):
+    """An exchange answer did not have the shape or values levkit expects."""
+
+
+class InvalidSymbolError(LevkitError, ValueError):
+    """A symbol levkit cannot read as a market (empty, bad characters, unknown quote)."""

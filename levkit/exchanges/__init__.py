@@ -1,0 +1,1 @@
+"""Exchange clients: one module per API, the differences kept in data."""

@@ -1,0 +1,270 @@
+"""The two frames every part of levkit speaks: the tiers frame and the leverage frame.
+
+Parsers build a plain frame with the core columns (any order, any row order, values
+already numeric or numeric strings) and hand it to :func:`tiers_frame` or
+:func:`leverage_frame`, which sort, derive ``tier`` and ``min_notional``, fix dtypes,
+check the ladder and stamp ``attrs``.  Nothing here does IO.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParseError
+
+__all__ = [
+    "TIERS_COLUMNS",
+    "LEVERAGE_COLUMNS",
+    "SOURCES",
+    "LadderWarning",
+    "numeric",
+    "tiers_frame",
+    "leverage_frame",
+    "empty_tiers",
+    "stamp",
+    "validate_tiers",
+]
+
+TIERS_COLUMNS: tuple[str, ...] = (
+    "exchange",
+    "symbol",
+    "tier",
+    "min_notional",
+    "max_notional",
+    "max_leverage",
+    "maintenance_margin_rate",
+    "initial_margin_rate",
+    "mm_deduction",
+)
+LEVERAGE_COLUMNS: tuple[str, ...] = (
+    "exchange",
+    "symbol",
+    "side",
+    "leverage",
+    "max_leverage",
+    "max_position_value",
+)
+SOURCES = ("api", "snapshot", "probe", "simulator")
+SIDES = ("both", "long", "short")
+
+_FLOAT_TIER_COLS = (
+    "min_notional",
+    "max_notional",
+    "max_leverage",
+    "maintenance_margin_rate",
+    "initial_margin_rate",
+    "mm_deduction",
+)
+
+
+class LadderWarning(UserWarning):
+    """A risk-limit ladder that is not monotonic (caps, leverages or rates out of order)."""
+
+
+def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
+    """Turn exchange numbers (JSON strings, numbers, ``""``, ``None``) into float64.
+
+    ``""`` and ``None`` become ``empty``.  Anything else that is not a number raises
+    :class:`~levkit.errors.ParseError` naming ``field``.
+
+    Examples
+    --------
+    >>> numeric(["1.5", 2, "", None], field="x", empty=0.0).tolist()
+    [1.5, 2.0, 0.0, 0.0]
+    """
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    out = np.empty(arr.shape, dtype="float64")
+    try:
+        # Fast path: pandas parses numeric strings in C.
+        ser = pd.Series(arr, dtype=object, copy=False)
+        blank = ser.isna().to_numpy() | (ser.to_numpy() == "")
+        if blank.any():
+            ser = ser.where(~blank, None)
+        out[:] = pd.to_numeric(ser, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+    except (ValueError, TypeError, OverflowError) as exc:
+        bad = next((v for v in arr.tolist() if not _is_number_like(v)), None)
+        raise ParseError(f"{field}: expected a number, got {bad!r}") from exc
+    if blank.any():
+        out[blank] = empty
+    return out
+
+
+def _is_number_like(v: Any) -> bool:
+    if v is None or v == "":
+        return True
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int | float):
+        return True
+    if isinstance(v, str):
+        try:
+            float(v)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def stamp(df: pd.DataFrame, source: str, *, fetched_at: pd.Timestamp | None = None,
+          **extra: Any) -> pd.DataFrame:
+    """Set ``attrs["source"]``, ``attrs["fetched_at"]`` (UTC) and any extra attrs in place."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+    df.attrs["source"] = source
+    df.attrs["fetched_at"] = fetched_at if fetched_at is not None else pd.Timestamp.now(tz="UTC")
+    for key, value in extra.items():
+        if value is not None:
+            df.attrs[key] = value
+    return df
+
+
+def empty_tiers(extra: Iterable[str] = ()) -> pd.DataFrame:
+    """An empty tiers frame with the right dtypes (for internal use: levkit never
+    returns an empty frame silently, it raises instead)."""
+    data: dict[str, pd.Series] = {}
+    for col in TIERS_COLUMNS:
+        if col in ("exchange", "symbol"):
+            data[col] = pd.Series([], dtype=str)
+        elif col == "tier":
+            data[col] = pd.Series([], dtype="int64")
+        else:
+            data[col] = pd.Series([], dtype="float64")
+    for col in extra:
+        data[col] = pd.Series([], dtype=object)
+    return pd.DataFrame(data)
+
+
+def tiers_frame(raw: pd.DataFrame | Mapping[str, Any], *, source: str,
+                fetched_at: pd.Timestamp | None = None, check: bool = True,
+                **attrs: Any) -> pd.DataFrame:
+    """Finish a tiers frame: sort, number tiers, derive ``min_notional``, fix dtypes.
+
+    Parameters
+    ----------
+    raw : DataFrame or mapping of columns
+        Must hold ``exchange``, ``symbol``, ``max_notional``; the other core columns
+        default to NaN (``mm_deduction`` to 0).  Extra columns are kept after the core ones.
+        ``min_notional`` and ``tier`` are always recomputed from the sorted caps.
+    source : str
+        ``"api"``, ``"snapshot"``, ``"probe"`` or ``"simulator"``.
+    check : bool
+        Warn (:class:`LadderWarning`, naming the symbol) when a ladder is not monotonic.
+
+    Examples
+    --------
+    >>> df = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                   "max_notional": ["2000000", "300000"], "max_leverage": [100, 150]},
+    ...                  source="api")
+    >>> df[["tier", "min_notional", "max_notional"]].values.tolist()
+    [[1.0, 0.0, 300000.0], [2.0, 300000.0, 2000000.0]]
+    """
+    df = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(dict(raw))
+    if len(df) == 0:
+        raise ParseError("no tiers in the answer")
+    for col in ("exchange", "symbol", "max_notional"):
+        if col not in df.columns:
+            raise ParseError(f"tiers need a {col!r} column")
+    for col in _FLOAT_TIER_COLS:
+        if col == "min_notional":
+            continue
+        empty = 0.0 if col == "mm_deduction" else np.nan
+        if col not in df.columns:
+            df[col] = empty
+        elif df[col].dtype != "float64":
+            df[col] = numeric(df[col].to_numpy(dtype=object), field=col, empty=empty)
+        elif col == "mm_deduction":
+            df[col] = df[col].fillna(0.0)
+    if df["max_notional"].isna().any():
+        bad = df.loc[df["max_notional"].isna(), "symbol"].iloc[0]
+        raise ParseError(f"{bad}: a tier has no notional cap")
+    df["exchange"] = df["exchange"].astype(str)
+    df["symbol"] = df["symbol"].astype(str)
+    df = df.sort_values(["exchange", "symbol", "max_notional"], kind="stable", ignore_index=True)
+    group = df.groupby(["exchange", "symbol"], sort=False)
+    df["tier"] = (group.cumcount() + 1).astype("int64")
+    prev = group["max_notional"].shift(1)
+    df["min_notional"] = prev.fillna(0.0).astype("float64")
+    extra = [c for c in df.columns if c not in TIERS_COLUMNS]
+    df = df[list(TIERS_COLUMNS) + extra]
+    if check:
+        _warn_if_not_monotonic(df)
+    return stamp(df, source, fetched_at=fetched_at, **attrs)
+
+
+def _warn_if_not_monotonic(df: pd.DataFrame) -> None:
+    """Leverage must not rise and maintenance rate must not fall as the cap grows."""
+    if len(df) < 2:
+        return
+    same = (df["exchange"].to_numpy()[1:] == df["exchange"].to_numpy()[:-1]) & (
+        df["symbol"].to_numpy()[1:] == df["symbol"].to_numpy()[:-1]
+    )
+    cap = df["max_notional"].to_numpy()
+    lev = df["max_leverage"].to_numpy()
+    mmr = df["maintenance_margin_rate"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = same & (
+            (cap[1:] == cap[:-1]) | (lev[1:] > lev[:-1]) | (mmr[1:] < mmr[:-1])
+        )
+    if bad.any():
+        names = sorted(set(df["symbol"].to_numpy()[1:][bad].tolist()))
+        shown = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+        warnings.warn(
+            f"risk-limit ladder not monotonic (repeated cap, leverage rising or maintenance "
+            f"rate falling with notional) for: {shown}",
+            LadderWarning,
+            stacklevel=3,
+        )
+
+
+def validate_tiers(tiers: pd.DataFrame) -> None:
+    """Raise ``ValueError`` (a :class:`ParseError`) when ``tiers`` is not a tiers frame."""
+    if not isinstance(tiers, pd.DataFrame):
+        raise ParseError(f"expected a tiers DataFrame, got {type(tiers).__name__}")
+    missing = [c for c in ("exchange", "symbol", "max_notional", "max_leverage") if c not in tiers]
+    if missing:
+        raise ParseError(f"not a tiers frame: missing columns {missing}")
+    if len(tiers) == 0:
+        raise ParseError("the tiers frame is empty")
+
+
+def leverage_frame(raw: pd.DataFrame | Mapping[str, Any], *, source: str,
+                   fetched_at: pd.Timestamp | None = None, **attrs: Any) -> pd.DataFrame:
+    """Finish a leverage frame: one row per symbol and side, numeric dtypes, sorted.
+
+    Missing ``max_leverage`` / ``max_position_value`` become NaN; a ``changed`` column,
+    when present, becomes bool.  Extra columns are kept after the core ones.
+    """
+    df = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(dict(raw))
+    if len(df) == 0:
+        raise ParseError("no leverage rows in the answer")
+    for col in ("exchange", "symbol", "side", "leverage"):
+        if col not in df.columns:
+            raise ParseError(f"leverage rows need a {col!r} column")
+    for col in ("leverage", "max_leverage", "max_position_value"):
+        if col not in df.columns:
+            df[col] = np.nan
+        elif df[col].dtype != "float64":
+            df[col] = numeric(df[col].to_numpy(dtype=object), field=col)
+    bad_side = ~df["side"].isin(SIDES)
+    if bad_side.any():
+        raise ParseError(f"unknown side {df.loc[bad_side, 'side'].iloc[0]!r}")
+    for col in ("exchange", "symbol", "side"):
+        df[col] = df[col].astype(str)
+    if "changed" in df.columns:
+        df["changed"] = df["changed"].astype(bool)
+    order = df["side"].map({s: i for i, s in enumerate(SIDES)})
+    df = (
+        df.assign(_o=order)
+        .sort_values(["exchange", "symbol", "_o"], kind="stable", ignore_index=True)
+        .drop(columns="_o")
+    )
+    extra = [c for c in df.columns if c not in LEVERAGE_COLUMNS]
+    df = df[list(LEVERAGE_COLUMNS) + extra]
+    return stamp(df, source, fetched_at=fetched_at, **attrs)

@@ -1,0 +1,94 @@
+"""Symbol normalisation: ``BTCUSDT``, ``btcusdt``, ``BTC-USDT`` and ``BTC/USDT:USDT``
+all name the same USDT-settled perpetual; each exchange wants its own spelling.
+
+Bybit writes ``BTCUSDT`` (inverse: ``BTCUSD``); BingX writes ``BTC-USDT``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .errors import InvalidSymbolError
+
+__all__ = ["Market", "parse_symbol", "normalize_symbol", "to_bybit", "to_bingx", "QUOTES"]
+
+#: Quote currencies recognised at the end of an unseparated symbol, longest first so
+#: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
+QUOTES: tuple[str, ...] = ("FDUSD", "USDT", "USDC", "USDE", "BUSD", "USD", "EUR", "BTC", "ETH")
+
+_PART = re.compile(r"^[A-Z0-9]{1,30}$")
+
+
+class Market(NamedTuple):
+    """A market as levkit understands it: base and quote, and the settle coin if given."""
+
+    base: str
+    quote: str
+    settle: str | None = None
+
+
+def parse_symbol(symbol: str) -> Market:
+    """Read any accepted spelling into a :class:`Market`.
+
+    Examples
+    --------
+    >>> parse_symbol("btc/usdt:usdt")
+    Market(base='BTC', quote='USDT', settle='USDT')
+    >>> parse_symbol("1000PEPEUSDT")
+    Market(base='1000PEPE', quote='USDT', settle=None)
+    """
+    if not isinstance(symbol, str):
+        raise InvalidSymbolError(f"a symbol is a string such as 'BTCUSDT', not {type(symbol).__name__}")
+    text = symbol.strip().upper()
+    settle = None
+    if ":" in text:
+        text, settle = text.split(":", 1)
+        if not _PART.match(settle):
+            raise InvalidSymbolError(f"cannot read settle coin in symbol {symbol!r}")
+    if "/" in text or "-" in text:
+        parts = re.split(r"[/-]", text)
+        if len(parts) != 2:
+            raise InvalidSymbolError(f"cannot read symbol {symbol!r}: expected BASE-QUOTE")
+        base, quote = parts
+    else:
+        for q in QUOTES:
+            if text.endswith(q) and len(text) > len(q):
+                base, quote = text[: -len(q)], q
+                break
+        else:
+            raise InvalidSymbolError(
+                f"cannot read symbol {symbol!r}: write it as BASE-QUOTE (e.g. 'BTC-USDT')"
+            )
+    if not (_PART.match(base) and _PART.match(quote)):
+        raise InvalidSymbolError(f"cannot read symbol {symbol!r}: letters and digits only")
+    return Market(base, quote, settle)
+
+
+def to_bybit(symbol: str) -> str:
+    """Bybit's spelling: ``BTCUSDT``."""
+    m = parse_symbol(symbol)
+    return m.base + m.quote
+
+
+def to_bingx(symbol: str) -> str:
+    """BingX's spelling: ``BTC-USDT``."""
+    m = parse_symbol(symbol)
+    return f"{m.base}-{m.quote}"
+
+
+def normalize_symbol(symbol: str, exchange: str) -> str:
+    """The exchange's own spelling of ``symbol`` (``exchange`` is ``"bybit"`` or ``"bingx"``).
+
+    Examples
+    --------
+    >>> normalize_symbol("BTC/USDT:USDT", "bingx")
+    'BTC-USDT'
+    >>> normalize_symbol("btc-usdt", "bybit")
+    'BTCUSDT'
+    """
+    if exchange.startswith("bybit"):
+        return to_bybit(symbol)
+    if exchange == "bingx":
+        return to_bingx(symbol)
+    raise ValueError(f"unknown exchange {exchange!r}: expected 'bybit' or 'bingx'")
