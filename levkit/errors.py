@@ -31,8 +31,9 @@ class TransportError(LevkitError):
     pages and malformed JSON.  ``endpoint`` is the path (no query string, no signature).
     """
 
-    def __init__(self, message: str, *, exchange: str = "", endpoint: str = "",
-                 status: int | None = None):
+    def __init__(
+        self, message: str, *, exchange: str = "", endpoint: str = "", status: int | None = None
+    ):
         super().__init__(message)
         self.exchange = exchange
         self.endpoint = endpoint
@@ -54,8 +55,15 @@ class ExchangeError(LevkitError):
         The path called, e.g. ``"/v5/position/set-leverage"``.
     """
 
-    def __init__(self, message: str = "", *, exchange: str = "", code: int | None = None,
-                 endpoint: str = "", status: int | None = None):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        exchange: str = "",
+        code: int | None = None,
+        endpoint: str = "",
+        status: int | None = None,
+    ):
         self.exchange = exchange
         self.code = code
         self.message = message
@@ -69,8 +77,10 @@ class ExchangeError(LevkitError):
         return f"{self.exchange or 'exchange'}{where}:{code} {self.message}".strip()
 
     def __reduce__(self):  # keep pickling working with keyword-only args
-        return (_rebuild, (type(self), self.message, self.exchange, self.code, self.endpoint,
-                           self.status))
+        return (
+            _rebuild,
+            (type(self), self.message, self.exchange, self.code, self.endpoint, self.status),
+        )
 
 
 def _rebuild(cls, message, exchange, code, endpoint, status):
@@ -92,13 +102,21 @@ class RateLimitError(ExchangeError):
         super().__init__(message, **kwargs)
 
     def __reduce__(self):
-        return (_rebuild_rl, (self.message, self.retry_after, self.exchange, self.code,
-                              self.endpoint, self.status))
+        return (
+            _rebuild_rl,
+            (self.message, self.retry_after, self.exchange, self.code, self.endpoint, self.status),
+        )
 
 
 def _rebuild_rl(message, retry_after, exchange, code, endpoint, status):
-    return RateLimitError(message, retry_after=retry_after, exchange=exchange, code=code,
-                          endpoint=endpoint, status=status)
+    return RateLimitError(
+        message,
+        retry_after=retry_after,
+        exchange=exchange,
+        code=code,
+        endpoint=endpoint,
+        status=status,
+    )
 
 
 class InvalidLeverageError(LevkitError, ValueError):

@@ -112,8 +112,9 @@ def _is_number_like(v: Any) -> bool:
     return False
 
 
-def stamp(df: pd.DataFrame, source: str, *, fetched_at: pd.Timestamp | None = None,
-          **extra: Any) -> pd.DataFrame:
+def stamp(
+    df: pd.DataFrame, source: str, *, fetched_at: pd.Timestamp | None = None, **extra: Any
+) -> pd.DataFrame:
     """Set ``attrs["source"]``, ``attrs["fetched_at"]`` (UTC) and any extra attrs in place."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
@@ -141,9 +142,14 @@ def empty_tiers(extra: Iterable[str] = ()) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def tiers_frame(raw: pd.DataFrame | Mapping[str, Any], *, source: str,
-                fetched_at: pd.Timestamp | None = None, check: bool = True,
-                **attrs: Any) -> pd.DataFrame:
+def tiers_frame(
+    raw: pd.DataFrame | Mapping[str, Any],
+    *,
+    source: str,
+    fetched_at: pd.Timestamp | None = None,
+    check: bool = True,
+    **attrs: Any,
+) -> pd.DataFrame:
     """Finish a tiers frame: sort, number tiers, derive ``min_notional``, fix dtypes.
 
     Parameters
@@ -209,9 +215,7 @@ def _warn_if_not_monotonic(df: pd.DataFrame) -> None:
     lev = df["max_leverage"].to_numpy()
     mmr = df["maintenance_margin_rate"].to_numpy()
     with np.errstate(invalid="ignore"):
-        bad = same & (
-            (cap[1:] == cap[:-1]) | (lev[1:] > lev[:-1]) | (mmr[1:] < mmr[:-1])
-        )
+        bad = same & ((cap[1:] == cap[:-1]) | (lev[1:] > lev[:-1]) | (mmr[1:] < mmr[:-1]))
     if bad.any():
         names = sorted(set(df["symbol"].to_numpy()[1:][bad].tolist()))
         shown = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
@@ -234,8 +238,13 @@ def validate_tiers(tiers: pd.DataFrame) -> None:
         raise ParseError("the tiers frame is empty")
 
 
-def leverage_frame(raw: pd.DataFrame | Mapping[str, Any], *, source: str,
-                   fetched_at: pd.Timestamp | None = None, **attrs: Any) -> pd.DataFrame:
+def leverage_frame(
+    raw: pd.DataFrame | Mapping[str, Any],
+    *,
+    source: str,
+    fetched_at: pd.Timestamp | None = None,
+    **attrs: Any,
+) -> pd.DataFrame:
     """Finish a leverage frame: one row per symbol and side, numeric dtypes, sorted.
 
     Missing ``max_leverage`` / ``max_position_value`` become NaN; a ``changed`` column,

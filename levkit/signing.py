@@ -39,16 +39,20 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def bybit_v5_string_to_sign(timestamp: int | str, api_key: str, recv_window: int | str,
-                            payload: str) -> str:
+def bybit_v5_string_to_sign(
+    timestamp: int | str, api_key: str, recv_window: int | str, payload: str
+) -> str:
     """``timestamp + api_key + recv_window + payload`` (payload: query string or JSON body)."""
     return f"{timestamp}{api_key}{recv_window}{payload}"
 
 
-def bybit_v5_signature(secret: str, timestamp: int | str, api_key: str,
-                       recv_window: int | str, payload: str) -> str:
+def bybit_v5_signature(
+    secret: str, timestamp: int | str, api_key: str, recv_window: int | str, payload: str
+) -> str:
     """``X-BAPI-SIGN`` for Bybit v5."""
-    return hmac_sha256_hex(secret, bybit_v5_string_to_sign(timestamp, api_key, recv_window, payload))
+    return hmac_sha256_hex(
+        secret, bybit_v5_string_to_sign(timestamp, api_key, recv_window, payload)
+    )
 
 
 def bybit_v2_param_string(params: Mapping[str, Any]) -> str:

@@ -39,7 +39,9 @@ def parse_symbol(symbol: str) -> Market:
     Market(base='1000PEPE', quote='USDT', settle=None)
     """
     if not isinstance(symbol, str):
-        raise InvalidSymbolError(f"a symbol is a string such as 'BTCUSDT', not {type(symbol).__name__}")
+        raise InvalidSymbolError(
+            f"a symbol is a string such as 'BTCUSDT', not {type(symbol).__name__}"
+        )
     text = symbol.strip().upper()
     settle = None
     if ":" in text:

@@ -1,0 +1,1 @@
+"""Pure parse functions: exchange JSON (already decoded) -> levkit frames.  No IO here."""

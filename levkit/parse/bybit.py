@@ -1,0 +1,167 @@
+"""Bybit v5 answers -> frames.  Pure functions; tests call them with inline payloads.
+
+Where things come from:
+- ``max_notional`` <- ``riskLimitValue`` (the position notional cap of the tier)
+- ``max_leverage`` <- ``maxLeverage``
+- ``maintenance_margin_rate`` <- ``maintenanceMargin``; ``initial_margin_rate`` <- ``initialMargin``
+  (fractions; percent-style answers are detected by ``maxLeverage x initialMargin`` being ~100
+  instead of ~1, and divided by 100)
+- ``mm_deduction`` <- ``mmDeduction`` (``""`` on the lowest tier -> 0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParseError
+from ..frames import leverage_frame, tiers_frame
+from ..symbols import parse_symbol
+from ._util import column, numbers, rows_of, texts
+
+__all__ = [
+    "parse_risk_limits",
+    "parse_positions",
+    "parse_instruments",
+    "percent_rows",
+    "POSITION_SIDES",
+]
+
+#: positionIdx -> levkit side
+POSITION_SIDES = {0: "both", 1: "long", 2: "short"}
+
+
+def percent_rows(
+    max_leverage: np.ndarray, initial: np.ndarray, maintenance: np.ndarray
+) -> np.ndarray:
+    """Rows whose rates read as percent: ``maxLeverage x initialMargin`` near 100 (not 1),
+    or a rate above 1 (a fraction never is)."""
+    with np.errstate(invalid="ignore"):
+        product = max_leverage * initial
+        as_fraction = np.abs(product - 1.0) < 0.25
+        as_percent = np.abs(product / 100.0 - 1.0) < 0.25
+        too_big = (initial > 1.0) | (maintenance > 1.0)
+    return (as_percent & ~as_fraction) | (too_big & ~as_fraction)
+
+
+def _unit(symbols: list[str], category: str) -> list[str]:
+    out = []
+    cache: dict[str, str] = {}
+    for s in symbols:
+        unit = cache.get(s)
+        if unit is None:
+            try:
+                m = parse_symbol(s)
+                unit = m.base if category == "inverse" else m.quote
+            except ValueError:
+                unit = ""
+            cache[s] = unit
+        out.append(unit)
+    return out
+
+
+def parse_risk_limits(
+    rows: Any, *, category: str = "linear", source: str = "api", **attrs: Any
+) -> pd.DataFrame:
+    """``result.list`` of ``GET /v5/market/risk-limit`` (one or many pages joined) -> tiers frame.
+
+    Extra columns: ``category``, ``notional_unit`` (settle coin for linear, base coin for
+    inverse), ``risk_id`` and ``is_lowest_risk``.
+
+    Examples
+    --------
+    >>> rows = [{"id": 1, "symbol": "BTCUSDT", "riskLimitValue": "300000",
+    ...          "maintenanceMargin": "0.0033", "initialMargin": "0.0066",
+    ...          "isLowestRisk": 1, "maxLeverage": "150.00", "mmDeduction": ""}]
+    >>> parse_risk_limits(rows)[["tier", "max_notional", "max_leverage"]].values.tolist()
+    [[1.0, 300000.0, 150.0]]
+    """
+    what = "risk-limit"
+    rows = rows_of(rows, what)
+    if not rows:
+        raise ParseError("risk-limit: the answer holds no tiers")
+    symbols = texts(rows, "symbol", what)
+    cap = numbers(rows, "riskLimitValue", what)
+    lev = numbers(rows, "maxLeverage", what, default="")
+    im = numbers(rows, "initialMargin", what, default="")
+    mm = numbers(rows, "maintenanceMargin", what, default="")
+    ded = numbers(rows, "mmDeduction", what, empty=0.0, default="")
+    pct = percent_rows(lev, im, mm)
+    if pct.any():
+        im = np.where(pct, im / 100.0, im)
+        mm = np.where(pct, mm / 100.0, mm)
+    risk_id = numbers(rows, "id", what, default="")
+    lowest = numbers(rows, "isLowestRisk", what, default="")
+    frame = {
+        "exchange": ["bybit"] * len(rows),
+        "symbol": symbols,
+        "max_notional": cap,
+        "max_leverage": lev,
+        "maintenance_margin_rate": mm,
+        "initial_margin_rate": im,
+        "mm_deduction": ded,
+        "category": [category] * len(rows),
+        "notional_unit": _unit(symbols, category),
+        "risk_id": pd.Series(risk_id).astype("Int64").array,
+        "is_lowest_risk": lowest == 1,
+    }
+    if pct.any():
+        attrs.setdefault("percent_rates_converted", int(pct.sum()))
+    return tiers_frame(frame, source=source, **attrs)
+
+
+def parse_positions(
+    rows: Any, *, category: str = "linear", source: str = "api", **attrs: Any
+) -> pd.DataFrame:
+    """``result.list`` of ``GET /v5/position/list`` -> leverage frame (caps not yet filled).
+
+    ``positionIdx`` 0/1/2 becomes side both/long/short; ``leverage`` ``""`` (portfolio margin)
+    becomes NaN.  Extra columns: ``position_idx``, ``size``, ``position_value``, ``risk_id``,
+    ``risk_limit_value``, ``category``.
+    """
+    what = "position/list"
+    rows = rows_of(rows, what)
+    if not rows:
+        raise ParseError("position/list: no positions in the answer")
+    idx = numbers(rows, "positionIdx", what, default=0)
+    if np.isnan(idx).any() or not np.isin(idx, list(POSITION_SIDES)).all():
+        raise ParseError(f"position/list: positionIdx must be 0, 1 or 2, got {idx.tolist()}")
+    frame = {
+        "exchange": ["bybit"] * len(rows),
+        "symbol": texts(rows, "symbol", what),
+        "side": [POSITION_SIDES[int(i)] for i in idx],
+        "leverage": numbers(rows, "leverage", what, default=""),
+        "max_leverage": np.full(len(rows), np.nan),
+        "max_position_value": np.full(len(rows), np.nan),
+        "position_idx": idx.astype("int64"),
+        "size": numbers(rows, "size", what, default=""),
+        "position_value": numbers(rows, "positionValue", what, default=""),
+        "risk_id": numbers(rows, "riskId", what, default=""),
+        "risk_limit_value": numbers(rows, "riskLimitValue", what, default=""),
+        "category": [category] * len(rows),
+    }
+    return leverage_frame(frame, source=source, **attrs)
+
+
+def parse_instruments(rows: Any) -> pd.DataFrame:
+    """``result.list`` of ``GET /v5/market/instruments-info`` -> one row per symbol with
+    ``min_leverage``, ``max_leverage``, ``leverage_step``, ``settle_coin``, ``status``."""
+    what = "instruments-info"
+    rows = rows_of(rows, what)
+    filters = column(rows, "leverageFilter", what, default={})
+    if not all(isinstance(f, dict) for f in filters):
+        raise ParseError("instruments-info: leverageFilter must be an object")
+    return pd.DataFrame(
+        {
+            "symbol": pd.Series(texts(rows, "symbol", what), dtype=str),
+            "min_leverage": numbers(filters, "minLeverage", what, default=""),
+            "max_leverage": numbers(filters, "maxLeverage", what, default=""),
+            "leverage_step": numbers(filters, "leverageStep", what, default=""),
+            "settle_coin": pd.Series(
+                [str(v) for v in column(rows, "settleCoin", what, "")], dtype=str
+            ),
+            "status": pd.Series([str(v) for v in column(rows, "status", what, "")], dtype=str),
+        }
+    )

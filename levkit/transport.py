@@ -1,0 +1,519 @@
+"""One transport for every exchange call: session, signing, retries, skew, rate limits.
+
+The exchange-specific parts live in a small :class:`Dialect` object per API (how to sign,
+how to read the envelope, which codes mean "slow down" or "clock skew"); everything
+else (timeouts, retries with backoff, honouring reset headers, the server-time offset,
+client-side rate limits, DEBUG logging without secrets) is here, once.
+
+Clock and sleep are injectable: tests pass fakes and never really wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+
+from .errors import (
+    AuthenticationError,
+    ExchangeError,
+    LevkitError,
+    RateLimitError,
+    TransportError,
+)
+from .ratelimit import RateLimiter
+
+__all__ = [
+    "Credentials",
+    "Dialect",
+    "Prepared",
+    "RequestPreview",
+    "Response",
+    "RetryPolicy",
+    "Transport",
+    "check_base_url",
+    "mask",
+]
+
+log = logging.getLogger("levkit")
+
+SIMULATOR_HEADER = "X-Levkit-Simulator"
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def mask(key: str | None) -> str:
+    """At most the first 4 characters of an API key, then an ellipsis."""
+    if not key:
+        return "<none>"
+    return key[:4] + "..."
+
+
+class Credentials:
+    """An API key and secret.  The secret is never shown: not in ``repr``, ``str`` or errors."""
+
+    __slots__ = ("api_key", "_secret")
+
+    def __init__(self, api_key: str, api_secret: str):
+        if not api_key or not api_secret:
+            raise AuthenticationError("both api_key and api_secret are needed")
+        self.api_key = str(api_key)
+        self._secret = str(api_secret)
+
+    @property
+    def secret(self) -> str:
+        return self._secret
+
+    def __repr__(self) -> str:
+        return f"Credentials(api_key={mask(self.api_key)!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):  # never pickle a secret by accident
+        raise TypeError("Credentials cannot be pickled")
+
+
+def check_base_url(url: str) -> str:
+    """Accept ``https://`` anywhere and ``http://`` only for loopback hosts."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must look like https://host, not {url!r}")
+    if (
+        parts.scheme == "http"
+        and parts.hostname not in _LOOPBACK
+        and not parts.hostname.startswith("127.")
+    ):
+        raise ValueError(
+            f"refusing plain http:// to {parts.hostname}: API keys would travel unencrypted; "
+            "use https:// (http:// is only allowed for loopback hosts such as a local simulator)"
+        )
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry.  Data, not code (see tenacity's stop/wait).
+
+    The n-th retry waits ``min(backoff * factor**n, max_backoff)`` seconds, or the
+    exchange's own reset time when it sends one.  A reset further away than ``max_wait``
+    is not waited for: the call raises :class:`~levkit.errors.RateLimitError` at once.
+    """
+
+    max_retries: int = 3
+    backoff: float = 0.5
+    factor: float = 2.0
+    max_backoff: float = 8.0
+    max_wait: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        base = min(self.backoff * self.factor**attempt, self.max_backoff)
+        if retry_after is not None and retry_after > 0:
+            return max(retry_after, 0.0)
+        return base
+
+
+@dataclass
+class Prepared:
+    """A signed request, exactly as it will go on the wire."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str | None
+    endpoint: str
+
+
+@dataclass
+class RequestPreview:
+    """What ``set_leverage(..., dry_run=True)`` returns: the request that would be sent.
+
+    The API key is masked and signatures are elided, so a preview can be shown, logged or
+    shared.  Nothing was sent.
+    """
+
+    exchange: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def __repr__(self) -> str:
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"{k}: {v}" for k, v in self.headers.items()]
+        if self.body:
+            lines += ["", self.body]
+        if self.note:
+            lines += ["", f"# {self.note}"]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<b>dry run</b> (nothing sent)<pre>" + html.escape(repr(self)) + "</pre>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exchange": self.exchange,
+            "method": self.method,
+            "url": self.url,
+            "headers": dict(self.headers),
+            "body": self.body,
+            "params": dict(self.params),
+        }
+
+
+@dataclass
+class Response:
+    """An exchange answer that passed the envelope check."""
+
+    result: Any
+    meta: dict[str, Any]
+    rate_limit: dict[str, Any]
+    simulated: bool
+    status: int
+    code: int = 0
+
+    @property
+    def source(self) -> str:
+        return "simulator" if self.simulated else "api"
+
+
+class Dialect(Protocol):
+    """What an exchange API must tell the transport.  One small class per API."""
+
+    exchange: str
+    server_time_path: str
+    skew_codes: Container[int]
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        credentials: Credentials | None,
+        timestamp_ms: int,
+        recv_window: int,
+    ) -> tuple[str, str | None, dict[str, str]]:
+        """Return (query string, body, headers), signed when credentials are given."""
+
+    def check(
+        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
+    ) -> tuple[Any, dict[str, Any], int]:
+        """Return (result, meta, code) or raise an ExchangeError subclass."""
+
+    def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
+        """The rate-limit headers, as a small dict (empty when absent)."""
+
+    def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
+        """Seconds until the exchange's limit resets, when it says."""
+
+    def server_time(self, payload: Any) -> int:
+        """Server time in ms from the server-time endpoint's answer."""
+
+    def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
+        """(url, headers, body) of a prepared request with key masked, signature elided."""
+
+
+def _header_float(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def retry_after_header(headers: Mapping[str, str]) -> float | None:
+    """The standard ``Retry-After`` header in seconds (HTTP dates are not used by these APIs)."""
+    return _header_float(headers, "Retry-After")
+
+
+class Transport:
+    """Send a call, sign it, retry it when that is safe, and read the envelope.
+
+    Parameters
+    ----------
+    dialect : Dialect
+        The exchange's signing and envelope rules.
+    base_url : str
+        ``https://host`` (``http://`` only on loopback).
+    session : requests.Session, optional
+        Used for every call (mount adapters, caches, a simulator, ``responses`` in tests).
+    timeout : float
+        Seconds, on every call.
+    retry : RetryPolicy
+        Bounded retries for timeouts, dropped connections, 429/5xx, HTML or malformed
+        answers and the exchange's "too many requests" codes.
+    clock, sleep : callables
+        ``clock()`` returns epoch seconds; ``sleep(s)`` waits.  Injected by tests.
+    """
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        credentials: Credentials | None = None,
+        recv_window: int = 5000,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.dialect = dialect
+        self.base_url = check_base_url(base_url)
+        self.session = session if session is not None else requests.Session()
+        self.credentials = credentials
+        self.recv_window = int(recv_window)
+        self.timeout = float(timeout)
+        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self.sleep = sleep
+        self.offset_ms = 0  # server time minus local time, learnt on a skew error
+        self.last_rate_limit: dict[str, Any] = {}
+        self.calls = 0  # HTTP requests actually sent (retries included)
+        self.waited = 0.0  # seconds slept in backoff
+
+    # -- building ------------------------------------------------------------------------
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000) + self.offset_ms
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        signed: bool = False,
+    ) -> Prepared:
+        creds = self.credentials if signed else None
+        if signed and creds is None:
+            raise AuthenticationError(
+                f"{path} needs API keys", exchange=self.dialect.exchange, endpoint=path
+            )
+        query, body, headers = self.dialect.prepare(
+            method,
+            path,
+            dict(params or {}),
+            credentials=creds,
+            timestamp_ms=self.now_ms(),
+            recv_window=self.recv_window,
+        )
+        url = self.base_url + path + (f"?{query}" if query else "")
+        return Prepared(method, url, headers, body, path)
+
+    def preview(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None, *, note: str = ""
+    ) -> RequestPreview:
+        """The request :meth:`request` would send, key masked and signature elided."""
+        prepared = self.prepare(method, path, params, signed=True)
+        url, headers, body = self.dialect.preview(prepared)
+        return RequestPreview(
+            self.dialect.exchange, method, url, headers, body, params=dict(params or {}), note=note
+        )
+
+    # -- sending -------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        signed: bool = False,
+        limiter: RateLimiter | None = None,
+        accept: Container[int] = (),
+    ) -> Response:
+        """Send one API call and return its checked :class:`Response`.
+
+        ``accept`` lists exchange codes that are answers, not errors (e.g. Bybit 110043
+        "leverage not modified"); the code is then in ``Response.code``.
+        """
+        exchange = self.dialect.exchange
+        attempt = 0
+        skew_fixed = False
+        while True:
+            if limiter is not None:
+                limiter.acquire()
+            prepared = self.prepare(method, path, params, signed=signed)
+            try:
+                response = self._send(prepared)
+            except LevkitError as exc:
+                attempt = self._backoff_or_raise(exc, attempt, None)
+                continue
+            rate = self.dialect.rate_limit(response.headers)
+            if rate:
+                self.last_rate_limit = rate
+            retry_after = self.dialect.retry_after(response.headers, self.now_ms())
+            try:
+                result, meta, code = self._read(response, path, accept)
+            except ExchangeError as exc:
+                if signed and exc.code in self.dialect.skew_codes and not skew_fixed:
+                    log.debug(
+                        "%s %s: clock skew (code %s), syncing server time", exchange, path, exc.code
+                    )
+                    self.sync_time()
+                    skew_fixed = True
+                    continue
+                if exc.code in self.dialect.skew_codes:
+                    raise AuthenticationError(
+                        f"{exc.message} (timestamp rejected even after syncing with the server "
+                        "clock; check this machine's clock or raise recv_window)",
+                        exchange=exchange,
+                        code=exc.code,
+                        endpoint=path,
+                    ) from None
+                attempt = self._backoff_or_raise(exc, attempt, retry_after)
+                continue
+            except TransportError as exc:  # 5xx, HTML or malformed answers
+                attempt = self._backoff_or_raise(exc, attempt, retry_after)
+                continue
+            simulated = response.headers.get(SIMULATOR_HEADER) == "1"
+            return Response(
+                result, meta, dict(self.last_rate_limit), simulated, response.status_code, code
+            )
+
+    def _send(self, prepared: Prepared) -> requests.Response:
+        exchange = self.dialect.exchange
+        start = time.perf_counter()
+        self.calls += 1
+        try:
+            response = self.session.request(
+                prepared.method,
+                prepared.url,
+                data=prepared.body,
+                headers=prepared.headers,
+                timeout=self.timeout,
+            )
+        except requests.Timeout:
+            log.debug(
+                "%s %s %s -> timeout after %.3fs",
+                exchange,
+                prepared.method,
+                prepared.endpoint,
+                time.perf_counter() - start,
+            )
+            raise TransportError(
+                f"{prepared.endpoint}: no answer within {self.timeout:g}s",
+                exchange=exchange,
+                endpoint=prepared.endpoint,
+            ) from None
+        except requests.ConnectionError:
+            log.debug(
+                "%s %s %s -> connection error after %.3fs",
+                exchange,
+                prepared.method,
+                prepared.endpoint,
+                time.perf_counter() - start,
+            )
+            raise TransportError(
+                f"{prepared.endpoint}: connection failed or dropped",
+                exchange=exchange,
+                endpoint=prepared.endpoint,
+            ) from None
+        except requests.RequestException as exc:
+            raise TransportError(
+                f"{prepared.endpoint}: {type(exc).__name__}",
+                exchange=exchange,
+                endpoint=prepared.endpoint,
+            ) from None
+        log.debug(
+            "%s %s %s -> HTTP %s in %.3fs",
+            exchange,
+            prepared.method,
+            prepared.endpoint,
+            response.status_code,
+            time.perf_counter() - start,
+        )
+        return response
+
+    def _read(
+        self, response: requests.Response, path: str, accept: Container[int]
+    ) -> tuple[Any, dict[str, Any], int]:
+        exchange = self.dialect.exchange
+        status = response.status_code
+        retry_after = self.dialect.retry_after(response.headers, self.now_ms())
+        if status in (403, 418) or (status == 429):
+            kind = {
+                403: "IP rate limit or access denied (HTTP 403)",
+                418: "IP banned for ignoring rate limits (HTTP 418)",
+                429: "too many requests (HTTP 429)",
+            }[status]
+            raise RateLimitError(
+                kind,
+                retry_after=retry_after,
+                exchange=exchange,
+                code=status,
+                endpoint=path,
+                status=status,
+            )
+        try:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            ctype = response.headers.get("Content-Type", "?")
+            raise TransportError(
+                f"{path}: HTTP {status} answer is not JSON ({ctype}, {len(response.content)} bytes)",
+                exchange=exchange,
+                endpoint=path,
+                status=status,
+            ) from None
+        if status >= 500:
+            raise TransportError(
+                f"{path}: server error HTTP {status}",
+                exchange=exchange,
+                endpoint=path,
+                status=status,
+            )
+        return self.dialect.check(payload, endpoint=path, status=status, accept=accept)
+
+    def _backoff_or_raise(self, exc: LevkitError, attempt: int, retry_after: float | None) -> int:
+        retryable = isinstance(exc, RateLimitError | TransportError) or (
+            isinstance(exc, ExchangeError) and getattr(exc, "retryable", False)
+        )
+        if isinstance(exc, RateLimitError) and exc.status in (403, 418):
+            retryable = False  # an IP ban lasts minutes: say so instead of hammering
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            retry_after = exc.retry_after
+        if not retryable or attempt >= self.retry.max_retries:
+            raise exc
+        delay = self.retry.delay(attempt, retry_after)
+        if delay > self.retry.max_wait:
+            if isinstance(exc, RateLimitError):
+                exc.retry_after = delay
+                raise exc
+            raise exc
+        log.debug(
+            "%s %s: %s; retry %d/%d in %.2fs",
+            self.dialect.exchange,
+            getattr(exc, "endpoint", ""),
+            type(exc).__name__,
+            attempt + 1,
+            self.retry.max_retries,
+            delay,
+        )
+        self.sleep(delay)
+        self.waited += delay
+        return attempt + 1
+
+    def sync_time(self) -> int:
+        """Fetch the server time and keep ``offset_ms`` (server minus local), midpoint-corrected."""
+        path = self.dialect.server_time_path
+        before = self.clock()
+        prepared = self.prepare("GET", path, None, signed=False)
+        response = self._send(prepared)
+        after = self.clock()
+        result, meta, _ = self._read(response, path, ())
+        server_ms = self.dialect.server_time({"result": result, **meta})
+        local_ms = int((before + after) / 2 * 1000)
+        self.offset_ms = server_ms - local_ms
+        log.debug("%s: server clock offset %d ms", self.dialect.exchange, self.offset_ms)
+        return self.offset_ms

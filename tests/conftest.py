@@ -1,0 +1,42 @@
+"""Shared fixtures: fake credentials and a fake clock.  No test touches the network."""
+
+from __future__ import annotations
+
+import pytest
+
+FAKE_KEY = "test-key-0000"
+FAKE_SECRET = "test-secret-not-real-0000"
+
+
+class FakeClock:
+    """Epoch-seconds clock whose ``sleep`` advances time instead of waiting."""
+
+    def __init__(self, start: float = 1_700_000_000.0):
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(autouse=True)
+def _no_exchange_env(monkeypatch):
+    """Keys in the developer's environment must not leak into tests."""
+    for name in (
+        "BYBIT_API_KEY",
+        "BYBIT_API_SECRET",
+        "BYBIT_TESTNET",
+        "BINGX_API_KEY",
+        "BINGX_API_SECRET",
+        "BINGX_TESTNET",
+    ):
+        monkeypatch.delenv(name, raising=False)
