@@ -1,0 +1,429 @@
+"""Bybit v5 endpoints of the simulator.
+
+Envelope ``{"retCode", "retMsg", "result", "retExtInfo": {}, "time"}``, always HTTP 200
+(unknown paths: HTTP 404 with retCode 10017).  Private calls are checked in this order:
+API key (10003), timestamp within ``[now - recv_window, now + 1000)`` (10002), signature over
+the raw query string (GET) or raw body (POST) (10004), then the per-account rate limit
+(10006, with ``X-Bapi-Limit``, ``X-Bapi-Limit-Status``, ``X-Bapi-Limit-Reset-Timestamp``,
+which every private answer carries).
+
+Set-leverage rules: leverage on a 0.01 step within ``[1, the symbol's top leverage]``,
+else 10001; one-way mode and hedge mode under cross margin need ``buy == sell`` (10001);
+above the maximum of the tier the side's position is in: 110013; initial margin above
+the balance: 110012; both unchanged: 110043 "Set leverage not modified".
+Symbols quoted in USD (``BTCUSD``) are ``inverse``, all others ``linear``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from ..signing import bybit_v5_signature
+from ..symbols import parse_symbol
+from .ladders import fmt
+from .wire import Reply, Request, json_reply, parse_number
+
+if TYPE_CHECKING:
+    from .core import RateInfo, Simulator
+
+__all__ = ["dispatch", "rate_limited", "category_of", "EXCHANGE"]
+
+EXCHANGE = "bybit"
+_CATEGORIES = ("linear", "inverse")
+
+
+def _answer(
+    req: Request,
+    result: Any = None,
+    code: int = 0,
+    msg: str = "OK",
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    body = {
+        "retCode": code,
+        "retMsg": msg,
+        "result": {} if result is None else result,
+        "retExtInfo": {},
+        "time": req.now_ms,
+    }
+    return json_reply(body, status=status, headers=headers, code=code)
+
+
+def _limit_headers(info: RateInfo) -> dict[str, str]:
+    return {
+        "X-Bapi-Limit": str(info.limit),
+        "X-Bapi-Limit-Status": str(info.remaining),
+        "X-Bapi-Limit-Reset-Timestamp": str(int(info.reset_at * 1000)),
+    }
+
+
+def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
+    """retCode 10006 with the ``X-Bapi-Limit*`` headers."""
+    return _answer(
+        req,
+        None,
+        code or 10006,
+        "Too many visits. Exceeded the API Rate Limit.",
+        headers=_limit_headers(info),
+    )
+
+
+def category_of(symbol: str) -> str:
+    """``"inverse"`` for USD-quoted symbols, else ``"linear"``."""
+    try:
+        return "inverse" if parse_symbol(symbol).quote == "USD" else "linear"
+    except ValueError:
+        return "linear"
+
+
+def _authenticate(sim: Simulator, req: Request) -> Reply | None:
+    key = req.header("X-BAPI-API-KEY") or ""
+    secret = sim.keys.get(key)
+    if secret is None:
+        return _answer(req, code=10003, msg="API key is invalid.")
+    ts_text = req.header("X-BAPI-TIMESTAMP") or ""
+    window_text = req.header("X-BAPI-RECV-WINDOW") or "5000"
+    try:
+        ts, window = int(ts_text), int(window_text)
+    except ValueError:
+        return _answer(
+            req,
+            code=10002,
+            msg="invalid request, please check your server timestamp or recv_window param",
+        )
+    if not req.now_ms - window <= ts < req.now_ms + 1000:
+        return _answer(
+            req,
+            code=10002,
+            msg=(
+                f"invalid request, please check your server timestamp or recv_window param. "
+                f"req_timestamp[{ts}],server_timestamp[{req.now_ms}],recv_window[{window}]"
+            ),
+        )
+    payload = req.query if req.method == "GET" else req.body.decode("utf-8", "replace")
+    expected = bybit_v5_signature(secret, ts_text, key, window_text, payload)
+    if not hmac.compare_digest(req.header("X-BAPI-SIGN") or "", expected):
+        return _answer(
+            req, code=10004, msg="error sign! please check your signature generation algorithm"
+        )
+    return None
+
+
+def dispatch(sim: Simulator, req: Request) -> Reply:
+    """Answer one Bybit v5 request."""
+    route = _ROUTES.get((req.method, req.path))
+    if route is None:
+        return _answer(req, code=10017, msg="route not found", status=404)
+    if req.path.startswith("/v5/market/"):
+        return route(sim, req, req.params)
+    error = _authenticate(sim, req)
+    if error is not None:
+        return error
+    info = sim.rate(req.method, req.path, req.now)
+    if info is not None and not info.allowed:
+        return rate_limited(sim, req, info)
+    if req.method == "POST":
+        try:
+            params = req.json()
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            return _answer(req, code=10001, msg="params error: body is not a JSON object")
+    else:
+        params = req.params
+    reply = route(sim, req, params)
+    if info is not None:
+        reply.headers.update(_limit_headers(info))
+    return reply
+
+
+def _category(req: Request, params: dict[str, Any]) -> tuple[str, Reply | None]:
+    category = str(params.get("category") or "")
+    if category not in _CATEGORIES:
+        return category, _answer(req, code=10001, msg="params error: category is invalid")
+    return category, None
+
+
+def _symbols(sim: Simulator, category: str) -> list[str]:
+    return [s for s in sim.symbols("bybit") if category_of(s) == category]
+
+
+def _page(req: Request, items: list[Any], size: int, cursor: str) -> tuple[list[Any], str] | Reply:
+    try:
+        start = int(cursor.removeprefix("cursor-")) if cursor else 0
+    except ValueError:
+        return _answer(req, code=10001, msg="params error: cursor is invalid")
+    end = start + size
+    return items[start:end], (f"cursor-{end}" if end < len(items) else "")
+
+
+def _one_symbol(
+    sim: Simulator, req: Request, category: str, symbol: str
+) -> tuple[list[str], Reply | None]:
+    if sim.find_ladder("bybit", symbol) is None or category_of(symbol) != category:
+        return [], _answer(req, code=10001, msg="params error: symbol invalid")
+    return [symbol], None
+
+
+def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    nano = int(req.now * 1e9)
+    return _answer(req, {"timeSecond": str(nano // 10**9), "timeNano": str(nano)})
+
+
+def _risk_limit(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    category, error = _category(req, params)
+    if error is not None:
+        return error
+    if params.get("symbol"):
+        symbols, error = _one_symbol(sim, req, category, params["symbol"])
+        if error is not None:
+            return error
+        cursor = ""
+    else:
+        paged = _page(req, _symbols(sim, category), sim.page_size, params.get("cursor", ""))
+        if isinstance(paged, Reply):
+            return paged
+        symbols, cursor = paged
+    rows = []
+    for sym in symbols:
+        lad = sim.ladder("bybit", sym)
+        for i, cap in enumerate(lad.caps):
+            rows.append(
+                {
+                    "id": i + 1,
+                    "symbol": sym,
+                    "riskLimitValue": fmt(cap),
+                    "maintenanceMargin": fmt(lad.mmr[i]),
+                    "initialMargin": fmt(lad.imr[i]),
+                    "isLowestRisk": 1 if i == 0 else 0,
+                    "maxLeverage": fmt(lad.max_leverage[i], 2),
+                    "mmDeduction": "" if i == 0 else fmt(lad.deduction[i]),
+                }
+            )
+    sim.rng.shuffle(rows)
+    return _answer(req, {"category": category, "list": rows, "nextPageCursor": cursor})
+
+
+def _instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
+    lad, market = sim.ladder("bybit", sym), parse_symbol(sym)
+    return {
+        "symbol": sym,
+        "contractType": "InversePerpetual" if category == "inverse" else "LinearPerpetual",
+        "status": "Trading",
+        "baseCoin": market.base,
+        "quoteCoin": market.quote,
+        "launchTime": "1585526400000",
+        "deliveryTime": "0",
+        "deliveryFeeRate": "",
+        "priceScale": "2",
+        "leverageFilter": {
+            "minLeverage": "1",
+            "maxLeverage": fmt(lad.top_leverage, 2),
+            "leverageStep": "0.01",
+        },
+        "priceFilter": {"minPrice": "0.10", "maxPrice": "1999999.80", "tickSize": "0.10"},
+        "lotSizeFilter": {
+            "maxOrderQty": "1190.000",
+            "minOrderQty": "0.001",
+            "qtyStep": "0.001",
+            "postOnlyMaxOrderQty": "1190.000",
+            "maxMktOrderQty": "500.000",
+            "minNotionalValue": "5",
+        },
+        "unifiedMarginTrade": True,
+        "fundingInterval": 480,
+        "settleCoin": market.base if category == "inverse" else market.quote,
+        "copyTrading": "both",
+        "upperFundingRate": "0.005",
+        "lowerFundingRate": "-0.005",
+    }
+
+
+def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    category, error = _category(req, params)
+    if error is not None:
+        return error
+    if params.get("symbol"):
+        symbols, error = _one_symbol(sim, req, category, params["symbol"])
+        if error is not None:
+            return error
+        cursor = ""
+    else:
+        limit = parse_number(params.get("limit") or 500)
+        if limit is None or not 1 <= limit <= 1000:
+            return _answer(req, code=10001, msg="params error: limit must be in [1, 1000]")
+        paged = _page(req, _symbols(sim, category), int(limit), params.get("cursor", ""))
+        if isinstance(paged, Reply):
+            return paged
+        symbols, cursor = paged
+    items = [_instrument(sim, s, category) for s in symbols]
+    return _answer(req, {"category": category, "list": items, "nextPageCursor": cursor})
+
+
+def _position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[str, Any]:
+    acct, lad = sim.account("bybit"), sim.ladder("bybit", sym)
+    lev = sim.lev_state("bybit", sym)
+    pos = acct.positions.get((sym, side)) if side else None
+    if side is None:  # one-way row: whichever side holds the position
+        pos = next(
+            (
+                acct.positions.get((sym, s))
+                for s in ("long", "short")
+                if acct.positions.get((sym, s))
+            ),
+            None,
+        )
+    leverage = lev[pos.side if pos else (side or "long")]
+    value = pos.value if pos else 0.0
+    tier = lad.tier_index(value)
+    mm = value * lad.mmr[tier] - lad.deduction[tier] if pos else 0.0
+    stamp = str(pos.created_ms if pos else 0)
+    return {
+        "positionIdx": idx,
+        "riskId": tier + 1,
+        "riskLimitValue": fmt(lad.caps[tier]),
+        "symbol": sym,
+        "side": ("Buy" if pos.side == "long" else "Sell") if pos else "",
+        "size": fmt(round(pos.size, 6)) if pos else "0",
+        "avgPrice": fmt(pos.price) if pos else "0",
+        "positionValue": fmt(value) if pos else "",
+        "tradeMode": 0,
+        "positionStatus": "Normal",
+        "autoAddMargin": 0,
+        "adlRankIndicator": 2 if pos else 0,
+        "leverage": fmt(leverage),
+        "positionBalance": fmt(round(value / leverage, 8)),
+        "markPrice": fmt(sim.price(sym)),
+        "liqPrice": "",
+        "bustPrice": "",
+        "positionMM": fmt(round(max(mm, 0.0), 8)),
+        "positionIM": fmt(round(value / leverage, 8)),
+        "tpslMode": "Full",
+        "takeProfit": "0.00",
+        "stopLoss": "0.00",
+        "trailingStop": "0.00",
+        "unrealisedPnl": "0",
+        "curRealisedPnl": "0",
+        "cumRealisedPnl": "0",
+        "seq": 1,
+        "isReduceOnly": False,
+        "mmrSysUpdatedTime": "",
+        "leverageSysUpdatedTime": "",
+        "sessionAvgPrice": "",
+        "createdTime": stamp,
+        "updatedTime": stamp,
+    }
+
+
+def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    category, error = _category(req, params)
+    if error is not None:
+        return error
+    acct = sim.account("bybit")
+    symbol, settle = params.get("symbol"), params.get("settleCoin")
+    if symbol:
+        symbols, error = _one_symbol(sim, req, category, symbol)
+        if error is not None:
+            return error
+        keys = [(symbol, "long", 1), (symbol, "short", 2)] if acct.hedge else [(symbol, None, 0)]
+    elif settle:
+        keys = []
+        for pos in acct.open_positions():
+            coin = _instrument(sim, pos.symbol, category_of(pos.symbol))["settleCoin"]
+            if category_of(pos.symbol) == category and coin == settle:
+                keys.append(
+                    (pos.symbol, pos.side, 1 if pos.side == "long" else 2)
+                    if acct.hedge
+                    else (pos.symbol, None, 0)
+                )
+    else:
+        return _answer(
+            req,
+            code=10001,
+            msg="Missing some parameters that must be filled in, symbol or settleCoin",
+        )
+    limit = parse_number(params.get("limit") or 20)
+    if limit is None or not 1 <= limit <= 200:
+        return _answer(req, code=10001, msg="params error: limit must be in [1, 200]")
+    paged = _page(req, keys, int(limit), params.get("cursor", ""))
+    if isinstance(paged, Reply):
+        return paged
+    page, cursor = paged
+    rows = [_position_row(sim, s, side, idx) for s, side, idx in page]
+    return _answer(req, {"list": rows, "nextPageCursor": cursor, "category": category})
+
+
+def _leverage_arg(value: Any) -> float | None:
+    number = parse_number(value)
+    if number is None or abs(number * 100 - round(number * 100)) > 1e-6:
+        return None
+    return number
+
+
+def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    category, error = _category(req, params)
+    if error is not None:
+        return error
+    symbol = str(params.get("symbol") or "")
+    _, error = _one_symbol(sim, req, category, symbol)
+    if error is not None:
+        return error
+    acct, lad = sim.account("bybit"), sim.ladder("bybit", symbol)
+    wanted = {
+        "long": _leverage_arg(params.get("buyLeverage")),
+        "short": _leverage_arg(params.get("sellLeverage")),
+    }
+    for side, word in (("long", "buyLeverage"), ("short", "sellLeverage")):
+        value = wanted[side]
+        if value is None or not 1 <= value <= lad.top_leverage:
+            return _answer(
+                req,
+                code=10001,
+                msg=(
+                    f"params error: {word} invalid: must be a number in [1, "
+                    f"{fmt(lad.top_leverage)}] on a 0.01 step"
+                ),
+            )
+    if wanted["long"] != wanted["short"]:
+        if not acct.hedge:
+            return _answer(
+                req,
+                code=10001,
+                msg="params error: buyLeverage must equal sellLeverage in one-way mode",
+            )
+        if acct.margin_mode == "cross":
+            return _answer(
+                req,
+                code=10001,
+                msg="params error: buyLeverage must equal sellLeverage under cross margin",
+            )
+    state = sim.lev_state("bybit", symbol)
+    if all(state[s] == wanted[s] for s in state):
+        return _answer(req, code=110043, msg="Set leverage not modified")
+    for side, value in wanted.items():
+        held = acct.position_value(symbol, side)
+        if value > lad.max_leverage_at(held):
+            return _answer(
+                req,
+                code=110013,
+                msg=(
+                    f"cannot set leverage due to risk limit level: max "
+                    f"{fmt(lad.max_leverage_at(held))}x for a position of {fmt(held)}"
+                ),
+            )
+        if held / value > acct.balance:
+            return _answer(req, code=110012, msg="Insufficient available balance")
+    state.update({s: float(v) for s, v in wanted.items()})  # type: ignore[arg-type]
+    return _answer(req, {})
+
+
+_ROUTES = {
+    ("GET", "/v5/market/time"): _time,
+    ("GET", "/v5/market/risk-limit"): _risk_limit,
+    ("GET", "/v5/market/instruments-info"): _instruments,
+    ("GET", "/v5/position/list"): _position_list,
+    ("POST", "/v5/position/set-leverage"): _set_leverage,
+}

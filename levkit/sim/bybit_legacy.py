@@ -1,0 +1,142 @@
+"""Bybit's abandoned v2 leverage endpoints (``/user/leverage``, ``/user/leverage/save``).
+
+They share the ``"bybit"`` account with v5.  Envelope ``{ret_code, ret_msg, ext_code, result,
+ext_info, time_now, rate_limit_status, rate_limit_reset_ms, rate_limit}``, HTTP 200.
+Signing: ``sign`` = :func:`levkit.signing.bybit_v2_signature` over every other parameter
+(query string for GET, JSON body for POST).  Checks: ``api_key`` (10003), ``timestamp``
+within ``[now - recv_window, now + 1000)`` (10002), ``sign`` (10004), rate limit (10006).
+Save: leverage above the maximum for the position's tier 34019; unchanged 34036; the
+new leverage applies to both sides.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from ..signing import bybit_v2_signature
+from .wire import Reply, Request, json_reply, parse_number
+
+if TYPE_CHECKING:
+    from .core import RateInfo, Simulator
+
+__all__ = ["dispatch", "rate_limited", "EXCHANGE"]
+
+EXCHANGE = "bybit-legacy"
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _answer(
+    req: Request, result: Any = None, code: int = 0, msg: str = "ok", info: RateInfo | None = None
+) -> Reply:
+    body = {
+        "ret_code": code,
+        "ret_msg": msg,
+        "ext_code": "",
+        "result": result,
+        "ext_info": None,
+        "time_now": f"{req.now:.6f}",
+        "rate_limit_status": info.remaining if info else 0,
+        "rate_limit_reset_ms": int((info.reset_at if info else req.now) * 1000),
+        "rate_limit": info.limit if info else 0,
+    }
+    return json_reply(body, code=code)
+
+
+def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
+    """ret_code 10006 with the envelope's rate-limit fields."""
+    return _answer(req, None, code or 10006, "too many requests", info)
+
+
+def _params(req: Request) -> dict[str, Any] | None:
+    if req.method == "GET":
+        return req.params
+    try:
+        body = req.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply | None:
+    secret = sim.keys.get(str(params.get("api_key") or ""))
+    if secret is None:
+        return _answer(req, code=10003, msg="invalid api_key")
+    try:
+        ts = int(params.get("timestamp", ""))
+        window = int(params.get("recv_window") or 5000)
+    except (TypeError, ValueError):
+        return _answer(
+            req,
+            code=10002,
+            msg="invalid request, please check your timestamp and recv_window param",
+        )
+    if not req.now_ms - window <= ts < req.now_ms + 1000:
+        return _answer(
+            req,
+            code=10002,
+            msg=(
+                f"invalid request, please check your timestamp and recv_window param. "
+                f"req_timestamp: {ts} server_timestamp: {req.now_ms} recv_window: {window}"
+            ),
+        )
+    sign = str(params.get("sign") or "")
+    if not hmac.compare_digest(sign, bybit_v2_signature(secret, params)):
+        return _answer(req, code=10004, msg="error sign! origin_string[...]")
+    return None
+
+
+def dispatch(sim: Simulator, req: Request) -> Reply:
+    """Answer one legacy v2 request."""
+    route = _ROUTES.get((req.method, req.path))
+    if route is None:
+        return Reply(404, {"Content-Type": "text/plain"}, b"404 page not found")
+    params = _params(req)
+    if params is None:
+        return _answer(req, code=10001, msg="params error: body is not a JSON object")
+    error = _authenticate(sim, req, params)
+    if error is not None:
+        return error
+    info = sim.rate(req.method, req.path, req.now)
+    if info is not None and not info.allowed:
+        return rate_limited(sim, req, info)
+    return route(sim, req, params, info)
+
+
+def _get(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo | None) -> Reply:
+    result = {
+        sym: {"leverage": _number(sim.lev_state("bybit", sym)["long"])}
+        for sym in sim.symbols("bybit")
+    }
+    return _answer(req, result, info=info)
+
+
+def _save(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo | None) -> Reply:
+    symbol = str(params.get("symbol") or "")
+    lad = sim.find_ladder("bybit", symbol)
+    if lad is None:
+        return _answer(req, code=10001, msg="params error: symbol invalid", info=info)
+    leverage = parse_number(params.get("leverage"))
+    if leverage is None or leverage <= 0:
+        return _answer(req, code=10001, msg="params error: leverage invalid", info=info)
+    acct = sim.account("bybit")
+    state = sim.lev_state("bybit", symbol)
+    held = max(acct.position_value(symbol, "long"), acct.position_value(symbol, "short"))
+    allowed = lad.max_leverage_at(held)
+    if leverage > allowed:
+        return _answer(
+            req, code=34019, msg=f"leverage exceeds max leverage ({allowed:g})", info=info
+        )
+    if state["long"] == leverage and state["short"] == leverage:
+        return _answer(req, code=34036, msg="leverage not modified", info=info)
+    state["long"] = state["short"] = float(leverage)
+    return _answer(req, _number(leverage), info=info)
+
+
+_ROUTES = {
+    ("GET", "/user/leverage"): _get,
+    ("POST", "/user/leverage/save"): _save,
+}

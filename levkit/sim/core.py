@@ -1,0 +1,384 @@
+"""The simulator's core: one :class:`Simulator` that both transports call through
+:meth:`Simulator.handle`.
+
+The exchange handlers (``bybit``, ``bybit_legacy``, ``bingx``) are chosen by path; faults
+(``faults``) are applied around them; account state and helpers live in ``accounts``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from . import bingx, bybit, bybit_legacy
+from .accounts import AccountHelpers
+from .faults import MALFORMED_BODY, Fault, FaultSet, html_page
+from .ladders import bands_from_frame, builtin_tiers, ladders_from_frame
+from .state import Account, RateLimiter
+from .wire import SIM_HEADER, Reply, Request
+
+__all__ = ["Simulator", "Call", "RateInfo", "DEMO_KEY", "DEMO_SECRET", "DEFAULT_RATE_LIMITS"]
+
+log = logging.getLogger("levkit")
+
+#: Demo credentials the simulator accepts by default (obviously fake).
+DEMO_KEY = "sim-demo-key"
+DEMO_SECRET = "sim-demo-secret"
+
+#: ``{(method, path): (requests, window seconds)}`` per account.
+DEFAULT_RATE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
+    ("POST", "/v5/position/set-leverage"): (10, 1.0),
+    ("GET", "/v5/position/list"): (50, 1.0),
+    ("GET", "/user/leverage"): (120, 60.0),
+    ("POST", "/user/leverage/save"): (75, 60.0),
+    ("GET", "/openApi/swap/v2/trade/leverage"): (5, 1.0),
+    ("POST", "/openApi/swap/v2/trade/leverage"): (5, 1.0),
+    ("GET", "/openApi/swap/v1/maintMarginRatio"): (5, 1.0),
+    ("GET", "/openApi/swap/v2/user/positions"): (5, 1.0),
+    ("GET", "/openApi/swap/v2/trade/openOrders"): (5, 1.0),
+    ("GET", "/openApi/swap/v1/positionSide/dual"): (2, 1.0),
+    ("POST", "/openApi/swap/v1/positionSide/dual"): (2, 1.0),
+}
+
+_HANDLERS = (("/v5/", bybit), ("/user/leverage", bybit_legacy), ("/openApi/", bingx))
+_SECRET_PARAMS = {"sign", "signature", "api_key"}
+
+
+@dataclass
+class Call:
+    """One request the simulator received (secrets and signatures left out).
+
+    Attributes
+    ----------
+    exchange : str
+        ``"bybit"``, ``"bybit-legacy"``, ``"bingx"`` or ``""`` (unknown path).
+    method, path : str
+    params : dict
+        Query and JSON-body parameters, without ``sign``/``signature``/``api_key``.
+    status : int
+        HTTP status (0 when the connection was dropped).
+    code : int or None
+        The exchange's code in the answer (None for non-JSON answers).
+    fault : str or None
+        The kind of fault that fired on this call.
+    time : float
+        Server clock when it arrived.
+    """
+
+    exchange: str
+    method: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    status: int = 0
+    code: int | None = None
+    fault: str | None = None
+    time: float = 0.0
+
+
+class RateInfo(NamedTuple):
+    """The state of a rate limiter after a request counted against it."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: float
+
+
+class Simulator(AccountHelpers):
+    """A simulated Bybit v5 / Bybit legacy v2 / BingX perpetual-swap exchange.
+
+    Parameters
+    ----------
+    tiers : DataFrame, optional
+        A tiers frame (any exchanges and symbols).  Default: the shipped snapshot
+        (``load_snapshot("bybit")`` and ``load_snapshot("bingx")``), or a small built-in
+        set when the snapshot cannot be loaded.
+    margin_tiers : DataFrame, optional
+        BingX maintenance bands (``maintMarginRatio``).  Default: the snapshot's
+        ``kind="margin"`` frame when ``tiers`` is not given; else the ladder's own bands.
+    keys : mapping, optional
+        ``{api_key: secret}`` accepted on every exchange; default
+        ``{"sim-demo-key": "sim-demo-secret"}``.
+    clock : callable
+        Seconds since the epoch (default ``time.time``); inject a fake for tests.
+    sleep : callable
+        How latency faults wait (default ``time.sleep``).
+    skew : float
+        Seconds added to the server clock (timestamps are checked against it).
+    default_leverage : float
+        Starting leverage on every symbol and side (capped at the symbol's maximum).
+    balance : float
+        Starting wallet balance (USDT) of each account.
+    page_size : int
+        Symbols per page of Bybit ``/v5/market/risk-limit`` without ``symbol``.
+    rate_limits : mapping or False
+        ``{(method, path): (requests, window_seconds)}`` merged over
+        :data:`DEFAULT_RATE_LIMITS`; ``False`` turns rate limiting off.
+    hedge : bool
+        Start both accounts in hedge mode.
+    prices : mapping, optional
+        Mark prices by base coin (``{"BTC": 60000.0}``); others default to 100.
+    seed : int
+        Seed for the shuffled row order.
+
+    Examples
+    --------
+    >>> sim = Simulator()
+    >>> s = sim.session()
+    >>> s.get("https://api.bybit.com/v5/market/time").json()["retCode"]
+    0
+    >>> sim.leverage("bingx", "BTC-USDT", "long")
+    10.0
+    """
+
+    def __init__(
+        self,
+        tiers: pd.DataFrame | None = None,
+        *,
+        margin_tiers: pd.DataFrame | None = None,
+        keys: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Any] = time.sleep,
+        skew: float = 0.0,
+        default_leverage: float = 10.0,
+        balance: float = 10_000.0,
+        page_size: int = 15,
+        rate_limits: Mapping[tuple[str, str], tuple[int, float]] | bool | None = None,
+        hedge: bool = False,
+        prices: Mapping[str, float] | None = None,
+        seed: int = 0,
+    ) -> None:
+        if tiers is None:
+            tiers, default_margin = _default_tiers()
+            if margin_tiers is None:
+                margin_tiers = default_margin
+        self.ladders = {ex: ladders_from_frame(tiers, ex) for ex in ("bybit", "bingx")}
+        self.bands = {"bingx": bands_from_frame(margin_tiers, "bingx")}
+        self.keys = dict(keys) if keys is not None else {DEMO_KEY: DEMO_SECRET}
+        self.clock = clock
+        self.sleep = sleep
+        self.skew = float(skew)
+        self.default_leverage = float(default_leverage)
+        self.page_size = int(page_size)
+        self.prices = {"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0, **dict(prices or {})}
+        self.rng = random.Random(seed)
+        self.faults = FaultSet()
+        self.calls: list[Call] = []
+        self.accounts = {
+            ex: Account(ex, hedge=hedge, balance=float(balance)) for ex in ("bybit", "bingx")
+        }
+        limits = dict(DEFAULT_RATE_LIMITS)
+        if rate_limits is False:
+            limits = {}
+        elif isinstance(rate_limits, Mapping):
+            limits.update(rate_limits)
+        self._limits = {k: RateLimiter(n, w) for k, (n, w) in limits.items()}
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ core
+    def now(self) -> float:
+        """The server clock in seconds (injected clock plus ``skew``)."""
+        return float(self.clock()) + self.skew
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        times: int | None = 1,
+        on_call: int | None = None,
+        **params: Any,
+    ) -> Fault:
+        """Add a fault; see :mod:`levkit.sim.faults` for kinds and parameters.
+
+        Examples
+        --------
+        >>> sim = Simulator()
+        >>> f = sim.inject("status", path="/v5/market/time", status=502)
+        >>> sim.handle("GET", "/v5/market/time").status
+        502
+        """
+        return self.faults.add(
+            Fault(kind, path=path, method=method, times=times, on_call=on_call, **params)
+        )
+
+    def rate(self, method: str, path: str, now: float) -> RateInfo | None:
+        """Count a request against its rate limiter (None when the path has none)."""
+        limiter = self._limits.get((method.upper(), path))
+        if limiter is None:
+            return None
+        allowed, remaining, reset_at = limiter.hit(now)
+        return RateInfo(allowed, limiter.limit, remaining, reset_at)
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str = b"",
+    ) -> Reply:
+        """Answer one request: the single entry point of both transports.
+
+        Parameters
+        ----------
+        method, path, query : str
+            ``query`` is the raw query string as sent (no leading ``?``).
+        headers : mapping
+        body : bytes
+
+        Returns
+        -------
+        Reply
+            Unpacks as ``(status, headers, body)``; ``reply.delay`` and ``reply.dropped``
+            tell the transport to answer late or to close the connection.
+        """
+        module = next((m for prefix, m in _HANDLERS if path.startswith(prefix)), None)
+        with self._lock:
+            fault = self.faults.match(method, path)
+            now = self.now() + (fault.seconds if fault and fault.kind == "skew" else 0.0)
+            req = Request(method, path, query, headers or {}, body, now)
+            if fault is not None and not fault.apply:
+                reply = _fault_reply(self, module, req, fault)
+            elif module is None:
+                reply = Reply(404, {"Content-Type": "text/plain"}, b"404 page not found")
+            else:
+                reply = module.dispatch(self, req)
+                if fault is not None:
+                    reply = _after(reply, fault)
+            reply.headers[SIM_HEADER] = "1"
+            self.calls.append(
+                Call(
+                    getattr(module, "EXCHANGE", ""),
+                    req.method,
+                    path,
+                    _safe_params(req),
+                    0 if reply.dropped else reply.status,
+                    reply.code,
+                    fault.kind if fault else None,
+                    now,
+                )
+            )
+        return reply
+
+    def count(
+        self,
+        path: str | None = None,
+        *,
+        method: str | None = None,
+        exchange: str | None = None,
+        code: int | None = None,
+    ) -> int:
+        """How many calls match (every argument optional).
+
+        Examples
+        --------
+        >>> sim = Simulator()
+        >>> _ = sim.handle("GET", "/v5/market/time")
+        >>> sim.count("/v5/market/time"), sim.count(method="POST")
+        (1, 0)
+        """
+        return sum(
+            1
+            for c in self.calls
+            if (path is None or c.path == path)
+            and (method is None or c.method == method.upper())
+            and (exchange is None or c.exchange == exchange)
+            and (code is None or c.code == code)
+        )
+
+    def calls_frame(self) -> pd.DataFrame:
+        """The call log as a DataFrame (one row per call)."""
+        cols = ["exchange", "method", "path", "params", "status", "code", "fault", "time"]
+        return pd.DataFrame([vars(c) for c in self.calls], columns=cols)
+
+    # ------------------------------------------------------------ transports
+    def adapter(self) -> Any:
+        """A ``requests`` transport adapter answering from this simulator."""
+        from .adapter import SimAdapter
+
+        return SimAdapter(self)
+
+    def session(self) -> Any:
+        """A ``requests.Session`` whose every ``http://`` and ``https://`` request this
+        simulator answers (routing by path, any host)."""
+        import requests
+
+        session = requests.Session()
+        adapter = self.adapter()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> Any:
+        """Start the loopback HTTP server on a background thread.
+
+        Returns a :class:`~levkit.sim.server.SimServer`; use it as a context manager
+        (``with sim.serve() as url: ...``) or call ``.close()``.
+        """
+        from .server import SimServer
+
+        return SimServer(self, host=host, port=port)
+
+
+def _default_tiers() -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    try:
+        from ..snapshot import load_snapshot
+
+        tiers = pd.concat([load_snapshot("bybit"), load_snapshot("bingx")], ignore_index=True)
+        try:
+            margin = load_snapshot("bingx", kind="margin")
+        except Exception as exc:  # noqa: BLE001 - margin bands are optional
+            log.debug("sim: no bingx margin snapshot (%s)", exc)
+            margin = None
+        return tiers, margin
+    except Exception as exc:  # noqa: BLE001 - any snapshot trouble: fall back, loudly
+        log.warning("levkit.sim: snapshot unavailable (%s); using the built-in ladders", exc)
+        return builtin_tiers(), None
+
+
+def _safe_params(req: Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(req.params)
+    if req.body:
+        try:
+            body = req.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            params.update(body)
+    return {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
+
+
+def _fault_reply(sim: Simulator, module: Any, req: Request, fault: Fault) -> Reply:
+    """The answer of a fault that stops the request before it is processed."""
+    if fault.kind in ("drop", "drop_after"):
+        return Reply(0, {}, b"", dropped=True)
+    if fault.kind == "rate_limit" and module is not None:
+        reset = req.now + (fault.retry_after or 1.0)
+        return module.rate_limited(sim, req, RateInfo(False, 0, 0, reset), fault.code)
+    return _after(Reply(200, {}, b""), fault)
+
+
+def _after(reply: Reply, fault: Fault) -> Reply:
+    """Dress a processed answer (or an empty one) in the fault's clothes."""
+    if fault.kind == "latency":
+        reply.delay = max(float(fault.seconds), 0.0)
+    elif fault.kind == "drop_after":
+        return Reply(0, {}, b"", dropped=True)
+    elif fault.kind == "malformed":
+        return Reply(200, {"Content-Type": "application/json"}, MALFORMED_BODY)
+    elif fault.kind in ("status", "html", "rate_limit"):
+        status = fault.status or (429 if fault.kind == "rate_limit" else 200)
+        headers = {"Content-Type": "text/html"}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = str(int(round(fault.retry_after)))
+        return Reply(status, headers, html_page(status))
+    return reply
