@@ -1,0 +1,299 @@
+"""Risk-limit and capacity plots, seaborn style: optional ``ax``, draw on it, return it.
+
+matplotlib is imported inside the functions, never when levkit is imported.  Nothing here
+calls ``plt.show()``.  Without ``ax`` the functions draw on ``plt.gca()`` (as seaborn does).
+
+What each function draws, in ``ax.lines`` order (tests read ``get_xydata()``):
+
+- :func:`plot_risk_limits`: one line per (exchange, symbol) in sorted order, drawn with
+  ``drawstyle="steps-pre"`` through the points ``(L, max_position_value(L))`` for L = 1
+  and each tier leverage; then, with ``leverage=``, one marker line per symbol at
+  ``(leverage, max_position_value(leverage))`` (NaN where the leverage is invalid).
+- :func:`plot_capacity` (one symbol): balance x L, the cap curve (as above), the capacity
+  ``min(balance x L, cap)`` as an exact polyline (vertical drops at tier leverages), and
+  the best leverage as a marker.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import _Ladders, _prepare, best_leverage
+from .symbols import parse_symbol
+
+__all__ = ["plot_risk_limits", "plot_capacity", "format_notional"]
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def format_notional(value: float, unit: str | None = None) -> str:
+    """A short, readable amount: ``300k``, ``12M``, ``1.2B`` (3 significant digits).
+
+    Examples
+    --------
+    >>> format_notional(300_000), format_notional(12e6), format_notional(1.2e9, "USDT")
+    ('300k', '12M', '1.2B USDT')
+    >>> format_notional(999_999), format_notional(750)
+    ('1M', '750')
+    """
+    if value is None or not math.isfinite(value):
+        text = "nan"
+    else:
+        text = f"{value:.3g}"
+        for size, suffix in _SUFFIXES:
+            if abs(float(f"{value:.3g}")) >= size:
+                text = f"{value / size:.3g}{suffix}"
+                break
+        if "e" in text:  # beyond the largest suffix
+            text = f"{value:,.0f}"
+    return f"{text} {unit}" if unit else text
+
+
+def _unit(tiers: pd.DataFrame, unit: str | None) -> str:
+    """The notional's currency: ``unit``, else the frame's attrs / settle column, else the
+    symbols' quote (base coin for Bybit inverse ``...USD``), else ``"USDT"``; ``""`` if mixed."""
+    if unit is not None:
+        return unit
+    for key in ("notional_unit", "settle_coin", "settleCoin"):
+        if tiers.attrs.get(key):
+            return str(tiers.attrs[key])
+    if "settle_coin" in tiers.columns and tiers["settle_coin"].nunique() == 1:
+        return str(tiers["settle_coin"].iloc[0])
+    found = set()
+    pairs = tiers[["exchange", "symbol"]].drop_duplicates().itertuples(index=False)
+    for exchange, symbol in pairs:
+        try:
+            market = parse_symbol(str(symbol))
+        except ValueError:
+            continue
+        inverse = str(exchange).startswith("bybit") and market.quote == "USD"
+        found.add(market.settle or (market.base if inverse else market.quote))
+    if len(found) > 1:
+        return ""
+    return found.pop() if found else "USDT"
+
+
+def _steps(lad: _Ladders, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """Corner points of group ``g``'s cap curve, for ``drawstyle="steps-pre"``."""
+    levs = lad.lev[lad.start[g] : lad.stop[g]]
+    with np.errstate(invalid="ignore"):
+        x = np.unique(np.r_[1.0, levs[np.isfinite(levs) & (levs >= 1)]])
+    return x, lad.cap[lad.cap_row(np.full(len(x), g), x)]
+
+
+def _capacity_line(x: np.ndarray, cap: np.ndarray, balance: float, dense: np.ndarray) -> np.ndarray:
+    """Polyline of min(balance x L, cap(L)) from the step corners ``x``, ``cap``.
+
+    Exact at the corners (a vertical drop at each tier leverage, the point where balance x L
+    meets the cap); the points of ``dense`` in between keep balance x L curved on a log axis.
+    """
+    left, right, value = x[:-1], x[1:], cap[1:]  # cap(L) = value on (left, right]
+    cross = value / balance
+    cross = np.where((cross > left) & (cross < right), cross, np.nan)
+    xs = np.stack([left, cross, right], axis=1).ravel()
+    ys = np.stack(
+        [np.minimum(balance * left, value), value, np.minimum(balance * right, value)], axis=1
+    ).ravel()
+    corners = np.r_[[[x[0], min(balance * x[0], cap[0])]], np.c_[xs, ys]]
+    corners = corners[~np.isnan(corners[:, 0])]
+    inner = dense[~np.isin(dense, corners[:, 0])]
+    seg = np.searchsorted(x, inner, side="left")  # inner lies in (x[seg-1], x[seg]]
+    pts = np.r_[corners, np.c_[inner, np.minimum(balance * inner, cap[seg])]]
+    pts = pts[np.argsort(pts[:, 0], kind="stable")]
+    keep = np.r_[True, np.any(pts[1:] != pts[:-1], axis=1)]
+    return pts[keep]
+
+
+def _style_axes(ax: Any, unit: str, ylabel: str) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_notional(y)))
+    low, high = ax.get_ylim()
+    few_decades = high / low <= 100
+
+    def minor(y: float, _pos: Any) -> str:
+        mantissa = round(y / 10 ** math.floor(math.log10(y)), 6) if y > 0 else 0
+        return format_notional(y) if few_decades and mantissa in (2, 5) else ""
+
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}x"))
+    ax.set_xlabel("leverage")
+    ax.set_ylabel(f"{ylabel} ({unit})" if unit else ylabel)
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_risk_limits(
+    tiers: pd.DataFrame,
+    *,
+    ax: Any = None,
+    leverage: float | None = None,
+    unit: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Max position value against leverage, one step curve per (exchange, symbol).
+
+    Parameters
+    ----------
+    tiers : DataFrame
+        A tiers frame, one or many symbols (each needs a leverage column).
+    ax : matplotlib Axes, optional
+        Where to draw; ``plt.gca()`` by default.
+    leverage : float, optional
+        Mark ``(leverage, max_position_value(leverage))`` on each curve, with its value.
+    unit : str, optional
+        Currency of the notional for the y label; guessed from the symbols, else ``"USDT"``.
+    **kwargs
+        Passed to ``Axes.plot`` for the step lines (e.g. ``linewidth``, ``alpha``).
+
+    Returns
+    -------
+    matplotlib Axes
+        Log y axis with ticks like ``300k``, ``12M``, ``1.2B``; legend ``"bingx BTC-USDT"``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
+    ...                  "max_leverage": [150, 100]}, source="api")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_risk_limits(t, ax=ax, leverage=100)
+    >>> ax.lines[0].get_xydata().tolist()
+    [[1.0, 2000000.0], [100.0, 2000000.0], [150.0, 300000.0]]
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    lad = _prepare(tiers)
+    ax = plt.gca() if ax is None else ax
+    unit = _unit(tiers, unit)
+    curves = []
+    for g in range(lad.n):
+        x, y = _steps(lad, g)
+        style = {"drawstyle": "steps-pre", "label": lad.label(g), **kwargs}
+        curves.append(ax.plot(x, y, **style)[0])
+    if leverage is not None:
+        lev = float(leverage)
+        row = lad.cap_row(np.arange(lad.n), np.full(lad.n, lev))
+        for g, line in enumerate(curves):
+            y = float(lad.cap[row[g]]) if row[g] >= 0 else np.nan
+            ax.plot(
+                [lev], [y], marker="o", linestyle="none", color=line.get_color(), label="_nolegend_"
+            )
+            if row[g] >= 0:
+                ax.annotate(
+                    f"{format_notional(y)} at {lev:g}x",
+                    (lev, y),
+                    textcoords="offset points",
+                    xytext=(6, 6),
+                    fontsize="small",
+                )
+    _style_axes(ax, unit, "max position value")
+    ax.set_xlim(left=0)
+    ax.legend()
+    return ax
+
+
+def plot_capacity(
+    tiers: pd.DataFrame,
+    balance: float,
+    *,
+    ax: Any = None,
+    step: float = 1.0,
+    unit: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """What ``balance`` can open at each leverage, for one symbol, with the best leverage.
+
+    Draws, in ``ax.lines`` order: the line balance x L; the cap curve max_position_value(L)
+    (steps); the capacity min(balance x L, cap) (an exact polyline); the best leverage
+    (:func:`levkit.model.best_leverage` with ``step``) as a point, with a label.
+
+    Parameters
+    ----------
+    tiers : DataFrame
+        A tiers frame holding exactly one (exchange, symbol); several raise ``ValueError``
+        (select one first, e.g. ``tiers[tiers["symbol"] == "BTCUSDT"]``).
+    balance : float
+        The margin available, in the notional's currency.
+    ax, unit
+        As in :func:`plot_risk_limits`.
+    step : float
+        The exchange's leverage step for the best leverage (1 by default).
+    **kwargs
+        Passed to ``Axes.plot`` for the capacity line.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "bingx", "symbol": "BTC-USDT", "max_notional": [3e5, 8e5, 3e6],
+    ...                  "max_leverage": [150, 100, 75]}, source="api")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_capacity(t, 10_000, ax=ax)
+    >>> ax.lines[3].get_xydata().tolist()
+    [[80.0, 800000.0]]
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    lad = _prepare(tiers)
+    if lad.n != 1:
+        shown = ", ".join(lad.label(g) for g in range(min(lad.n, 5)))
+        raise ValueError(
+            f"plot_capacity draws one symbol; this frame holds {lad.n} ({shown}"
+            f"{', ...' if lad.n > 5 else ''}): select one first, e.g. "
+            f"tiers[tiers['symbol'] == {lad.symbol[0]!r}]"
+        )
+    best = best_leverage(tiers, balance, step=step)
+    value = float(balance)
+    ax = plt.gca() if ax is None else ax
+    unit = _unit(tiers, unit)
+    x, cap = _steps(lad, 0)
+    top = float(lad.top[0])
+    dense = np.linspace(1.0, top, 512)
+    line = np.unique(np.r_[dense, x])
+    ax.plot(
+        line,
+        value * line,
+        linestyle="--",
+        color="0.5",
+        label=f"balance × leverage ({format_notional(value, unit)})",
+    )
+    ax.plot(x, cap, drawstyle="steps-pre", color="C0", alpha=0.6, label="max position value")
+    pts = _capacity_line(x, cap, value, dense)
+    ax.plot(pts[:, 0], pts[:, 1], **{"color": "C1", "linewidth": 2, "label": "capacity", **kwargs})
+    best_cap = min(value * best, float(lad.cap[lad.cap_row(np.zeros(1, int), np.r_[best])[0]]))
+    ax.plot(
+        [best],
+        [best_cap],
+        marker="o",
+        linestyle="none",
+        color="C3",
+        label=f"best leverage {best:g}x",
+    )
+    ax.annotate(
+        f"{best:g}x: {format_notional(best_cap, unit)}",
+        (best, best_cap),
+        textcoords="offset points",
+        xytext=(6, 6),
+        fontsize="small",
+    )
+    _style_axes(ax, unit, "position value")
+    ax.set_xlim(left=0)
+    ax.set_title(f"{lad.label(0)}: capacity of {format_notional(value, unit)}")
+    ax.legend()
+    return ax
