@@ -460,6 +460,15 @@ class Transport:
             payload = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             ctype = response.headers.get("Content-Type", "?")
+            if 400 <= status < 500 and status != 408:
+                # A client-error page (e.g. a route the exchange removed): retrying cannot help.
+                raise ExchangeError(
+                    f"HTTP {status} and no API answer ({ctype}): the path is not served here",
+                    exchange=exchange,
+                    code=status,
+                    endpoint=path,
+                    status=status,
+                ) from None
             raise TransportError(
                 f"{path}: HTTP {status} answer is not JSON ({ctype}, {len(response.content)} bytes)",
                 exchange=exchange,
