@@ -80,19 +80,35 @@ def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
     arr = np.asarray(values, dtype=object)
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    out = np.empty(arr.shape, dtype="float64")
+    arr = arr.ravel()
     try:
-        # Fast path: pandas parses numeric strings in C.
-        ser = pd.Series(arr, dtype=object, copy=False)
-        blank = ser.isna().to_numpy() | (ser.to_numpy() == "")
-        if blank.any():
-            ser = ser.where(~blank, None)
-        out[:] = pd.to_numeric(ser, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
-    except (ValueError, TypeError, OverflowError) as exc:
-        bad = next((v for v in arr.tolist() if not _is_number_like(v)), None)
-        raise ParseError(f"{field}: expected a number, got {bad!r}") from exc
-    if blank.any():
-        out[blank] = empty
+        # Exchange ladders repeat the same few strings thousands of times: convert each
+        # distinct value once (hashing is C-fast), then spread them back by code.
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    except TypeError:  # unhashable values (dicts, lists): not numbers
+        codes, uniques = np.arange(arr.size), arr
+    uniques = np.asarray(uniques, dtype=object)
+    try:
+        try:  # numbers and numeric strings convert in C
+            converted = uniques.astype(np.float64)
+        except (ValueError, TypeError):
+            blank = np.array(
+                [v is None or (isinstance(v, str) and not v.strip()) for v in uniques], dtype=bool
+            )
+            filled = uniques.copy()
+            filled[blank] = np.nan
+            try:
+                converted = filled.astype(np.float64)
+            except (ValueError, TypeError):
+                bad = next((v for v in uniques.tolist() if not _is_number_like(v)), None)
+                raise ParseError(f"{field}: expected a number, got {bad!r}") from None
+        out = converted[codes] if len(converted) else np.full(arr.size, np.nan)
+        if (codes < 0).any():
+            out[codes < 0] = np.nan
+    except OverflowError:
+        raise ParseError(f"{field}: number out of range") from None
+    if not np.isnan(empty):
+        out[np.isnan(out)] = empty
     return out
 
 
@@ -171,37 +187,83 @@ def tiers_frame(
     >>> df[["tier", "min_notional", "max_notional"]].values.tolist()
     [[1.0, 0.0, 300000.0], [2.0, 300000.0, 2000000.0]]
     """
-    df = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(dict(raw))
-    if len(df) == 0:
+    if isinstance(raw, pd.DataFrame):
+        cols: dict[str, Any] = {c: raw[c].array for c in raw.columns}
+    else:
+        cols = {c: _as_array(v) for c, v in dict(raw).items()}
+    n = len(next(iter(cols.values()))) if cols else 0
+    if n == 0:
         raise ParseError("no tiers in the answer")
     for col in ("exchange", "symbol", "max_notional"):
-        if col not in df.columns:
+        if col not in cols:
             raise ParseError(f"tiers need a {col!r} column")
     for col in _FLOAT_TIER_COLS:
         if col == "min_notional":
             continue
         empty = 0.0 if col == "mm_deduction" else np.nan
-        if col not in df.columns:
-            df[col] = empty
-        elif df[col].dtype != "float64":
-            df[col] = numeric(df[col].to_numpy(dtype=object), field=col, empty=empty)
-        elif col == "mm_deduction":
-            df[col] = df[col].fillna(0.0)
-    if df["max_notional"].isna().any():
-        bad = df.loc[df["max_notional"].isna(), "symbol"].iloc[0]
+        if col not in cols:
+            cols[col] = np.full(n, empty)
+            continue
+        values = cols[col]
+        if not (isinstance(values, np.ndarray) and values.dtype == np.float64):
+            values = numeric(np.asarray(values, dtype=object), field=col, empty=empty)
+        elif col == "mm_deduction" and np.isnan(values).any():
+            values = np.where(np.isnan(values), 0.0, values)
+        cols[col] = values
+    if np.isnan(cols["max_notional"]).any():
+        bad = np.asarray(cols["symbol"], dtype=object)[np.isnan(cols["max_notional"])][0]
         raise ParseError(f"{bad}: a tier has no notional cap")
-    df["exchange"] = df["exchange"].astype(str)
-    df["symbol"] = df["symbol"].astype(str)
-    df = df.sort_values(["exchange", "symbol", "max_notional"], kind="stable", ignore_index=True)
-    group = df.groupby(["exchange", "symbol"], sort=False)
-    df["tier"] = (group.cumcount() + 1).astype("int64")
-    prev = group["max_notional"].shift(1)
-    df["min_notional"] = prev.fillna(0.0).astype("float64")
-    extra = [c for c in df.columns if c not in TIERS_COLUMNS]
-    df = df[list(TIERS_COLUMNS) + extra]
+    cols = _sort_and_number(cols, n)
+    extra = [c for c in cols if c not in TIERS_COLUMNS]
+    df = pd.DataFrame({c: cols[c] for c in (*TIERS_COLUMNS, *extra)})
     if check:
         _warn_if_not_monotonic(df)
     return stamp(df, source, fetched_at=fetched_at, **attrs)
+
+
+def _as_array(values: Any) -> Any:
+    if isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
+        return values
+    if isinstance(values, pd.Series):
+        return values.array
+    return np.asarray(values, dtype=object)
+
+
+def _codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ordered like the sorted distinct names (names as an object array of str)."""
+    codes, names = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    if (codes < 0).any():
+        raise ParseError("exchange and symbol must be given on every tier")
+    names = np.asarray(names, dtype=object)
+    if not all(isinstance(v, str) for v in names):
+        text = np.array([str(v) for v in names], dtype=object)
+        order = np.argsort(text, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return rank[codes], text[order]
+    return codes, names
+
+
+def _sort_and_number(cols: dict[str, Any], n: int) -> dict[str, Any]:
+    """Sort by exchange, symbol, cap (numpy lexsort) and derive ``tier`` / ``min_notional``."""
+    ex_codes, ex_names = _codes(cols["exchange"])
+    sym_codes, sym_names = _codes(cols["symbol"])
+    cap = cols["max_notional"]
+    order = np.lexsort((cap, sym_codes, ex_codes))
+    out = {c: v[order] for c, v in cols.items() if c not in ("exchange", "symbol")}
+    out["exchange"] = pd.array(ex_names[ex_codes[order]], dtype=str)
+    out["symbol"] = pd.array(sym_names[sym_codes[order]], dtype=str)
+    ex_s, sym_s, cap_s = ex_codes[order], sym_codes[order], cap[order]
+    start = np.ones(n, dtype=bool)
+    start[1:] = (ex_s[1:] != ex_s[:-1]) | (sym_s[1:] != sym_s[:-1])
+    first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    out["tier"] = (np.arange(n) - first + 1).astype("int64")
+    prev = np.empty(n, dtype="float64")
+    prev[0] = 0.0
+    prev[1:] = cap_s[:-1]
+    prev[start] = 0.0
+    out["min_notional"] = prev
+    return out
 
 
 def _warn_if_not_monotonic(df: pd.DataFrame) -> None:

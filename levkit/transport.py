@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import orjson
+import msgspec
 import requests
 
 from .errors import (
     AuthenticationError,
     ExchangeError,
     LevkitError,
+    ParseError,
     RateLimitError,
     TransportError,
 )
@@ -222,6 +223,9 @@ class Dialect(Protocol):
         """(url, headers, body) of a prepared request with key masked, signature elided."""
 
 
+_decode_json = msgspec.json.Decoder().decode
+
+
 def _header_float(headers: Mapping[str, str], name: str) -> float | None:
     value = headers.get(name)
     if value in (None, ""):
@@ -332,11 +336,14 @@ class Transport:
         signed: bool = False,
         limiter: RateLimiter | None = None,
         accept: Container[int] = (),
+        decoder: Callable[[bytes], Any] | None = None,
     ) -> Response:
         """Send one API call and return its checked :class:`Response`.
 
         ``accept`` lists exchange codes that are answers, not errors (e.g. Bybit 110043
-        "leverage not modified"); the code is then in ``Response.code``.
+        "leverage not modified"); the code is then in ``Response.code``.  ``decoder`` turns
+        the body bytes into the envelope (default: generic JSON); a typed msgspec decoder
+        makes large answers much faster to read.
         """
         exchange = self.dialect.exchange
         attempt = 0
@@ -355,7 +362,7 @@ class Transport:
                 self.last_rate_limit = rate
             retry_after = self.dialect.retry_after(response.headers, self.now_ms())
             try:
-                result, meta, code = self._read(response, path, accept)
+                result, meta, code = self._read(response, path, accept, decoder)
             except ExchangeError as exc:
                 if signed and exc.code in self.dialect.skew_codes and not skew_fixed:
                     log.debug(
@@ -437,7 +444,11 @@ class Transport:
         return response
 
     def _read(
-        self, response: requests.Response, path: str, accept: Container[int]
+        self,
+        response: requests.Response,
+        path: str,
+        accept: Container[int],
+        decoder: Callable[[bytes], Any] | None = None,
     ) -> tuple[Any, dict[str, Any], int]:
         exchange = self.dialect.exchange
         status = response.status_code
@@ -457,8 +468,17 @@ class Transport:
                 status=status,
             )
         try:
-            payload = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
+            payload = (decoder or _decode_json)(response.content)
+        except msgspec.ValidationError as exc:
+            if status >= 500:
+                raise TransportError(
+                    f"{path}: server error HTTP {status}",
+                    exchange=exchange,
+                    endpoint=path,
+                    status=status,
+                ) from None
+            raise ParseError(f"{exchange} {path}: unexpected answer shape: {exc}") from None
+        except msgspec.DecodeError:
             ctype = response.headers.get("Content-Type", "?")
             if 400 <= status < 500 and status != 408:
                 # A client-error page (e.g. a route the exchange removed): retrying cannot help.

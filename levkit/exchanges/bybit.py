@@ -13,8 +13,8 @@ from collections.abc import Container, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 import numpy as np
-import orjson
 import pandas as pd
 
 from ..errors import (
@@ -26,7 +26,12 @@ from ..errors import (
     RateLimitError,
 )
 from ..parse._util import code_of
-from ..parse.bybit import parse_instruments, parse_positions, parse_risk_limits
+from ..parse.bybit import (
+    decode_risk_limit_page,
+    parse_instruments,
+    parse_positions,
+    parse_risk_limits,
+)
 from ..signing import bybit_v5_signature
 from ..symbols import to_bybit
 from ..transport import Credentials, Prepared, mask, retry_after_header
@@ -92,7 +97,7 @@ class BybitDialect:
             query, body = urlencode(params), None
             payload = query
         else:
-            query, body = "", orjson.dumps(dict(params)).decode()
+            query, body = "", msgspec.json.encode(dict(params)).decode()
             payload = body
             headers["Content-Type"] = "application/json"
         if credentials is not None:
@@ -215,7 +220,9 @@ class Bybit(Client):
                 params["symbol"] = symbol
             if cursor:
                 params["cursor"] = cursor
-            resp = self.transport.request("GET", "/v5/market/risk-limit", params)
+            resp = self.transport.request(
+                "GET", "/v5/market/risk-limit", params, decoder=decode_risk_limit_page
+            )
             last[:] = [resp]
             result = _result_dict(resp.result, "/v5/market/risk-limit")
             return result.get("list") or [], result.get("nextPageCursor") or None

@@ -3,31 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from ..errors import ParseError
 from ..frames import numeric
 
-__all__ = ["rows_of", "column", "numbers", "code_of"]
+__all__ = ["rows_of", "column", "columns", "numbers", "code_of", "texts", "check_texts"]
 
 
 def rows_of(value: Any, what: str) -> list[dict]:
-    """``value`` must be a list of JSON objects."""
-    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+    """``value`` must be a list (its rows are checked as they are read)."""
+    if not isinstance(value, list):
         raise ParseError(f"{what}: expected a list of objects, got {type(value).__name__}")
     return value
 
 
+def columns(
+    rows: Sequence[dict], keys: Sequence[str], what: str, defaults: dict[str, Any] | None = None
+) -> dict[str, list]:
+    """Several columns in one pass over ``rows`` (``defaults`` fill absent optional keys).
+
+    Missing required keys or rows that are not objects raise :class:`ParseError`.
+    """
+    defaults = defaults or {}
+    out: dict[str, list] = {}
+    if rows and isinstance(rows[0], msgspec.Struct):  # typed rows: fields already checked
+        for key in keys:
+            out[key] = list(map(attrgetter(key), rows))
+        return out
+    for key in keys:
+        try:
+            out[key] = [r[key] for r in rows]
+        except (KeyError, TypeError, IndexError):
+            for r in rows:
+                if not isinstance(r, dict):
+                    raise ParseError(f"{what}: expected objects, got {type(r).__name__}") from None
+            if key not in defaults:
+                raise ParseError(f"{what}: a row has no {key!r}") from None
+            default = defaults[key]
+            out[key] = [r.get(key, default) for r in rows]
+    return out
+
+
 def column(rows: Sequence[dict], key: str, what: str, default: Any = ...) -> list:
     """The values of ``key`` in every row (``default`` where absent, else ParseError)."""
-    try:
-        if default is ...:
-            return [r[key] for r in rows]
-        return [r.get(key, default) for r in rows]
-    except KeyError:
-        raise ParseError(f"{what}: a row has no {key!r}") from None
+    if default is ...:
+        return columns(rows, [key], what)[key]
+    return columns(rows, [key], what, {key: default})[key]
 
 
 def numbers(
@@ -47,7 +73,15 @@ def code_of(value: Any, what: str) -> int:
 
 
 def texts(rows: Sequence[dict], key: str, what: str) -> list[str]:
-    values = column(rows, key, what)
-    if not all(isinstance(v, str) and v for v in values):
+    return check_texts(column(rows, key, what), key, what)
+
+
+def check_texts(values: list, key: str, what: str) -> list[str]:
+    """Every value a non-empty string (checked on the distinct values: fast)."""
+    try:
+        distinct = set(values)
+    except TypeError:
+        raise ParseError(f"{what}: {key!r} must be a string in every row") from None
+    if not all(isinstance(v, str) and v for v in distinct):
         raise ParseError(f"{what}: {key!r} must be a non-empty string in every row")
     return values

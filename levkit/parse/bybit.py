@@ -13,21 +13,75 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
 from ..errors import ParseError
-from ..frames import leverage_frame, tiers_frame
+from ..frames import leverage_frame, numeric, tiers_frame
 from ..symbols import parse_symbol
-from ._util import column, numbers, rows_of, texts
+from ._util import check_texts, column, columns, numbers, rows_of, texts
 
 __all__ = [
     "parse_risk_limits",
     "parse_positions",
     "parse_instruments",
     "percent_rows",
+    "decode_risk_limit_page",
+    "RiskLimitRow",
     "POSITION_SIDES",
 ]
+
+_Num = str | float | int | None
+
+
+class RiskLimitRow(msgspec.Struct):
+    """One ``result.list`` row of ``/v5/market/risk-limit`` (unknown fields are ignored)."""
+
+    symbol: str
+    riskLimitValue: _Num
+    maintenanceMargin: _Num = ""
+    initialMargin: _Num = ""
+    maxLeverage: _Num = ""
+    mmDeduction: _Num = ""
+    id: _Num = ""
+
+
+class _RiskLimitResult(msgspec.Struct):
+    rows: list[RiskLimitRow] = msgspec.field(default_factory=list, name="list")
+    nextPageCursor: str | None = ""
+    category: str = ""
+
+
+class _RiskLimitEnvelope(msgspec.Struct):
+    retCode: int | str
+    retMsg: str = ""
+    result: _RiskLimitResult | None = None
+    time: int | str | None = None
+
+
+_risk_limit_decoder = msgspec.json.Decoder(_RiskLimitEnvelope)
+
+
+def decode_risk_limit_page(raw: bytes) -> dict[str, Any]:
+    """Bytes of a risk-limit answer -> the envelope as a dict whose ``result.list`` holds
+    typed :class:`RiskLimitRow` objects (decoded straight from JSON: about twice as fast as
+    decoding to dicts).  Shape errors raise ``msgspec.ValidationError``."""
+    env = _risk_limit_decoder.decode(raw)
+    result = env.result
+    return {
+        "retCode": env.retCode,
+        "retMsg": env.retMsg,
+        "time": env.time,
+        "result": None
+        if result is None
+        else {
+            "list": result.rows,
+            "nextPageCursor": result.nextPageCursor or "",
+            "category": result.category,
+        },
+    }
+
 
 #: positionIdx -> levkit side
 POSITION_SIDES = {0: "both", 1: "long", 2: "short"}
@@ -46,20 +100,16 @@ def percent_rows(
     return (as_percent & ~as_fraction) | (too_big & ~as_fraction)
 
 
-def _unit(symbols: list[str], category: str) -> list[str]:
-    out = []
-    cache: dict[str, str] = {}
-    for s in symbols:
-        unit = cache.get(s)
-        if unit is None:
-            try:
-                m = parse_symbol(s)
-                unit = m.base if category == "inverse" else m.quote
-            except ValueError:
-                unit = ""
-            cache[s] = unit
-        out.append(unit)
-    return out
+def _unit(symbols: list[str], category: str) -> np.ndarray:
+    codes, distinct = pd.factorize(np.asarray(symbols, dtype=object))
+    units = []
+    for s in distinct:
+        try:
+            m = parse_symbol(s)
+            units.append(m.base if category == "inverse" else m.quote)
+        except ValueError:
+            units.append("")
+    return np.asarray(units, dtype=object)[codes]
 
 
 def parse_risk_limits(
@@ -67,8 +117,12 @@ def parse_risk_limits(
 ) -> pd.DataFrame:
     """``result.list`` of ``GET /v5/market/risk-limit`` (one or many pages joined) -> tiers frame.
 
+    Rows may be dicts (plain JSON) or :class:`RiskLimitRow` (:func:`decode_risk_limit_page`).
+
+    Rows may be dicts (plain JSON) or :class:`RiskLimitRow` (from :func:`decode_risk_limit_page`).
+
     Extra columns: ``category``, ``notional_unit`` (settle coin for linear, base coin for
-    inverse), ``risk_id`` and ``is_lowest_risk``.
+    inverse) and ``risk_id`` (``isLowestRisk`` is ``tier == 1``).
 
     Examples
     --------
@@ -82,18 +136,25 @@ def parse_risk_limits(
     rows = rows_of(rows, what)
     if not rows:
         raise ParseError("risk-limit: the answer holds no tiers")
-    symbols = texts(rows, "symbol", what)
-    cap = numbers(rows, "riskLimitValue", what)
-    lev = numbers(rows, "maxLeverage", what, default="")
-    im = numbers(rows, "initialMargin", what, default="")
-    mm = numbers(rows, "maintenanceMargin", what, default="")
-    ded = numbers(rows, "mmDeduction", what, empty=0.0, default="")
+    optional = {
+        "maxLeverage": "",
+        "initialMargin": "",
+        "maintenanceMargin": "",
+        "mmDeduction": "",
+        "id": "",
+    }
+    cols = columns(rows, ["symbol", "riskLimitValue", *optional], what, optional)
+    symbols = check_texts(cols["symbol"], "symbol", what)
+    cap = numeric(cols["riskLimitValue"], field="risk-limit.riskLimitValue")
+    lev = numeric(cols["maxLeverage"], field="risk-limit.maxLeverage")
+    im = numeric(cols["initialMargin"], field="risk-limit.initialMargin")
+    mm = numeric(cols["maintenanceMargin"], field="risk-limit.maintenanceMargin")
+    ded = numeric(cols["mmDeduction"], field="risk-limit.mmDeduction", empty=0.0)
     pct = percent_rows(lev, im, mm)
     if pct.any():
         im = np.where(pct, im / 100.0, im)
         mm = np.where(pct, mm / 100.0, mm)
-    risk_id = numbers(rows, "id", what, default="")
-    lowest = numbers(rows, "isLowestRisk", what, default="")
+    risk_id = numeric(cols["id"], field="risk-limit.id")
     frame = {
         "exchange": ["bybit"] * len(rows),
         "symbol": symbols,
@@ -102,10 +163,9 @@ def parse_risk_limits(
         "maintenance_margin_rate": mm,
         "initial_margin_rate": im,
         "mm_deduction": ded,
-        "category": [category] * len(rows),
+        "category": np.full(len(rows), category, dtype=object),
         "notional_unit": _unit(symbols, category),
         "risk_id": pd.Series(risk_id).astype("Int64").array,
-        "is_lowest_risk": lowest == 1,
     }
     if pct.any():
         attrs.setdefault("percent_rates_converted", int(pct.sum()))
