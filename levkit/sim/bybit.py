@@ -20,7 +20,7 @@ import hmac
 from typing import TYPE_CHECKING, Any
 
 from ..signing import bybit_v5_signature
-from ..symbols import parse_symbol
+from .bybit_rows import category_of, instrument, position_row
 from .ladders import fmt
 from .wire import Reply, Request, json_reply, parse_number
 
@@ -69,14 +69,6 @@ def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None 
         "Too many visits. Exceeded the API Rate Limit.",
         headers=_limit_headers(info),
     )
-
-
-def category_of(symbol: str) -> str:
-    """``"inverse"`` for USD-quoted symbols, else ``"linear"``."""
-    try:
-        return "inverse" if parse_symbol(symbol).quote == "USD" else "linear"
-    except ValueError:
-        return "linear"
 
 
 def _authenticate(sim: Simulator, req: Request) -> Reply | None:
@@ -207,41 +199,6 @@ def _risk_limit(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     return _answer(req, {"category": category, "list": rows, "nextPageCursor": cursor})
 
 
-def _instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
-    lad, market = sim.ladder("bybit", sym), parse_symbol(sym)
-    return {
-        "symbol": sym,
-        "contractType": "InversePerpetual" if category == "inverse" else "LinearPerpetual",
-        "status": "Trading",
-        "baseCoin": market.base,
-        "quoteCoin": market.quote,
-        "launchTime": "1585526400000",
-        "deliveryTime": "0",
-        "deliveryFeeRate": "",
-        "priceScale": "2",
-        "leverageFilter": {
-            "minLeverage": "1",
-            "maxLeverage": fmt(lad.top_leverage, 2),
-            "leverageStep": "0.01",
-        },
-        "priceFilter": {"minPrice": "0.10", "maxPrice": "1999999.80", "tickSize": "0.10"},
-        "lotSizeFilter": {
-            "maxOrderQty": "1190.000",
-            "minOrderQty": "0.001",
-            "qtyStep": "0.001",
-            "postOnlyMaxOrderQty": "1190.000",
-            "maxMktOrderQty": "500.000",
-            "minNotionalValue": "5",
-        },
-        "unifiedMarginTrade": True,
-        "fundingInterval": 480,
-        "settleCoin": market.base if category == "inverse" else market.quote,
-        "copyTrading": "both",
-        "upperFundingRate": "0.005",
-        "lowerFundingRate": "-0.005",
-    }
-
-
 def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     category, error = _category(req, params)
     if error is not None:
@@ -259,63 +216,8 @@ def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
         if isinstance(paged, Reply):
             return paged
         symbols, cursor = paged
-    items = [_instrument(sim, s, category) for s in symbols]
+    items = [instrument(sim, s, category) for s in symbols]
     return _answer(req, {"category": category, "list": items, "nextPageCursor": cursor})
-
-
-def _position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[str, Any]:
-    acct, lad = sim.account("bybit"), sim.ladder("bybit", sym)
-    lev = sim.lev_state("bybit", sym)
-    pos = acct.positions.get((sym, side)) if side else None
-    if side is None:  # one-way row: whichever side holds the position
-        pos = next(
-            (
-                acct.positions.get((sym, s))
-                for s in ("long", "short")
-                if acct.positions.get((sym, s))
-            ),
-            None,
-        )
-    leverage = lev[pos.side if pos else (side or "long")]
-    value = pos.value if pos else 0.0
-    tier = lad.tier_index(value)
-    mm = value * lad.mmr[tier] - lad.deduction[tier] if pos else 0.0
-    stamp = str(pos.created_ms if pos else 0)
-    return {
-        "positionIdx": idx,
-        "riskId": tier + 1,
-        "riskLimitValue": fmt(lad.caps[tier]),
-        "symbol": sym,
-        "side": ("Buy" if pos.side == "long" else "Sell") if pos else "",
-        "size": fmt(round(pos.size, 6)) if pos else "0",
-        "avgPrice": fmt(pos.price) if pos else "0",
-        "positionValue": fmt(value) if pos else "",
-        "tradeMode": 0,
-        "positionStatus": "Normal",
-        "autoAddMargin": 0,
-        "adlRankIndicator": 2 if pos else 0,
-        "leverage": fmt(leverage),
-        "positionBalance": fmt(round(value / leverage, 8)),
-        "markPrice": fmt(sim.price(sym)),
-        "liqPrice": "",
-        "bustPrice": "",
-        "positionMM": fmt(round(max(mm, 0.0), 8)),
-        "positionIM": fmt(round(value / leverage, 8)),
-        "tpslMode": "Full",
-        "takeProfit": "0.00",
-        "stopLoss": "0.00",
-        "trailingStop": "0.00",
-        "unrealisedPnl": "0",
-        "curRealisedPnl": "0",
-        "cumRealisedPnl": "0",
-        "seq": 1,
-        "isReduceOnly": False,
-        "mmrSysUpdatedTime": "",
-        "leverageSysUpdatedTime": "",
-        "sessionAvgPrice": "",
-        "createdTime": stamp,
-        "updatedTime": stamp,
-    }
 
 
 def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
@@ -332,7 +234,7 @@ def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
     elif settle:
         keys = []
         for pos in acct.open_positions():
-            coin = _instrument(sim, pos.symbol, category_of(pos.symbol))["settleCoin"]
+            coin = instrument(sim, pos.symbol, category_of(pos.symbol))["settleCoin"]
             if category_of(pos.symbol) == category and coin == settle:
                 keys.append(
                     (pos.symbol, pos.side, 1 if pos.side == "long" else 2)
@@ -352,7 +254,7 @@ def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
     if isinstance(paged, Reply):
         return paged
     page, cursor = paged
-    rows = [_position_row(sim, s, side, idx) for s, side, idx in page]
+    rows = [position_row(sim, s, side, idx) for s, side, idx in page]
     return _answer(req, {"list": rows, "nextPageCursor": cursor, "category": category})
 
 

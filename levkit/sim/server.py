@@ -118,7 +118,10 @@ class SimServer:
         shown = f"[{self.host}]" if ":" in str(self.host) else self.host
         self.url = f"http://{shown}:{self.port}"
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name=f"levkit-sim:{self.port}", daemon=True
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"levkit-sim:{self.port}",
+            daemon=True,
         )
         self._thread.start()
 

@@ -1,0 +1,113 @@
+"""Row builders for the simulator's Bybit v5 answers (instruments, positions)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..symbols import parse_symbol
+from .ladders import fmt
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+__all__ = ["category_of", "instrument", "position_row"]
+
+
+def category_of(symbol: str) -> str:
+    """``"inverse"`` for USD-quoted symbols, else ``"linear"``."""
+    try:
+        return "inverse" if parse_symbol(symbol).quote == "USD" else "linear"
+    except ValueError:
+        return "linear"
+
+
+def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
+    """One ``/v5/market/instruments-info`` item for ``sym``."""
+    lad, market = sim.ladder("bybit", sym), parse_symbol(sym)
+    return {
+        "symbol": sym,
+        "contractType": "InversePerpetual" if category == "inverse" else "LinearPerpetual",
+        "status": "Trading",
+        "baseCoin": market.base,
+        "quoteCoin": market.quote,
+        "launchTime": "1585526400000",
+        "deliveryTime": "0",
+        "deliveryFeeRate": "",
+        "priceScale": "2",
+        "leverageFilter": {
+            "minLeverage": "1",
+            "maxLeverage": fmt(lad.top_leverage, 2),
+            "leverageStep": "0.01",
+        },
+        "priceFilter": {"minPrice": "0.10", "maxPrice": "1999999.80", "tickSize": "0.10"},
+        "lotSizeFilter": {
+            "maxOrderQty": "1190.000",
+            "minOrderQty": "0.001",
+            "qtyStep": "0.001",
+            "postOnlyMaxOrderQty": "1190.000",
+            "maxMktOrderQty": "500.000",
+            "minNotionalValue": "5",
+        },
+        "unifiedMarginTrade": True,
+        "fundingInterval": 480,
+        "settleCoin": market.base if category == "inverse" else market.quote,
+        "copyTrading": "both",
+        "upperFundingRate": "0.005",
+        "lowerFundingRate": "-0.005",
+    }
+
+
+def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[str, Any]:
+    """One ``/v5/position/list`` row (``side`` None: the one-way row, whichever side is open)."""
+    acct, lad = sim.account("bybit"), sim.ladder("bybit", sym)
+    lev = sim.lev_state("bybit", sym)
+    pos = acct.positions.get((sym, side)) if side else None
+    if side is None:  # one-way row: whichever side holds the position
+        pos = next(
+            (
+                acct.positions.get((sym, s))
+                for s in ("long", "short")
+                if acct.positions.get((sym, s))
+            ),
+            None,
+        )
+    leverage = lev[pos.side if pos else (side or "long")]
+    value = pos.value if pos else 0.0
+    tier = lad.tier_index(value)
+    mm = value * lad.mmr[tier] - lad.deduction[tier] if pos else 0.0
+    stamp = str(pos.created_ms if pos else 0)
+    return {
+        "positionIdx": idx,
+        "riskId": tier + 1,
+        "riskLimitValue": fmt(lad.caps[tier]),
+        "symbol": sym,
+        "side": ("Buy" if pos.side == "long" else "Sell") if pos else "",
+        "size": fmt(round(pos.size, 6)) if pos else "0",
+        "avgPrice": fmt(pos.price) if pos else "0",
+        "positionValue": fmt(value) if pos else "",
+        "tradeMode": 0,
+        "positionStatus": "Normal",
+        "autoAddMargin": 0,
+        "adlRankIndicator": 2 if pos else 0,
+        "leverage": fmt(leverage),
+        "positionBalance": fmt(round(value / leverage, 8)),
+        "markPrice": fmt(sim.price(sym)),
+        "liqPrice": "",
+        "bustPrice": "",
+        "positionMM": fmt(round(max(mm, 0.0), 8)),
+        "positionIM": fmt(round(value / leverage, 8)),
+        "tpslMode": "Full",
+        "takeProfit": "0.00",
+        "stopLoss": "0.00",
+        "trailingStop": "0.00",
+        "unrealisedPnl": "0",
+        "curRealisedPnl": "0",
+        "cumRealisedPnl": "0",
+        "seq": 1,
+        "isReduceOnly": False,
+        "mmrSysUpdatedTime": "",
+        "leverageSysUpdatedTime": "",
+        "sessionAvgPrice": "",
+        "createdTime": stamp,
+        "updatedTime": stamp,
+    }
