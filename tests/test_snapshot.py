@@ -403,6 +403,8 @@ def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
         zf.extractall(tmp_path / "site")
     for name in ("tiers.csv", "margin_bands.csv", "README.md"):
         assert f"levkit/_data/{name}" in names
+    entry_points = next((tmp_path / "site").glob("levkit-*.dist-info/entry_points.txt")).read_text()
+    assert "levkit = levkit.cli:main" in entry_points
     assert (tmp_path / "site" / "levkit" / "_data" / "tiers.csv").read_bytes() == (
         REPO / "data" / "tiers.csv"
     ).read_bytes()
