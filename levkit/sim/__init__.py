@@ -8,8 +8,21 @@ Use it in-process as a ``requests`` transport, or over loopback HTTP:
 >>> session.get("https://api.bybit.com/v5/market/time").headers["X-Levkit-Simulator"]
 '1'
 
-``python -m levkit.sim --port 8765`` serves the same simulator on ``http://127.0.0.1:8765``.
-Every answer carries ``X-Levkit-Simulator: 1``.
+``python -m levkit.sim --port 8765`` serves the same simulator on ``http://127.0.0.1:8765``;
+``with sim.serve() as url: ...`` does it on a background thread.  Every answer carries
+``X-Levkit-Simulator: 1``.
+
+- State: ``sim.leverage(ex, symbol, side)``, ``sim.set_leverage``, ``sim.set_account``,
+  ``sim.set_position_mode``, ``sim.set_margin_mode``, ``sim.set_balance``,
+  ``sim.open_position``, ``sim.close_position``, ``sim.open_order``, ``sim.cancel_orders``,
+  ``sim.ladder``, ``sim.symbols``, ``sim.account``, ``sim.snapshot_state``
+  (``ex`` is ``"bybit"``, shared by v5 and legacy, or ``"bingx"``).
+- Calls: ``sim.calls`` (:class:`Call` records), ``sim.count(path, method=, exchange=, code=)``,
+  ``sim.calls_frame()``.
+- Faults: ``sim.inject(kind, path=, method=, times=, on_call=, seconds=, status=,
+  retry_after=, code=, apply=)`` or ``sim.faults.add(Fault(...))``; kinds in
+  :data:`FAULT_KINDS` (see :mod:`levkit.sim.faults`).
+- Tests: :mod:`levkit.sim.testing` has ``FakeClock`` and ``RawClient`` (hand-signed requests).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ HTTP 429 with code 100410 and ``X-RateLimit-Requests-Remain`` / ``X-RateLimit-Re
 (the epoch millisecond at which the window frees up).
 
 Checks, in this order: API key (100413), signature present and last (100412), timestamp
-within ``[now - recvWindow, now]`` (100421; ``recvWindow`` defaults to 5000 ms), signature
+within ``[now - recvWindow, now + 1000]`` (100421; ``recvWindow`` defaults to 5000 ms;
+the 1 s of slack for timestamps ahead of the server, :data:`FUTURE_SLACK_MS`, keeps clients
+that correct for clock offset from failing on sub-millisecond jitter), signature
 (100001), then the rate limit.  Parameters are read from the query string only (BingX's
 own samples send POST parameters there, with an empty body).
 """
@@ -27,6 +29,8 @@ __all__ = ["dispatch", "rate_limited", "EXCHANGE"]
 
 EXCHANGE = "bingx"
 _SIG = "&signature="
+#: How far ahead of the server clock a timestamp may be (ms).
+FUTURE_SLACK_MS = 1000
 _P = "/openApi/swap/"
 
 
@@ -79,7 +83,7 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
         window = int(params.get("recvWindow") or 5000)
     except (KeyError, ValueError):
         return params, _answer(req, code=100421, msg="Null timestamp or timestamp mismatch")
-    if not req.now_ms - window <= ts <= req.now_ms:
+    if not req.now_ms - window <= ts <= req.now_ms + FUTURE_SLACK_MS:
         msg = (
             f"timestamp mismatch: request timestamp {ts}, server time {req.now_ms}, "
             f"recvWindow {window}"

@@ -125,7 +125,7 @@ class Fault:
             self.method = self.method.upper()
         if self.apply is None:
             self.apply = _APPLIED_BY_DEFAULT[self.kind]
-        if self.kind == "drop":
+        if self.kind in ("drop", "rate_limit"):
             self.apply = False
         if self.kind == "drop_after":
             self.apply = True
