@@ -410,37 +410,23 @@ def write_snapshot(
         raise ValueError("source_text must name where the figures came from")
     text = " ".join(source_text.split())
     date = _as_of_text(as_of)
+    labels = [c for c in ("category", "notional_unit") if c in frame.columns]
     core = [c for c in TIERS_COLUMNS if c in frame.columns]
-    df = tiers_frame(frame[core], source="snapshot", check=False)
+    df = tiers_frame(frame[core + labels], source="snapshot", check=False)  # keeps labels aligned
     df["exchange"] = df["exchange"].str.lower()
     if kind is None:
         kind = "margin" if df["max_leverage"].isna().all() else "leverage"
     if kind not in SNAPSHOT_FILES:
         raise ValueError(f"kind must be one of {sorted(SNAPSHOT_FILES)}, not {kind!r}")
-
-    def column(name: str, given: str | None) -> pd.Series:
+    for name, given in (("category", category), ("notional_unit", notional_unit)):
         if given is not None:
-            return pd.Series(given, index=df.index, dtype=object)
-        if name in frame.columns:
-            # tiers_frame sorted the rows: realign by exchange/symbol/cap.
-            src = frame[["exchange", "symbol", "max_notional", name]].copy()
-            src["exchange"] = src["exchange"].astype(str).str.lower()
-            src["max_notional"] = pd.to_numeric(src["max_notional"])
-            merged = df[["exchange", "symbol", "max_notional"]].merge(
-                src.drop_duplicates(["exchange", "symbol", "max_notional"]),
-                on=["exchange", "symbol", "max_notional"],
-                how="left",
-            )
-            return pd.Series(merged[name].to_numpy(dtype=object), index=df.index)
-        value = frame.attrs.get(name)
-        return pd.Series(value if isinstance(value, str) else np.nan, index=df.index, dtype=object)
-
-    df["category"] = column("category", category)
-    if notional_unit is None and "notional_unit" not in frame.columns:
+            df[name] = given
+        elif name not in df.columns:
+            value = frame.attrs.get(name)
+            df[name] = value if isinstance(value, str) else None
+    if df["notional_unit"].isna().all():
         cats = df["category"].fillna("linear")
         df["notional_unit"] = [_unit(s, c) for s, c in zip(df["symbol"], cats, strict=True)]
-    else:
-        df["notional_unit"] = column("notional_unit", notional_unit)
     # A deduction means nothing without a maintenance rate: leave it blank there.
     df["mm_deduction"] = df["mm_deduction"].where(df["maintenance_margin_rate"].notna())
     df["source"] = text
