@@ -2,8 +2,8 @@
 
 >>> import levkit  # registers the accessor
 >>> from levkit.frames import tiers_frame
->>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-...                  "max_leverage": [150, 100]}, source="api")
+>>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
 >>> t.lev.max_position_value(100)
 2000000.0
 

@@ -244,8 +244,8 @@ def max_position_value(tiers: pd.DataFrame, leverage: Any) -> float | pd.Series 
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-    ...                  "max_leverage": [150, 100]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
     >>> max_position_value(t, 100)
     2000000.0
     >>> max_position_value(t, [50, 120, 200]).tolist()
@@ -271,8 +271,8 @@ def max_leverage(tiers: pd.DataFrame, notional: Any) -> float | pd.Series | pd.D
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-    ...                  "max_leverage": [150, 100]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
     >>> max_leverage(t, 1_000_000)
     100.0
     >>> max_leverage(t, [300_000, 3e6]).tolist()
@@ -305,8 +305,8 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any) -> pd.Series | pd.
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-    ...                  "max_leverage": [150, 100], "maintenance_margin_rate": [0.0033, 0.005],
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100], "maintenance_margin_rate": [0.0033, 0.005],
     ...                  "mm_deduction": [0, 510]}, source="api")
     >>> margin(t, 1_000_000, 50)[["initial_margin", "maintenance_margin"]].tolist()
     [20000.0, 4490.0]
@@ -427,8 +427,8 @@ def tradeoff(tiers: pd.DataFrame, leverages: Any = None) -> pd.DataFrame:
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-    ...                  "max_leverage": [150, 100]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
     >>> tradeoff(t, [100, 150])[["max_position_value", "tier", "initial_margin"]].values.tolist()
     [[2000000.0, 2, 20000.0], [300000.0, 1, 2000.0]]
     """
@@ -459,8 +459,8 @@ def capacity(tiers: pd.DataFrame, balance: float, leverages: Any = None) -> pd.D
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-    ...                  "max_leverage": [150, 100]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
     >>> capacity(t, 10_000, [50, 100, 150])["capacity"].tolist()
     [500000.0, 1000000.0, 300000.0]
     """
@@ -489,8 +489,8 @@ def best_leverage(tiers: pd.DataFrame, balance: float, step: float = 1.0) -> flo
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bingx", "symbol": "BTC-USDT", "max_notional": [3e5, 8e5, 3e6],
-    ...                  "max_leverage": [150, 100, 75]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bingx"] * 3, "symbol": ["BTC-USDT"] * 3,
+    ...                  "max_notional": [3e5, 8e5, 3e6], "max_leverage": [150, 100, 75]}, source="api")
     >>> best_leverage(t, 10_000)
     80.0
     """
@@ -506,7 +506,7 @@ def best_leverage(tiers: pd.DataFrame, balance: float, step: float = 1.0) -> flo
     with np.errstate(invalid="ignore", over="ignore"):
         k_cap = np.ceil((lad.cap / value - 1) / step - _TOL)
         k_reach = np.floor(np.where(lad.reach >= 1, (lad.reach - 1) / step, 0.0) + _TOL)
-    k = np.concatenate([k_cap[:, None] + [-1, 0, 1], k_reach[:, None] + [-1, 0, 1, 2]], axis=1)
+    k = np.concatenate([k_cap[:, None] + [-1, 0, 1], k_reach[:, None] + [-1, 0, 1]], axis=1)
     g = np.r_[np.repeat(lad.group, k.shape[1]), np.arange(lad.n), np.arange(lad.n)]
     k = np.clip(np.r_[k.reshape(-1), np.zeros(lad.n), k_top], 0, k_top[g])
     lev = np.round(1 + k * step, 10)

@@ -160,8 +160,8 @@ def plot_risk_limits(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
-    ...                  "max_leverage": [150, 100]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
     >>> ax = plot_risk_limits(t, ax=ax, leverage=100)
@@ -239,8 +239,8 @@ def plot_capacity(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bingx", "symbol": "BTC-USDT", "max_notional": [3e5, 8e5, 3e6],
-    ...                  "max_leverage": [150, 100, 75]}, source="api")
+    >>> t = tiers_frame({"exchange": ["bingx"] * 3, "symbol": ["BTC-USDT"] * 3,
+    ...                  "max_notional": [3e5, 8e5, 3e6], "max_leverage": [150, 100, 75]}, source="api")
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
     >>> ax = plot_capacity(t, 10_000, ax=ax)
