@@ -265,3 +265,57 @@ def test_frames_from_a_client_are_stamped_simulator(clock):
 def test_module_constants():
     assert core.DEMO_KEY == "sim-demo-key" and core.DEMO_SECRET == "sim-demo-secret"
     assert core.DEFAULT_RATE_LIMITS[("POST", "/v5/position/set-leverage")] == (10, 1.0)
+
+
+# ------------------------------------------------------------------ quirks
+BOTH = pd.concat(
+    [
+        ONE,
+        pd.DataFrame(
+            {
+                "exchange": ["bybit"],
+                "symbol": ["ONEUSDT"],
+                "max_notional": [1e6],
+                "max_leverage": [20.0],
+            }
+        ),
+    ],
+    ignore_index=True,
+)
+
+
+def test_string_codes_quirk(clock):
+    sim = Simulator(BOTH, clock=clock, quirks={"string-codes"})
+    raw = RawClient(sim.session(), clock=clock)
+    assert raw.session.get("https://api.bybit.com/v5/market/time").json()["retCode"] == "0"
+    bx = raw.bingx("GET", "/openApi/swap/v2/trade/leverage", {"symbol": "ONE-USDT"}).json()
+    assert bx["code"] == "0" and raw.legacy("GET", "/user/leverage").json()["ret_code"] == "0"
+
+
+def test_bingx_numeric_values_quirk(clock):
+    sim = Simulator(BOTH, clock=clock, quirks=["bingx-numeric-values"])
+    raw = RawClient(sim.session(), clock=clock)
+    data = raw.bingx("GET", "/openApi/swap/v2/trade/leverage", {"symbol": "ONE-USDT"}).json()[
+        "data"
+    ]
+    assert data["maxPositionLongVal"] == 1e6 and data["availableShortVal"] == 1e5
+    assert data["longLeverage"] == 10
+
+
+def test_stale_cursor_quirk_never_ends_by_cursor_alone(clock):
+    sim = Simulator(BOTH, clock=clock, quirks={"stale-cursor"})
+    raw = RawClient(sim.session(), clock=clock)
+    params = {"category": "linear", "symbol": "ONEUSDT"}
+    first = raw.bybit("GET", "/v5/position/list", params).json()["result"]
+    assert len(first["list"]) == 1 and first["nextPageCursor"]
+    nxt = raw.bybit("GET", "/v5/position/list", {**params, "cursor": first["nextPageCursor"]})
+    assert nxt.json()["result"] == {
+        "list": [],
+        "nextPageCursor": first["nextPageCursor"],
+        "category": "linear",
+    }
+
+
+def test_unknown_quirk_is_refused():
+    with pytest.raises(ValueError, match="unknown quirks"):
+        Simulator(ONE, quirks={"gremlins"})

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..signing import bybit_v5_signature
 from .bybit_rows import category_of, instrument, position_row
 from .ladders import fmt
+from .quirks import STALE_CURSOR
 from .wire import Reply, Request, json_reply, parse_number
 
 if TYPE_CHECKING:
@@ -144,6 +145,8 @@ def _symbols(sim: Simulator, category: str) -> list[str]:
 
 
 def _page(req: Request, items: list[Any], size: int, cursor: str) -> tuple[list[Any], str] | Reply:
+    if cursor == STALE_CURSOR:
+        return [], STALE_CURSOR
     try:
         start = int(cursor.removeprefix("cursor-")) if cursor else 0
     except ValueError:

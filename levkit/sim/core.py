@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -21,6 +21,7 @@ from . import bingx, bybit, bybit_legacy
 from .accounts import AccountHelpers
 from .faults import MALFORMED_BODY, Fault, FaultSet, html_page
 from .ladders import bands_from_frame, builtin_tiers, ladders_from_frame
+from .quirks import apply_quirks, check_quirks
 from .state import Account, RateLimiter
 from .wire import SIM_HEADER, Reply, Request
 
@@ -127,6 +128,9 @@ class Simulator(AccountHelpers):
         Mark prices by base coin (``{"BTC": 60000.0}``); others default to 100.
     seed : int
         Seed for the shuffled row order.
+    quirks : iterable of str, optional
+        Real-exchange oddities to reproduce (see :mod:`levkit.sim.quirks`):
+        ``"string-codes"``, ``"bingx-numeric-values"``, ``"stale-cursor"``.
 
     Examples
     --------
@@ -154,6 +158,7 @@ class Simulator(AccountHelpers):
         hedge: bool = False,
         prices: Mapping[str, float] | None = None,
         seed: int = 0,
+        quirks: Iterable[str] | None = None,
     ) -> None:
         if tiers is None:
             tiers, default_margin = _default_tiers()
@@ -169,6 +174,7 @@ class Simulator(AccountHelpers):
         self.page_size = int(page_size)
         self.prices = {"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0, **dict(prices or {})}
         self.rng = random.Random(seed)
+        self.quirks = check_quirks(quirks)
         self.faults = FaultSet()
         self.calls: list[Call] = []
         self.accounts = {
@@ -251,7 +257,7 @@ class Simulator(AccountHelpers):
             elif module is None:
                 reply = Reply(404, {"Content-Type": "text/plain"}, b"404 page not found")
             else:
-                reply = module.dispatch(self, req)
+                reply = apply_quirks(self.quirks, path, module.dispatch(self, req))
                 if fault is not None:
                     reply = _after(reply, fault)
             reply.headers[SIM_HEADER] = "1"
