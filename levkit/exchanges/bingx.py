@@ -7,6 +7,7 @@ BingX(host='https://open-api-vst.bingx.com', api_key='test...')
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import math
@@ -36,15 +37,7 @@ from ..parse.bingx import (
 from ..signing import bingx_param_string, bingx_signature
 from ..snapshot import SnapshotError, load_snapshot
 from ..symbols import to_bingx
-from ..transport import (
-    Credentials,
-    Prepared,
-    RequestPreview,
-    Response,
-    _header_float,
-    mask,
-    retry_after_header,
-)
+from ..transport import Credentials, Prepared, RequestPreview, Response, mask, retry_after_header
 from .base import Client, check_leverage, check_side, fill_caps
 
 __all__ = ["BingX", "BingXDialect", "RequestSequence", "bingx_error", "WIRE_SIDES"]
@@ -76,6 +69,10 @@ _AUTH_HINTS = {
     100421: "request timestamp outside the recv window (check this machine's clock)",
 }
 _RATE_CODES = frozenset({100410, 109429})
+_RATE_HEADERS = {
+    "remaining": "X-RateLimit-Requests-Remain",
+    "expire": "X-RateLimit-Requests-Expire",
+}
 _HINTS = {
     80012: "BingX service unavailable",
     80014: "invalid parameter",
@@ -158,12 +155,11 @@ class BingXDialect:
         raise bingx_error(code, str(payload.get("msg") or ""), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        names = {
-            "remaining": "X-RateLimit-Requests-Remain",
-            "expire": "X-RateLimit-Requests-Expire",
-        }
-        values = {key: _header_float(headers, name) for key, name in names.items()}
-        return {key: int(v) for key, v in values.items() if v is not None and math.isfinite(v)}
+        out = {}
+        for key, name in _RATE_HEADERS.items():
+            with contextlib.suppress(ValueError, OverflowError):
+                out[key] = int(float(headers.get(name) or ""))
+        return out
 
     def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
         """``Retry-After``, else (when none remain) ``X-RateLimit-Requests-Expire``: read as
