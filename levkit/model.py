@@ -22,6 +22,7 @@ array                     ``Series`` on the values    ``DataFrame``: values x (e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -66,14 +67,11 @@ class _Ladders:
     group: np.ndarray  # per row
     cap: np.ndarray
     lev: np.ndarray
+    reach: np.ndarray  # highest leverage at which the row's cap is allowed; falls in a group
+    tier: np.ndarray
     mmr: np.ndarray
     ded: np.ndarray
-    tier: np.ndarray
-    reach: np.ndarray
-    reach_vals: np.ndarray  # distinct leverages, ascending
-    reach_key: np.ndarray  # ascending: group, then reach descending
-    cap_vals: np.ndarray  # distinct caps, ascending
-    cap_key: np.ndarray  # ascending: group, then cap ascending
+    str_labels: tuple[Any, Any]  # exchange and symbol per group as pandas str arrays
 
     @property
     def n(self) -> int:
@@ -90,21 +88,37 @@ class _Ladders:
     def label(self, g: int) -> str:
         return f"{self.exchange[g]} {self.symbol[g]}"
 
+    def labels(self, g: np.ndarray) -> tuple[Any, Any]:
+        """``exchange`` and ``symbol`` columns (str dtype) for the groups ``g``."""
+        return self.str_labels[0].take(g), self.str_labels[1].take(g)
+
+    @cached_property
+    def _reach_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct reaches (ascending) and keys ``group * (u + 1) + descending rank``."""
+        vals, rank = np.unique(self.reach, return_inverse=True)
+        return vals, self.group * (len(vals) + 1) + (len(vals) - 1 - rank)
+
+    @cached_property
+    def _cap_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct caps (ascending) and keys ``group * (u + 1) + rank``."""
+        vals, rank = np.unique(self.cap, return_inverse=True)
+        return vals, self.group * (len(vals) + 1) + rank
+
     def cap_row(self, g: np.ndarray, lev: np.ndarray) -> np.ndarray:
         """Row whose cap is ``max_position_value`` at ``lev`` in group ``g``; -1 if none."""
-        u = len(self.reach_vals)
-        first_ok = np.searchsorted(self.reach_vals, lev, side="left")  # reach >= lev from here
-        query = g * (u + 1) + (u - 1 - first_ok)
-        pos = np.searchsorted(self.reach_key, query, side="right") - 1
+        vals, keys = self._reach_keys
+        u = len(vals)
+        first_ok = np.searchsorted(vals, lev, side="left")  # reach >= lev from here on
+        pos = np.searchsorted(keys, g * (u + 1) + (u - 1 - first_ok), side="right") - 1
         with np.errstate(invalid="ignore"):
             ok = (pos >= self.start[g]) & np.isfinite(lev) & (lev >= 1)
         return np.where(ok, pos, -1)
 
     def band_row(self, g: np.ndarray, notional: np.ndarray) -> np.ndarray:
         """Row of the tier holding ``notional`` (first cap >= it) in group ``g``; -1 if none."""
-        u = len(self.cap_vals)
-        query = g * (u + 1) + np.searchsorted(self.cap_vals, notional, side="left")
-        pos = np.searchsorted(self.cap_key, query, side="left")
+        vals, keys = self._cap_keys
+        query = g * (len(vals) + 1) + np.searchsorted(vals, notional, side="left")
+        pos = np.searchsorted(keys, query, side="left")
         with np.errstate(invalid="ignore"):
             ok = (pos < self.stop[g]) & np.isfinite(notional) & (notional >= 0)
         return np.where(ok, pos, -1)
@@ -119,34 +133,56 @@ def _column(tiers: pd.DataFrame, name: str, default: float) -> np.ndarray:
         raise ParseError(f"tiers column {name!r} must be numeric") from exc
 
 
+def _sorted_groups(ex: np.ndarray, sym: np.ndarray, cap: np.ndarray) -> np.ndarray | None:
+    """Group starts if rows are already sorted by (exchange, symbol, cap), as
+    :func:`~levkit.frames.tiers_frame` leaves them; ``None`` otherwise."""
+    new = np.ones(len(cap), dtype=bool)
+    try:
+        new[1:] = (ex[1:] != ex[:-1]) | (sym[1:] != sym[:-1])
+        start = np.flatnonzero(new)
+        e, s = ex[start], sym[start]
+        ordered = np.all((e[:-1] < e[1:]) | ((e[:-1] == e[1:]) & (s[:-1] < s[1:])))
+    except TypeError:  # labels that are not all strings
+        return None
+    return start if ordered and np.all((cap[1:] >= cap[:-1]) | new[1:]) else None
+
+
 def _prepare(tiers: pd.DataFrame) -> _Ladders:
     validate_tiers(tiers)
+    tiers = tiers.copy(deep=False)  # a view without attrs: pandas deep-copies attrs into
+    tiers.attrs = {}  # every column it hands out, which costs more than the model itself
     cap = _column(tiers, "max_notional", np.nan)
     lev = _column(tiers, "max_leverage", np.nan)
     if np.isnan(cap).any():
         raise ParseError("a tier has no max_notional (NaN)")
-    ex_codes, ex_labels = pd.factorize(tiers["exchange"].astype(str), sort=True)
-    sym_codes, sym_labels = pd.factorize(tiers["symbol"].astype(str), sort=True)
-    key = ex_codes.astype(np.int64) * len(sym_labels) + sym_codes
-    order = np.lexsort((cap, key))
-    key, cap, lev = key[order], cap[order], lev[order]
-    new = np.r_[True, key[1:] != key[:-1]]
-    start = np.flatnonzero(new)
-    stop = np.r_[start[1:], len(key)]
-    group = np.cumsum(new) - 1
-    exchange = ex_labels.to_numpy(dtype=object)[key[start] // len(sym_labels)]
-    symbol = sym_labels.to_numpy(dtype=object)[key[start] % len(sym_labels)]
+    ex = tiers["exchange"].to_numpy(dtype=object)
+    sym = tiers["symbol"].to_numpy(dtype=object)
+    n = len(cap)
+    start = _sorted_groups(ex, sym, cap)
+    order: np.ndarray | slice = slice(None)
+    if start is None:  # sort by composite integer key, then cap
+        ex_codes, _ = pd.factorize(ex.astype(str), sort=True)
+        sym_codes, sym_labels = pd.factorize(sym.astype(str), sort=True)
+        key = ex_codes.astype(np.int64) * len(sym_labels) + sym_codes
+        order = np.lexsort((cap, key))
+        key, cap, lev = key[order], cap[order], lev[order]
+        start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    stop = np.r_[start[1:], n]
+    group = np.repeat(np.arange(len(start)), stop - start)
+    exchange = ex[order][start].astype(str).astype(object)
+    symbol = sym[order][start].astype(str).astype(object)
     if "tier" in tiers.columns and not tiers["tier"].isna().any():
         tier = tiers["tier"].to_numpy(dtype="int64")[order]
     else:
-        tier = np.arange(len(key)) - start[group] + 1
-
-    # reach = reverse cumulative max of max_leverage inside each group, on integer ranks
-    vals, rank = np.unique(np.where(np.isnan(lev), -np.inf, lev), return_inverse=True)
-    u, n_groups = len(vals), len(start)
-    offset = (n_groups - 1 - group) * (u + 1)  # rises along the reversed rows
-    reach_rank = np.maximum.accumulate((rank + offset)[::-1])[::-1] - offset
-    reach = vals[reach_rank]
+        tier = np.arange(n) - start[group] + 1
+    last = np.zeros(n, dtype=bool)
+    last[stop - 1] = True
+    if not np.isnan(lev).any() and np.all((lev[:-1] >= lev[1:]) | last[:-1]):
+        reach = lev  # monotone ladder: each tier's own leverage
+    else:  # reverse cumulative max inside each group, on integer ranks (exact)
+        vals, rank = np.unique(np.where(np.isnan(lev), -np.inf, lev), return_inverse=True)
+        offset = (len(start) - 1 - group) * (len(vals) + 1)  # rises along the reversed rows
+        reach = vals[np.maximum.accumulate((rank + offset)[::-1])[::-1] - offset]
     no_lev = ~(reach[start] >= 1)
     if no_lev.any():
         names = ", ".join(f"{exchange[g]} {symbol[g]}" for g in np.flatnonzero(no_lev)[:10])
@@ -155,15 +191,21 @@ def _prepare(tiers: pd.DataFrame) -> _Ladders:
             "(margin bands such as BingX's maintMarginRatio carry no leverage); use a "
             "leverage ladder (the exchange's tier table, or BingX.discover_tiers)"
         )
-    cap_vals, cap_rank = np.unique(cap, return_inverse=True)
+    first = np.arange(n)[order][start]  # each group's first row in the caller's frame
     return _Ladders(
         exchange=exchange, symbol=symbol, start=start, stop=stop, group=group, cap=cap, lev=lev,
-        mmr=_column(tiers, "maintenance_margin_rate", np.nan)[order],
+        reach=reach, tier=tier, mmr=_column(tiers, "maintenance_margin_rate", np.nan)[order],
         ded=np.nan_to_num(_column(tiers, "mm_deduction", 0.0)[order], nan=0.0),
-        tier=tier, reach=reach, reach_vals=vals,
-        reach_key=group * (u + 1) + (u - 1 - reach_rank),
-        cap_vals=cap_vals, cap_key=group * (len(cap_vals) + 1) + cap_rank,
+        str_labels=(_str_label(tiers["exchange"], first, exchange),
+                    _str_label(tiers["symbol"], first, symbol)),
     )  # fmt: skip
+
+
+def _str_label(column: pd.Series, first: np.ndarray, labels: np.ndarray) -> Any:
+    """Per-group labels as a pandas str array (taken from a str column without re-checking)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype == "str":
+        return column.array.take(first)
+    return pd.array(labels, dtype="str")
 
 
 def _values(x: Any, what: str) -> tuple[np.ndarray, bool]:
@@ -351,10 +393,11 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any) -> pd.Series | pd.
             dtype="float64",
             name=(lad.exchange[0], lad.symbol[0]),
         )
+    exchange, symbol = lad.labels(g)
     out = pd.DataFrame(
         {
-            "exchange": lad.exchange[g],
-            "symbol": lad.symbol[g],
+            "exchange": exchange,
+            "symbol": symbol,
             "notional": v,
             "leverage": lev,
             "tier": _tier(lad, row),
@@ -366,42 +409,63 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any) -> pd.Series | pd.
     return _stamp(out, tiers)
 
 
-def _default_leverages(lad: _Ladders) -> tuple[np.ndarray, np.ndarray]:
-    """Every integer 1..max per group, plus the group's non-integer tier leverages."""
-    count = np.floor(lad.top).astype(np.int64)
-    g_int = np.repeat(np.arange(lad.n), count)
-    first = np.repeat(np.cumsum(count) - count, count)
-    l_int = (np.arange(count.sum()) - first + 1).astype("float64")
+def _default_grid(lad: _Ladders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every integer 1..max per group plus its non-integer tier leverages.
+
+    Returns (rows per group, leverage, row).  Row i answers the integers in
+    (reach[i+1], reach[i]], so the curve is the rows, reversed inside each group, each
+    repeated that many times: no search, and few temporaries (large ones cost page faults).
+    """
+    n = len(lad.cap)
+    whole = np.floor(np.maximum(lad.reach, 0.0))
+    below = np.zeros(n)
+    below[:-1] = whole[1:]
+    below[lad.stop - 1] = 0.0
+    rev = lad.start[lad.group] + lad.stop[lad.group] - 1 - np.arange(n)  # reversed in group
+    row = np.repeat(rev, (whole - below).astype(np.int64)[rev])
+    count = whole[lad.start].astype(np.int64)
+    offset = np.cumsum(count) - count
+    lev = np.ones(len(row))
+    lev[offset[1:]] -= count[:-1]  # restart the count at 1 in each group
+    np.cumsum(lev, out=lev)
     with np.errstate(invalid="ignore"):
-        odd = np.isfinite(lad.lev) & (lad.lev >= 1) & (lad.lev != np.floor(lad.lev))
-    g = np.r_[g_int, lad.group[odd]]
-    lev = np.r_[l_int, lad.lev[odd]]
-    if odd.any():
-        order = np.lexsort((lev, g))
-        g, lev = g[order], lev[order]
-        keep = np.r_[True, (g[1:] != g[:-1]) | (lev[1:] != lev[:-1])]
-        g, lev = g[keep], lev[keep]
-    return g, lev
+        odd = np.flatnonzero(np.isfinite(lad.lev) & (lad.lev >= 1) & (lad.lev % 1 != 0))
+    if len(odd):  # insert each non-integer tier leverage after its integer part
+        odd = odd[np.lexsort((lad.lev[odd], lad.group[odd]))]
+        og, ol = lad.group[odd], lad.lev[odd]
+        keep = np.r_[True, (og[1:] != og[:-1]) | (ol[1:] != ol[:-1])]
+        og, ol = og[keep], ol[keep]
+        at = offset[og] + np.floor(ol).astype(np.int64)
+        row = np.insert(row, at, lad.cap_row(og, ol))
+        lev = np.insert(lev, at, ol)
+        count = count + np.bincount(og, minlength=lad.n)
+    return count, lev, row
 
 
 def _tradeoff(lad: _Ladders, leverages: Any) -> pd.DataFrame:
-    if leverages is None:
-        g, lev = _default_leverages(lad)
+    if leverages is None:  # every row valid
+        count, lev, row = _default_grid(lad)
+        exchange, symbol = lad.str_labels[0].repeat(count), lad.str_labels[1].repeat(count)
+        tier = pd.arrays.IntegerArray(lad.tier[row], np.zeros(len(row), dtype=bool))
+        cap = lad.cap[row]
     else:
         g, lev = _cross(lad.n, _values(leverages, "leverage")[0])
-    row = lad.cap_row(g, lev)
-    cap = _take(lad.cap, row)
+        exchange, symbol = lad.labels(g)
+        row = lad.cap_row(g, lev)
+        tier = _tier(lad, row)
+        cap = _take(lad.cap, row)
     with np.errstate(invalid="ignore", divide="ignore"):
         initial = cap / lev
     return pd.DataFrame(
         {
-            "exchange": lad.exchange[g],
-            "symbol": lad.symbol[g],
+            "exchange": exchange,
+            "symbol": symbol,
             "leverage": lev,
             "max_position_value": cap,
-            "tier": _tier(lad, row),
+            "tier": tier,
             "initial_margin": initial,
-        }
+        },
+        copy=False,  # every array here is new
     )
 
 
