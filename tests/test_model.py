@@ -437,6 +437,8 @@ def test_vectorised_model_equals_naive_loop(ladders, levs, notionals):
     naive = _naive(tiers)
     notionals = [v * 40_000 for v in notionals]
     mpv = max_position_value(tiers, levs)
+    shuffled = tiers.iloc[::-1].astype({"exchange": object, "symbol": object})
+    pd.testing.assert_frame_equal(max_position_value(shuffled, levs), mpv)
     mlev = max_leverage(tiers, notionals)
     marg = margin(tiers, notionals, 10.0)
     for j, (key, (caps, mls, rates, deds)) in enumerate(naive.items()):
