@@ -393,11 +393,52 @@ class BingX(Client):
             answers.append((params["side"], resp))
         return answers
 
-    # -- discover_tiers (issue 5) ---------------------------------------------------------
-    # BingX publishes no leverage ladder; discover_tiers(symbol, ...) will probe it with the
-    # pieces above: open_positions/open_orders (refuse when not flat), _read_leverage (the
-    # leverage to put back), _post_leverage (shares the 5/s "leverage" limiter) and
-    # parse_set_leverage (maxPositionLongVal at each probed leverage), then join risk_limits.
+    # -- probing ------------------------------------------------------------------------
+    def discover_tiers(
+        self,
+        symbol: str,
+        *,
+        min_leverage: int = 1,
+        max_leverage: int | None = None,
+        progress: bool | None = None,
+        strategy: str = "round",
+    ) -> pd.DataFrame:
+        """The leverage -> max-position ladder of ``symbol``, by setting leverages and
+        reading ``maxPositionLongVal`` (BingX publishes no leverage brackets).
+
+        Refuses (:class:`~levkit.discovery.DiscoveryError`, nothing changed) when a position
+        or order is open on ``symbol``.  Probes LONG in hedge mode, BOTH in one-way mode,
+        only at the ends of each step of the cap (about 20 calls for BTC-USDT's 12 tiers,
+        not 150; ``strategy="bisect"`` or ``"exhaustive"`` otherwise), within the client's
+        5/s limit, with a tqdm bar unless ``progress=False``.  The long and short leverage
+        read first are put back in every case (error, rate limit, ``KeyboardInterrupt``)
+        and read back; :class:`~levkit.discovery.RestoreError` says what they were if not.
+        ``max_leverage`` defaults to the symbol's maximum.  See :mod:`levkit.discovery`.
+
+        Returns a tiers frame (one row per cap; ``max_leverage`` the largest leverage with
+        it) with ``attrs`` ``source="probe"``, ``calls`` (set-leverage calls, restoring
+        included), ``probes``, ``restored`` and, when ``maintMarginRatio``'s bands do not
+        have the same caps (rates then NaN), ``note`` (bands in ``margin_bands``).
+
+        Examples
+        --------
+        >>> import levkit as lk
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> client = lk.BingX(DEMO_KEY, DEMO_SECRET, session=Simulator().session())
+        >>> tiers = client.discover_tiers("BTC-USDT", min_leverage=140, progress=False)
+        >>> tiers[["max_notional", "max_leverage"]].values.tolist(), tiers.attrs["restored"]
+        ([[300000.0, 150.0]], {'long': 10.0, 'short': 10.0})
+        """
+        from ..discovery import discover_bingx
+
+        return discover_bingx(
+            self,
+            symbol,
+            min_leverage=min_leverage,
+            max_leverage=max_leverage,
+            progress=progress,
+            strategy=strategy,
+        )
 
 
 def _symbol(symbol: str | None, method: str) -> str:

@@ -1,0 +1,495 @@
+"""Leverage-ladder discovery by probing (BingX publishes no leverage brackets).
+
+Two layers:
+
+- :class:`LadderSearch` is pure logic over a ``probe(leverage) -> cap`` callable: it finds
+  every step of the max-position-value curve, which is a non-increasing step function of
+  the (whole) leverage, without probing every leverage.
+- :func:`discover_bingx` is the safe session around it for a :class:`~levkit.BingX` client
+  (``BingX.discover_tiers`` calls it): refuse when not flat, read the leverage in force,
+  probe, and put the leverage back in every case (:class:`RestoreError` when it cannot).
+
+The search: probe both ends of ``[lo, hi]`` (and reuse any cap already known); an interval
+whose two ends give the same cap is constant inside (monotonic), so it is skipped; any
+other is split and both halves searched, until each change of cap sits between two
+adjacent leverages, which makes every breakpoint exact.  The split point of ``(a, b)`` is,
+with ``strategy="round"``, the roundest leverage in the middle half (a multiple of 50, 25,
+10 or 5; exchanges end tiers on such numbers), and when its cap differs from ``b``'s the
+leverage just above it is probed too (the step is probably right there).  While those
+guesses keep missing (more than one miss beyond the hits) the search falls back to plain
+midpoints, which is ``strategy="bisect"``; ``strategy="exhaustive"`` probes every leverage.
+
+>>> ladder = {150: 3e5, 100: 8e5, 75: 3e6, 50: 12e6}
+>>> def cap(lev):
+...     return max(c for top, c in ladder.items() if top >= lev)
+>>> search = LadderSearch(cap, 1, 150)
+>>> search.run()
+[(50, 12000000.0), (75, 3000000.0), (100, 800000.0), (150, 300000.0)]
+>>> search.probes, LadderSearch(cap, 1, 150, strategy="exhaustive").run() == search.steps()
+(8, True)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import LevkitError, ParseError
+from .frames import tiers_frame
+from .parse.bingx import parse_set_leverage
+from .symbols import to_bingx
+
+if TYPE_CHECKING:
+    from .exchanges.bingx import BingX
+
+__all__ = [
+    "STRATEGIES",
+    "DiscoveryError",
+    "RestoreError",
+    "LadderSearch",
+    "roundness",
+    "steps_of",
+    "join_bands",
+    "discover_bingx",
+]
+
+log = logging.getLogger("levkit")
+
+STRATEGIES = ("round", "bisect", "exhaustive")
+#: tries to put the leverage back (each one a read, then a set where it differs)
+RESTORE_ATTEMPTS = 4
+#: misses beyond the hits after which round-number guessing stops
+_GUESS_SLACK = 1
+
+
+class DiscoveryError(LevkitError):
+    """Tier discovery refused to start (position or order open, bad range) or found
+    something it cannot trust.  Nothing was changed when it is raised before probing."""
+
+
+class RestoreError(DiscoveryError):
+    """The leverage could not be put back after probing.  ``original`` holds what it was
+    (``{"long": L, "short": S}``) and ``symbol`` where; set it back by hand."""
+
+    def __init__(self, message: str, *, symbol: str, original: Mapping[str, float]):
+        super().__init__(message)
+        self.symbol = symbol
+        self.original = dict(original)
+
+
+def roundness(leverage: int) -> int:
+    """How round a leverage is: 4 for multiples of 50, 3 of 25, 2 of 10, 1 of 5, else 0.
+
+    Examples
+    --------
+    >>> [roundness(x) for x in (100, 75, 20, 5, 7)]
+    [4, 3, 2, 1, 0]
+    """
+    for score, base in ((4, 50), (3, 25), (2, 10), (1, 5)):
+        if leverage % base == 0:
+            return score
+    return 0
+
+
+def steps_of(values: Mapping[int, float]) -> list[tuple[int, float]]:
+    """``(largest leverage, cap)`` per distinct cap among probed values, by leverage.
+
+    Examples
+    --------
+    >>> steps_of({1: 9.0, 2: 9.0, 3: 5.0, 4: 5.0, 5: 1.0})
+    [(2, 9.0), (4, 5.0), (5, 1.0)]
+    """
+    top: dict[float, int] = {}
+    for lev, cap in values.items():
+        top[cap] = max(lev, top.get(cap, lev))
+    return sorted(((lev, cap) for cap, lev in top.items()), key=lambda s: s[0])
+
+
+class LadderSearch:
+    """Every step of a non-increasing step function on the whole numbers ``lo..hi``.
+
+    Parameters
+    ----------
+    probe : callable
+        ``probe(leverage) -> cap`` (an int in, a float out).  Called at most once per
+        leverage; the answers are kept in :attr:`values`.
+    lo, hi : int
+        The leverage range, both ends included.
+    known : mapping, optional
+        Caps already known (e.g. at the leverage in force); never probed again.  Those
+        outside ``lo..hi`` are ignored.
+    strategy : {"round", "bisect", "exhaustive"}
+        How intervals are split (see the module notes).
+    on_probe : callable, optional
+        ``on_probe(leverage, cap)`` after each probe (progress bars, tests).
+
+    Attributes
+    ----------
+    values : dict
+        ``{leverage: cap}``, probed or known.
+    probes : int
+        Calls made to ``probe``.
+    """
+
+    def __init__(
+        self,
+        probe: Callable[[int], float],
+        lo: int,
+        hi: int,
+        *,
+        known: Mapping[int, float] | None = None,
+        strategy: str = "round",
+        on_probe: Callable[[int, float], Any] | None = None,
+    ):
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+        if not 1 <= int(lo) <= int(hi):
+            raise ValueError(f"need 1 <= lo <= hi, not lo={lo!r}, hi={hi!r}")
+        self._probe = probe
+        self.lo, self.hi = int(lo), int(hi)
+        self.strategy = strategy
+        self.on_probe = on_probe
+        self.values: dict[int, float] = {
+            int(k): float(v)
+            for k, v in (known or {}).items()
+            if self.lo <= k <= self.hi and not math.isnan(v)
+        }
+        self.probes = 0
+        self._hits = self._misses = 0
+
+    def value(self, leverage: int) -> float:
+        """The cap at ``leverage``, probed only the first time."""
+        if leverage not in self.values:
+            cap = float(self._probe(leverage))
+            if math.isnan(cap):
+                raise ParseError(f"the probe at {leverage}x gave no cap")
+            self.values[leverage] = cap
+            self.probes += 1
+            if self.on_probe is not None:
+                self.on_probe(leverage, cap)
+        return self.values[leverage]
+
+    def run(self) -> list[tuple[int, float]]:
+        """Search the range; return :meth:`steps`."""
+        if self.strategy == "exhaustive":
+            for lev in range(self.lo, self.hi + 1):
+                self.value(lev)
+            return self.steps()
+        self.value(self.lo)
+        self.value(self.hi)
+        points = sorted(self.values)
+        stack = list(zip(points[:-1], points[1:], strict=True))[::-1]
+        while stack:
+            a, b = stack.pop()
+            if b - a <= 1 or self.value(a) == self.value(b):
+                continue  # adjacent (a breakpoint, exact) or constant inside
+            guessing = self.strategy == "round" and self._misses <= self._hits + _GUESS_SLACK
+            m = self._split(a, b, guessing)
+            cap = self.value(m)
+            if guessing and roundness(m) and m + 1 < b and cap != self.value(b):
+                above = self.value(m + 1)  # a tier probably ends on the round number
+                if above != cap:
+                    self._hits += 1
+                else:
+                    self._misses += 1
+                stack += [(m + 1, b), (a, m)]
+            else:
+                stack += [(m, b), (a, m)]
+        return self.steps()
+
+    @staticmethod
+    def _split(a: int, b: int, guessing: bool) -> int:
+        middle = (a + b) // 2
+        if not guessing:
+            return middle
+        quarter = (b - a) // 4
+        lo, hi = max(a + quarter, a + 1), min(b - quarter, b - 1)
+        return max(range(lo, hi + 1), key=lambda x: (roundness(x), -abs(2 * x - a - b), -x))
+
+    def steps(self) -> list[tuple[int, float]]:
+        """``(largest leverage, cap)`` per distinct cap seen so far, by leverage."""
+        return steps_of(self.values)
+
+
+def join_bands(steps: list[tuple[int, float]], bands: pd.DataFrame | None) -> tuple[dict, str]:
+    """Rates and deductions for the probed caps from maintMarginRatio ``bands``, when the
+    bands have exactly the same caps; else NaN and a note saying why.
+
+    Returns ``(columns, note)``: ``maintenance_margin_rate`` and ``mm_deduction`` arrays in
+    the order of ``steps``, and the note (``""`` when the bands were joined).
+    """
+    n = len(steps)
+    nan = {"maintenance_margin_rate": np.full(n, np.nan), "mm_deduction": np.full(n, np.nan)}
+    if bands is None or len(bands) == 0:
+        return nan, "no maintMarginRatio bands to join: rates left NaN"
+    caps = np.array([cap for _, cap in steps], dtype="float64")
+    ordered = bands.sort_values("max_notional", kind="stable")
+    edges = ordered["max_notional"].to_numpy(dtype="float64")
+    order = np.argsort(caps, kind="stable")
+    if len(edges) != n or not np.allclose(edges, caps[order], rtol=1e-9, atol=1e-6):
+        shown = ", ".join(f"{x:,.0f}" for x in edges[:6]) + (" ..." if len(edges) > 6 else "")
+        return nan, (
+            f"the maintMarginRatio bands ({len(edges)} bands, caps {shown}) do not line up "
+            f"with the {n} probed tiers: maintenance rates left NaN; the bands are in "
+            "attrs['margin_bands'] (or client.risk_limits(symbol))"
+        )
+    out = {}
+    for col in ("maintenance_margin_rate", "mm_deduction"):
+        values = np.empty(n)
+        values[order] = ordered[col].to_numpy(dtype="float64")
+        out[col] = values
+    return out, ""
+
+
+# -- BingX: the safe session around the search ------------------------------------------
+
+
+def discover_bingx(
+    client: BingX,
+    symbol: str,
+    *,
+    min_leverage: int = 1,
+    max_leverage: int | None = None,
+    progress: bool | None = None,
+    strategy: str = "round",
+) -> pd.DataFrame:
+    """The body of :meth:`levkit.BingX.discover_tiers` (see there)."""
+    from .exchanges.bingx import LEVERAGE
+
+    sym = to_bingx(symbol)
+    client._require_keys("BingX.discover_tiers")
+    lo = _whole(min_leverage, "min_leverage")
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+    busy = [
+        f"{len(frame)} open {what}"
+        for what, frame in (
+            ("position(s)", client.open_positions(sym)),
+            ("order(s)", client.open_orders(sym)),
+        )
+        if len(frame)
+    ]
+    if busy:
+        raise DiscoveryError(
+            f"refusing to probe {sym}: {' and '.join(busy)} on it. Probing sets the "
+            "leverage up and down, which would move the margin of what is open; close them "
+            "first (nothing was changed)"
+        )
+    mode = client.position_mode(refresh=True)
+    before = client._read_leverage(sym).set_index("side")
+    original = {s: float(before.at[s, "leverage"]) for s in ("long", "short")}
+    wire = "LONG" if mode == "hedge" else "BOTH"
+    if mode == "one-way" and original["long"] != original["short"]:
+        raise DiscoveryError(
+            f"{sym} reads long {original['long']:g}x and short {original['short']:g}x in "
+            "one-way mode; probing with side BOTH could not put both back (nothing was changed)"
+        )
+    tops = before["max_leverage"] if mode == "one-way" else before.loc[["long"], "max_leverage"]
+    top = float(tops.min())
+    hi = _whole(max_leverage, "max_leverage") if max_leverage is not None else top
+    if math.isnan(hi):
+        raise DiscoveryError(f"BingX did not say the maximum leverage of {sym}: pass max_leverage")
+    hi = int(hi)
+    if not math.isnan(top) and hi > top:
+        raise DiscoveryError(f"max_leverage {hi} is above {sym}'s maximum {top:g}x")
+    if lo > hi:
+        raise DiscoveryError(f"min_leverage {lo} is above max_leverage {hi}")
+    known = {
+        int(original[s]): float(before.at[s, "max_position_value"])
+        for s in ("long", "short")
+        if original[s].is_integer()
+    }
+    held = dict(original)  # what the account holds, as far as the answers tell
+    sent = [0]
+
+    def post(side: str, leverage: int, current_mode: str) -> dict:
+        sent[0] += 1
+        held.update(dict.fromkeys(_sides(side), math.nan))  # unknown until answered
+        call = {"symbol": sym, "side": side, "leverage": int(leverage)}
+        ((_, resp),) = client._post_leverage([call], current_mode)
+        held.update(dict.fromkeys(_sides(side), float(leverage)))
+        return parse_set_leverage(resp.result, wire_side=side)
+
+    def probe(leverage: int) -> float:
+        nums = post(wire, leverage, mode)["long"]
+        if not math.isnan(nums["leverage"]) and nums["leverage"] != leverage:
+            raise DiscoveryError(f"set {leverage}x on {sym} but BingX answered {nums['leverage']}x")
+        if math.isnan(nums["max_position_value"]):
+            raise ParseError(f"BingX {LEVERAGE}: the set-leverage answer has no maxPositionLongVal")
+        return nums["max_position_value"]
+
+    bar = _bar(client, progress, sym)
+
+    def tick(leverage: int, cap: float) -> None:
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{leverage}x -> {cap:,.0f}")
+
+    search = LadderSearch(probe, lo, hi, known=known, strategy=strategy, on_probe=tick)
+    stopped: BaseException | None = None
+    try:
+        search.run()
+    except BaseException as exc:  # KeyboardInterrupt too: the leverage goes back first
+        stopped = exc
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        was = f"long {original['long']:g}x, short {original['short']:g}x"
+        try:
+            restore_calls = _restore(
+                client, sym, original, held, trusted=stopped is None, post=post
+            )
+        except RestoreError as err:
+            if stopped is not None:
+                err.add_note(f"probing had stopped on: {stopped!r}")
+            raise
+        if stopped is not None:
+            stopped.add_note(f"levkit put the leverage of BingX {sym} back ({was})")
+    log.info(
+        "bingx %s: %d tiers from %d probes, %d set-leverage calls; leverage put back (%s)",
+        sym,
+        len(search.steps()),
+        search.probes,
+        sent[0],
+        was,
+    )
+    return _frame(client, sym, search, sent[0], restore_calls, original, mode, lo, hi)
+
+
+def _sides(wire_side: str) -> tuple[str, ...]:
+    return ("long", "short") if wire_side == "BOTH" else (wire_side.lower(),)
+
+
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    if not float(value).is_integer() or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def _bar(client: BingX, progress: bool | None, sym: str) -> Any:
+    if progress is False or (progress is None and client.progress is False):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc=f"probing {sym} tiers", unit="call", leave=False)
+
+
+def _restore(
+    client: BingX,
+    sym: str,
+    original: dict[str, float],
+    held: dict[str, float],
+    *,
+    trusted: bool,
+    post: Callable[[str, int, str], dict],
+) -> int:
+    """Put ``original`` back; read back to check.  Returns the set-leverage calls made.
+
+    ``held`` is what the answers say the account holds; after a failure it is not trusted
+    and the leverage is read first.  A ``KeyboardInterrupt`` while restoring is held back
+    until the leverage is back (or the attempts are used up), then raised.
+    """
+    calls = 0
+    interrupted = False
+    errors: list[BaseException] = []
+    current = dict(held) if trusted else None
+    for attempt in range(RESTORE_ATTEMPTS + 1):
+        try:
+            if current is None:
+                now = client._read_leverage(sym).set_index("side")["leverage"]
+                current = {s: float(now[s]) for s in ("long", "short")}
+            todo = [s for s in ("long", "short") if current[s] != original[s]]
+            if not todo:
+                break
+            if attempt == RESTORE_ATTEMPTS:
+                break
+            mode = client.position_mode(refresh=attempt > 0)
+            if mode == "one-way":
+                calls += 1
+                post("BOTH", int(original["long"]), mode)
+            else:
+                for side in todo:
+                    calls += 1
+                    post(side.upper(), int(original[side]), mode)
+            current = None  # read back to check
+        except KeyboardInterrupt as exc:
+            interrupted = True
+            errors.append(exc)
+            log.warning("bingx %s: interrupted while putting the leverage back; finishing", sym)
+            current = None
+        except LevkitError as exc:
+            errors.append(exc)
+            log.warning("bingx %s: putting the leverage back failed (%s); retrying", sym, exc)
+            current = None
+            client._sleep(min(2.0**attempt, 8.0))
+    if current is None or any(current[s] != original[s] for s in ("long", "short")):
+        was = f"long {original['long']:g}x, short {original['short']:g}x"
+        last = f" (last error: {errors[-1]!r})" if errors else ""
+        msg = (
+            f"LEVERAGE NOT RESTORED on BingX {sym}: before probing it was {was}, and levkit "
+            f"could not put it back after {RESTORE_ATTEMPTS} attempts{last}. Set it back by "
+            f"hand, e.g. client.set_leverage({sym!r}, {original['long']:g}, side='long') and "
+            f"client.set_leverage({sym!r}, {original['short']:g}, side='short')"
+        )
+        log.error(msg)
+        raise RestoreError(msg, symbol=sym, original=original)
+    if interrupted:
+        raise KeyboardInterrupt
+    return calls
+
+
+def _frame(
+    client: BingX,
+    sym: str,
+    search: LadderSearch,
+    calls: int,
+    restore_calls: int,
+    original: dict[str, float],
+    mode: str,
+    lo: int,
+    hi: int,
+) -> pd.DataFrame:
+    steps = search.steps()
+    caps = [cap for _, cap in steps]
+    if any(x < y for x, y in zip(caps[:-1], caps[1:], strict=True)):
+        log.warning("bingx %s: the probed caps do not fall as leverage rises: %s", sym, steps)
+    bands = None
+    note = ""
+    try:
+        bands = client.risk_limits(sym)
+    except LevkitError as exc:
+        note = f"maintMarginRatio bands could not be read ({exc}): rates left NaN"
+    rates, joined = join_bands(steps, bands)
+    note = note or joined
+    n = len(steps)
+    frame = {
+        "exchange": ["bingx"] * n,
+        "symbol": [sym] * n,
+        "max_notional": np.array(caps, dtype="float64"),
+        "max_leverage": np.array([lev for lev, _ in steps], dtype="float64"),
+        **rates,
+    }
+    attrs: dict[str, Any] = {
+        "calls": calls,
+        "probes": search.probes,
+        "restore_calls": restore_calls,
+        "restored": dict(original),
+        "position_mode": mode,
+        "leverage_range": (lo, hi),
+        "strategy": search.strategy,
+        "host": client.base_url,
+    }
+    if note:
+        attrs["note"] = note
+    if bands is not None:
+        cols = ["min_notional", "max_notional", "maintenance_margin_rate", "mm_deduction"]
+        attrs["margin_bands"] = bands[cols].to_dict("records")
+    return tiers_frame(frame, source="probe", **attrs)
