@@ -2,8 +2,10 @@
 
 >>> import levkit as lk
 >>> tiers = lk.load_snapshot("bingx", "BTC-USDT")
->>> float(lk.max_position_value(tiers, 20).iloc[0])
+>>> lk.max_position_value(tiers, 20)      # USDT: the largest position allowed at 20x
 100000000.0
+>>> lk.best_leverage(tiers, balance=10_000)
+80.0
 
 Heavy modules (the exchange clients, matplotlib, ipywidgets) load on first use.
 """

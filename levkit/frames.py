@@ -69,7 +69,8 @@ class LadderWarning(UserWarning):
 def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
     """Turn exchange numbers (JSON strings, numbers, ``""``, ``None``) into float64.
 
-    ``""`` and ``None`` become ``empty``.  Anything else that is not a number raises
+    ``""``, ``None`` and NaN become ``empty``.  Anything else that is not a finite number
+    (text, ``true``/``false``, lists, ``"inf"``, ``"NaN"``, ``"1e400"``) raises
     :class:`~levkit.errors.ParseError` naming ``field``.
 
     Examples
@@ -80,7 +81,11 @@ def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
     arr = np.asarray(values, dtype=object)
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    arr = arr.ravel()
+    elif arr.ndim > 1:
+        if not (isinstance(values, np.ndarray) and values.dtype != object):
+            # numpy made a grid of lists given as values ([[]] -> shape (1, 0)): not numbers
+            raise ParseError(f"{field}: expected a number, got a list")
+        arr = arr.ravel()
     try:
         # Exchange ladders repeat the same few strings thousands of times: convert each
         # distinct value once (hashing is C-fast), then spread them back by code.
@@ -102,6 +107,8 @@ def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
             except (ValueError, TypeError):
                 bad = next((v for v in uniques.tolist() if not _is_number_like(v)), None)
                 raise ParseError(f"{field}: expected a number, got {bad!r}") from None
+        _check_finite(uniques, converted, field)
+        _check_no_bools(arr, codes, uniques, field)
         out = converted[codes] if len(converted) else np.full(arr.size, np.nan)
         if (codes < 0).any():
             out[codes < 0] = np.nan
@@ -110,6 +117,30 @@ def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
     if not np.isnan(empty):
         out[np.isnan(out)] = empty
     return out
+
+
+def _check_finite(uniques: np.ndarray, converted: np.ndarray, field: str) -> None:
+    """Blank text became NaN on purpose; any other NaN or infinity was written as one
+    (``"NaN"``, ``"inf"``, ``"1e400"``): not an exchange number."""
+    odd = ~np.isfinite(converted)
+    if not odd.any():
+        return
+    for value in uniques[odd].tolist():
+        if not (isinstance(value, str) and not value.strip()):
+            raise ParseError(f"{field}: expected a finite number, got {value!r}")
+
+
+def _check_no_bools(arr: np.ndarray, codes: np.ndarray, uniques: np.ndarray, field: str) -> None:
+    """JSON ``true``/``false`` are not numbers, though numpy reads them as 1 and 0.  They
+    hash like 1 and 0, so they may hide behind those values among the distinct ones: only
+    the rows holding a distinct 0 or 1 are looked at (few, so this stays fast)."""
+    for k, value in enumerate(uniques.tolist()):
+        if isinstance(value, bool | np.bool_):
+            raise ParseError(f"{field}: expected a number, got {value!r}")
+        if isinstance(value, int | float | np.number) and value in (0, 1):
+            rows = arr[codes == k].tolist()
+            if any(isinstance(v, bool | np.bool_) for v in rows):
+                raise ParseError(f"{field}: expected a number, got a boolean")
 
 
 def _is_number_like(v: Any) -> bool:
@@ -190,7 +221,10 @@ def tiers_frame(
     if isinstance(raw, pd.DataFrame):
         cols: dict[str, Any] = {c: raw[c].array for c in raw.columns}
     else:
-        cols = {c: _as_array(v) for c, v in dict(raw).items()}
+        raw = dict(raw)
+        sized = [len(v) for v in raw.values() if not _is_scalar(v)]
+        n_rows = sized[0] if sized else 1
+        cols = {c: _as_array(v, n_rows) for c, v in raw.items()}
     n = len(next(iter(cols.values()))) if cols else 0
     if n == 0:
         raise ParseError("no tiers in the answer")
@@ -221,7 +255,18 @@ def tiers_frame(
     return stamp(df, source, fetched_at=fetched_at, **attrs)
 
 
-def _as_array(values: Any) -> Any:
+def _is_scalar(values: Any) -> bool:
+    return (
+        isinstance(values, str | bytes | int | float | bool)
+        or values is None
+        or (isinstance(values, np.ndarray) and values.ndim == 0)
+    )
+
+
+def _as_array(values: Any, n: int) -> Any:
+    """Columns as arrays; a scalar is spread over ``n`` rows."""
+    if _is_scalar(values):
+        return np.full(n, values, dtype=object)
     if isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
         return values
     if isinstance(values, pd.Series):
@@ -326,6 +371,10 @@ def leverage_frame(
     bad_side = ~df["side"].isin(SIDES)
     if bad_side.any():
         raise ParseError(f"unknown side {df.loc[bad_side, 'side'].iloc[0]!r}")
+    twice = df.duplicated(["exchange", "symbol", "side"])
+    if twice.any():
+        row = df.loc[twice].iloc[0]
+        raise ParseError(f"{row['symbol']} {row['side']}: the answer lists this side twice")
     for col in ("exchange", "symbol", "side"):
         df[col] = df[col].astype(str)
     if "changed" in df.columns:
