@@ -24,7 +24,7 @@ class RateLimiter:
     >>> t = [0.0]
     >>> lim = RateLimiter(2, 1.0, clock=lambda: t[0], sleep=lambda s: t.__setitem__(0, t[0] + s))
     >>> for _ in range(3):
-    ...     lim.acquire()
+    ...     _ = lim.acquire()
     >>> t[0]
     1.0
     """
