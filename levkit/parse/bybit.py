@@ -35,7 +35,7 @@ __all__ = [
 _Num = str | float | int | None
 
 
-class RiskLimitRow(msgspec.Struct):
+class RiskLimitRow(msgspec.Struct, gc=False):
     """One ``result.list`` row of ``/v5/market/risk-limit`` (unknown fields are ignored)."""
 
     symbol: str
@@ -47,7 +47,7 @@ class RiskLimitRow(msgspec.Struct):
     id: _Num = ""
 
 
-class _RiskLimitResult(msgspec.Struct):
+class _RiskLimitResult(msgspec.Struct, gc=False):
     rows: list[RiskLimitRow] = msgspec.field(default_factory=list, name="list")
     nextPageCursor: str | None = ""
     category: str = ""
@@ -155,6 +155,10 @@ def parse_risk_limits(
         im = np.where(pct, im / 100.0, im)
         mm = np.where(pct, mm / 100.0, mm)
     risk_id = numeric(cols["id"], field="risk-limit.id")
+    with np.errstate(invalid="ignore"):
+        odd_id = ~np.isnan(risk_id) & ((risk_id != np.round(risk_id)) | (np.abs(risk_id) > 2**53))
+    if odd_id.any():
+        raise ParseError(f"risk-limit.id: expected a whole number, got {risk_id[odd_id][0]:g}")
     frame = {
         "exchange": ["bybit"] * len(rows),
         "symbol": symbols,
