@@ -23,3 +23,21 @@ def table(rows: list[tuple[str, str]]) -> str:
     """Two aligned columns."""
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def interleaved_medians(
+    fns: dict[str, Callable[[], object]], *, repeats: int = 9, warmup: int = 1
+) -> dict[str, float]:
+    """Median wall time of each function, running them in turn in every round so that
+    machine load (other processes) hits every contender alike: ratios stay meaningful
+    on a busy machine even when absolute times do not."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}

@@ -21,7 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _timing import median_seconds, table  # noqa: E402
+from _timing import interleaved_medians, table  # noqa: E402
 
 from levkit.parse.bybit import decode_risk_limit_page, parse_risk_limits  # noqa: E402
 
@@ -71,24 +71,27 @@ def floor_route(raw: bytes):
     return json.loads(raw)
 
 
-def main(repeats: int = 7) -> dict[str, float]:
+def main(repeats: int = 9) -> dict[str, float]:
     raw = synthetic_answer()
     frame = levkit_route(raw)
     assert len(frame) == 600 * 30 and frame["symbol"].nunique() == 600
-    figures = {
-        "parse_bytes": float(len(raw)),
-        "parse_levkit_s": median_seconds(lambda: levkit_route(raw), repeats=repeats),
-    }
-    figures["parse_floor_s"] = median_seconds(lambda: floor_route(raw), repeats=repeats)
+    routes = {"levkit": lambda: levkit_route(raw), "floor": lambda: floor_route(raw)}
     try:
         import ccxt
     except ImportError:
         ccxt = None
     if ccxt is not None:
         exchange = ccxt.bybit()
-        check = ccxt_route(exchange, raw)
-        assert len(check) == len(frame)
-        figures["parse_ccxt_s"] = median_seconds(lambda: ccxt_route(exchange, raw), repeats=repeats)
+        assert len(ccxt_route(exchange, raw)) == len(frame)
+        routes["ccxt"] = lambda: ccxt_route(exchange, raw)
+    medians = interleaved_medians(routes, repeats=repeats)
+    figures = {
+        "parse_bytes": float(len(raw)),
+        "parse_levkit_s": medians["levkit"],
+        "parse_floor_s": medians["floor"],
+    }
+    if "ccxt" in medians:
+        figures["parse_ccxt_s"] = medians["ccxt"]
         figures["parse_ccxt_over_levkit"] = figures["parse_ccxt_s"] / figures["parse_levkit_s"]
     figures["parse_levkit_over_floor"] = figures["parse_levkit_s"] / figures["parse_floor_s"]
     rows = [
