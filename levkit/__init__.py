@@ -20,7 +20,9 @@ from . import accessor as _accessor  # noqa: F401  (registers DataFrame.lev)
 from .errors import (
     AuthenticationError,
     ExchangeError,
+    ExchangeLeverageError,
     InvalidLeverageError,
+    InvalidNotionalError,
     InvalidSymbolError,
     LevkitError,
     ParseError,
@@ -57,6 +59,8 @@ __all__ = [
     "AuthenticationError",
     "RateLimitError",
     "InvalidLeverageError",
+    "InvalidNotionalError",
+    "ExchangeLeverageError",
     "InvalidSymbolError",
     "ParseError",
     "PositionModeError",

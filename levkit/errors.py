@@ -17,6 +17,8 @@ __all__ = [
     "TransportError",
     "ParseError",
     "InvalidSymbolError",
+    "InvalidNotionalError",
+    "ExchangeLeverageError",
 ]
 
 
@@ -136,3 +138,13 @@ class ParseError(LevkitError, ValueError):
 
 class InvalidSymbolError(LevkitError, ValueError):
     """A symbol levkit cannot read as a market (empty, bad characters, unknown quote)."""
+
+
+class InvalidNotionalError(LevkitError, ValueError):
+    """A position notional that is negative, not finite or above the ladder's top band."""
+
+
+class ExchangeLeverageError(ExchangeError, InvalidLeverageError):
+    """The exchange refused a leverage as too high for the symbol (Bybit v2 34019,
+    BingX 101414): an :class:`ExchangeError` (with ``code``) and an
+    :class:`InvalidLeverageError` (so a ``ValueError``) at once."""

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidLeverageError, LevkitError, ParseError
+from .errors import InvalidLeverageError, InvalidNotionalError, ParseError
 from .frames import validate_tiers
 
 __all__ = [
@@ -50,10 +50,6 @@ _MARGIN_COLUMNS = (
     "maintenance_margin",
     "maintenance_margin_rate",
 )
-
-
-class InvalidNotionalError(LevkitError, ValueError):
-    """A position notional that is negative, not finite or above the ladder's top band."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..errors import (
     ExchangeError,
+    ExchangeLeverageError,
     InvalidLeverageError,
     LevkitError,
     PositionModeError,
@@ -76,14 +77,6 @@ CAPS_NOTE = (
     "calls to another API; lk.Bybit().risk_limits(symbol, category='inverse') has it."
 )
 _LEVKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-class ExchangeLeverageError(ExchangeError, InvalidLeverageError):
-    """The exchange refused a leverage above the symbol's maximum (v2 code 34019).
-
-    An :class:`~levkit.errors.ExchangeError` (with ``code``) and an
-    :class:`~levkit.errors.InvalidLeverageError` (so a ``ValueError``) at once.
-    """
 
 
 def legacy_error(code: int, message: str, endpoint: str) -> ExchangeError:
