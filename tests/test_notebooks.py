@@ -1,0 +1,118 @@
+"""The notebooks: stored without outputs, and each runs top to bottom offline."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NAMES = ["01_quickstart.ipynb", "02_risk_limit_curves.ipynb", "03_set_leverage.ipynb"]
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location(
+        "run_notebooks", ROOT / "scripts" / "run_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _outputs(path: Path) -> list[dict]:
+    book = json.loads(path.read_text(encoding="utf-8"))
+    return [o for c in book["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+
+
+def _texts(path: Path) -> str:
+    parts = []
+    for output in _outputs(path):
+        parts.append("".join(output.get("text", "")))
+        parts.append("".join(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
+
+
+def test_the_three_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS] == NAMES
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_stored_without_outputs(path):
+    book = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in book["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+def test_the_kernel_environment_is_offline_unless_live(monkeypatch, tmp_path):
+    run = _runner()
+    monkeypatch.setenv("BYBIT_API_KEY", "test-key-0000")
+    monkeypatch.setenv("BINGX_API_SECRET", "test-secret-not-real")
+    env = run.kernel_env(tmp_path)
+    assert "BYBIT_API_KEY" not in env and "BINGX_API_SECRET" not in env
+    assert env["LEVKIT_OUT"] == str(tmp_path.resolve())
+    assert str(ROOT) in env["PYTHONPATH"].split(":")
+    assert run.kernel_env(tmp_path, live=True)["BYBIT_API_KEY"] == "test-key-0000"
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Run every notebook once (about 10 s), as scripts/demo does."""
+    out = tmp_path_factory.mktemp("out")
+    code = _runner().main(["--out", str(out)])
+    return code, out
+
+
+@pytest.mark.notebooks
+def test_every_notebook_runs_without_error(executed):
+    code, out = executed
+    assert code == 0
+    for name in NAMES:
+        errors = [o for o in _outputs(out / name) if o["output_type"] == "error"]
+        assert errors == [], name
+
+
+@pytest.mark.notebooks
+def test_the_curves_notebook_saves_the_picture(executed):
+    _, out = executed
+    picture = out / "risk_limits.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert picture.stat().st_size > 10_000
+
+
+@pytest.mark.notebooks
+def test_the_quickstart_answers_from_the_snapshot_ladder(executed):
+    _, out = executed
+    text = _texts(out / "01_quickstart.ipynb")
+    assert "'source': 'simulator'" in text and "2600000.0" in text
+
+
+@pytest.mark.notebooks
+def test_the_control_notebook_previews_and_applies_on_the_simulator(executed):
+    _, out = executed
+    text = _texts(out / "03_set_leverage.ipynb")
+    assert "dry run: BTCUSDT both -> 25x, not sent" in text
+    assert "changed: BTCUSDT 10x → 25x" in text
+    assert "simulator account: {'BTCUSDT': {'long': 25.0, 'short': 25.0}}" in text
+    assert "sim-demo-secret" not in text
+    widgets = [o for o in _outputs(out / "03_set_leverage.ipynb") if "data" in o]
+    assert any("application/vnd.jupyter.widget-view+json" in o["data"] for o in widgets)
+
+
+@pytest.mark.notebooks
+def test_a_failing_cell_fails_the_run_with_its_name(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    broken = tmp_path / "broken.ipynb"
+    book = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("raise ValueError('nope')")])
+    nbformat.write(book, broken)
+    run = _runner()
+    with pytest.raises(
+        run.NotebookFailed,
+        match=r"broken.ipynb: cell 1 \(execution count 2\) failed: ValueError: nope",
+    ):
+        run.run_notebook(broken, tmp_path, env=run.kernel_env(tmp_path))
+    assert run.main(["--out", str(tmp_path / "o"), str(broken)]) == 1
