@@ -105,6 +105,7 @@ class ControlView:
         self.w = w
         self.state = state
         self._syncing = False
+        self._show_balance = False
         self.sliders: dict[str, Any] = {}
         self.values: dict[tuple[str, str], Any] = {}
         self.title = _css(w.HTML(), "levkit-title")
@@ -191,6 +192,8 @@ class ControlView:
         with self._quiet():
             for slider in self.sliders.values():
                 slider.max = int(top) if isinstance(slider, w.IntSlider) else top
+        for old in self.readout_box.children:
+            old.close()
         rows: list[Any] = []
         self.values = {}
 
@@ -211,7 +214,8 @@ class ControlView:
         if st.balance is not None:
             row("best leverage for the balance", "best-leverage")
         self.readout_box.children = rows
-        balance = [self.balance] if st.balance is not None else []
+        self._show_balance = self._show_balance or st.balance is not None  # stays once shown
+        balance = [self.balance] if self._show_balance else []
         self.left.children = [
             self.title, *balance, self.slider_box, self.readout_box, self.buttons,
             self.status, self.request,
@@ -220,8 +224,12 @@ class ControlView:
     def _make_slider(self, side: str) -> Any:
         w, st = self.w, self.state
         label = "leverage" if side == "both" else side
-        common = {"description": label, "continuous_update": True,
-                  "layout": w.Layout(width="460px"), "style": {"description_width": "60px"}}  # fmt: skip
+        common = {
+            "description": label,
+            "continuous_update": True,
+            "layout": w.Layout(width="460px"),
+            "style": {"description_width": "60px"},
+        }
         if st.step.is_integer():
             slider = w.IntSlider(
                 min=1, max=max(1, int(st.max_leverage)), step=int(st.step), **common

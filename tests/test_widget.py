@@ -527,3 +527,14 @@ def test_importing_the_state_loads_neither_ipywidgets_nor_matplotlib():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_clearing_the_balance_keeps_its_input(sim, clock):
+    control = LeverageControl(bybit(sim, clock), "BTCUSDT", balance=10_000)
+    view = control.view
+    view.balance.value = 0
+    assert control.balance is None and view.balance in view.left.children
+    assert ("capacity", "both") not in view.values
+    view.balance.value = 5_000
+    assert control.balance == 5_000 and ("capacity", "both") in view.values
+    assert view.values[("best-leverage", "")].value == f"{control.best_leverage:g}x"
