@@ -17,7 +17,7 @@ __all__ = ["Market", "parse_symbol", "normalize_symbol", "to_bybit", "to_bingx",
 #: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
 QUOTES: tuple[str, ...] = ("FDUSD", "USDT", "USDC", "USDE", "BUSD", "USD", "EUR", "BTC", "ETH")
 
-_PART = re.compile(r"^[A-Z0-9]{1,30}$")
+_PART = re.compile(r"[A-Z0-9]{1,30}")
 
 
 class Market(NamedTuple):
@@ -42,11 +42,15 @@ def parse_symbol(symbol: str) -> Market:
         raise InvalidSymbolError(
             f"a symbol is a string such as 'BTCUSDT', not {type(symbol).__name__}"
         )
-    text = symbol.strip().upper()
+    text = symbol.strip()
+    if not text.isascii():
+        # str.upper() would turn "ß" into "SS" and "ı" into "I": another market's letters
+        raise InvalidSymbolError(f"cannot read symbol {symbol!r}: ASCII letters and digits only")
+    text = text.upper()
     settle = None
     if ":" in text:
         text, settle = text.split(":", 1)
-        if not _PART.match(settle):
+        if not _PART.fullmatch(settle):
             raise InvalidSymbolError(f"cannot read settle coin in symbol {symbol!r}")
     if "/" in text or "-" in text:
         parts = re.split(r"[/-]", text)
@@ -62,7 +66,7 @@ def parse_symbol(symbol: str) -> Market:
             raise InvalidSymbolError(
                 f"cannot read symbol {symbol!r}: write it as BASE-QUOTE (e.g. 'BTC-USDT')"
             )
-    if not (_PART.match(base) and _PART.match(quote)):
+    if not (_PART.fullmatch(base) and _PART.fullmatch(quote)):
         raise InvalidSymbolError(f"cannot read symbol {symbol!r}: letters and digits only")
     return Market(base, quote, settle)
 
@@ -89,6 +93,8 @@ def normalize_symbol(symbol: str, exchange: str) -> str:
     >>> normalize_symbol("btc-usdt", "bybit")
     'BTCUSDT'
     """
+    if not isinstance(exchange, str):
+        raise ValueError(f"exchange must be 'bybit' or 'bingx', not {exchange!r}")
     if exchange.startswith("bybit"):
         return to_bybit(symbol)
     if exchange == "bingx":
