@@ -136,7 +136,7 @@ class BybitDialect:
             if value not in (None, ""):
                 try:
                     out[key] = int(float(value))
-                except ValueError:
+                except (ValueError, OverflowError):  # text, "inf", "nan"
                     continue
         return out
 
@@ -151,12 +151,18 @@ class BybitDialect:
 
     def server_time(self, payload: Any) -> int:
         result = payload.get("result") or {}
-        if isinstance(result, dict) and result.get("timeNano"):
-            return int(int(result["timeNano"]) // 1_000_000)
-        if payload.get("time"):
-            return int(payload["time"])
-        if isinstance(result, dict) and result.get("timeSecond"):
-            return int(result["timeSecond"]) * 1000
+        result = result if isinstance(result, dict) else {}
+        for value, per_ms in (
+            (result.get("timeNano"), 1_000_000),
+            (payload.get("time"), 1),
+            (result.get("timeSecond"), 0.001),
+        ):
+            if value in (None, "") or isinstance(value, bool):
+                continue
+            try:
+                return int(int(value) // per_ms) if per_ms >= 1 else int(value) * 1000
+            except (TypeError, ValueError, OverflowError):
+                continue
         raise ParseError("bybit /v5/market/time: no server time in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
