@@ -10,6 +10,7 @@ Clock and sleep are injectable: tests pass fakes and never really wait.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Callable, Container, Mapping
@@ -45,7 +46,6 @@ __all__ = [
 log = logging.getLogger("levkit")
 
 SIMULATOR_HEADER = "X-Levkit-Simulator"
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def mask(key: str | None) -> str:
@@ -79,16 +79,23 @@ class Credentials:
         raise TypeError("Credentials cannot be pickled")
 
 
+def _is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP literal (127.0.0.0/8, ``::1``).  A name such as
+    ``127.0.0.1.example.com`` is not: DNS may send it anywhere."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def check_base_url(url: str) -> str:
     """Accept ``https://`` anywhere and ``http://`` only for loopback hosts."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base_url must look like https://host, not {url!r}")
-    if (
-        parts.scheme == "http"
-        and parts.hostname not in _LOOPBACK
-        and not parts.hostname.startswith("127.")
-    ):
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ValueError(
             f"refusing plain http:// to {parts.hostname}: API keys would travel unencrypted; "
             "use https:// (http:// is only allowed for loopback hosts such as a local simulator)"
