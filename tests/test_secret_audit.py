@@ -1,0 +1,653 @@
+"""Secret audit (issue 7, item 4): a canary API secret, used on every public path, appears
+nowhere levkit writes: logs at DEBUG (levkit's, urllib3's, the root logger's), reprs,
+exception messages and attributes, frames and their ``attrs`` (also pickled), dry-run
+previews, the CLI's output and files, the leverage control and an executed notebook.
+The canary key appears at most as its first 4 characters.  ``http://`` to a host that
+is not loopback is refused by every client.
+
+The simulator is served on loopback (real HTTP, so urllib3 logs what it sends) and holds
+only the canary credentials; its clock is fake, so nothing really waits.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import logging
+import pickle
+import secrets
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pandas as pd
+import pytest
+
+import levkit as lk
+from levkit import cli
+from levkit.sim import Simulator
+from levkit.sim.testing import FakeClock
+from levkit.transport import Credentials, RequestPreview, check_base_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Random per run, so no fixture or snapshot can hold them by accident.
+CANARY_SECRET = "CANARY-SECRET-" + secrets.token_hex(16)
+WRONG_SECRET = "CANARY-WRONG-" + secrets.token_hex(16)  # a mistyped secret is a secret too
+CANARY_KEY = "CKEY" + secrets.token_hex(12)
+SHOWN_KEY = CANARY_KEY[:4]  # the most of the key any output may show
+
+CLIENTS = {"bybit": lk.Bybit, "bybit-legacy": lk.BybitLegacy, "bingx": lk.BingX}
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The secret as text and in the encodings a careless line might use."""
+    token = secret.split("-")[-1]
+    raw = secret.encode()
+    return {
+        secret,
+        secret.lower(),
+        secret.upper(),
+        token,
+        token.upper(),
+        quote(secret),
+        quote_plus(secret),
+        raw.hex(),
+        raw.hex().upper(),
+        token.encode().hex(),
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode(),
+        base64.b64encode(token.encode()).decode(),
+    }
+
+
+FORBIDDEN = secret_forms(CANARY_SECRET) | secret_forms(WRONG_SECRET)
+
+
+class Audit:
+    """Everything levkit showed during a test, to be searched for the canaries."""
+
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, str]] = []  # (where, text): secret and key checked
+        self.quiet: list[tuple[str, str]] = []  # logs: the secret checked (key: see below)
+        self.blobs: list[tuple[str, bytes]] = []  # pickles and files: the secret checked
+
+    # -- collecting --------------------------------------------------------------------
+    def text(self, where: str, value: Any) -> None:
+        self.texts.append((where, value if isinstance(value, str) else repr(value)))
+
+    def blob(self, where: str, data: bytes) -> None:
+        self.blobs.append((where, data))
+
+    def obj(self, where: str, value: Any) -> None:
+        """A result: its repr and str, and for frames, previews and exceptions all their
+        faces (attrs, HTML, dicts, pickles, tracebacks, causes)."""
+        if isinstance(value, BaseException):
+            self.exception(where, value)
+            return
+        self.text(where, repr(value))
+        self.text(where + " str", str(value))
+        if isinstance(value, pd.DataFrame):
+            self.text(where + " to_string", value.to_string())
+            self.text(where + " csv", value.to_csv())
+            self.text(where + " attrs", repr(value.attrs))
+            self.text(where + " html", value.to_html())
+            self.blob(where + " pickle", pickle.dumps(value))
+        if isinstance(value, RequestPreview):
+            self.text(where + " html", value._repr_html_())
+            self.text(where + " dict", value.to_dict())
+            self.blob(where + " pickle", pickle.dumps(value))
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                self.obj(f"{where}[{i}]", item)
+            if hasattr(value, "_repr_html_"):
+                self.text(where + " html", value._repr_html_())
+
+    def exception(self, where: str, exc: BaseException) -> None:
+        seen: set[int] = set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            self.text(where + " str", str(exc))
+            self.text(where + " repr", repr(exc))
+            self.text(where + " args", exc.args)
+            self.text(where + " attrs", vars(exc))
+            self.text(where + " notes", getattr(exc, "__notes__", []))
+            self.text(where + " traceback", "".join(traceback.format_exception(exc)))
+            try:
+                self.blob(where + " pickle", pickle.dumps(exc))
+            except Exception as err:  # noqa: BLE001 - unpicklable is fine, leaking is not
+                self.text(where + " pickle error", str(err))
+            exc = exc.__cause__ or exc.__context__
+
+    def logs(self, caplog: pytest.LogCaptureFixture) -> None:
+        formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+        for record in caplog.records:
+            line = formatter.format(record)  # the message with args, plus any traceback
+            self.quiet.append((f"log {record.name}", line + " " + repr(record.args)))
+        self.quiet.append(("caplog.text", caplog.text))
+
+    def files(self, root: Path) -> int:
+        n = 0
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                self.blob(f"file {path.relative_to(root)}", path.read_bytes())
+                n += 1
+        return n
+
+    # -- checking ----------------------------------------------------------------------
+    def check(self, caplog: pytest.LogCaptureFixture | None = None) -> None:
+        if caplog is not None:
+            self.logs(caplog)
+        assert self.texts or self.blobs, "nothing was audited"
+        leaks = []
+        for where, text in [*self.texts, *self.quiet]:
+            low = text.lower()
+            leaks += [(where, form) for form in FORBIDDEN if form.lower() in low]
+        for where, data in self.blobs:
+            leaks += [(where, form) for form in FORBIDDEN if form.encode() in data]
+        assert not leaks, f"a canary secret leaked: {sorted(set(leaks))[:10]}"
+        key_shown = [w for w, t in self.texts if CANARY_KEY[:5].lower() in t.lower()]
+        assert not key_shown, f"more than 4 characters of the key shown in: {key_shown[:10]}"
+        if caplog is not None:
+            # levkit's client side never logs the key; urllib3 and the simulator's server
+            # log request lines, which for Bybit v2 carry api_key in the query (v2's design).
+            own = [
+                r.getMessage()
+                for r in caplog.records
+                if r.name == "levkit" and not r.getMessage().startswith("sim server")
+            ]
+            assert not [m for m in own if CANARY_KEY[:5] in m], "levkit logged the full key"
+
+
+def faulty(audit: Audit, sim: Simulator, kind: str, path: str, call, **fault) -> Any:
+    """Run ``call()`` while calls to ``path`` meet fault ``kind`` (every call unless
+    ``times`` is given); audit the outcome."""
+    fault.setdefault("times", None)
+    sim.inject(kind, path=path, **fault)
+    try:
+        return attempt(audit, f"{kind} {path}", call)
+    finally:
+        sim.faults.clear()
+
+
+def test_the_audit_finds_a_planted_secret_in_any_form():
+    """The detector itself: each encoding of the secret, and a full key, are caught."""
+    for form in sorted(secret_forms(CANARY_SECRET)):
+        audit = Audit()
+        audit.text("planted", f"debug: signed with {form}!")
+        with pytest.raises(AssertionError, match="secret leaked"):
+            audit.check()
+    audit = Audit()
+    audit.blob("planted pickle", pickle.dumps({"s": WRONG_SECRET}))
+    with pytest.raises(AssertionError, match="secret leaked"):
+        audit.check()
+    audit = Audit()
+    audit.text("planted key", f"Bybit(api_key={CANARY_KEY!r})")
+    with pytest.raises(AssertionError, match="key shown"):
+        audit.check()
+    audit = Audit()
+    audit.text("masked key", f"Bybit(api_key={SHOWN_KEY + '...'!r})")
+    audit.check()
+
+
+def attempt(audit: Audit, where: str, fn, *args, **kwargs) -> Any:
+    """Run one public call; audit what it returns or raises (and return that)."""
+    try:
+        out = fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - every exception is audited, then returned
+        audit.exception(where, exc)
+        return exc
+    audit.obj(where, out)
+    return out
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock) -> Simulator:
+    return Simulator(keys={CANARY_KEY: CANARY_SECRET}, clock=clock, sleep=clock.sleep)
+
+
+@pytest.fixture
+def url(sim):
+    with sim.serve() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def real_clock_sim():
+    """For the CLI, whose clients keep the real clock: the simulator's clock is real too."""
+    sim = Simulator(keys={CANARY_KEY: CANARY_SECRET})
+    with sim.serve() as base_url:
+        yield sim, base_url
+
+
+@pytest.fixture
+def debug_logs(caplog):
+    """DEBUG on the root logger, levkit and urllib3 (which logs every URL it sends)."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("levkit", "urllib3", "urllib3.connectionpool"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
+
+
+@pytest.fixture
+def audit() -> Audit:
+    return Audit()
+
+
+def make(cls, url: str, clock: FakeClock, secret: str = CANARY_SECRET, **kw):
+    return cls(
+        CANARY_KEY,
+        secret,
+        base_url=url,
+        clock=clock,
+        sleep=clock.sleep,
+        progress=False,
+        max_retries=kw.pop("max_retries", 1),
+        **kw,
+    )
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def test_bybit_every_path_keeps_the_secret(url, sim, clock, debug_logs, audit):
+    client = make(lk.Bybit, url, clock)
+    audit.obj("repr", client)
+    audit.text("transport", vars(client.transport))
+    audit.obj("credentials", client.transport.credentials)
+    attempt(audit, "risk_limits all", client.risk_limits)
+    attempt(audit, "risk_limits", client.risk_limits, "BTCUSDT", refresh=True)
+    attempt(audit, "instruments", client.instruments, "BTCUSDT")
+    attempt(audit, "leverage", client.leverage, "BTCUSDT")
+    preview = attempt(audit, "dry run", client.set_leverage, "BTCUSDT", 20, dry_run=True)
+    assert isinstance(preview, RequestPreview) and SHOWN_KEY in repr(preview)
+    frame = attempt(audit, "set", client.set_leverage, "BTCUSDT", 20)
+    assert isinstance(frame, pd.DataFrame) and sim.leverage("bybit", "BTCUSDT", "both") == 20
+    attempt(audit, "not modified", client.set_leverage, "BTCUSDT", 20)
+    for bad in (1000, float("nan"), "abc", True):
+        assert isinstance(
+            attempt(audit, f"invalid {bad!r}", client.set_leverage, "BTCUSDT", bad), ValueError
+        )
+    assert isinstance(
+        attempt(audit, "one-way side", client.set_leverage, "BTCUSDT", 5, side="long"),
+        lk.LevkitError,
+    )
+    assert isinstance(
+        faulty(audit, sim, "rate_limit", "/v5/position/list", lambda: client.leverage("BTCUSDT")),
+        lk.RateLimitError,
+    )
+    assert isinstance(
+        faulty(
+            audit,
+            sim,
+            "status",
+            "/v5/position/list",
+            lambda: client.leverage("BTCUSDT"),
+            status=502,
+        ),
+        lk.TransportError,
+    )
+    assert isinstance(
+        faulty(
+            audit,
+            sim,
+            "drop",
+            "/v5/position/set-leverage",
+            lambda: client.set_leverage("BTCUSDT", 7),
+        ),
+        lk.LevkitError,
+    )
+    assert isinstance(
+        faulty(audit, sim, "malformed", "/v5/position/list", lambda: client.leverage("BTCUSDT")),
+        lk.LevkitError,
+    )
+    wrong = make(lk.Bybit, url, clock, secret=WRONG_SECRET)
+    audit.obj("wrong repr", wrong)
+    assert isinstance(
+        attempt(audit, "bad signature", wrong.set_leverage, "BTCUSDT", 9), lk.AuthenticationError
+    )
+    assert sim.leverage("bybit", "BTCUSDT", "both") == 20  # none of the failures changed it
+    names = {r.name for r in debug_logs.records}
+    assert {"levkit", "urllib3.connectionpool"} <= names  # DEBUG really was captured
+    audit.check(debug_logs)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_bybit_legacy_every_path_keeps_the_secret(url, sim, clock, debug_logs, audit):
+    client = make(lk.BybitLegacy, url, clock)
+    audit.obj("repr", client)
+    audit.text("transport", vars(client.transport))
+    attempt(audit, "leverage", client.leverage)
+    attempt(audit, "leverage one", client.leverage, "BTCUSDT")
+    preview = attempt(audit, "dry run", client.set_leverage, "BTCUSDT", 20, dry_run=True)
+    assert isinstance(preview, RequestPreview) and "api_key" in (preview.body or "")
+    attempt(audit, "set", client.set_leverage, "BTCUSDT", 20)
+    assert sim.leverage("bybit", "BTCUSDT", "both") == 20
+    attempt(audit, "not modified", client.set_leverage, "BTCUSDT", 20)
+    for bad in (0, 101, float("inf"), None):
+        assert isinstance(
+            attempt(audit, f"invalid {bad!r}", client.set_leverage, "BTCUSDT", bad), ValueError
+        )
+    assert isinstance(
+        faulty(audit, sim, "rate_limit", "/user/leverage", lambda: client.leverage()),
+        lk.RateLimitError,
+    )
+    assert isinstance(
+        faulty(audit, sim, "status", "/user/leverage", lambda: client.leverage(), status=503),
+        lk.TransportError,
+    )
+    wrong = make(lk.BybitLegacy, url, clock, secret=WRONG_SECRET)
+    assert isinstance(attempt(audit, "bad signature", wrong.leverage), lk.AuthenticationError)
+    audit.check(debug_logs)
+
+
+def test_bingx_every_path_keeps_the_secret(url, sim, clock, debug_logs, audit):
+    client = make(lk.BingX, url, clock)
+    audit.obj("repr", client)
+    audit.text("transport", vars(client.transport))
+    attempt(audit, "leverage", client.leverage, "BTC-USDT")
+    attempt(audit, "risk_limits", client.risk_limits, "BTC-USDT")
+    attempt(audit, "position_mode", client.position_mode)
+    attempt(audit, "open_positions", client.open_positions)
+    attempt(audit, "open_orders", client.open_orders, "BTC-USDT")
+    attempt(
+        audit,
+        "fetch_risk_limits",
+        lk.fetch_risk_limits,
+        "bingx",
+        "BTC-USDT",
+        api_key=CANARY_KEY,
+        api_secret=CANARY_SECRET,
+        base_url=url,
+    )
+    preview = attempt(audit, "dry run", client.set_leverage, "BTC-USDT", 20, dry_run=True)
+    assert "signature=<signed when sent>" in preview.url
+    attempt(audit, "set", client.set_leverage, "BTC-USDT", 20)
+    assert sim.leverage("bingx", "BTC-USDT", "both") == 20
+    for bad in (2.5, 0, 10_000, float("nan"), [5]):
+        assert isinstance(
+            attempt(audit, f"invalid {bad!r}", client.set_leverage, "BTC-USDT", bad), ValueError
+        )
+    tiers = attempt(audit, "discover_tiers", client.discover_tiers, "ETH-USDT")
+    assert isinstance(tiers, pd.DataFrame) and tiers.attrs["source"] == "probe"
+    sim.set_position_mode("bingx", True)
+    hedged = make(lk.BingX, url, clock)
+    attempt(audit, "hedge dry run", hedged.set_leverage, "BTC-USDT", 30, dry_run=True)
+    attempt(audit, "hedge set", hedged.set_leverage, "BTC-USDT", 30)
+    assert isinstance(
+        faulty(
+            audit,
+            sim,
+            "rate_limit",
+            "/openApi/swap/v2/trade/leverage",
+            lambda: hedged.leverage("BTC-USDT"),
+        ),
+        lk.RateLimitError,
+    )
+    assert isinstance(
+        faulty(
+            audit,
+            sim,
+            "status",
+            "/openApi/swap/v2/trade/leverage",
+            lambda: hedged.leverage("BTC-USDT"),
+            status=500,
+        ),
+        lk.TransportError,
+    )
+    faulty(
+        audit,
+        sim,
+        "drop_after",
+        "/openApi/swap/v2/trade/leverage",
+        lambda: hedged.set_leverage("BTC-USDT", 40, side="long"),
+        times=1,
+    )
+    wrong = make(lk.BingX, url, clock, secret=WRONG_SECRET)
+    assert isinstance(
+        attempt(audit, "bad signature", wrong.leverage, "BTC-USDT"), lk.AuthenticationError
+    )
+    audit.check(debug_logs)
+
+
+@pytest.mark.parametrize("name", list(CLIENTS))
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_constructor_errors_and_env_keys_keep_the_secret(name, monkeypatch, audit, caplog):
+    cls = CLIENTS[name]
+    caplog.set_level(logging.DEBUG)
+    for args in ((CANARY_KEY, None), (None, CANARY_SECRET), ("", CANARY_SECRET)):
+        assert isinstance(
+            attempt(audit, f"half keys {args[0]!r}", cls, *args), lk.AuthenticationError
+        )
+    assert isinstance(attempt(audit, "credentials", Credentials, "", CANARY_SECRET), lk.LevkitError)
+    prefix = cls.env_prefix
+    monkeypatch.setenv(f"{prefix}_API_KEY", CANARY_KEY)
+    monkeypatch.setenv(f"{prefix}_API_SECRET", CANARY_SECRET)
+    client = cls.from_env(testnet=True)
+    audit.obj("from_env", client)
+    audit.text("from_env str", str(client))
+    with pytest.raises(TypeError):
+        pickle.dumps(client)  # a client holding a secret refuses to be pickled
+    audit.check(caplog)
+
+
+# --------------------------------------------------------------------------- base URLs
+
+PLAIN_HTTP_ELSEWHERE = [
+    "http://example.com",
+    "http://api.bybit.com",
+    "http://10.0.0.1:8765",
+    "http://192.168.1.10",
+    "http://localhost.example.com",
+    "http://127.0.0.1.nip.io:8765",
+    "http://127.evil.example",
+    "http://127.0.0.1@example.com",
+    "HTTP://EXAMPLE.COM",
+]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("name", list(CLIENTS))
+@pytest.mark.parametrize("base_url", PLAIN_HTTP_ELSEWHERE)
+def test_plain_http_to_other_hosts_is_refused_by_every_client(name, base_url):
+    with pytest.raises(ValueError, match="http://") as info:
+        CLIENTS[name](CANARY_KEY, CANARY_SECRET, base_url=base_url)
+    assert CANARY_SECRET not in str(info.value) and CANARY_KEY not in str(info.value)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("name", list(CLIENTS))
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765", "https://example.com"],
+)
+def test_loopback_http_and_any_https_are_accepted(name, base_url):
+    client = CLIENTS[name](CANARY_KEY, CANARY_SECRET, base_url=base_url)
+    assert client.base_url == check_base_url(base_url)
+
+
+def test_fetch_and_cli_refuse_plain_http_too(capsys, monkeypatch):
+    with pytest.raises(ValueError):
+        lk.fetch_risk_limits("bybit", "BTCUSDT", base_url="http://example.com")
+    monkeypatch.setenv("BINGX_API_KEY", CANARY_KEY)
+    monkeypatch.setenv("BINGX_API_SECRET", CANARY_SECRET)
+    argv = ["tiers", "BTC-USDT", "--exchange", "bingx", "--source", "live"]
+    assert cli.main([*argv, "--base-url", "http://example.com"]) == cli.EXIT_RUNTIME
+    err = capsys.readouterr().err
+    assert "refusing plain http://" in err and CANARY_SECRET not in err
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def cli_handlers():
+    """The CLI's -vv handler writes to the stderr of its test: take it off afterwards."""
+    yield
+    logger = logging.getLogger("levkit")
+    for handler in [h for h in logger.handlers if getattr(h, "_levkit_cli", False)]:
+        logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+
+
+def test_cli_live_commands_keep_the_secret(
+    real_clock_sim, monkeypatch, tmp_path, capsys, debug_logs, audit, cli_handlers
+):
+    sim, url = real_clock_sim
+    for prefix in ("BYBIT", "BINGX"):
+        monkeypatch.setenv(f"{prefix}_API_KEY", CANARY_KEY)
+        monkeypatch.setenv(f"{prefix}_API_SECRET", CANARY_SECRET)
+    live = ["--source", "live", "--base-url", url, "-vv"]
+    runs = {
+        "tiers bybit": ["tiers", "BTCUSDT", "--exchange", "bybit", *live],
+        "tiers bingx": ["tiers", "BTC-USDT", "--exchange", "bingx", *live],
+        "tiers csv": ["tiers", "BTCUSDT", "--exchange", "bybit", "--csv", *live],
+        "curves": [
+            "curves", "BTCUSDT", "--exchange", "bybit", *live, "--out", str(tmp_path / "c.png"),
+        ],
+        "snapshot margin": [
+            "snapshot", "--exchange", "bingx", "--kind", "margin", "--symbols", "BTC-USDT",
+            "--base-url", url, "--out-dir", str(tmp_path / "snap"), "-vv",
+        ],
+        "snapshot bybit": [
+            "snapshot", "--exchange", "bybit", "--symbols", "BTCUSDT", "--base-url", url,
+            "--out-dir", str(tmp_path / "snap"), "-vv",
+        ],
+    }  # fmt: skip
+    for name, argv in runs.items():
+        code = cli.main(argv)
+        out = capsys.readouterr()
+        audit.text(f"cli {name} stdout", out.out)
+        audit.text(f"cli {name} stderr", out.err)
+        assert code == 0, (name, out.err)
+    assert (tmp_path / "c.png").stat().st_size > 0
+    sim.inject("status", path="/v5/market/risk-limit", status=418, times=1)  # not retried
+    assert cli.main(runs["tiers bybit"]) == cli.EXIT_RUNTIME
+    monkeypatch.setenv("BINGX_API_SECRET", WRONG_SECRET)
+    assert cli.main(runs["tiers bingx"]) == cli.EXIT_RUNTIME
+    out = capsys.readouterr()
+    audit.text("cli errors stdout", out.out)
+    audit.text("cli errors stderr", out.err)
+    assert "levkit: error:" in out.err
+    assert audit.files(tmp_path) >= 3
+    audit.check(debug_logs)
+
+
+# --------------------------------------------------------------------------- widget
+
+
+def _widget_texts(widget) -> list[tuple[str, Any]]:
+    """Every trait value of a widget tree (labels, HTML, slider values, the PNG bytes)."""
+    out = []
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        for key, value in w.get_state().items():
+            out.append((f"{type(w).__name__}.{key}", value))
+        stack.extend(getattr(w, "children", ()) or ())
+    return out
+
+
+def test_leverage_control_keeps_the_secret(url, sim, clock, debug_logs, audit):
+    pytest.importorskip("ipywidgets")
+    client = make(lk.Bybit, url, clock)
+    control = lk.LeverageControl(client, "BTCUSDT", balance=10_000)
+    control.leverage = 25
+    audit.obj("preview", control.preview())
+    audit.text("status after preview", control.status)
+    audit.obj("apply", control.apply())
+    assert sim.leverage("bybit", "BTCUSDT", "both") == 25
+    audit.text("status", control.status)
+    audit.obj("readouts", control.readouts())
+    audit.obj("control", control)
+    for where, value in _widget_texts(control.widget):
+        if isinstance(value, bytes | memoryview):
+            audit.blob(f"widget {where}", bytes(value))
+        else:
+            audit.text(f"widget {where}", value)
+    audit.text("mimebundle", control._repr_mimebundle_())
+    sim.inject("status", path="/v5/position/set-leverage", status=502, times=10)
+    control.leverage = 30
+    assert control.apply() is None and control.status.startswith("error")
+    audit.text("status after 5xx", control.status)
+    control.close()
+    wrong = lk.LeverageControl(make(lk.Bybit, url, clock, secret=WRONG_SECRET), "BTCUSDT")
+    assert "error" in wrong.status
+    audit.text("wrong-secret status", wrong.status)
+    audit.obj("wrong-secret control", wrong)
+    hedged_sim = Simulator(
+        keys={CANARY_KEY: CANARY_SECRET}, hedge=True, clock=clock, sleep=clock.sleep
+    )
+    bingx = lk.BingX(
+        CANARY_KEY,
+        CANARY_SECRET,
+        session=hedged_sim.session(),
+        testnet=True,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    hedge = lk.LeverageControl(bingx, "BTC-USDT")
+    hedge.leverage = {"long": 20}
+    audit.obj("hedge preview", hedge.preview())
+    audit.obj("hedge apply", hedge.apply())
+    audit.text("hedge status", hedge.status)
+    assert hedged_sim.leverage("bingx", "BTC-USDT", "long") == 20
+    audit.check(debug_logs)
+
+
+# --------------------------------------------------------------------------- notebook
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location(
+        "run_notebooks", ROOT / "scripts" / "run_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.notebooks
+def test_set_leverage_notebook_keeps_the_secret(tmp_path, audit):
+    """03_set_leverage against a loopback simulator holding the canary credentials (given to
+    the kernel as LEVKIT_SIM_KEY / LEVKIT_SIM_SECRET): no output holds the secret."""
+    pytest.importorskip("nbclient")
+    book = ROOT / "notebooks" / "03_set_leverage.ipynb"
+    if not book.exists():
+        pytest.skip("notebooks/03_set_leverage.ipynb not written yet")
+    sim = Simulator(keys={CANARY_KEY: CANARY_SECRET})
+    run = _runner()
+    out = tmp_path / "out"
+    out.mkdir()
+    with sim.serve() as url:
+        env = run.kernel_env(
+            out,
+            extra={
+                "LEVKIT_SIM_URL": url,
+                "LEVKIT_SIM_KEY": CANARY_KEY,
+                "LEVKIT_SIM_SECRET": CANARY_SECRET,
+                "LEVKIT_EXCHANGE": "bybit",
+            },
+        )
+        written = run.run_notebook(book, out, env=env, timeout=120)
+    assert sim.leverage("bybit", "BTCUSDT", "both") == 25  # the scripted apply ran
+    text = written.read_text(encoding="utf-8")
+    assert "dry run: BTCUSDT both -> 25x, not sent" in text
+    for cell in json.loads(text)["cells"]:
+        for output in cell.get("outputs", []):
+            audit.text(f"notebook output {cell.get('execution_count')}", json.dumps(output))
+    assert audit.files(tmp_path) >= 1
+    audit.check()
