@@ -231,6 +231,9 @@ class Dialect(Protocol):
 
 
 _decode_json = msgspec.json.Decoder().decode
+#: What reading the server's time from an arbitrary answer may raise (then: our clock).
+_NO_SERVER_TIME = (msgspec.DecodeError, LevkitError, ArithmeticError, LookupError, TypeError,
+                   ValueError, AttributeError)  # fmt: skip
 
 
 def _header_float(headers: Mapping[str, str], name: str) -> float | None:
@@ -375,7 +378,7 @@ class Transport:
                     log.debug(
                         "%s %s: clock skew (code %s), syncing server time", exchange, path, exc.code
                     )
-                    self.sync_time()
+                    attempt = self._sync_time_retrying(attempt)
                     skew_fixed = True
                     continue
                 if exc.code in self.dialect.skew_codes:
@@ -459,8 +462,8 @@ class Transport:
     ) -> tuple[Any, dict[str, Any], int]:
         exchange = self.dialect.exchange
         status = response.status_code
-        retry_after = self.dialect.retry_after(response.headers, self.now_ms())
         if status in (403, 418) or (status == 429):
+            retry_after = self._reset_in(response)
             kind = {
                 403: "IP rate limit or access denied (HTTP 403)",
                 418: "IP banned for ignoring rate limits (HTTP 418)",
@@ -509,7 +512,31 @@ class Transport:
                 endpoint=path,
                 status=status,
             )
-        return self.dialect.check(payload, endpoint=path, status=status, accept=accept)
+        try:
+            return self.dialect.check(payload, endpoint=path, status=status, accept=accept)
+        except RateLimitError as exc:
+            # An exchange code (Bybit 10006, BingX 109429...) says "slow down"; the reset
+            # headers say until when: keep it on the error, also when retries run out.
+            if exc.retry_after is None:
+                exc.retry_after = self._reset_in(response, payload)
+            raise
+
+    def _reset_in(self, response: requests.Response, payload: Any = None) -> float | None:
+        """Seconds until the exchange's rate-limit window resets.
+
+        Reset headers may be absolute timestamps on the server's clock; when the answer
+        says the server's time (Bybit ``time``, BingX ``timestamp``, v2 ``time_now``) they
+        are measured against it, so a local clock that is off (before any skew sync) does
+        not turn a 1 s wait into 31 s, or into none at all.
+        """
+        now_ms = self.now_ms()
+        try:
+            if payload is None:
+                payload = _decode_json(response.content)
+            now_ms = int(self.dialect.server_time(payload))
+        except _NO_SERVER_TIME:
+            pass  # no server time in this answer: our own clock (plus any learnt offset)
+        return self.dialect.retry_after(response.headers, now_ms)
 
     def _backoff_or_raise(self, exc: LevkitError, attempt: int, retry_after: float | None) -> int:
         retryable = isinstance(exc, RateLimitError | TransportError) or (
@@ -540,14 +567,33 @@ class Transport:
         self.waited += delay
         return attempt + 1
 
+    def _sync_time_retrying(self, attempt: int) -> int:
+        """:meth:`sync_time`, retried like any call (5xx, timeouts, drops, rate limits, with
+        their ``Retry-After``) out of the same ``max_retries`` budget as the call that needs
+        it; return the attempt count."""
+        while True:
+            retry_after = None
+            try:
+                before = self.clock()
+                response = self._send(self._time_request())
+                after = self.clock()
+                retry_after = self.dialect.retry_after(response.headers, self.now_ms())
+                self._learn_offset(response, before, after)
+                return attempt
+            except LevkitError as exc:
+                attempt = self._backoff_or_raise(exc, attempt, retry_after)
+
     def sync_time(self) -> int:
         """Fetch the server time and keep ``offset_ms`` (server minus local), midpoint-corrected."""
-        path = self.dialect.server_time_path
         before = self.clock()
-        prepared = self.prepare("GET", path, None, signed=False)
-        response = self._send(prepared)
-        after = self.clock()
-        result, meta, _ = self._read(response, path, ())
+        response = self._send(self._time_request())
+        return self._learn_offset(response, before, self.clock())
+
+    def _time_request(self) -> Prepared:
+        return self.prepare("GET", self.dialect.server_time_path, None, signed=False)
+
+    def _learn_offset(self, response: requests.Response, before: float, after: float) -> int:
+        result, meta, _ = self._read(response, self.dialect.server_time_path, ())
         server_ms = self.dialect.server_time({"result": result, **meta})
         local_ms = int((before + after) / 2 * 1000)
         self.offset_ms = server_ms - local_ms
