@@ -48,7 +48,7 @@ from ..parse.bybit_legacy import (
 )
 from ..signing import bybit_v2_param_string, bybit_v2_signature
 from ..symbols import to_bybit
-from ..transport import Credentials, Prepared, Response, mask, retry_after_header
+from ..transport import Credentials, Prepared, Response, mask
 from .base import Client, check_leverage, check_side
 from .bybit import Bybit, BybitDialect, bybit_error
 
@@ -174,7 +174,8 @@ class BybitLegacyDialect:
         return {}
 
     def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
-        return retry_after_header(headers)
+        """``Retry-After``, or v5's reset headers (the server-time call is a v5 endpoint)."""
+        return self._v5.retry_after(headers, now_ms)
 
     def server_time(self, payload: Any) -> int:
         ms = time_now_ms(payload) if "time_now" in payload else None
