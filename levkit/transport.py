@@ -354,7 +354,34 @@ class Transport:
         "leverage not modified"); the code is then in ``Response.code``.  ``decoder`` turns
         the body bytes into the envelope (default: generic JSON); a typed msgspec decoder
         makes large answers much faster to read.
+
+        A write (POST) that ends in a :class:`TransportError` (no readable answer on any
+        try) may still have been applied by the exchange: the error says so.
         """
+        try:
+            return self._attempts(method, path, params, signed, limiter, accept, decoder)
+        except TransportError as exc:
+            if method == "GET":
+                raise
+            raise TransportError(
+                f"{exc} (the exchange may still have applied this {method}: read the state "
+                "back, e.g. with leverage(), before trying again)",
+                exchange=exc.exchange,
+                endpoint=exc.endpoint,
+                status=exc.status,
+            ) from None
+
+    def _attempts(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        signed: bool,
+        limiter: RateLimiter | None,
+        accept: Container[int],
+        decoder: Callable[[bytes], Any] | None,
+    ) -> Response:
+        """The retry loop behind :meth:`request`."""
         exchange = self.dialect.exchange
         attempt = 0
         skew_fixed = False
@@ -453,6 +480,18 @@ class Transport:
         )
         return response
 
+    def _envelope_code(self, response: requests.Response, path: str) -> tuple[int | None, str]:
+        """The exchange's own code and message when an HTTP error still carries its envelope
+        (BingX answers 429 with ``{"code": 100410, ...}``); ``(None, "")`` otherwise."""
+        try:
+            payload = _decode_json(response.content)
+            self.dialect.check(payload, endpoint=path, status=response.status_code, accept=())
+        except ExchangeError as exc:
+            return exc.code, exc.message
+        except (LevkitError, msgspec.DecodeError):
+            pass
+        return None, ""
+
     def _read(
         self,
         response: requests.Response,
@@ -469,11 +508,12 @@ class Transport:
                 418: "IP banned for ignoring rate limits (HTTP 418)",
                 429: "too many requests (HTTP 429)",
             }[status]
+            code, said = self._envelope_code(response, path)
             raise RateLimitError(
-                kind,
+                f"{said} ({kind})" if said else kind,
                 retry_after=retry_after,
                 exchange=exchange,
-                code=status,
+                code=code if code is not None else status,
                 endpoint=path,
                 status=status,
             )

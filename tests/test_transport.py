@@ -272,3 +272,47 @@ def test_from_env_reads_keys_and_testnet(monkeypatch):
     monkeypatch.setenv("BYBIT_TESTNET", "1")
     c = lk.Bybit.from_env()
     assert c.has_keys and c.base_url == "https://api-testnet.bybit.com"
+
+
+@responses.activate
+def test_http_429_keeps_the_exchanges_own_code_and_message(clock):
+    body = {"code": 100410, "msg": "rate limited by the server", "data": {}}
+    responses.get(
+        "https://open-api.bingx.com/openApi/swap/v1/maintMarginRatio",
+        status=429,
+        json=body,
+        headers={"Retry-After": "2"},
+    )
+    c = lk.BingX(FAKE_KEY, FAKE_SECRET, clock=clock, sleep=clock.sleep, max_retries=0)
+    with pytest.raises(lk.RateLimitError) as info:
+        c.risk_limits("BTC-USDT")
+    assert info.value.code == 100410
+    assert "rate limited by the server" in str(info.value)
+    assert info.value.retry_after == 2
+
+
+@responses.activate
+def test_a_post_that_never_got_an_answer_says_it_may_have_been_applied(clock):
+    responses.get(
+        "https://api.bybit.com/v5/market/instruments-info",
+        json={
+            "retCode": 0,
+            "retMsg": "OK",
+            "result": {
+                "list": [
+                    {
+                        "symbol": "BTCUSDT",
+                        "leverageFilter": {
+                            "minLeverage": "1",
+                            "maxLeverage": "100",
+                            "leverageStep": "0.01",
+                        },
+                    }
+                ]
+            },
+        },
+    )
+    responses.get(POS, json=POSITION)
+    responses.post("https://api.bybit.com/v5/position/set-leverage", body=requests.Timeout())
+    with pytest.raises(lk.TransportError, match="may still have applied this POST"):
+        client(clock, max_retries=1).set_leverage("BTCUSDT", 20)
