@@ -61,6 +61,7 @@ def discover_bingx(
     sym = to_bingx(symbol)
     client._require_keys("BingX.discover_tiers")
     lo = _whole(min_leverage, "min_leverage")
+    asked = _whole(max_leverage, "max_leverage") if max_leverage is not None else None
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
     busy = [
@@ -88,7 +89,7 @@ def discover_bingx(
         )
     tops = before["max_leverage"] if mode == "one-way" else before.loc[["long"], "max_leverage"]
     top = float(tops.min())
-    hi = _whole(max_leverage, "max_leverage") if max_leverage is not None else top
+    hi = asked if asked is not None else top
     if math.isnan(hi):
         raise DiscoveryError(f"BingX did not say the maximum leverage of {sym}: pass max_leverage")
     hi = int(hi)
