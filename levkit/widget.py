@@ -111,7 +111,7 @@ class ControlView:
         self.title = _css(w.HTML(), "levkit-title")
         self.slider_box = w.VBox()
         self.readout_box = w.GridBox(
-            layout=w.Layout(grid_template_columns="190px auto", grid_gap="2px 8px")
+            layout=w.Layout(grid_template_columns="max-content auto", grid_gap="2px 8px")
         )
         self.balance = _css(
             w.FloatText(description="balance", layout=w.Layout(width="260px")), "levkit-balance"
@@ -128,7 +128,9 @@ class ControlView:
         self.refresh_button.on_click(self._guard(lambda _b: state.load()))
         self.status = _css(w.HTML(), "levkit-status")
         self.request = _css(w.HTML(), "levkit-request")
-        self.curve = _css(w.Image(format="png", layout=w.Layout(width="470px")), "levkit-curve")
+        # align_self: in the HBox the image would stretch to the left column's height (distorted)
+        curve_layout = w.Layout(width="470px", align_self="flex-start")
+        self.curve = _css(w.Image(format="png", layout=curve_layout), "levkit-curve")
         self.buttons = w.HBox([self.preview_button, self.apply_button, self.refresh_button])
         self.left = w.VBox(layout=w.Layout(width="480px"))
         self.box = _css(
@@ -291,7 +293,7 @@ class ControlView:
         self.status.value = f'<span style="color:{color}">{html.escape(st.status)}{busy}</span>'
         shown = "" if st.last_preview is None else html.escape(repr(st.last_preview))
         self.request.value = (
-            f'<pre style="font-size:11px;white-space:pre-wrap;margin:0">{shown}</pre>'
+            f'<pre style="font-size:11px;line-height:1.35;white-space:pre-wrap;margin:0">{shown}</pre>'
             if shown
             else ""
         )
