@@ -260,12 +260,7 @@ def test_bingx_mode_switched_to_hedge_after_it_was_cached(venue):
     client = venue.client(lk.BingX)
     assert client.position_mode() == "one-way"
     venue.sim.set_position_mode("bingx", True)
-    try:
-        out = client.set_leverage("BTC-USDT", 15)
-    except lk.PositionModeError as exc:  # a clear error naming both modes, nothing set
-        assert "one-way" in str(exc) and "Hedge" in str(exc)
-        assert venue.lev("bingx", "BTC-USDT") == (10.0, 10.0)
-        out = client.set_leverage("BTC-USDT", 15)  # the mode is read again
+    out = client.set_leverage("BTC-USDT", 15)  # BOTH refused: the mode is read again, retried
     assert out["changed"].tolist() == [True, True]
     assert venue.lev("bingx", "BTC-USDT") == (15.0, 15.0)
     assert client.position_mode() == "hedge"
@@ -277,12 +272,11 @@ def test_bingx_mode_switched_to_one_way_after_it_was_cached(venue):
     simulated(client.set_leverage("BTC-USDT", 12, side="long"))
     venue.sim.set_position_mode("bingx", False)
     venue.sim.set_leverage("bingx", "BTC-USDT", 10)
-    with pytest.raises(lk.PositionModeError, match="hedge mode"):
-        client.set_leverage("BTC-USDT", 8, side="long")
-    assert venue.lev("bingx", "BTC-USDT") == (10.0, 10.0)
-    # read again: one-way now, so a single side is refused before sending, 'both' works
+    # LONG under the cached hedge mode is refused; levkit reads the mode again (one-way now)
+    # and refuses a single side before sending anything more
     with pytest.raises(lk.PositionModeError, match="one-way mode"):
         client.set_leverage("BTC-USDT", 8, side="long")
+    assert venue.lev("bingx", "BTC-USDT") == (10.0, 10.0)
     simulated(client.set_leverage("BTC-USDT", 8))
     assert venue.lev("bingx", "BTC-USDT") == (8.0, 8.0)
 

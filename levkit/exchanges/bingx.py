@@ -333,7 +333,19 @@ class BingX(Client):
         sym = to_bingx(symbol)
         check_leverage(leverage, max_leverage=math.inf, symbol=sym, integer=True)
         self._require_keys("BingX.set_leverage")
-        mode = self.position_mode()
+        try:
+            return self._set_leverage(sym, leverage, side, dry_run, refresh=False)
+        except PositionModeError as exc:
+            # The mode was read from the cache and BingX refused the side before anything
+            # was set: the user may have switched modes on the website.  Read it and retry once.
+            if getattr(exc, "partial", True) or self.position_mode(refresh=True) == exc.mode:
+                raise
+            return self._set_leverage(sym, leverage, side, dry_run, refresh=True)
+
+    def _set_leverage(
+        self, sym: str, leverage: int, side: str, dry_run: bool, *, refresh: bool
+    ) -> pd.DataFrame | RequestPreview | RequestSequence:
+        mode = self.position_mode(refresh=refresh)
         wire = WIRE_SIDES[mode].get(side)
         if wire is None:
             raise PositionModeError(
@@ -383,6 +395,8 @@ class BingX(Client):
                         code=exc.code,
                         endpoint=LEVERAGE,
                     )
+                err.partial = bool(answers)  # type: ignore[attr-defined]
+                err.mode = mode  # type: ignore[attr-defined]
                 if answers:
                     done = ", ".join(w for w, _ in answers)
                     err.add_note(
