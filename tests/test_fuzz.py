@@ -707,20 +707,13 @@ def test_dialect_check_fuzz_answers_or_raises_levkit_error(name):
     run()
 
 
-BINGX_SERVER_TIME_BUG = (
-    "BingXDialect.server_time does int(payload['timestamp']) and int(float(serverTime)) "
-    "unguarded: a timestamp such as '0.5', a list or 'inf' raises ValueError/TypeError/"
-    "OverflowError instead of ParseError (levkit/exchanges/bingx.py: reported to its author; "
-    "drop this xfail once it raises ParseError)"
-)
-
 
 @pytest.mark.parametrize(
     "name",
     [
         "bybit",
         "bybit-legacy",
-        pytest.param("bingx", marks=pytest.mark.xfail(strict=True, reason=BINGX_SERVER_TIME_BUG)),
+        "bingx",
     ],
 )
 def test_dialect_server_time_fuzz_gives_ms_or_levkit_error(name):

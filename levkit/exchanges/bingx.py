@@ -176,10 +176,16 @@ class BingXDialect:
 
     def server_time(self, payload: Any) -> int:
         data = payload.get("result", payload.get("data"))
-        if isinstance(data, dict) and data.get("serverTime") not in (None, ""):
-            return int(float(data["serverTime"]))
-        if payload.get("timestamp"):
-            return int(payload["timestamp"])
+        data = data if isinstance(data, dict) else {}
+        for value in (data.get("serverTime"), payload.get("timestamp")):
+            if value in (None, "") or isinstance(value, bool):
+                continue
+            try:
+                ms = float(value)
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(ms) and ms >= 1:
+                return int(ms)
         raise ParseError(f"bingx {SERVER_TIME}: no serverTime in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
