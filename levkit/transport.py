@@ -10,13 +10,11 @@ Clock and sleep are injectable: tests pass fakes and never really wait.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import requests
@@ -30,6 +28,16 @@ from .errors import (
     TransportError,
 )
 from .ratelimit import RateLimiter
+from .wire import (  # re-exported: the transport's vocabulary
+    SIMULATOR_HEADER,
+    Credentials,
+    Dialect,
+    Prepared,
+    RequestPreview,
+    Response,
+    check_base_url,
+    mask,
+)
 
 __all__ = [
     "Credentials",
@@ -44,63 +52,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("levkit")
-
-SIMULATOR_HEADER = "X-Levkit-Simulator"
-
-
-def mask(key: str | None) -> str:
-    """At most the first 4 characters of an API key, then an ellipsis."""
-    if not key:
-        return "<none>"
-    return key[:4] + "..."
-
-
-class Credentials:
-    """An API key and secret.  The secret is never shown: not in ``repr``, ``str`` or errors."""
-
-    __slots__ = ("api_key", "_secret")
-
-    def __init__(self, api_key: str, api_secret: str):
-        if not api_key or not api_secret:
-            raise AuthenticationError("both api_key and api_secret are needed")
-        self.api_key = str(api_key)
-        self._secret = str(api_secret)
-
-    @property
-    def secret(self) -> str:
-        return self._secret
-
-    def __repr__(self) -> str:
-        return f"Credentials(api_key={mask(self.api_key)!r})"
-
-    __str__ = __repr__
-
-    def __reduce__(self):  # never pickle a secret by accident
-        raise TypeError("Credentials cannot be pickled")
-
-
-def _is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback IP literal (127.0.0.0/8, ``::1``).  A name such as
-    ``127.0.0.1.example.com`` is not: DNS may send it anywhere."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(url: str) -> str:
-    """Accept ``https://`` anywhere and ``http://`` only for loopback hosts."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must look like https://host, not {url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"refusing plain http:// to {parts.hostname}: API keys would travel unencrypted; "
-            "use https:// (http:// is only allowed for loopback hosts such as a local simulator)"
-        )
-    return url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -125,130 +76,10 @@ class RetryPolicy:
         return base
 
 
-@dataclass
-class Prepared:
-    """A signed request, exactly as it will go on the wire."""
-
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: str | None
-    endpoint: str
-
-
-@dataclass
-class RequestPreview:
-    """What ``set_leverage(..., dry_run=True)`` returns: the request that would be sent.
-
-    The API key is masked and signatures are elided, so a preview can be shown, logged or
-    shared.  Nothing was sent.
-    """
-
-    exchange: str
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: str | None
-    params: dict[str, Any] = field(default_factory=dict)
-    note: str = ""
-
-    def __repr__(self) -> str:
-        lines = [f"{self.method} {self.url}"]
-        lines += [f"{k}: {v}" for k, v in self.headers.items()]
-        if self.body:
-            lines += ["", self.body]
-        if self.note:
-            lines += ["", f"# {self.note}"]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return "<b>dry run</b> (nothing sent)<pre>" + html.escape(repr(self)) + "</pre>"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "exchange": self.exchange,
-            "method": self.method,
-            "url": self.url,
-            "headers": dict(self.headers),
-            "body": self.body,
-            "params": dict(self.params),
-        }
-
-
-@dataclass
-class Response:
-    """An exchange answer that passed the envelope check."""
-
-    result: Any
-    meta: dict[str, Any]
-    rate_limit: dict[str, Any]
-    simulated: bool
-    status: int
-    code: int = 0
-
-    @property
-    def source(self) -> str:
-        return "simulator" if self.simulated else "api"
-
-
-class Dialect(Protocol):
-    """What an exchange API must tell the transport.  One small class per API."""
-
-    exchange: str
-    server_time_path: str
-    skew_codes: Container[int]
-
-    def prepare(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any],
-        *,
-        credentials: Credentials | None,
-        timestamp_ms: int,
-        recv_window: int,
-    ) -> tuple[str, str | None, dict[str, str]]:
-        """Return (query string, body, headers), signed when credentials are given."""
-
-    def check(
-        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
-    ) -> tuple[Any, dict[str, Any], int]:
-        """Return (result, meta, code) or raise an ExchangeError subclass."""
-
-    def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        """The rate-limit headers, as a small dict (empty when absent)."""
-
-    def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
-        """Seconds until the exchange's limit resets, when it says."""
-
-    def server_time(self, payload: Any) -> int:
-        """Server time in ms from the server-time endpoint's answer."""
-
-    def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        """(url, headers, body) of a prepared request with key masked, signature elided."""
-
-
 _decode_json = msgspec.json.Decoder().decode
 #: What reading the server's time from an arbitrary answer may raise (then: our clock).
 _NO_SERVER_TIME = (msgspec.DecodeError, LevkitError, ArithmeticError, LookupError, TypeError,
                    ValueError, AttributeError)  # fmt: skip
-
-
-def _header_float(headers: Mapping[str, str], name: str) -> float | None:
-    value = headers.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def retry_after_header(headers: Mapping[str, str]) -> float | None:
-    """The standard ``Retry-After`` header in seconds (HTTP dates are not used by these APIs)."""
-    return _header_float(headers, "Retry-After")
 
 
 class Transport:

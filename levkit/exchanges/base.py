@@ -19,7 +19,8 @@ import requests
 from ..errors import AuthenticationError, InvalidLeverageError
 from ..frames import stamp
 from ..ratelimit import RateLimiter, shared_limiter
-from ..transport import Credentials, Dialect, Response, RetryPolicy, Transport, mask
+from ..transport import RetryPolicy, Transport
+from ..wire import Credentials, Dialect, Response, mask
 
 __all__ = ["Client", "SIDES", "check_side", "check_leverage", "fill_caps"]
 

@@ -37,7 +37,7 @@ from ..parse.bingx import (
 from ..signing import bingx_param_string, bingx_signature
 from ..snapshot import SnapshotError, load_snapshot
 from ..symbols import to_bingx
-from ..transport import Credentials, Prepared, RequestPreview, Response, mask, retry_after_header
+from ..wire import Credentials, Prepared, RequestPreview, Response, mask, retry_after_header
 from .base import Client, check_leverage, check_side, fill_caps
 
 __all__ = ["BingX", "BingXDialect", "RequestSequence", "bingx_error", "WIRE_SIDES"]

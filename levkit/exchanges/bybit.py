@@ -34,7 +34,7 @@ from ..parse.bybit import (
 )
 from ..signing import bybit_v5_signature
 from ..symbols import to_bybit
-from ..transport import Credentials, Prepared, mask, retry_after_header
+from ..wire import Credentials, Prepared, mask, retry_after_header
 from .base import Client, check_leverage, check_side, fill_caps
 
 __all__ = ["Bybit", "BybitDialect", "bybit_error"]

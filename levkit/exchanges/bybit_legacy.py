@@ -48,7 +48,7 @@ from ..parse.bybit_legacy import (
 )
 from ..signing import bybit_v2_param_string, bybit_v2_signature
 from ..symbols import to_bybit
-from ..transport import Credentials, Prepared, Response, mask
+from ..wire import Credentials, Prepared, Response, mask
 from .base import Client, check_leverage, check_side
 from .bybit import Bybit, BybitDialect, bybit_error
 
