@@ -5,8 +5,10 @@ this test process; Debian's Chromium (headless, through Playwright) drives the c
 user would: the keyboard moves the slider, the mouse clicks Preview and Apply.  The
 simulator's account then shows the new leverage.
 
-The screenshot it takes is the README's picture: it is written to ``docs/control.png`` on
-every run, and also to ``$LEVKIT_SCREENSHOT`` (default: the test's temporary directory).
+The screenshot it takes is the README's picture: every run writes it to
+``$LEVKIT_SCREENSHOT`` (default: the test's temporary directory), and a run with
+``LEVKIT_UPDATE_SCREENSHOT=1`` also writes ``docs/control.png`` (so ordinary runs leave the
+working tree clean).
 
 Nothing here touches the network: the page's requests to any host other than loopback are
 aborted (and listed if the test fails).  If Chromium, Voila or Playwright is missing the
@@ -203,8 +205,10 @@ def _layout_problems(control) -> list[str]:
 
 
 def _screenshot_paths(tmp_path: Path) -> list[Path]:
-    extra = Path(os.environ.get("LEVKIT_SCREENSHOT") or tmp_path / "control.png")
-    return [DOCS_SCREENSHOT, extra]
+    shot = Path(os.environ.get("LEVKIT_SCREENSHOT") or tmp_path / "control.png")
+    if os.environ.get("LEVKIT_UPDATE_SCREENSHOT") == "1":
+        return [shot, DOCS_SCREENSHOT]
+    return [shot]
 
 
 def test_missing_browser_stack_fails_naming_what_is_missing(monkeypatch):
