@@ -20,6 +20,7 @@ from .errors import ParseError
 __all__ = [
     "TIERS_COLUMNS",
     "LEVERAGE_COLUMNS",
+    "FLOAT_TIER_COLUMNS",
     "SOURCES",
     "LadderWarning",
     "numeric",
@@ -52,7 +53,7 @@ LEVERAGE_COLUMNS: tuple[str, ...] = (
 SOURCES = ("api", "snapshot", "probe", "simulator")
 SIDES = ("both", "long", "short")
 
-_FLOAT_TIER_COLS = (
+FLOAT_TIER_COLUMNS: tuple[str, ...] = (
     "min_notional",
     "max_notional",
     "max_leverage",
@@ -231,7 +232,7 @@ def tiers_frame(
     for col in ("exchange", "symbol", "max_notional"):
         if col not in cols:
             raise ParseError(f"tiers need a {col!r} column")
-    for col in _FLOAT_TIER_COLS:
+    for col in FLOAT_TIER_COLUMNS:
         if col == "min_notional":
             continue
         empty = 0.0 if col == "mm_deduction" else np.nan

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import LevkitError, ParseError
-from .frames import TIERS_COLUMNS, tiers_frame
+from .frames import FLOAT_TIER_COLUMNS, TIERS_COLUMNS, tiers_frame
 from .symbols import normalize_symbol, parse_symbol
 
 __all__ = [
@@ -52,14 +52,7 @@ SNAPSHOT_FILES: dict[str, str] = {"leverage": "tiers.csv", "margin": "margin_ban
 
 _REQUIRED = ("exchange", "symbol", "max_notional", "source", "as_of")
 _TEXT = ("exchange", "symbol", "category", "notional_unit", "source", "as_of")
-_FLOAT = (
-    "min_notional",
-    "max_notional",
-    "max_leverage",
-    "maintenance_margin_rate",
-    "initial_margin_rate",
-    "mm_deduction",
-)
+_FLOAT = FLOAT_TIER_COLUMNS
 _DTYPES: dict[str, Any] = {**{c: str for c in _TEXT}, **{c: "float64" for c in _FLOAT}}
 _AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

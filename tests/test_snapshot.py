@@ -20,23 +20,10 @@ from levkit.errors import LevkitError, ParseError
 from levkit.frames import TIERS_COLUMNS, tiers_frame
 from levkit.snapshot import SNAPSHOT_COLUMNS, SnapshotError, load_snapshot, write_snapshot
 
+from ._ladders import BINGX_BTC
+
 REPO = Path(__file__).resolve().parents[1]
 
-# BingX BTC-USDT from the exchange's website table, typed from the table (leverage, cap).
-BINGX_BTC = [
-    (150, 300_000),
-    (100, 800_000),
-    (75, 3_000_000),
-    (50, 12_000_000),
-    (25, 70_000_000),
-    (20, 100_000_000),
-    (10, 230_000_000),
-    (5, 480_000_000),
-    (4, 600_000_000),
-    (3, 800_000_000),
-    (2, 1_200_000_000),
-    (1, 1_800_000_000),
-]
 BINGX_PAIRS = {
     "ADA-USDT": 10, "AR-USDT": 10, "ATOM-USDT": 10, "AVAX-USDT": 10, "BNB-USDT": 15,
     "BTC-USDT": 12, "DOGE-USDT": 17, "ETH-USDT": 12, "LINK-USDT": 10, "LTC-USDT": 10,
