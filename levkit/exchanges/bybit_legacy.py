@@ -25,7 +25,7 @@ from collections.abc import Container, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
+import msgspec
 import pandas as pd
 
 from ..errors import (
@@ -149,7 +149,7 @@ class BybitLegacyDialect:
             return f"{bybit_v2_param_string(sent)}&sign={sign}", None, {}
         if sign is not None:
             sent["sign"] = sign
-        return "", orjson.dumps(sent).decode(), {"Content-Type": "application/json"}
+        return "", msgspec.json.encode(sent).decode(), {"Content-Type": "application/json"}
 
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
@@ -196,9 +196,9 @@ class BybitLegacyDialect:
             url = base + "?" + "&".join(f"{k}={hide(k, v)}" for k, v in pairs)
         body = prepared.body
         if body:
-            data = orjson.loads(body)
+            data = msgspec.json.decode(body)
             if isinstance(data, dict):
-                body = orjson.dumps({k: hide(k, v) for k, v in data.items()}).decode()
+                body = msgspec.json.encode({k: hide(k, v) for k, v in data.items()}).decode()
         return url, dict(prepared.headers), body
 
 
