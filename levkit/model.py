@@ -495,7 +495,8 @@ def tradeoff(tiers: pd.DataFrame, leverages: Any = None) -> pd.DataFrame:
     return _stamp(_tradeoff(_prepare(tiers), leverages), tiers)
 
 
-def _balance(balance: Any) -> float:
+def check_balance(balance: Any) -> float:
+    """``balance`` as a float > 0, else ``ValueError`` saying why."""
     try:
         value = float(balance)
     except (TypeError, ValueError) as exc:
@@ -524,7 +525,7 @@ def capacity(tiers: pd.DataFrame, balance: float, leverages: Any = None) -> pd.D
     >>> capacity(t, 10_000, [50, 100, 150])["capacity"].tolist()
     [500000.0, 1000000.0, 300000.0]
     """
-    value = _balance(balance)
+    value = check_balance(balance)
     out = _tradeoff(_prepare(tiers), leverages)
     out["balance"] = value
     out["notional_at_balance"] = value * out["leverage"].to_numpy()
@@ -554,7 +555,7 @@ def best_leverage(tiers: pd.DataFrame, balance: float, step: float = 1.0) -> flo
     >>> best_leverage(t, 10_000)
     80.0
     """
-    value = _balance(balance)
+    value = check_balance(balance)
     try:
         step = float(step)
     except (TypeError, ValueError) as exc:

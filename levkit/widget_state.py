@@ -87,7 +87,7 @@ class ControlState:
         self.exchange = str(getattr(client, "exchange", "") or "")
         self.symbol = io.normalize(symbol, self.exchange)
         self.side = check_side(side)
-        self.balance = None if balance is None else model._balance(balance)
+        self.balance = None if balance is None else model.check_balance(balance)
         self.confirm_seconds = float(confirm_seconds)
         self._given = {"tiers": tiers, "step": step, "max_leverage": max_leverage}
         self._clock = clock
@@ -336,7 +336,7 @@ class ControlState:
     def set_balance(self, balance: float | None) -> None:
         """Change the balance (None removes the capacity readouts)."""
         try:
-            self.balance = None if balance is None else model._balance(balance)
+            self.balance = None if balance is None else model.check_balance(balance)
         except ValueError as exc:
             self._set_status(f"error: {exc}", "error")
             return
