@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import re
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -87,6 +88,16 @@ def _path_only(text: str) -> str:
     return re.sub(r"\?\S*", "?...", text) if "?" in text else text
 
 
+def _handle_error(self: ThreadingHTTPServer, request: Any, client_address: Any) -> None:
+    """A client that gave up (its timeout, a dropped-connection test) is routine: log it at
+    DEBUG instead of printing a traceback; anything else is logged with its traceback."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, ConnectionError | TimeoutError):
+        log.debug("sim server: client %s went away (%s)", client_address, type(exc).__name__)
+    else:
+        log.exception("sim server: error while answering %s", client_address)
+
+
 def make_server(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """A ``ThreadingHTTPServer`` answering from ``sim`` (not started)."""
     name = check_loopback(host)
@@ -95,7 +106,12 @@ def make_server(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Threa
     server_cls = type(
         "SimHTTPServer",
         (ThreadingHTTPServer,),
-        {"address_family": family, "daemon_threads": True, "block_on_close": False},
+        {
+            "address_family": family,
+            "daemon_threads": True,
+            "block_on_close": False,
+            "handle_error": _handle_error,
+        },
     )
     return server_cls((name, int(port)), handler)
 
