@@ -269,37 +269,23 @@ class Transport:
                 headers=prepared.headers,
                 timeout=self.timeout,
             )
-        except requests.Timeout:
-            log.debug(
-                "%s %s %s -> timeout after %.3fs",
-                exchange,
-                prepared.method,
-                prepared.endpoint,
-                time.perf_counter() - start,
-            )
-            raise TransportError(
-                f"{prepared.endpoint}: no answer within {self.timeout:g}s",
-                exchange=exchange,
-                endpoint=prepared.endpoint,
-            ) from None
-        except requests.ConnectionError:
-            log.debug(
-                "%s %s %s -> connection error after %.3fs",
-                exchange,
-                prepared.method,
-                prepared.endpoint,
-                time.perf_counter() - start,
-            )
-            raise TransportError(
-                f"{prepared.endpoint}: connection failed or dropped",
-                exchange=exchange,
-                endpoint=prepared.endpoint,
-            ) from None
         except requests.RequestException as exc:
+            if isinstance(exc, requests.Timeout):  # before ConnectionError: ConnectTimeout is both
+                what = f"no answer within {self.timeout:g}s"
+            elif isinstance(exc, requests.ConnectionError):
+                what = "connection failed or dropped"
+            else:
+                what = type(exc).__name__
+            log.debug(
+                "%s %s %s -> %s after %.3fs",
+                exchange,
+                prepared.method,
+                prepared.endpoint,
+                what,
+                time.perf_counter() - start,
+            )
             raise TransportError(
-                f"{prepared.endpoint}: {type(exc).__name__}",
-                exchange=exchange,
-                endpoint=prepared.endpoint,
+                f"{prepared.endpoint}: {what}", exchange=exchange, endpoint=prepared.endpoint
             ) from None
         log.debug(
             "%s %s %s -> HTTP %s in %.3fs",
