@@ -168,20 +168,28 @@ def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     return _answer(req, {"timeSecond": str(nano // 10**9), "timeNano": str(nano)})
 
 
-def _risk_limit(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+def _listed(
+    sim: Simulator, req: Request, params: dict[str, Any], page_size: int
+) -> tuple[str, list[str], str] | Reply:
+    """(category, symbols, next cursor) of a public list call: the one ``symbol`` asked
+    for, or one page of every symbol in the category; a :class:`Reply` on bad parameters."""
     category, error = _category(req, params)
     if error is not None:
         return error
     if params.get("symbol"):
         symbols, error = _one_symbol(sim, req, category, params["symbol"])
-        if error is not None:
-            return error
-        cursor = ""
-    else:
-        paged = _page(req, _symbols(sim, category), sim.page_size, params.get("cursor", ""))
-        if isinstance(paged, Reply):
-            return paged
-        symbols, cursor = paged
+        return error if error is not None else (category, symbols, "")
+    paged = _page(req, _symbols(sim, category), page_size, params.get("cursor", ""))
+    if isinstance(paged, Reply):
+        return paged
+    return (category, *paged)
+
+
+def _risk_limit(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    listed = _listed(sim, req, params, sim.page_size)
+    if isinstance(listed, Reply):
+        return listed
+    category, symbols, cursor = listed
     rows = []
     for sym in symbols:
         lad = sim.ladder("bybit", sym)
@@ -203,22 +211,13 @@ def _risk_limit(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
 
 
 def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    category, error = _category(req, params)
-    if error is not None:
-        return error
-    if params.get("symbol"):
-        symbols, error = _one_symbol(sim, req, category, params["symbol"])
-        if error is not None:
-            return error
-        cursor = ""
-    else:
-        limit = parse_number(params.get("limit") or 500)
-        if limit is None or not 1 <= limit <= 1000:
-            return _answer(req, code=10001, msg="params error: limit must be in [1, 1000]")
-        paged = _page(req, _symbols(sim, category), int(limit), params.get("cursor", ""))
-        if isinstance(paged, Reply):
-            return paged
-        symbols, cursor = paged
+    limit = parse_number(params.get("limit") or 500)
+    if not params.get("symbol") and (limit is None or not 1 <= limit <= 1000):
+        return _answer(req, code=10001, msg="params error: limit must be in [1, 1000]")
+    listed = _listed(sim, req, params, int(limit or 500))
+    if isinstance(listed, Reply):
+        return listed
+    category, symbols, cursor = listed
     items = [instrument(sim, s, category) for s in symbols]
     return _answer(req, {"category": category, "list": items, "nextPageCursor": cursor})
 
