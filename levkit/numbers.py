@@ -1,0 +1,111 @@
+"""Numbers said once: the leverage tolerance, how a number is shown in a message, and
+how it goes on the wire.
+
+A leverage equal to a tier's ``max_leverage`` up to float rounding is that tier's
+leverage (``1429 * 0.01`` is 14.29x), in the model, in validation, in the control and in
+the CLI: every comparison goes through :func:`leverage_at_most`.
+
+Examples
+--------
+>>> leverage_at_most(1429 * 0.01, 14.29)
+True
+>>> leverage_at_most(14.2901, 14.29)
+False
+>>> show(150.0001), show(20.0), show(1429 * 0.01)
+('150.0001', '20', '14.29')
+>>> to_wire(12.5), to_wire(1429 * 0.01, places=2), to_wire(20.0)
+('12.5', '14.29', '20')
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "LEVERAGE_RTOL",
+    "leverage_at_most",
+    "leverage_equal",
+    "on_step",
+    "parse_number",
+    "show",
+    "to_wire",
+]
+
+#: Relative tolerance of leverage comparisons: float rounding, never a real difference
+#: (exchanges state leverage to at most 2-4 decimals).
+LEVERAGE_RTOL = 1e-9
+
+
+def _slack(limit: Any) -> Any:
+    return LEVERAGE_RTOL * np.maximum(1.0, np.abs(limit))
+
+
+def leverage_at_most(value: Any, limit: Any) -> Any:
+    """``value <= limit`` up to float rounding (scalars or arrays, broadcast)."""
+    out = np.asarray(value, dtype=float) <= np.asarray(limit, dtype=float) + _slack(limit)
+    return bool(out) if np.ndim(out) == 0 else out
+
+
+def leverage_equal(a: Any, b: Any) -> Any:
+    """``a == b`` up to float rounding (scalars or arrays, broadcast)."""
+    out = np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) <= _slack(b)
+    return bool(out) if np.ndim(out) == 0 else out
+
+
+def on_step(value: float, step: float) -> bool:
+    """Whether ``value`` is a whole number of ``step`` (up to float rounding).
+
+    >>> on_step(12.5, 0.01), on_step(1429 * 0.01, 0.01), on_step(12.345, 0.01)
+    (True, True, False)
+    """
+    if not step:
+        return True
+    ratio = value / step
+    return abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5
+
+
+def show(value: Any) -> str:
+    """A number for a message, as given: the shortest text that reads back as the same
+    float, rounded only where float rounding made noise (``1429 * 0.01`` -> ``14.29``),
+    never into a contradiction (``150.0001`` stays ``150.0001``).  NaN and inf as words."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    # 12 significant digits drop float noise (14.290000000000001) but keep what a person
+    # typed; if that rounding changed the value beyond the tolerance, print it in full.
+    short = float(f"{x:.12g}")
+    text = np.format_float_positional(short if leverage_equal(short, x) else x, trim="-")
+    return text
+
+
+def to_wire(value: float, *, places: int | None = None) -> str:
+    """A number as exchanges want it in a request: plain decimal, no exponent, no
+    trailing zeros; ``places`` rounds first (Bybit takes leverage to 2 decimals)."""
+    x = float(value)
+    if places is not None:
+        x = round(x, places)
+    return show(x)
+
+
+def parse_number(value: Any) -> float | None:
+    """A JSON number or numeric string as a finite float; None for ``""``, ``None``,
+    booleans, text and non-finite values.
+
+    >>> parse_number("12.5"), parse_number(3), parse_number(""), parse_number("inf")
+    (12.5, 3.0, None, None)
+    """
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return x if math.isfinite(x) else None
