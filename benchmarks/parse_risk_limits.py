@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _timing import interleaved_medians, table  # noqa: E402
 
-from levkit.parse.bybit import decode_risk_limit_page, parse_risk_limits  # noqa: E402
+from levkit.venues.bybit.parse import decode_risk_limit_page, parse_risk_limits  # noqa: E402
 
 
 def synthetic_answer(n_symbols: int = 600, n_tiers: int = 30, seed: int = 7) -> bytes:

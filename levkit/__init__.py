@@ -36,9 +36,7 @@ logging.getLogger("levkit").addHandler(logging.NullHandler())
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Bybit": "levkit.exchanges.bybit",
-    "BybitLegacy": "levkit.exchanges.bybit_legacy",
-    "BingX": "levkit.exchanges.bingx",
+    "exchanges": "levkit.venues",
     "fetch_risk_limits": "levkit.api",
     "load_snapshot": "levkit.snapshot",
     "max_position_value": "levkit.model",
@@ -53,6 +51,14 @@ _LAZY = {
     "normalize_symbol": "levkit.symbols",
 }
 
+
+def _client_names() -> dict[str, str]:
+    """Client class name -> registry name, for every venue (``lk.Bybit``, ``lk.OKX``...)."""
+    from .venues import venues
+
+    return {v.client.rpartition(":")[2]: v.name for v in venues()}
+
+
 __all__ = [
     "LevkitError",
     "ExchangeError",
@@ -66,28 +72,35 @@ __all__ = [
     "PositionModeError",
     "TransportError",
     *_LAZY,
+    *_client_names(),
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import fetch_risk_limits
-    from .exchanges.bingx import BingX
-    from .exchanges.bybit import Bybit
-    from .exchanges.bybit_legacy import BybitLegacy
     from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff
     from .plot import plot_capacity, plot_risk_limits
     from .snapshot import load_snapshot
     from .symbols import normalize_symbol
+    from .venues import exchanges
+    from .venues.bingx.client import BingX
+    from .venues.bybit.client import Bybit
+    from .venues.bybit_legacy.client import BybitLegacy
     from .widget import LeverageControl
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
-    if module is None:
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+    elif name in _client_names():
+        from .venues import client_class
+
+        value = client_class(_client_names()[name])
+    else:
         raise AttributeError(f"module 'levkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_client_names()))

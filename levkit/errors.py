@@ -48,14 +48,26 @@ class ExchangeError(LevkitError):
     Attributes
     ----------
     exchange : str
-        ``"bybit"``, ``"bybit-legacy"`` or ``"bingx"``.
+        The venue's registry name (``lk.exchanges().index``).
     code : int or None
         The exchange's own error code (``retCode``, ``ret_code``, ``code``) or the HTTP status.
     message : str
         The exchange's message, possibly with levkit's explanation appended.
     endpoint : str
         The path called, e.g. ``"/v5/position/set-leverage"``.
+    retryable : bool
+        Whether the transport may try the call again (a server error the venue's error
+        table marks as passing).
+    partial : bool
+        A multi-request operation (both sides in hedge mode) failed after an earlier
+        request of it was applied.
+    mode : str
+        The position mode levkit believed the account was in when it sent the call.
     """
+
+    retryable: bool = False
+    partial: bool = False
+    mode: str = ""
 
     def __init__(
         self,

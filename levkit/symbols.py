@@ -1,7 +1,9 @@
-"""Symbol normalisation: ``BTCUSDT``, ``btcusdt``, ``BTC-USDT`` and ``BTC/USDT:USDT``
-all name the same USDT-settled perpetual; each exchange wants its own spelling.
+"""Reading a symbol: ``BTCUSDT``, ``btcusdt``, ``BTC-USDT``, ``BTC/USDT:USDT`` and the base
+asset ``BTC`` all name the same USDT-settled perpetual.
 
-Bybit writes ``BTCUSDT`` (inverse: ``BTCUSD``); BingX writes ``BTC-USDT``.
+Each exchange's own spelling, and which of its native symbols pass through unchanged, is
+declared in its venue spec (:class:`levkit.venues.SymbolRule`);
+:func:`normalize_symbol` asks the registry.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import NamedTuple
 
 from .errors import InvalidSymbolError
 
-__all__ = ["Market", "parse_symbol", "normalize_symbol", "to_bybit", "to_bingx", "QUOTES"]
+__all__ = ["Market", "parse_symbol", "normalize_symbol", "QUOTES"]
 
 #: Quote currencies recognised at the end of an unseparated symbol, longest first so
 #: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
@@ -28,7 +30,7 @@ class Market(NamedTuple):
     settle: str | None = None
 
 
-def parse_symbol(symbol: str) -> Market:
+def parse_symbol(symbol: str, *, default_quote: str | None = None) -> Market:
     """Read any accepted spelling into a :class:`Market`.
 
     Examples
@@ -37,6 +39,8 @@ def parse_symbol(symbol: str) -> Market:
     Market(base='BTC', quote='USDT', settle='USDT')
     >>> parse_symbol("1000PEPEUSDT")
     Market(base='1000PEPE', quote='USDT', settle=None)
+    >>> parse_symbol("btc", default_quote="USDT")
+    Market(base='BTC', quote='USDT', settle=None)
     """
     if not isinstance(symbol, str):
         raise InvalidSymbolError(
@@ -63,28 +67,18 @@ def parse_symbol(symbol: str) -> Market:
                 base, quote = text[: -len(q)], q
                 break
         else:
-            raise InvalidSymbolError(
-                f"cannot read symbol {symbol!r}: write it as BASE-QUOTE (e.g. 'BTC-USDT')"
-            )
+            if default_quote is None or not _PART.fullmatch(text):
+                raise InvalidSymbolError(
+                    f"cannot read symbol {symbol!r}: write it as BASE-QUOTE (e.g. 'BTC-USDT')"
+                )
+            base, quote = text, default_quote
     if not (_PART.fullmatch(base) and _PART.fullmatch(quote)):
         raise InvalidSymbolError(f"cannot read symbol {symbol!r}: letters and digits only")
     return Market(base, quote, settle)
 
 
-def to_bybit(symbol: str) -> str:
-    """Bybit's spelling: ``BTCUSDT``."""
-    m = parse_symbol(symbol)
-    return m.base + m.quote
-
-
-def to_bingx(symbol: str) -> str:
-    """BingX's spelling: ``BTC-USDT``."""
-    m = parse_symbol(symbol)
-    return f"{m.base}-{m.quote}"
-
-
 def normalize_symbol(symbol: str, exchange: str) -> str:
-    """The exchange's own spelling of ``symbol`` (``exchange`` is ``"bybit"`` or ``"bingx"``).
+    """The exchange's own spelling of ``symbol`` (see :func:`levkit.venues.normalize_symbol`).
 
     Examples
     --------
@@ -93,10 +87,6 @@ def normalize_symbol(symbol: str, exchange: str) -> str:
     >>> normalize_symbol("btc-usdt", "bybit")
     'BTCUSDT'
     """
-    if not isinstance(exchange, str):
-        raise ValueError(f"exchange must be 'bybit' or 'bingx', not {exchange!r}")
-    if exchange.startswith("bybit"):
-        return to_bybit(symbol)
-    if exchange == "bingx":
-        return to_bingx(symbol)
-    raise ValueError(f"unknown exchange {exchange!r}: expected 'bybit' or 'bingx'")
+    from .venues import normalize_symbol as _normalize
+
+    return _normalize(symbol, exchange)

@@ -397,7 +397,7 @@ class Transport:
 
     def _backoff_or_raise(self, exc: LevkitError, attempt: int, retry_after: float | None) -> int:
         retryable = isinstance(exc, RateLimitError | TransportError) or (
-            isinstance(exc, ExchangeError) and getattr(exc, "retryable", False)
+            isinstance(exc, ExchangeError) and exc.retryable
         )
         if isinstance(exc, RateLimitError) and exc.status in (403, 418):
             retryable = False  # an IP ban lasts minutes: say so instead of hammering

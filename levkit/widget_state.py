@@ -23,7 +23,7 @@ import pandas as pd
 from . import model
 from . import widget_io as io
 from .errors import InvalidLeverageError, LevkitError
-from .exchanges.base import check_leverage, check_side
+from .validate import check_leverage, check_side
 from .widget_io import format_leverage
 
 __all__ = ["ControlState"]

@@ -20,8 +20,10 @@ __all__ = [
     "Dialect",
     "Prepared",
     "RequestPreview",
+    "RequestSequence",
     "Response",
     "check_base_url",
+    "is_loopback_url",
     "mask",
     "retry_after_header",
 ]
@@ -37,19 +39,25 @@ def mask(key: str | None) -> str:
 
 
 class Credentials:
-    """An API key and secret.  The secret is never shown: not in ``repr``, ``str`` or errors."""
+    """An API key, secret and (OKX, Bitget) passphrase.  The secret and the passphrase are
+    never shown: not in ``repr``, ``str`` or errors."""
 
-    __slots__ = ("api_key", "_secret")
+    __slots__ = ("api_key", "_secret", "_passphrase")
 
-    def __init__(self, api_key: str, api_secret: str):
+    def __init__(self, api_key: str, api_secret: str, passphrase: str | None = None):
         if not api_key or not api_secret:
             raise AuthenticationError("both api_key and api_secret are needed")
         self.api_key = str(api_key)
         self._secret = str(api_secret)
+        self._passphrase = None if passphrase is None else str(passphrase)
 
     @property
     def secret(self) -> str:
         return self._secret
+
+    @property
+    def passphrase(self) -> str | None:
+        return self._passphrase
 
     def __repr__(self) -> str:
         return f"Credentials(api_key={mask(self.api_key)!r})"
@@ -69,6 +77,16 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine (a local simulator).
+
+    >>> is_loopback_url("http://127.0.0.1:8765"), is_loopback_url("https://api.bybit.com")
+    (True, False)
+    """
+    host = urlsplit(url).hostname
+    return bool(host) and _is_loopback(host)
 
 
 def check_base_url(url: str) -> str:
@@ -134,6 +152,28 @@ class RequestPreview:
             "body": self.body,
             "params": dict(self.params),
         }
+
+
+class RequestSequence(list):
+    """Dry-run previews of requests that are sent one after the other (hedge mode with
+    ``side="both"`` on a venue that sets one side per call: LONG, then SHORT; or the
+    control's Apply over several sides).  A list of :class:`RequestPreview`, shown
+    readably in a notebook."""
+
+    def __repr__(self) -> str:
+        n = len(self)
+        return "\n\n".join(f"# request {i} of {n}\n{p!r}" for i, p in enumerate(self, 1))
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (
+            f"<b>dry run</b> (nothing sent): {len(self)} requests, in this order"
+            f"<pre>{html.escape(repr(self))}</pre>"
+        )
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self]
 
 
 @dataclass

@@ -13,9 +13,11 @@ import requests
 import responses
 
 import levkit as lk
-from levkit.exchanges.bingx import BingXDialect, RequestSequence, bingx_error
 from levkit.frames import LEVERAGE_COLUMNS, TIERS_COLUMNS
-from levkit.parse.bingx import (
+from levkit.signing import bingx_param_string, bingx_signature
+from levkit.transport import RequestPreview
+from levkit.venues.bingx.client import BingXDialect, RequestSequence, bingx_error
+from levkit.venues.bingx.parse import (
     apply_set_answers,
     parse_leverage,
     parse_margin_ratio,
@@ -24,8 +26,6 @@ from levkit.parse.bingx import (
     parse_positions,
     parse_set_leverage,
 )
-from levkit.signing import bingx_param_string, bingx_signature
-from levkit.transport import RequestPreview
 
 from .conftest import FAKE_KEY, FAKE_SECRET, FakeClock
 
@@ -319,7 +319,7 @@ def test_every_signed_get_carries_timestamp_recv_window_and_a_valid_signature():
         (80014, lk.ExchangeError, "invalid parameter"),
         (100400, lk.ExchangeError, "invalid parameter"),
         (109500, lk.ExchangeError, "does not exist"),
-        (101414, lk.ExchangeError, "maximum"),
+        (101414, lk.ExchangeLeverageError, "maximum"),
         (101209, lk.ExchangeError, "position value above the maximum"),
     ],
 )
@@ -394,7 +394,7 @@ def test_private_call_without_keys_sends_nothing_and_names_env_vars():
         lambda c: c.leverage("BTC-USDT"),
         lambda c: c.position_mode(),
         lambda c: c.set_leverage("BTC-USDT", 5),
-        lambda c: c.risk_limits("BTC-USDT"),
+        lambda c: c.margin_bands("BTC-USDT"),
         lambda c: c.open_positions(),
     ):
         with pytest.raises(lk.AuthenticationError, match="BINGX_API_KEY.*BINGX_API_SECRET"):
@@ -427,7 +427,7 @@ def test_leverage_gives_long_and_short_rows_with_caps_and_attrs(text):
 
 
 @responses.activate
-def test_leverage_fills_caps_from_the_snapshot_when_the_answer_has_none():
+def test_leverage_leaves_caps_nan_when_the_answer_has_none_and_reads_no_snapshot():
     responses.get(
         LEV,
         json=ok(
@@ -440,12 +440,11 @@ def test_leverage_fills_caps_from_the_snapshot_when_the_answer_has_none():
         ),
     )
     df = client().leverage("BTC-USDT")
-    assert df["max_position_value"].tolist() == [
-        snapshot_cap("BTC-USDT", 50),
-        snapshot_cap("BTC-USDT", 20),
-    ]
-    assert df["max_position_value"].iloc[0] < df["max_position_value"].iloc[1]
-    assert df.attrs["caps_from"].startswith("snapshot")
+    # levkit 0.1 filled these from the shipped snapshot behind the caller's back; the
+    # caller (or the control) now chooses a ladder and says so.
+    assert df["max_position_value"].isna().all()
+    assert df["max_leverage"].tolist() == [150.0, 150.0]
+    assert "caps_from" not in df.attrs
 
 
 @responses.activate
@@ -466,11 +465,11 @@ def test_leverage_from_the_simulator_is_stamped_simulator():
     assert client().leverage("BTC-USDT").attrs["source"] == "simulator"
 
 
-def test_leverage_and_risk_limits_need_a_symbol():
+def test_leverage_and_margin_bands_need_a_symbol():
     with pytest.raises(ValueError, match="needs a symbol"):
         client().leverage()
     with pytest.raises(ValueError, match="needs a symbol"):
-        client().risk_limits()
+        client().margin_bands()
 
 
 @responses.activate
@@ -545,9 +544,7 @@ def test_setting_the_same_value_is_success_with_changed_false():
     df = client().set_leverage("BTC-USDT", 20)
     assert df["changed"].tolist() == [False, False]
     assert df.attrs["message"] == "leverage unchanged (already set)"
-    assert (
-        df["max_position_value"].tolist() == [snapshot_cap("BTC-USDT", 20)] * 2
-    )  # answer had none
+    assert df["max_position_value"].isna().all()  # the answer had none; no snapshot guess
 
 
 @responses.activate
@@ -693,13 +690,13 @@ BANDS = [
 
 
 @responses.activate
-def test_risk_limits_bands_cached_and_refreshed():
+def test_margin_bands_cached_and_refreshed():
     clock = FakeClock()
     rows = list(BANDS)
     random.Random(3).shuffle(rows)
     responses.get(MARGIN, json=ok(rows))
     c = client(clock)
-    df = c.risk_limits("BTCUSDT")
+    df = c.margin_bands("BTCUSDT")
     assert split(responses.calls[0].request)[2]["symbol"] == "BTC-USDT"
     assert df[
         ["tier", "min_notional", "max_notional", "maintenance_margin_rate"]
@@ -710,44 +707,49 @@ def test_risk_limits_bands_cached_and_refreshed():
     assert df["max_leverage"].isna().all() and df["tier_label"].tolist() == ["Tier 1", "Tier 2"]
     assert "max leverage" in df.attrs["note"] and "discover_tiers" in df.attrs["note"]
     assert df.attrs["source"] == "api"
-    c.risk_limits("BTC-USDT")
+    c.margin_bands("BTC-USDT")
     assert len(responses.calls) == 1
-    c.risk_limits("BTC-USDT", refresh=True)
+    c.margin_bands("BTC-USDT", refresh=True)
     assert len(responses.calls) == 2
     clock.now += c.cache_ttl + 1
-    c.risk_limits("BTC-USDT")
+    c.margin_bands("BTC-USDT")
     assert len(responses.calls) == 3
 
 
 @responses.activate
-def test_risk_limits_with_no_bands_raises_instead_of_an_empty_frame():
+def test_margin_bands_with_no_bands_raises_instead_of_an_empty_frame():
     responses.get(MARGIN, json=ok([]))
     with pytest.raises(lk.LevkitError, match="no margin bands for NOPE-USDT"):
-        client().risk_limits("NOPE-USDT")
+        client().margin_bands("NOPE-USDT")
 
 
-def test_risk_limits_is_usdt_margined_only():
-    with pytest.raises(ValueError, match="linear"):
-        client().risk_limits("BTC-USDT", category="inverse")
+@responses.activate
+def test_risk_limits_says_how_to_get_a_ladder_and_sends_nothing():
+    for c in (client(), lk.BingX()):
+        with pytest.raises(lk.LevkitError) as info:
+            c.risk_limits("BTC-USDT")
+        text = str(info.value)
+        assert "discover_tiers('BTC-USDT')" in text and "load_snapshot('bingx'" in text
+        assert "margin_bands" in text
+    assert len(responses.calls) == 0
 
 
 @responses.activate
 def test_fetch_risk_limits_bingx_without_keys_points_to_snapshot_and_discovery():
-    with pytest.raises(lk.AuthenticationError) as info:
+    with pytest.raises(lk.LevkitError) as info:
         lk.fetch_risk_limits("bingx", "BTC-USDT")
     assert "load_snapshot" in str(info.value) and "discover_tiers" in str(info.value)
     assert len(responses.calls) == 0
 
 
 @responses.activate
-def test_fetch_risk_limits_bingx_uses_keys_from_the_environment(monkeypatch):
+def test_fetch_risk_limits_bingx_with_keys_still_sends_nothing(monkeypatch):
+    """Keys do not make a ladder appear: BingX has no ladder endpoint (bands are apart)."""
     monkeypatch.setenv("BINGX_API_KEY", FAKE_KEY)
     monkeypatch.setenv("BINGX_API_SECRET", FAKE_SECRET)
-    responses.get(MARGIN, json=ok(BANDS))
-    clock = FakeClock()
-    df = lk.fetch_risk_limits("bingx", "BTCUSDT", clock=clock, sleep=clock.sleep)
-    assert df["max_notional"].tolist() == [150000.0, 900000.0]
-    assert responses.calls[0].request.headers["X-BX-APIKEY"] == FAKE_KEY
+    with pytest.raises(lk.LevkitError, match="discover_tiers"):
+        lk.fetch_risk_limits("bingx", "BTCUSDT")
+    assert len(responses.calls) == 0
 
 
 # -- positions, orders, hosts ---------------------------------------------------------------

@@ -13,7 +13,7 @@ import responses
 
 import levkit as lk
 from levkit.frames import TIERS_COLUMNS, LadderWarning
-from levkit.parse.bybit import parse_positions, parse_risk_limits
+from levkit.venues.bybit.parse import parse_positions, parse_risk_limits
 
 from .conftest import FAKE_KEY, FAKE_SECRET
 

@@ -13,14 +13,14 @@ import requests
 import responses
 
 import levkit as lk
-from levkit.exchanges.bybit_legacy import ExchangeLeverageError
-from levkit.parse.bybit_legacy import (
+from levkit.signing import bybit_v2_param_string, bybit_v2_signature, hmac_sha256_hex
+from levkit.venues.bybit_legacy.client import ExchangeLeverageError
+from levkit.venues.bybit_legacy.parse import (
     parse_envelope,
     parse_leverage_save,
     parse_user_leverage,
     rate_limit_of,
 )
-from levkit.signing import bybit_v2_param_string, bybit_v2_signature, hmac_sha256_hex
 
 from .conftest import FAKE_KEY, FAKE_SECRET
 
@@ -119,7 +119,7 @@ def test_parse_user_leverage_one_row_per_symbol_side_both():
         ["ETHUSD", "both", 3.0],
         ["XRPUSD", "both", 10.0],
     ]
-    assert df["exchange"].unique().tolist() == ["bybit"]
+    assert df["exchange"].unique().tolist() == ["bybit-legacy"]
     assert df["max_leverage"].isna().all() and df["max_position_value"].isna().all()
     assert df["leverage"].dtype == "float64"
 
@@ -435,12 +435,17 @@ def test_preview_of_a_get_masks_the_key_in_the_url():
 
 
 @responses.activate
-def test_set_leverage_saves_are_spaced_ten_per_second(clock):
+def test_set_leverage_saves_keep_the_published_75_per_minute(clock):
+    """The client paces saves by the spec's limit, the one the simulator enforces."""
+    from levkit.venues import venue
+
+    limit = venue("bybit-legacy").endpoint("set_leverage").limit
+    assert (limit.requests, limit.per) == (75, 60.0)
     responses.get(LEV, json=v2(LEVERAGES))
     responses.post(SAVE, json=v2(7))
     c = client(clock)
     start = clock.now
-    for _ in range(12):
+    for _ in range(77):
         c.set_leverage("BTCUSD", 7)
-    assert len(posts()) == 12
-    assert clock.now - start == pytest.approx(1.0)  # the 11th save waited for the window
+    assert len(posts()) == 77
+    assert clock.now - start == pytest.approx(60.0)  # the 76th save waited for the window

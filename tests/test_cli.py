@@ -88,7 +88,7 @@ def fetches(monkeypatch):
         calls.append((exchange, symbol, kwargs))
         if exchange == "bingx":
             return bingx_bands(symbol)
-        return bybit_frame(levkit.symbols.to_bybit(symbol))
+        return bybit_frame(levkit.symbols.normalize_symbol(symbol, "bybit"))
 
     monkeypatch.setattr(levkit.api, "fetch_risk_limits", fake)
     return calls

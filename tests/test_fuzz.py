@@ -23,17 +23,26 @@ from requests.structures import CaseInsensitiveDict
 
 import levkit as lk
 from levkit.errors import LevkitError
-from levkit.exchanges.base import check_leverage
-from levkit.exchanges.bingx import BingXDialect
-from levkit.exchanges.bybit import BybitDialect
-from levkit.exchanges.bybit_legacy import BybitLegacyDialect
 from levkit.frames import LEVERAGE_COLUMNS, SOURCES, TIERS_COLUMNS, LadderWarning
-from levkit.parse import bingx as px
-from levkit.parse import bybit as pb
-from levkit.parse import bybit_legacy as pl
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
-from levkit.symbols import QUOTES, Market, normalize_symbol, parse_symbol, to_bingx, to_bybit
+from levkit.symbols import QUOTES, Market, normalize_symbol, parse_symbol
+from levkit.validate import check_leverage
+from levkit.venues.bingx import parse as px
+from levkit.venues.bingx.client import BingXDialect
+from levkit.venues.bybit import parse as pb
+from levkit.venues.bybit.client import BybitDialect
+from levkit.venues.bybit_legacy import parse as pl
+from levkit.venues.bybit_legacy.client import BybitLegacyDialect
+
+
+def to_bingx(symbol):
+    return normalize_symbol(symbol, "bingx")
+
+
+def to_bybit(symbol):
+    return normalize_symbol(symbol, "bybit")
+
 
 FUZZ = settings(
     max_examples=120,
@@ -705,7 +714,6 @@ def test_dialect_check_fuzz_answers_or_raises_levkit_error(name):
         assert code == 0 or code in accept
 
     run()
-
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,7 @@ def test_bingx_reads_leverage_with_caps_and_margin_bands(venue):
     assert lev["side"].tolist() == ["long", "short"] and lev["leverage"].tolist() == [10.0, 10.0]
     assert lev["max_position_value"].tolist() == [ladder.cap_at(10)] * 2
     assert lev["max_leverage"].tolist() == [ladder.top_leverage] * 2
-    bands = simulated(client.risk_limits("BTC-USDT"))
+    bands = simulated(client.margin_bands("BTC-USDT"))
     assert bands["maintenance_margin_rate"].notna().all() and bands["max_leverage"].isna().all()
 
 

@@ -285,7 +285,7 @@ def test_http_429_keeps_the_exchanges_own_code_and_message(clock):
     )
     c = lk.BingX(FAKE_KEY, FAKE_SECRET, clock=clock, sleep=clock.sleep, max_retries=0)
     with pytest.raises(lk.RateLimitError) as info:
-        c.risk_limits("BTC-USDT")
+        c.margin_bands("BTC-USDT")
     assert info.value.code == 100410
     assert "rate limited by the server" in str(info.value)
     assert info.value.retry_after == 2

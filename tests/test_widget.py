@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
 
 import levkit as lk
 from levkit.frames import tiers_frame
@@ -296,7 +297,11 @@ def test_a_failed_refresh_after_apply_keeps_the_result(control, sim):
 @pytest.fixture
 def mainnet(sim, clock):
     when = Monotonic()
-    client = bybit(sim, clock, testnet=False)  # mainnet host, simulator session
+    # The mainnet host over a plain session that the simulator answers without saying so:
+    # a client cannot tell it from the real exchange (a sim.session() would say simulator).
+    session = requests.Session()
+    session.mount("https://", sim.adapter())
+    client = lk.Bybit(DEMO_KEY, DEMO_SECRET, session=session, clock=clock, sleep=clock.sleep)
     assert client.is_live_mainnet
     return LeverageControl(client, "BTCUSDT", clock=when), when
 

@@ -9,21 +9,16 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LevkitError, ParseError
 from ..frames import tiers_frame
-from ..parse.bingx import parse_set_leverage
-from ..symbols import to_bingx
 from .search import STRATEGIES, LadderSearch, join_bands
 
-if TYPE_CHECKING:
-    from ..exchanges.bingx import BingX
-
-__all__ = ["DiscoveryError", "RestoreError", "discover_bingx", "RESTORE_ATTEMPTS"]
+__all__ = ["DiscoveryError", "RestoreError", "Probeable", "discover_bingx", "RESTORE_ATTEMPTS"]
 
 log = logging.getLogger("levkit")
 
@@ -46,8 +41,28 @@ class RestoreError(DiscoveryError):
         self.original = dict(original)
 
 
+class Probeable(Protocol):
+    """The public probing interface a client offers discovery (``BingX`` implements it).
+
+    Discovery drives only these; it knows no exchange and no private method.
+    """
+
+    exchange: str
+    base_url: str
+    progress: bool | None
+
+    def symbol(self, symbol: str) -> str: ...
+    def open_positions(self, symbol: str | None = None) -> pd.DataFrame: ...
+    def open_orders(self, symbol: str | None = None) -> pd.DataFrame: ...
+    def position_mode(self, refresh: bool = False) -> str: ...
+    def leverage(self, symbol: str | None = None) -> pd.DataFrame: ...
+    def margin_bands(self, symbol: str | None = None) -> pd.DataFrame: ...
+    def probe_leverage(self, symbol: str, wire_side: str, leverage: int, mode: str) -> dict: ...
+    def pause(self, seconds: float) -> None: ...
+
+
 def discover_bingx(
-    client: BingX,
+    client: Probeable,
     symbol: str,
     *,
     min_leverage: int = 1,
@@ -56,10 +71,7 @@ def discover_bingx(
     strategy: str = "round",
 ) -> pd.DataFrame:
     """The body of :meth:`levkit.BingX.discover_tiers` (see there)."""
-    from ..exchanges.bingx import LEVERAGE
-
-    sym = to_bingx(symbol)
-    client._require_keys("BingX.discover_tiers")
+    sym = client.symbol(symbol)
     lo = _whole(min_leverage, "min_leverage")
     asked = _whole(max_leverage, "max_leverage") if max_leverage is not None else None
     if strategy not in STRATEGIES:
@@ -79,7 +91,7 @@ def discover_bingx(
             "first (nothing was changed)"
         )
     mode = client.position_mode(refresh=True)
-    before = client._read_leverage(sym).set_index("side")
+    before = client.leverage(sym).set_index("side")
     original = {s: float(before.at[s, "leverage"]) for s in ("long", "short")}
     wire = "LONG" if mode == "hedge" else "BOTH"
     if mode == "one-way" and original["long"] != original["short"]:
@@ -108,17 +120,18 @@ def discover_bingx(
     def post(side: str, leverage: int, current_mode: str) -> dict:
         sent[0] += 1
         held.update(dict.fromkeys(_sides(side), math.nan))  # unknown until answered
-        call = {"symbol": sym, "side": side, "leverage": int(leverage)}
-        ((_, resp),) = client._post_leverage([call], current_mode)
+        nums = client.probe_leverage(sym, side, int(leverage), current_mode)
         held.update(dict.fromkeys(_sides(side), float(leverage)))
-        return parse_set_leverage(resp.result, wire_side=side)
+        return nums
 
     def probe(leverage: int) -> float:
         nums = post(wire, leverage, mode)["long"]
         if not math.isnan(nums["leverage"]) and nums["leverage"] != leverage:
             raise DiscoveryError(f"set {leverage}x on {sym} but BingX answered {nums['leverage']}x")
         if math.isnan(nums["max_position_value"]):
-            raise ParseError(f"BingX {LEVERAGE}: the set-leverage answer has no maxPositionLongVal")
+            raise ParseError(
+                f"{client.exchange} set leverage: the answer has no maxPositionLongVal"
+            )
         return nums["max_position_value"]
 
     bar = _bar(client, progress, sym)
@@ -172,7 +185,7 @@ def _whole(value: Any, name: str) -> int:
     return int(value)
 
 
-def _bar(client: BingX, progress: bool | None, sym: str) -> Any:
+def _bar(client: Probeable, progress: bool | None, sym: str) -> Any:
     if progress is False or (progress is None and client.progress is False):
         return None
     from tqdm.auto import tqdm
@@ -181,7 +194,7 @@ def _bar(client: BingX, progress: bool | None, sym: str) -> Any:
 
 
 def _restore(
-    client: BingX,
+    client: Probeable,
     sym: str,
     original: dict[str, float],
     held: dict[str, float],
@@ -202,7 +215,7 @@ def _restore(
     for attempt in range(RESTORE_ATTEMPTS + 1):
         try:
             if current is None:
-                now = client._read_leverage(sym).set_index("side")["leverage"]
+                now = client.leverage(sym).set_index("side")["leverage"]
                 current = {s: float(now[s]) for s in ("long", "short")}
             todo = [s for s in ("long", "short") if current[s] != original[s]]
             if not todo:
@@ -227,7 +240,7 @@ def _restore(
             errors.append(exc)
             log.warning("bingx %s: putting the leverage back failed (%s); retrying", sym, exc)
             current = None
-            client._sleep(min(2.0**attempt, 8.0))
+            client.pause(min(2.0**attempt, 8.0))
     if current is None or any(current[s] != original[s] for s in ("long", "short")):
         was = f"long {original['long']:g}x, short {original['short']:g}x"
         last = f" (last error: {errors[-1]!r})" if errors else ""
@@ -245,7 +258,7 @@ def _restore(
 
 
 def _frame(
-    client: BingX,
+    client: Probeable,
     sym: str,
     search: LadderSearch,
     calls: int,
@@ -262,7 +275,7 @@ def _frame(
     bands = None
     note = ""
     try:
-        bands = client.risk_limits(sym)
+        bands = client.margin_bands(sym)
     except LevkitError as exc:
         note = f"maintMarginRatio bands could not be read ({exc}): rates left NaN"
     rates, joined = join_bands(steps, bands)

@@ -1,8 +1,8 @@
 """Public helpers to read and arrange the simulator's account state (tests and demos).
 
-Mixed into :class:`levkit.sim.Simulator`.  ``exchange`` is ``"bybit"`` (also
-``"bybit-legacy"``: one account serves both Bybit APIs) or ``"bingx"``; symbols may be
-written any way :func:`levkit.symbols.normalize_symbol` reads.
+Mixed into :class:`levkit.sim.Simulator`.  ``exchange`` is any registry name or alias
+(two APIs of one exchange share the account their specs name: ``"bybit-legacy"`` acts on
+``"bybit"``); symbols may be written any way :func:`levkit.symbols.normalize_symbol` reads.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..symbols import normalize_symbol, parse_symbol
+from ..venues import venue
 from .ladders import Ladder
 from .state import Account, Order, Position, side_name
 
@@ -18,13 +19,12 @@ __all__ = ["AccountHelpers", "account_name"]
 
 
 def account_name(exchange: str) -> str:
-    """``"bybit"`` or ``"bingx"`` from any accepted exchange spelling."""
-    name = str(exchange).lower().replace("_", "-")
-    if name in ("bybit", "bybit-v5", "bybit-legacy", "bybit-v2"):
-        return "bybit"
-    if name == "bingx":
-        return "bingx"
-    raise ValueError(f"unknown exchange {exchange!r}: expected 'bybit' or 'bingx'")
+    """The simulated account an exchange name acts on (its spec's ``account``).
+
+    >>> account_name("bybit_legacy"), account_name("BingX")
+    ('bybit', 'bingx')
+    """
+    return venue(exchange).account
 
 
 class AccountHelpers:

@@ -1,12 +1,15 @@
 """The simulator's core: one :class:`Simulator` that both transports call through
 :meth:`Simulator.handle`.
 
-The exchange handlers (``bybit``, ``bybit_legacy``, ``bingx``) are chosen by path; faults
-(``faults``) are applied around them; account state and helpers live in ``accounts``.
+Each venue's handlers live in its folder (``levkit/venues/<name>/sim.py``) and are found
+through the registry by path prefix (the spec's ``sim_prefixes``); rate limits are the
+specs' published ones.  Faults (``faults``) are applied around the handlers; account
+state and helpers live in ``accounts``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import random
 import threading
@@ -17,7 +20,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from . import bingx, bybit, bybit_legacy
+from .. import venues as registry
 from .accounts import AccountHelpers
 from .faults import MALFORMED_BODY, Fault, FaultSet, html_page
 from .ladders import bands_from_frame, builtin_tiers, ladders_from_frame
@@ -33,22 +36,27 @@ log = logging.getLogger("levkit")
 DEMO_KEY = "sim-demo-key"
 DEMO_SECRET = "sim-demo-secret"
 
-#: ``{(method, path): (requests, window seconds)}`` per account.
-DEFAULT_RATE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
-    ("POST", "/v5/position/set-leverage"): (10, 1.0),
-    ("GET", "/v5/position/list"): (50, 1.0),
-    ("GET", "/user/leverage"): (120, 60.0),
-    ("POST", "/user/leverage/save"): (75, 60.0),
-    ("GET", "/openApi/swap/v2/trade/leverage"): (5, 1.0),
-    ("POST", "/openApi/swap/v2/trade/leverage"): (5, 1.0),
-    ("GET", "/openApi/swap/v1/maintMarginRatio"): (5, 1.0),
-    ("GET", "/openApi/swap/v2/user/positions"): (5, 1.0),
-    ("GET", "/openApi/swap/v2/trade/openOrders"): (5, 1.0),
-    ("GET", "/openApi/swap/v1/positionSide/dual"): (2, 1.0),
-    ("POST", "/openApi/swap/v1/positionSide/dual"): (2, 1.0),
-}
 
-_HANDLERS = (("/v5/", bybit), ("/user/leverage", bybit_legacy), ("/openApi/", bingx))
+def default_rate_limits() -> dict[tuple[str, str], tuple[int, float]]:
+    """``{(method, path): (requests, window seconds)}``: every venue's published limits,
+    from the registry (the same declarations the clients pace themselves by)."""
+    out: dict[tuple[str, str], tuple[int, float]] = {}
+    for v in registry.venues():
+        for key, limit in v.rate_limits().items():
+            out.setdefault(key, (limit.requests, limit.per))
+    return out
+
+
+#: The limits at import time (see :func:`default_rate_limits`).
+DEFAULT_RATE_LIMITS: dict[tuple[str, str], tuple[int, float]] = default_rate_limits()
+
+
+def _handlers() -> list[tuple[str, Any]]:
+    """``[(path prefix, handler module)]``, longest prefix first."""
+    pairs = [(prefix, v.sim) for v in registry.venues() if v.sim for prefix in v.sim_prefixes]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
 _SECRET_PARAMS = {"sign", "signature", "api_key"}
 
 
@@ -164,8 +172,11 @@ class Simulator(AccountHelpers):
             tiers, default_margin = _default_tiers()
             if margin_tiers is None:
                 margin_tiers = default_margin
-        self.ladders = {ex: ladders_from_frame(tiers, ex) for ex in ("bybit", "bingx")}
-        self.bands = {"bingx": bands_from_frame(margin_tiers, "bingx")}
+        accounts = sorted({v.account for v in registry.venues()})
+        self.ladders = {ex: ladders_from_frame(tiers, ex) for ex in accounts}
+        self.bands = {ex: bands_from_frame(margin_tiers, ex) for ex in accounts}
+        self._routes = _handlers()
+        self._modules: dict[str, Any] = {}
         self.keys = dict(keys) if keys is not None else {DEMO_KEY: DEMO_SECRET}
         self.clock = clock
         self.sleep = sleep
@@ -177,9 +188,7 @@ class Simulator(AccountHelpers):
         self.quirks = check_quirks(quirks)
         self.faults = FaultSet()
         self.calls: list[Call] = []
-        self.accounts = {
-            ex: Account(ex, hedge=hedge, balance=float(balance)) for ex in ("bybit", "bingx")
-        }
+        self.accounts = {ex: Account(ex, hedge=hedge, balance=float(balance)) for ex in accounts}
         limits = dict(DEFAULT_RATE_LIMITS)
         if rate_limits is False:
             limits = {}
@@ -247,7 +256,7 @@ class Simulator(AccountHelpers):
             Unpacks as ``(status, headers, body)``; ``reply.delay`` and ``reply.dropped``
             tell the transport to answer late or to close the connection.
         """
-        module = next((m for prefix, m in _HANDLERS if path.startswith(prefix)), None)
+        module = self._module_for(path)
         with self._lock:
             fault = self.faults.match(method, path)
             now = self.now() + (fault.seconds if fault and fault.kind == "skew" else 0.0)
@@ -274,6 +283,14 @@ class Simulator(AccountHelpers):
                 )
             )
         return reply
+
+    def _module_for(self, path: str) -> Any:
+        name = next((m for prefix, m in self._routes if path.startswith(prefix)), None)
+        if name is None:
+            return None
+        if name not in self._modules:
+            self._modules[name] = importlib.import_module(name)
+        return self._modules[name]
 
     def count(
         self,
@@ -319,6 +336,7 @@ class Simulator(AccountHelpers):
         import requests
 
         session = requests.Session()
+        session.levkit_simulator = self  # clients on it report the simulator, not a host
         adapter = self.adapter()
         session.mount("https://", adapter)
         session.mount("http://", adapter)
@@ -339,9 +357,9 @@ def _default_tiers() -> tuple[pd.DataFrame, pd.DataFrame | None]:
     try:
         from ..snapshot import load_snapshot
 
-        tiers = pd.concat([load_snapshot("bybit"), load_snapshot("bingx")], ignore_index=True)
+        tiers = load_snapshot()
         try:
-            margin = load_snapshot("bingx", kind="margin")
+            margin = load_snapshot(kind="margin")
         except Exception as exc:  # noqa: BLE001 - margin bands are optional
             log.debug("sim: no bingx margin snapshot (%s)", exc)
             margin = None

@@ -96,7 +96,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("bingx.leverage-post", "bingx", "POST", _LEV,
              f"BingX.set_leverage('BTC-USDT', {TARGET})", write=True, pre=2),
     Endpoint("bingx.maint-margin", "bingx", "GET", "/openApi/swap/v1/maintMarginRatio",
-             "BingX.risk_limits('BTC-USDT')"),
+             "BingX.margin_bands('BTC-USDT')"),
     Endpoint("bingx.position-mode", "bingx", "GET", "/openApi/swap/v1/positionSide/dual",
              "BingX.position_mode()"),
     Endpoint("bingx.positions", "bingx", "GET", "/openApi/swap/v2/user/positions",

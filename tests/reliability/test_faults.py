@@ -52,7 +52,7 @@ OPS: dict[str, Callable[[Any], Any]] = {
     "legacy.time": lambda c: c.leverage("BTCUSD"),
     "bingx.leverage-get": lambda c: c.leverage("BTC-USDT"),
     "bingx.leverage-post": lambda c: c.set_leverage("BTC-USDT", TARGET),
-    "bingx.maint-margin": lambda c: c.risk_limits("BTC-USDT"),
+    "bingx.maint-margin": lambda c: c.margin_bands("BTC-USDT"),
     "bingx.position-mode": lambda c: c.position_mode(),
     "bingx.positions": lambda c: c.open_positions(),
     "bingx.open-orders": lambda c: c.open_orders(),

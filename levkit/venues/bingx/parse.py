@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParseError
-from ..frames import leverage_frame, numeric, stamp, tiers_frame
-from ._util import column, numbers, rows_of
+from ...errors import ParseError
+from ...frames import leverage_frame, numeric, stamp, tiers_frame
+from .._parse import column, numbers, rows_of
 
 __all__ = [
     "MARGIN_NOTE",

@@ -17,10 +17,10 @@ import msgspec
 import numpy as np
 import pandas as pd
 
-from ..errors import ParseError
-from ..frames import leverage_frame, numeric, tiers_frame
-from ..symbols import parse_symbol
-from ._util import check_texts, column, columns, numbers, rows_of, texts
+from ...errors import ParseError
+from ...frames import leverage_frame, numeric, tiers_frame
+from ...symbols import parse_symbol
+from .._parse import check_texts, column, columns, numbers, rows_of, texts
 
 __all__ = [
     "parse_risk_limits",

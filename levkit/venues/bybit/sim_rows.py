@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..symbols import parse_symbol
-from .ladders import fmt
+from ...sim.ladders import fmt
+from ...symbols import parse_symbol
 
 if TYPE_CHECKING:
-    from .core import Simulator
+    from ...sim.core import Simulator
 
 __all__ = ["category_of", "instrument", "position_row"]
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from ..signing import bybit_v2_signature
-from .wire import Reply, Request, json_reply, parse_number
+from ...signing import bybit_v2_signature
+from ...sim.wire import Reply, Request, json_reply, parse_number
 
 if TYPE_CHECKING:
-    from .core import RateInfo, Simulator
+    from ...sim.core import RateInfo, Simulator
 
 __all__ = ["dispatch", "rate_limited", "EXCHANGE"]
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from ..signing import bingx_signature
-from .ladders import fmt
-from .wire import Reply, Request, json_reply
+from ...signing import bingx_signature
+from ...sim.ladders import fmt
+from ...sim.wire import Reply, Request, json_reply
 
 if TYPE_CHECKING:
-    from .core import RateInfo, Simulator
+    from ...sim.core import RateInfo, Simulator
 
 __all__ = ["dispatch", "rate_limited", "EXCHANGE"]
 

@@ -1,79 +1,32 @@
-"""What every exchange client shares: credentials, hosts, the transport, caching, paging.
+"""What every exchange client shares: credentials, hosts, the transport, rate limits,
+caching, paging, symbols.
 
-Subclasses set a few class attributes (``exchange``, ``hosts``, ``env_prefix``) and a
-dialect; the public methods live in the subclasses.
+A client class names its venue's declaration (``venue = VENUE`` from its ``spec.py``);
+``exchange``, ``hosts`` and ``env_prefix`` follow from it, and calls go out by endpoint
+role (``self._call("ladder", params)``) so the path, the signing and the published rate
+limit are the ones the spec declares, the same the simulator answers with.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 import requests
 
-from ..errors import AuthenticationError, InvalidLeverageError
-from ..frames import stamp
-from ..ratelimit import RateLimiter, shared_limiter
-from ..transport import RetryPolicy, Transport
-from ..wire import Credentials, Dialect, Response, mask
+from .errors import AuthenticationError
+from .frames import stamp
+from .numbers import leverage_at_most
+from .ratelimit import RateLimiter, shared_limiter
+from .transport import RetryPolicy, Transport
+from .venues import normalize_symbol
+from .venues._spec import Endpoint, Venue
+from .wire import Credentials, Dialect, Response, is_loopback_url, mask
 
-__all__ = ["Client", "SIDES", "check_side", "check_leverage", "fill_caps"]
-
-SIDES = ("both", "long", "short")
-
-
-def check_side(side: str) -> str:
-    """``"both"``, ``"long"`` or ``"short"`` (case-insensitive), else ``ValueError``."""
-    if not isinstance(side, str) or side.lower() not in SIDES:
-        raise InvalidLeverageError(f"side must be 'both', 'long' or 'short', not {side!r}")
-    return side.lower()
-
-
-def check_leverage(
-    leverage: Any,
-    *,
-    max_leverage: float,
-    step: float | None = None,
-    symbol: str = "",
-    integer: bool = False,
-) -> float:
-    """Validate a leverage before anything is sent; return it as a float.
-
-    Raises :class:`~levkit.errors.InvalidLeverageError` (a ``ValueError``) when it is not a
-    finite number, below 1, above ``max_leverage``, off ``step`` or (``integer=True``) not whole.
-
-    Examples
-    --------
-    >>> check_leverage("20", max_leverage=100, step=0.01)
-    20.0
-    """
-    if isinstance(leverage, bool):
-        raise InvalidLeverageError(f"leverage must be a number, not {leverage!r}")
-    try:
-        value = float(leverage)
-    except (TypeError, ValueError):
-        raise InvalidLeverageError(f"leverage must be a number, not {leverage!r}") from None
-    where = f" for {symbol}" if symbol else ""
-    if not math.isfinite(value):
-        raise InvalidLeverageError(f"leverage must be a finite number, not {leverage!r}")
-    if value < 1:
-        raise InvalidLeverageError(f"leverage must be at least 1, not {value:g}")
-    if math.isfinite(max_leverage) and value > max_leverage + 1e-9:
-        raise InvalidLeverageError(
-            f"leverage {value:g} is above the maximum {max_leverage:g}{where}"
-        )
-    if integer and not value.is_integer():
-        raise InvalidLeverageError(f"leverage must be a whole number{where}, not {value:g}")
-    if step:
-        ratio = value / step
-        if abs(ratio - round(ratio)) > 1e-6:
-            raise InvalidLeverageError(f"leverage {value:g} is not on the step {step:g}{where}")
-    return value
+__all__ = ["Client", "fill_caps"]
 
 
 def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +41,7 @@ def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
     pairs = rows[["_row", *key, "leverage"]].merge(
         tiers[[*key, "max_leverage", "max_notional"]], on=key, how="inner"
     )
-    ok = pairs["max_leverage"] >= pairs["leverage"] - 1e-9
+    ok = leverage_at_most(pairs["leverage"].to_numpy(float), pairs["max_leverage"].to_numpy(float))
     caps = pairs[ok].groupby("_row")["max_notional"].max()
     rows = rows.join(top, on=key)
     rows["max_leverage"] = rows["max_leverage"].where(rows["max_leverage"].notna(), rows["_top"])
@@ -102,18 +55,21 @@ def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
 
 
 class Client:
-    """Base of :class:`~levkit.Bybit`, :class:`~levkit.BybitLegacy` and :class:`~levkit.BingX`.
+    """Base of every exchange client (:func:`levkit.exchanges` lists them).
 
     Parameters
     ----------
     api_key, api_secret : str, optional
         Needed only for private calls.  Never shown in ``repr``, logs or errors.
     testnet : bool
-        Use the exchange's test host (BingX: the VST demo host).
+        Use the venue's test environment (its testnet host, or its demo trading).
     base_url : str, optional
         Another host, e.g. a local simulator (``http://`` only for loopback).
     session : requests.Session, optional
-        Used for every call.
+        Used for every call.  A session from :meth:`levkit.sim.Simulator.session` makes the
+        client report the simulator as its host (never "mainnet").
+    passphrase : str, optional
+        Venues that need one (OKX, Bitget): a secret like the API secret.
     recv_window : int
         Milliseconds a signed request stays valid.
     timeout : float
@@ -128,10 +84,19 @@ class Client:
         Show tqdm progress bars on long fetches (default: when there is more than one page).
     """
 
+    #: The venue's declaration (its ``spec.VENUE``); set by each client class.
+    venue: ClassVar[Venue]
     exchange: ClassVar[str] = ""
-    hosts: ClassVar[dict[str, str]] = {}
+    hosts: ClassVar[Mapping[str, str]] = {}
     env_prefix: ClassVar[str] = ""
-    server_time_path: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("venue")
+        if spec is not None:
+            cls.exchange = spec.name
+            cls.hosts = dict(spec.hosts)
+            cls.env_prefix = spec.env_prefix
 
     def __init__(
         self,
@@ -141,6 +106,7 @@ class Client:
         testnet: bool = False,
         base_url: str | None = None,
         session: requests.Session | None = None,
+        passphrase: str | None = None,
         recv_window: int = 5000,
         timeout: float = 10.0,
         max_retries: int = 3,
@@ -154,11 +120,19 @@ class Client:
                 f"give both api_key and api_secret, or neither ({self._env_hint()})",
                 exchange=self.exchange,
             )
+        if passphrase is not None and not self.venue.passphrase:
+            raise TypeError(f"{type(self).__name__} takes no passphrase")
+        if api_key and self.venue.passphrase and not passphrase:
+            raise AuthenticationError(
+                f"{self.venue.title} needs a passphrase with the key: pass passphrase=..., "
+                f"or {self._env_hint()}",
+                exchange=self.exchange,
+            )
         self.testnet = bool(testnet)
-        host = base_url or self.hosts["testnet" if testnet else "mainnet"]
+        host = base_url or self._host(testnet)
         self._clock = clock or time.time
         self._sleep = sleep or time.sleep
-        credentials = Credentials(api_key, api_secret) if api_key else None
+        credentials = Credentials(api_key, api_secret, passphrase) if api_key else None
         self.transport = Transport(
             self._dialect(),
             host,
@@ -170,6 +144,7 @@ class Client:
             clock=self._clock,
             sleep=self._sleep,
         )
+        self.simulator = getattr(session, "levkit_simulator", None)
         self.cache_ttl = float(cache_ttl)
         self.progress = progress
         self._cache: dict[Any, tuple[float, Any]] = {}
@@ -178,20 +153,30 @@ class Client:
     def _dialect(self) -> Dialect:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _host(self, testnet: bool) -> str:
+        hosts = self.venue.hosts
+        if not testnet:
+            return hosts["mainnet"]
+        return hosts.get("testnet") or hosts.get("demo") or hosts["mainnet"]
+
     @classmethod
     def from_env(cls, **kwargs: Any):
-        """Build a client from ``<PREFIX>_API_KEY``, ``<PREFIX>_API_SECRET`` and
-        ``<PREFIX>_TESTNET=1`` (prefix ``BYBIT`` or ``BINGX``); no keys means public only."""
+        """Build a client from ``<PREFIX>_API_KEY``, ``<PREFIX>_API_SECRET`` (and
+        ``<PREFIX>_PASSPHRASE`` where the venue needs one) and ``<PREFIX>_TESTNET=1``;
+        no keys means public calls only."""
         p = cls.env_prefix
         key = os.environ.get(f"{p}_API_KEY") or None
         secret = os.environ.get(f"{p}_API_SECRET") or None
+        if cls.venue.passphrase and key:
+            kwargs.setdefault("passphrase", os.environ.get(f"{p}_PASSPHRASE") or None)
         kwargs.setdefault("testnet", os.environ.get(f"{p}_TESTNET", "") in ("1", "true", "yes"))
         return cls(key, secret, **kwargs)
 
     @classmethod
     def _env_hint(cls) -> str:
         p = cls.env_prefix
-        return f"set {p}_API_KEY and {p}_API_SECRET and use lk.{cls.__name__}.from_env()"
+        extra = f", {p}_PASSPHRASE" if cls.venue.passphrase else ""
+        return f"set {p}_API_KEY and {p}_API_SECRET{extra} and use lk.{cls.__name__}.from_env()"
 
     # -- properties ----------------------------------------------------------------------
     @property
@@ -199,17 +184,47 @@ class Client:
         return self.transport.base_url
 
     @property
+    def host(self) -> str:
+        """Where calls go: the base URL, or ``"simulator"`` on a simulator session."""
+        return "simulator" if self.simulator is not None else self.base_url
+
+    @property
     def has_keys(self) -> bool:
         return self.transport.credentials is not None
 
     @property
+    def is_simulated(self) -> bool:
+        """True on a simulator session or a loopback host (a local simulator)."""
+        return self.simulator is not None or is_loopback_url(self.base_url)
+
+    @property
     def is_live_mainnet(self) -> bool:
         """True when this client talks to the exchange's real mainnet host."""
-        return self.base_url == self.hosts.get("mainnet")
+        return not self.is_simulated and self.base_url == self.venue.hosts.get("mainnet")
 
     def __repr__(self) -> str:
         key = mask(self.transport.credentials.api_key) if self.has_keys else "<none>"
-        return f"{type(self).__name__}(host={self.base_url!r}, api_key={key!r})"
+        return f"{type(self).__name__}(host={self.host!r}, api_key={key!r})"
+
+    # -- symbols and calls by role -------------------------------------------------------
+    def symbol(self, symbol: str) -> str:
+        """``symbol`` in this venue's own spelling (native symbols pass unchanged)."""
+        return normalize_symbol(symbol, self.venue)
+
+    def _call(self, role: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Response:
+        """Send the endpoint the spec declares for ``role``, signed if it is, paced by its
+        published limit."""
+        ep = self.venue.endpoint(role)
+        kw.setdefault("signed", ep.signed)
+        if ep.limit is not None:
+            kw.setdefault("limiter", self._endpoint_limiter(ep))
+        return self.transport.request(ep.method, ep.path, params or {}, **kw)
+
+    def _endpoint_limiter(self, ep: Endpoint) -> RateLimiter:
+        limit = ep.limit
+        assert limit is not None
+        group = limit.group or f"{ep.method} {ep.path}"
+        return self._limiter(group, limit.requests, limit.per, scope=limit.scope)
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _require_keys(self, what: str) -> None:
@@ -220,9 +235,11 @@ class Client:
                 exchange=self.exchange,
             )
 
-    def _limiter(self, group: str, rate: int, per: float = 1.0) -> RateLimiter:
+    def _limiter(
+        self, group: str, rate: int, per: float = 1.0, *, scope: str = "account"
+    ) -> RateLimiter:
         creds = self.transport.credentials
-        who = creds.api_key if creds else "public"
+        who = creds.api_key if creds and scope == "account" else "ip"
         # Limits are per account; monotonic time when the real clock is used.
         clock = time.monotonic if self._clock is time.time else self._clock
         return shared_limiter(
@@ -277,14 +294,3 @@ class Client:
             host=self.base_url,
             **extra,
         )
-
-
-def as_float(value: Any) -> float:
-    """A JSON number or numeric string as float; ``""``/``None`` -> NaN."""
-    if value is None or value == "":
-        return float("nan")
-    return float(value)
-
-
-def nan_to_none(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and np.isnan(x)) else x

@@ -19,14 +19,14 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from ..signing import bybit_v5_signature
-from .bybit_rows import category_of, instrument, position_row
-from .ladders import fmt
-from .quirks import STALE_CURSOR
-from .wire import Reply, Request, json_reply, parse_number
+from ...signing import bybit_v5_signature
+from ...sim.ladders import fmt
+from ...sim.quirks import STALE_CURSOR
+from ...sim.wire import Reply, Request, json_reply, parse_number
+from .sim_rows import category_of, instrument, position_row
 
 if TYPE_CHECKING:
-    from .core import RateInfo, Simulator
+    from ...sim.core import RateInfo, Simulator
 
 __all__ = ["dispatch", "rate_limited", "category_of", "EXCHANGE"]
 

@@ -9,33 +9,18 @@ Bybit(host='https://api.bybit.com', api_key='<none>')
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
-import msgspec
 import numpy as np
 import pandas as pd
 
-from ..errors import (
-    AuthenticationError,
-    ExchangeError,
-    LevkitError,
-    ParseError,
-    PositionModeError,
-    RateLimitError,
-)
-from ..parse._util import code_of
-from ..parse.bybit import (
-    decode_risk_limit_page,
-    parse_instruments,
-    parse_positions,
-    parse_risk_limits,
-)
-from ..signing import bybit_v5_signature
-from ..symbols import to_bybit
-from ..wire import Credentials, Prepared, mask, retry_after_header
-from .base import Client, check_leverage, check_side, fill_caps
+from ...client import Client, fill_caps
+from ...errors import ExchangeError, LevkitError, ParseError, PositionModeError
+from ...numbers import to_wire
+from ...validate import check_leverage, check_side
+from .dialect import BybitDialect, bybit_error
+from .parse import decode_risk_limit_page, parse_instruments, parse_positions, parse_risk_limits
+from .spec import VENUE
 
 __all__ = ["Bybit", "BybitDialect", "bybit_error"]
 
@@ -44,154 +29,20 @@ log = logging.getLogger("levkit")
 CATEGORIES = ("linear", "inverse")
 NOT_MODIFIED = 110043
 
-_AUTH_HINTS = {
-    10002: "request timestamp outside the recv window",
-    10003: "invalid API key (check BYBIT_API_KEY, and testnet vs mainnet keys)",
-    10004: "signature error: the API secret does not match the key",
-    10005: "permission denied: the key needs the Contract/Position permission",
-    10010: "this IP is not on the key's whitelist",
-    33004: "the API key has expired",
-}
-_HINTS = {
-    10001: "parameter error",
-    10016: "Bybit server error",
-    10017: "route not found (is this host a Bybit v5 host?)",
-    110012: "insufficient available balance",
-    110013: "cannot set this leverage at the current risk limit level (position too large)",
-    110090: "leverage must be lowered first",
-}
-
-
-def bybit_error(code: int, message: str, endpoint: str) -> ExchangeError:
-    """The levkit exception for a Bybit v5 ``retCode``."""
-    kw = {"exchange": "bybit", "code": code, "endpoint": endpoint}
-    if code in _AUTH_HINTS:
-        return AuthenticationError(f"{message} ({_AUTH_HINTS[code]})", **kw)
-    if code in (10006, 10018):
-        return RateLimitError(f"{message} (too many requests)", **kw)
-    hint = _HINTS.get(code)
-    err = ExchangeError(f"{message} ({hint})" if hint else message, **kw)
-    err.retryable = code == 10016  # type: ignore[attr-defined]
-    return err
-
-
-class BybitDialect:
-    """Signing and envelope rules of Bybit v5 (see API_NOTES.md)."""
-
-    exchange = "bybit"
-    server_time_path = "/v5/market/time"
-    skew_codes = frozenset({10002})
-
-    def prepare(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any],
-        *,
-        credentials: Credentials | None,
-        timestamp_ms: int,
-        recv_window: int,
-    ) -> tuple[str, str | None, dict[str, str]]:
-        headers: dict[str, str] = {}
-        if method == "GET":
-            query, body = urlencode(params), None
-            payload = query
-        else:
-            query, body = "", msgspec.json.encode(dict(params)).decode()
-            payload = body
-            headers["Content-Type"] = "application/json"
-        if credentials is not None:
-            headers.update(
-                {
-                    "X-BAPI-API-KEY": credentials.api_key,
-                    "X-BAPI-TIMESTAMP": str(timestamp_ms),
-                    "X-BAPI-RECV-WINDOW": str(recv_window),
-                    "X-BAPI-SIGN": bybit_v5_signature(
-                        credentials.secret, timestamp_ms, credentials.api_key, recv_window, payload
-                    ),
-                    "X-BAPI-SIGN-TYPE": "2",
-                }
-            )
-        return query, body, headers
-
-    def check(
-        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
-    ) -> tuple[Any, dict[str, Any], int]:
-        if not isinstance(payload, dict) or "retCode" not in payload:
-            raise ParseError(f"bybit {endpoint}: HTTP {status} answer has no retCode envelope")
-        code = code_of(payload["retCode"], f"bybit {endpoint}")
-        meta = {"time": payload.get("time"), "retMsg": payload.get("retMsg", "")}
-        if code == 0 or code in accept:
-            return payload.get("result"), meta, code
-        raise bybit_error(code, str(payload.get("retMsg", "")), endpoint)
-
-    def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        out = {}
-        for name, key in (
-            ("X-Bapi-Limit", "limit"),
-            ("X-Bapi-Limit-Status", "remaining"),
-            ("X-Bapi-Limit-Reset-Timestamp", "reset_ms"),
-        ):
-            value = headers.get(name)
-            if value not in (None, ""):
-                try:
-                    out[key] = int(float(value))
-                except (ValueError, OverflowError):  # text, "inf", "nan"
-                    continue
-        return out
-
-    def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
-        after = retry_after_header(headers)
-        if after is not None:
-            return after
-        rate = self.rate_limit(headers)
-        if "reset_ms" in rate and rate.get("remaining", 1) <= 0:
-            return max(0.0, (rate["reset_ms"] - now_ms) / 1000.0)
-        return None
-
-    def server_time(self, payload: Any) -> int:
-        result = payload.get("result") or {}
-        result = result if isinstance(result, dict) else {}
-        for value, per_ms in (
-            (result.get("timeNano"), 1_000_000),
-            (payload.get("time"), 1),
-            (result.get("timeSecond"), 0.001),
-        ):
-            if value in (None, "") or isinstance(value, bool):
-                continue
-            try:
-                return int(int(value) // per_ms) if per_ms >= 1 else int(value) * 1000
-            except (TypeError, ValueError, OverflowError):
-                continue
-        raise ParseError("bybit /v5/market/time: no server time in the answer")
-
-    def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        if "X-BAPI-API-KEY" in headers:
-            headers["X-BAPI-API-KEY"] = mask(headers["X-BAPI-API-KEY"])
-            headers["X-BAPI-SIGN"] = "<signed when sent>"
-        return prepared.url, headers, prepared.body
-
 
 def _fmt(value: float) -> str:
-    """Leverage as Bybit's string: ``6``, ``12.5``."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """Leverage as Bybit's string, to its 0.01 step: ``6``, ``12.5``, ``14.29``."""
+    return to_wire(value, places=2)
 
 
 class Bybit(Client):
     """Bybit v5 (USDT/USDC linear and inverse perpetuals).
 
-    See :class:`levkit.exchanges.base.Client` for the constructor.  Hosts: mainnet
+    See :class:`levkit.client.Client` for the constructor.  Hosts: mainnet
     ``https://api.bybit.com``, testnet ``https://api-testnet.bybit.com``.
     """
 
-    exchange = "bybit"
-    hosts = {
-        "mainnet": "https://api.bybit.com",
-        "testnet": "https://api-testnet.bybit.com",
-        "demo": "https://api-demo.bybit.com",
-    }
-    env_prefix = "BYBIT"
+    venue = VENUE
 
     def _dialect(self) -> BybitDialect:
         return BybitDialect()
@@ -210,7 +61,7 @@ class Bybit(Client):
         >>> lk.Bybit().risk_limits("BTCUSDT")  # doctest: +SKIP
         """
         category = _category(category)
-        sym = to_bybit(symbol) if symbol is not None else None
+        sym = self.symbol(symbol) if symbol is not None else None
         frame = self._cached(
             ("risk", category, sym), refresh, lambda: self._fetch_risk_limits(sym, category)
         )
@@ -226,9 +77,7 @@ class Bybit(Client):
                 params["symbol"] = symbol
             if cursor:
                 params["cursor"] = cursor
-            resp = self.transport.request(
-                "GET", "/v5/market/risk-limit", params, decoder=decode_risk_limit_page
-            )
+            resp = self._call("ladder", params, decoder=decode_risk_limit_page)
             last[:] = [resp]
             result = _result_dict(resp.result, "/v5/market/risk-limit")
             return result.get("list") or [], result.get("nextPageCursor") or None
@@ -246,7 +95,7 @@ class Bybit(Client):
     ) -> pd.DataFrame:
         """Leverage filters (min, max, step) per symbol from ``/v5/market/instruments-info``."""
         category = _category(category)
-        sym = to_bybit(symbol) if symbol is not None else None
+        sym = self.symbol(symbol) if symbol is not None else None
 
         def fetch() -> pd.DataFrame:
             rows: list[dict] = []
@@ -257,7 +106,7 @@ class Bybit(Client):
                     params["symbol"] = sym
                 if cursor:
                     params["cursor"] = cursor
-                resp = self.transport.request("GET", "/v5/market/instruments-info", params)
+                resp = self._call("instruments", params)
                 result = _result_dict(resp.result, "/v5/market/instruments-info")
                 return result.get("list") or [], result.get("nextPageCursor") or None
 
@@ -281,7 +130,7 @@ class Bybit(Client):
         """
         self._require_keys("Bybit.leverage")
         category = _category(category)
-        sym = to_bybit(symbol) if symbol is not None else None
+        sym = self.symbol(symbol) if symbol is not None else None
         frame = self._positions(sym, category, settle_coin)
         symbols = sorted(set(frame["symbol"]))
         tiers = self._ladder_for(symbols, category)
@@ -301,7 +150,7 @@ class Bybit(Client):
             params["limit"] = 200
             if cursor:
                 params["cursor"] = cursor
-            resp = self.transport.request("GET", "/v5/position/list", params, signed=True)
+            resp = self._call("positions", params)
             last[:] = [resp]
             result = _result_dict(resp.result, "/v5/position/list")
             return result.get("list") or [], result.get("nextPageCursor") or None
@@ -358,7 +207,7 @@ class Bybit(Client):
         """
         side = check_side(side)
         category = _category(category)
-        sym = to_bybit(symbol)
+        sym = self.symbol(symbol)
         check_leverage(leverage, max_leverage=float("inf"), symbol=sym)  # before any request
         self._require_keys("Bybit.set_leverage")
         limits = self.instruments(sym, category=category).iloc[0]
@@ -389,20 +238,13 @@ class Bybit(Client):
             "buyLeverage": _fmt(buy),
             "sellLeverage": _fmt(sell),
         }
-        path = "/v5/position/set-leverage"
+        path = self.venue.endpoint("set_leverage").path
         if dry_run:
             return self.transport.preview(
                 "POST", path, body, note=f"dry run: {sym} {side} -> {lev:g}x, not sent"
             )
         try:
-            resp = self.transport.request(
-                "POST",
-                path,
-                body,
-                signed=True,
-                accept={NOT_MODIFIED},
-                limiter=self._limiter("set-leverage", 10),
-            )
+            resp = self._call("set_leverage", body, accept={NOT_MODIFIED})
         except ExchangeError as exc:
             if hedge and side != "both" and exc.code == 10001:
                 raise PositionModeError(

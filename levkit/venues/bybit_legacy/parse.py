@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParseError
-from ..frames import leverage_frame, numeric
-from ._util import code_of
+from ...errors import ParseError
+from ...frames import leverage_frame, numeric
+from .._parse import code_of
 
 __all__ = [
     "ENVELOPE_FIELDS",
@@ -165,7 +165,7 @@ def parse_user_leverage(result: Any, *, source: str = "api", **attrs: Any) -> pd
     cross = lev == 0
     n = len(symbols)
     frame = {
-        "exchange": ["bybit"] * n,
+        "exchange": ["bybit-legacy"] * n,
         "symbol": symbols,
         "side": ["both"] * n,
         "leverage": np.where(cross, np.nan, lev),

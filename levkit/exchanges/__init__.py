@@ -1,1 +1,0 @@
-"""Exchange clients: one module per API, the differences kept in data."""

@@ -1,1 +1,0 @@
-"""Pure parse functions: exchange JSON (already decoded) -> levkit frames.  No IO here."""

@@ -1,0 +1,227 @@
+"""What a venue declares about itself: data only, no IO.
+
+Each venue folder has a ``spec.py`` holding one :class:`Venue`.  The client, the
+simulator, the CLI, the control and the tests read it; none of them names an exchange.
+Like SQLAlchemy's dialects, the core asks the declaration ("does it publish a ladder?"),
+never "is this Bybit?".
+
+Examples
+--------
+>>> limit = RateLimit(10, 1.0, scope="account", source="docs")
+>>> Endpoint("POST", "/v5/position/set-leverage", signed=True, limit=limit).key
+('POST', '/v5/position/set-leverage')
+>>> SymbolRule("{base}{quote}").spell("BTC", "USDT")
+'BTCUSDT'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import ExchangeError, InvalidSymbolError
+
+__all__ = [
+    "Capabilities",
+    "Endpoint",
+    "ErrorRule",
+    "RateLimit",
+    "SymbolRule",
+    "Venue",
+    "frozen_map",
+]
+
+
+def frozen_map(value: Mapping | None = None) -> Mapping:
+    """A read-only mapping (a spec cannot be changed at run time by accident)."""
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A published rate limit: ``requests`` per ``per`` seconds.
+
+    ``scope`` is whom it counts against (``"ip"`` or ``"account"``); ``group`` names a
+    budget several endpoints share (they then count together); ``source`` says where the
+    exchange publishes it.
+    """
+
+    requests: int
+    per: float = 1.0
+    scope: str = "account"
+    group: str = ""
+    source: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Requests per second."""
+        return self.requests / self.per
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One HTTP endpoint: method, path, whether it is signed, its published limit and
+    (for weighted limits, Binance and Hyperliquid) the weight of one call."""
+
+    method: str
+    path: str
+    signed: bool = False
+    limit: RateLimit | None = None
+    weight: int = 1
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """What an exchange error code means: the levkit exception class, a hint appended to
+    the exchange's message, and whether retrying may help."""
+
+    kind: type[ExchangeError] = ExchangeError
+    hint: str = ""
+    retryable: bool = False
+
+    def error(
+        self, venue: str, code: Any, message: str, endpoint: str, **extra: Any
+    ) -> ExchangeError:
+        text = f"{message} ({self.hint})" if self.hint and message else (message or self.hint)
+        err = self.kind(text, exchange=venue, code=code, endpoint=endpoint, **extra)
+        err.retryable = self.retryable
+        return err
+
+
+@dataclass(frozen=True)
+class SymbolRule:
+    """How the exchange spells a USDT-margined perpetual, and which native spellings pass
+    through unchanged.
+
+    ``template`` is formatted with ``base`` and ``quote`` (``"{base}-{quote}-SWAP"``).
+    ``native`` is a regular expression of the exchange's own spellings (upper case); a
+    symbol matching it is sent as given (USDC perpetuals, dated futures, inverse).
+    ``default_quote`` completes a bare base asset (``"BTC"``); ``base_only`` venues
+    (Hyperliquid) name a perpetual by its base alone.
+    """
+
+    template: str
+    native: str = ""
+    default_quote: str = "USDT"
+    base_only: bool = False
+
+    def spell(self, base: str, quote: str) -> str:
+        return self.template.format(base=base, quote=quote)
+
+    def is_native(self, text: str) -> bool:
+        return bool(self.native) and re.fullmatch(self.native, text) is not None
+
+    def check(self, text: str) -> str:
+        if not text:
+            raise InvalidSymbolError("a symbol cannot be empty")
+        return text
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a venue can do, as data the core consults.
+
+    ``public_ladder``: the leverage ladder can be read without keys.
+    ``set_leverage``: levkit can set leverage there.
+    ``hedge_mode``: long and short can hold different leverages.
+    ``leverage_step``: the leverage grid (1.0 = whole numbers).
+    ``margin_bands``: maintenance bands published apart from the ladder.
+    ``discover_tiers``: the ladder can be probed (BingX).
+    ``ladder_from``: the venue serving this one's ladder (a legacy API without one).
+    ``max_api_leverage``: a hard cap of the API itself, whatever the symbol.
+    """
+
+    public_ladder: bool = False
+    ladder: bool = True
+    set_leverage: bool = True
+    hedge_mode: bool = True
+    leverage_step: float = 0.01
+    margin_bands: bool = False
+    discover_tiers: bool = False
+    ladder_from: str = ""
+    max_api_leverage: float = float("inf")
+
+
+@dataclass(frozen=True)
+class Venue:
+    """Everything levkit knows about one exchange API, in one place.
+
+    Attributes
+    ----------
+    name : str
+        The registry name, also the ``exchange`` column of every frame.
+    client : str
+        ``"module:Class"`` of the client, imported on first use.
+    title : str
+        How people call it (``"Bybit v5"``).
+    aliases : tuple of str
+        Other names accepted for ``name``.
+    hosts : mapping
+        ``mainnet``, ``testnet`` and/or ``demo`` base URLs.
+    env_prefix : str
+        ``<PREFIX>_API_KEY``, ``_API_SECRET``, ``_PASSPHRASE``, ``_TESTNET``.
+    symbols : SymbolRule
+    endpoints : mapping
+        Role (``"ladder"``, ``"leverage"``, ``"set_leverage"``, ``"time"``...) -> Endpoint.
+    errors : mapping
+        Exchange code -> :class:`ErrorRule`.
+    capabilities : Capabilities
+    sim : str
+        Module of the simulator's handlers for this API.
+    sim_prefixes : tuple of str
+        URL paths the simulator routes to ``sim``.
+    sim_account : str
+        Which simulated account the API acts on (two APIs of one exchange share one).
+    symbol_example : str
+        The exchange's own spelling of the BTC perpetual.
+    quote : str
+        Unit of the notional columns of its ladders.
+    passphrase : bool
+        The API needs a passphrase besides key and secret.
+    docs : tuple of str
+        Where the behaviour comes from.
+    """
+
+    name: str
+    client: str
+    title: str
+    hosts: Mapping[str, str]
+    env_prefix: str
+    symbols: SymbolRule
+    endpoints: Mapping[str, Endpoint]
+    capabilities: Capabilities
+    errors: Mapping[Any, ErrorRule] = field(default_factory=frozen_map)
+    aliases: tuple[str, ...] = ()
+    sim: str = ""
+    sim_prefixes: tuple[str, ...] = ()
+    sim_account: str = ""
+    symbol_example: str = ""
+    quote: str = "USDT"
+    passphrase: bool = False
+    docs: tuple[str, ...] = ()
+
+    def endpoint(self, role: str) -> Endpoint:
+        try:
+            return self.endpoints[role]
+        except KeyError:
+            raise KeyError(f"{self.name} declares no {role!r} endpoint") from None
+
+    def error(self, code: Any, message: str, endpoint: str, **extra: Any) -> ExchangeError:
+        """The levkit exception for an exchange code, from the declared table."""
+        rule = self.errors.get(code, ErrorRule())
+        return rule.error(self.name, code, message, endpoint, **extra)
+
+    @property
+    def account(self) -> str:
+        return self.sim_account or self.name
+
+    def rate_limits(self) -> dict[tuple[str, str], RateLimit]:
+        """``{(method, path): RateLimit}`` of every endpoint with a published limit."""
+        return {e.key: e.limit for e in self.endpoints.values() if e.limit is not None}

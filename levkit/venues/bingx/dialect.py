@@ -1,0 +1,130 @@
+"""BingX perpetual swap v2 signing and envelope (see ``API_NOTES.md``, BingX)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Container, Mapping
+from typing import Any
+
+from ...errors import ExchangeError, ParseError, PositionModeError
+from ...signing import bingx_param_string, bingx_signature
+from ...wire import Credentials, Prepared, mask, retry_after_header
+from .._parse import code_of
+from .spec import VENUE
+
+__all__ = ["BingXDialect", "bingx_error", "MODE_RULE"]
+
+SERVER_TIME = VENUE.endpoint("time").path
+MODE_RULE = "hedge mode allows side LONG or SHORT, one-way mode only BOTH"
+_RATE_HEADERS = {
+    "remaining": "X-RateLimit-Requests-Remain",
+    "expire": "X-RateLimit-Requests-Expire",
+}
+
+
+def bingx_error(code: int, message: str, endpoint: str) -> ExchangeError:
+    """The levkit exception for a BingX envelope ``code``, from the spec's error table.
+
+    109400 means two things on BingX: a side that does not fit the position mode
+    (:class:`~levkit.errors.PositionModeError`), or not enough margin; the message tells.
+    """
+    kw = {"exchange": VENUE.name, "code": code, "endpoint": endpoint}
+    if code == 109400 and "margin" not in message.lower():
+        return PositionModeError(
+            f"{message} (side does not fit the position mode: {MODE_RULE})", **kw
+        )
+    if code == 109400:
+        return ExchangeError(f"{message} (not enough margin for this leverage)", **kw)
+    return VENUE.error(code, message, endpoint)
+
+
+class BingXDialect:
+    """Signing and envelope rules of BingX perpetual swap v2 (see API_NOTES.md).
+
+    Signed calls put every parameter in the query string in the order given, ``timestamp``
+    right after ``symbol`` (as BingX's own samples do) and ``recvWindow`` last, then append
+    ``&signature=<hex>`` over exactly that text; the key goes in ``X-BX-APIKEY``.  POST
+    sends the same query string and an empty body.
+    """
+
+    exchange = VENUE.name
+    server_time_path = SERVER_TIME
+    skew_codes = frozenset({100421})
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        credentials: Credentials | None,
+        timestamp_ms: int,
+        recv_window: int,
+    ) -> tuple[str, str | None, dict[str, str]]:
+        if credentials is None:
+            return bingx_param_string(params), None, {}
+        ordered: dict[str, Any] = {}
+        for key, value in params.items():
+            if key not in ("timestamp", "recvWindow", "signature"):
+                ordered[key] = value
+            if key == "symbol":
+                ordered["timestamp"] = timestamp_ms
+        ordered.setdefault("timestamp", timestamp_ms)
+        ordered["recvWindow"] = recv_window
+        payload = bingx_param_string(ordered)
+        query = f"{payload}&signature={bingx_signature(credentials.secret, payload)}"
+        return query, None, {"X-BX-APIKEY": credentials.api_key}
+
+    def check(
+        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
+    ) -> tuple[Any, dict[str, Any], int]:
+        if not isinstance(payload, dict) or "code" not in payload:
+            raise ParseError(f"bingx {endpoint}: HTTP {status} answer has no code envelope")
+        code = code_of(payload["code"], f"bingx {endpoint}")
+        meta = {"msg": payload.get("msg", ""), "timestamp": payload.get("timestamp")}
+        if code == 0 or code in accept:
+            return payload.get("data"), meta, code
+        raise bingx_error(code, str(payload.get("msg") or ""), endpoint)
+
+    def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
+        out = {}
+        for key, name in _RATE_HEADERS.items():
+            with contextlib.suppress(ValueError, OverflowError):
+                out[key] = int(float(headers.get(name) or ""))
+        return out
+
+    def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
+        """``Retry-After``, else (when none remain) ``X-RateLimit-Requests-Expire``: read as
+        the epoch millisecond the window ends when it looks like one, else as milliseconds."""
+        after = retry_after_header(headers)
+        if after is not None:
+            return after
+        rate = self.rate_limit(headers)
+        if "expire" in rate and rate.get("remaining", 1) <= 0:
+            expire = rate["expire"]
+            ms = expire - now_ms if expire >= 100_000_000_000 else expire
+            return max(0.0, ms / 1000.0)
+        return None
+
+    def server_time(self, payload: Any) -> int:
+        data = payload.get("result", payload.get("data"))
+        data = data if isinstance(data, dict) else {}
+        for value in (data.get("serverTime"), payload.get("timestamp")):
+            if value in (None, "") or isinstance(value, bool):
+                continue
+            try:
+                ms = float(value)
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(ms) and ms >= 1:
+                return int(ms)
+        raise ParseError(f"bingx {SERVER_TIME}: no serverTime in the answer")
+
+    def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
+        headers = dict(prepared.headers)
+        url = prepared.url
+        if "X-BX-APIKEY" in headers:
+            headers["X-BX-APIKEY"] = mask(headers["X-BX-APIKEY"])
+            url = url.split("&signature=")[0] + "&signature=<signed when sent>"
+        return url, headers, prepared.body

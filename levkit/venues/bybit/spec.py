@@ -1,0 +1,79 @@
+"""Bybit v5: what levkit knows about the API, as data (see ``API_NOTES.md``, Bybit v5).
+
+Sources: bybit-exchange.github.io/docs/v5 (risk-limit, instruments-info, position/list,
+position/set-leverage, rate-limit, error pages); figures in ``../shared/reference``.
+"""
+
+from __future__ import annotations
+
+from ...errors import AuthenticationError, ExchangeError, RateLimitError
+from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+
+#: Per-UID limits (docs v5 "rate-limit": position/set-leverage 10/s, position/list 50/s);
+#: the public market endpoints count against the IP limit of 600 requests per 5 s.
+_IP = RateLimit(600, 5.0, scope="ip", group="ip", source="docs v5 rate-limit: 600 / 5 s per IP")
+
+VENUE = Venue(
+    name="bybit",
+    client="levkit.venues.bybit.client:Bybit",
+    title="Bybit v5",
+    aliases=("bybit-v5", "bybit5"),
+    hosts=frozen_map(
+        {"mainnet": "https://api.bybit.com", "testnet": "https://api-testnet.bybit.com"}
+    ),
+    env_prefix="BYBIT",
+    # BTCUSDT, BTCUSDC, BTCPERP (USDC perpetual), BTCUSD (inverse), BTCUSDT-26DEC25 (dated)
+    symbols=SymbolRule(
+        "{base}{quote}",
+        native=r"[A-Z0-9]+(USDT|USDC|USD|PERP)(-\d{1,2}[A-Z]{3}\d{2})?",
+    ),
+    endpoints=frozen_map(
+        {
+            "time": Endpoint("GET", "/v5/market/time", limit=_IP),
+            "ladder": Endpoint("GET", "/v5/market/risk-limit", limit=_IP),
+            "instruments": Endpoint("GET", "/v5/market/instruments-info", limit=_IP),
+            "positions": Endpoint(
+                "GET", "/v5/position/list", signed=True, limit=RateLimit(50, 1.0)
+            ),
+            "set_leverage": Endpoint(
+                "POST", "/v5/position/set-leverage", signed=True, limit=RateLimit(10, 1.0)
+            ),
+        }
+    ),
+    errors=frozen_map(
+        {
+            10002: ErrorRule(AuthenticationError, "request timestamp outside the recv window"),
+            10003: ErrorRule(
+                AuthenticationError,
+                "invalid API key (check BYBIT_API_KEY, and testnet vs mainnet keys)",
+            ),
+            10004: ErrorRule(
+                AuthenticationError, "signature error: the API secret does not match the key"
+            ),
+            10005: ErrorRule(
+                AuthenticationError,
+                "permission denied: the key needs the Contract/Position permission",
+            ),
+            10010: ErrorRule(AuthenticationError, "this IP is not on the key's whitelist"),
+            33004: ErrorRule(AuthenticationError, "the API key has expired"),
+            10006: ErrorRule(RateLimitError, "too many requests"),
+            10018: ErrorRule(RateLimitError, "too many requests"),
+            10001: ErrorRule(ExchangeError, "parameter error"),
+            10016: ErrorRule(ExchangeError, "Bybit server error", retryable=True),
+            10017: ErrorRule(ExchangeError, "route not found (is this host a Bybit v5 host?)"),
+            110012: ErrorRule(ExchangeError, "insufficient available balance"),
+            110013: ErrorRule(
+                ExchangeError,
+                "cannot set this leverage at the current risk limit level (position too large)",
+            ),
+            110090: ErrorRule(ExchangeError, "leverage must be lowered first"),
+        }
+    ),
+    capabilities=Capabilities(
+        public_ladder=True, set_leverage=True, hedge_mode=True, leverage_step=0.01
+    ),
+    sim="levkit.venues.bybit.sim",
+    sim_prefixes=("/v5/",),
+    symbol_example="BTCUSDT",
+    docs=("https://bybit-exchange.github.io/docs/v5/intro",),
+)

@@ -1,0 +1,74 @@
+"""Bybit's abandoned v2 leverage endpoints, as data (see ``API_NOTES.md``, Bybit legacy v2).
+
+Bybit abandoned ``/user/leverage`` and ``/user/leverage/save`` in late 2020 and has taken
+v2 offline; levkit keeps them for old scripts.  Limits: v2 docs "rate-limits" (GET
+``/user/leverage`` 120 / min, POST ``/user/leverage/save`` 75 / min per UID).
+"""
+
+from __future__ import annotations
+
+from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
+from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+
+_NOT_MODIFIED = ErrorRule(ExchangeError, "leverage not modified")
+
+VENUE = Venue(
+    name="bybit-legacy",
+    client="levkit.venues.bybit_legacy.client:BybitLegacy",
+    title="Bybit v2 (abandoned)",
+    aliases=("bybit_legacy", "bybitlegacy", "bybit-v2"),
+    hosts=frozen_map(
+        {"mainnet": "https://api.bybit.com", "testnet": "https://api-testnet.bybit.com"}
+    ),
+    env_prefix="BYBIT",
+    # v2 served inverse perpetuals (BTCUSD) and USDT perpetuals (BTCUSDT)
+    symbols=SymbolRule("{base}{quote}", native=r"[A-Z0-9]+(USDT|USD)"),
+    endpoints=frozen_map(
+        {
+            # v2 is offline: the server time comes from v5 on the same host
+            "time": Endpoint("GET", "/v5/market/time"),
+            "leverage": Endpoint("GET", "/user/leverage", signed=True, limit=RateLimit(120, 60.0)),
+            "set_leverage": Endpoint(
+                "POST", "/user/leverage/save", signed=True, limit=RateLimit(75, 60.0)
+            ),
+        }
+    ),
+    errors=frozen_map(
+        {
+            34036: _NOT_MODIFIED,
+            34015: _NOT_MODIFIED,
+            34020: _NOT_MODIFIED,
+            34019: ErrorRule(
+                ExchangeLeverageError,
+                "leverage above this symbol's maximum; choose a lower leverage",
+            ),
+            10002: ErrorRule(AuthenticationError, "request timestamp outside the recv window"),
+            10003: ErrorRule(
+                AuthenticationError,
+                "invalid API key (check BYBIT_API_KEY, and testnet vs mainnet keys)",
+            ),
+            10004: ErrorRule(
+                AuthenticationError, "signature error: the API secret does not match the key"
+            ),
+            10005: ErrorRule(AuthenticationError, "permission denied"),
+            10010: ErrorRule(AuthenticationError, "this IP is not on the key's whitelist"),
+            10006: ErrorRule(RateLimitError, "too many requests"),
+            10016: ErrorRule(ExchangeError, "Bybit server error", retryable=True),
+        }
+    ),
+    capabilities=Capabilities(
+        public_ladder=False,
+        ladder=False,
+        set_leverage=True,
+        hedge_mode=False,
+        leverage_step=0.01,
+        ladder_from="bybit",
+        max_api_leverage=100.0,
+    ),
+    sim="levkit.venues.bybit_legacy.sim",
+    sim_prefixes=("/user/leverage",),
+    sim_account="bybit",
+    symbol_example="BTCUSD",
+    quote="USD",
+    docs=("https://bybit-exchange.github.io/docs/inverse/",),
+)
