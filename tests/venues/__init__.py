@@ -1,0 +1,1 @@
+"""Per-venue tests: parse functions on the docs' payloads, signing, clients, simulator."""
