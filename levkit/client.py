@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pandas as pd
 import requests
 
-from .errors import AuthenticationError
+from .errors import AuthenticationError, LevkitError
 from .frames import stamp
 from .numbers import leverage_at_most
 from .ratelimit import RateLimiter, shared_limiter
@@ -205,6 +205,41 @@ class Client:
     def __repr__(self) -> str:
         key = mask(self.transport.credentials.api_key) if self.has_keys else "<none>"
         return f"{type(self).__name__}(host={self.host!r}, api_key={key!r})"
+
+    # -- the contract: every client has these, with one meaning and one return type ------
+    def risk_limits(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
+        """The leverage ladder (a tiers frame with ``max_leverage`` on every row).
+
+        A venue whose API publishes none raises :class:`~levkit.LevkitError` saying where
+        to get one (this default)."""
+        source = self.venue.capabilities.ladder_from or self.exchange
+        sym = f", {symbol!r}" if symbol is not None else ""
+        raise LevkitError(
+            f"{self.venue.title} publishes no leverage ladder: read the shipped or saved one "
+            f"with lk.load_snapshot({source!r}{sym})"
+            + (
+                f", or fetch it with lk.fetch_risk_limits({source!r}{sym})"
+                if source != self.exchange
+                else ""
+            )
+        )
+
+    def margin_bands(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Maintenance-margin bands published apart from the ladder (BingX).  Elsewhere the
+        rates are part of the ladder: this raises, pointing at :meth:`risk_limits`."""
+        raise LevkitError(
+            f"{self.venue.title} publishes no margin bands apart from its ladder: the rates "
+            "are in risk_limits(symbol) (maintenance_margin_rate, mm_deduction)"
+        )
+
+    def leverage(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
+        """The leverage frame: leverage in force per side, with the caps."""
+        raise NotImplementedError  # pragma: no cover - every client defines it
+
+    def set_leverage(self, symbol: str, leverage: float, *, side: str = "both",
+                     dry_run: bool = False, **kwargs: Any) -> Any:  # fmt: skip
+        """Set the leverage; validated before anything is sent (see each client)."""
+        raise NotImplementedError  # pragma: no cover - every client defines it
 
     # -- symbols and calls by role -------------------------------------------------------
     def symbol(self, symbol: str) -> str:

@@ -30,13 +30,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture(autouse=True)
 def _no_exchange_env(monkeypatch):
-    """Keys in the developer's environment must not leak into tests."""
-    for name in (
-        "BYBIT_API_KEY",
-        "BYBIT_API_SECRET",
-        "BYBIT_TESTNET",
-        "BINGX_API_KEY",
-        "BINGX_API_SECRET",
-        "BINGX_TESTNET",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    """Keys in the developer's environment must not leak into tests (every venue's)."""
+    from levkit.venues import venues
+
+    for v in venues():
+        for suffix in ("API_KEY", "API_SECRET", "PASSPHRASE", "TESTNET", "ADDRESS"):
+            monkeypatch.delenv(f"{v.env_prefix}_{suffix}", raising=False)

@@ -111,8 +111,11 @@ def test_legacy_reads_every_symbol_from_the_shared_bybit_account(venue):
     venue.sim.set_leverage("bybit", "LTCUSDT", 7)
     frame = simulated(venue.client(lk.BybitLegacy).leverage())
     got = dict(zip(frame["symbol"], frame["leverage"], strict=True))
-    assert got == {s: venue.sim.leverage("bybit", s, "both") for s in venue.sim.symbols("bybit")}
-    assert got["LTCUSDT"] == 7.0 and set(frame["side"]) == {"both"}
+    from levkit.venues.bybit_legacy.sim import INVERSE
+
+    shared = {s: venue.sim.leverage("bybit", s, "both") for s in venue.sim.symbols("bybit")}
+    assert got == {**INVERSE, **shared}  # v2's inverse perpetuals, and the shared account
+    assert got["LTCUSDT"] == 7.0 and got["BTCUSD"] == 5.0 and set(frame["side"]) == {"both"}
 
 
 def test_legacy_set_then_not_modified(venue):

@@ -27,7 +27,15 @@ Use it in-process as a ``requests`` transport, or over loopback HTTP:
 
 from __future__ import annotations
 
-from .core import DEFAULT_RATE_LIMITS, DEMO_KEY, DEMO_SECRET, Call, RateInfo, Simulator
+from .core import (
+    DEFAULT_RATE_LIMITS,
+    DEMO_KEY,
+    DEMO_PASSPHRASE,
+    DEMO_SECRET,
+    Call,
+    RateInfo,
+    Simulator,
+)
 from .faults import KINDS as FAULT_KINDS
 from .faults import Fault, FaultSet
 from .wire import SIM_HEADER, Reply, Request
@@ -37,6 +45,7 @@ __all__ = [
     "DEMO_KEY",
     "DEMO_SECRET",
     "DEFAULT_RATE_LIMITS",
+    "DEMO_PASSPHRASE",
     "Call",
     "RateInfo",
     "Fault",

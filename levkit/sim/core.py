@@ -28,13 +28,23 @@ from .quirks import apply_quirks, check_quirks
 from .state import Account, RateLimiter
 from .wire import SIM_HEADER, Reply, Request
 
-__all__ = ["Simulator", "Call", "RateInfo", "DEMO_KEY", "DEMO_SECRET", "DEFAULT_RATE_LIMITS"]
+__all__ = [
+    "Simulator",
+    "Call",
+    "RateInfo",
+    "DEMO_KEY",
+    "DEMO_SECRET",
+    "DEMO_PASSPHRASE",
+    "DEFAULT_RATE_LIMITS",
+]
 
 log = logging.getLogger("levkit")
 
 #: Demo credentials the simulator accepts by default (obviously fake).
 DEMO_KEY = "sim-demo-key"
 DEMO_SECRET = "sim-demo-secret"
+#: The passphrase the simulator accepts with :data:`DEMO_KEY` on venues that need one.
+DEMO_PASSPHRASE = "sim-demo-passphrase"
 
 
 def default_rate_limits() -> dict[tuple[str, str], tuple[int, float]]:
@@ -115,6 +125,9 @@ class Simulator(AccountHelpers):
     keys : mapping, optional
         ``{api_key: secret}`` accepted on every exchange; default
         ``{"sim-demo-key": "sim-demo-secret"}``.
+    passphrases : mapping, optional
+        ``{api_key: passphrase}`` for venues that sign with one (OKX, Bitget); default
+        ``{"sim-demo-key": "sim-demo-passphrase"}``.
     clock : callable
         Seconds since the epoch (default ``time.time``); inject a fake for tests.
     sleep : callable
@@ -156,6 +169,7 @@ class Simulator(AccountHelpers):
         *,
         margin_tiers: pd.DataFrame | None = None,
         keys: Mapping[str, str] | None = None,
+        passphrases: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Any] = time.sleep,
         skew: float = 0.0,
@@ -178,6 +192,9 @@ class Simulator(AccountHelpers):
         self._routes = _handlers()
         self._modules: dict[str, Any] = {}
         self.keys = dict(keys) if keys is not None else {DEMO_KEY: DEMO_SECRET}
+        self.passphrases = (
+            dict(passphrases) if passphrases is not None else {DEMO_KEY: DEMO_PASSPHRASE}
+        )
         self.clock = clock
         self.sleep = sleep
         self.skew = float(skew)

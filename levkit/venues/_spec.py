@@ -185,6 +185,9 @@ class Venue:
         Unit of the notional columns of its ladders.
     passphrase : bool
         The API needs a passphrase besides key and secret.
+    account_id : str
+        For keyless venues, the constructor argument naming the account that private reads
+        are about (Hyperliquid: ``address``); empty elsewhere.
     docs : tuple of str
         Where the behaviour comes from.
     """
@@ -205,6 +208,7 @@ class Venue:
     symbol_example: str = ""
     quote: str = "USDT"
     passphrase: bool = False
+    account_id: str = ""
     docs: tuple[str, ...] = ()
 
     def endpoint(self, role: str) -> Endpoint:

@@ -7,6 +7,11 @@ Signing: ``sign`` = :func:`levkit.signing.bybit_v2_signature` over every other p
 within ``[now - recv_window, now + 1000)`` (10002), ``sign`` (10004), rate limit (10006).
 Save: leverage above the maximum for the position's tier 34019; unchanged 34036; the
 new leverage applies to both sides.
+
+Symbols: the inverse perpetuals v2 served (:data:`INVERSE`, those of Bybit's own v2 doc
+example, starting at its leverages) and any symbol the simulator holds a ladder for.  Per
+symbol v2 maxima are not in levkit's sources: where no ladder is given, an inverse symbol
+takes leverages up to the API's own 100x (``spec.capabilities.max_api_leverage``).
 """
 
 from __future__ import annotations
@@ -16,13 +21,35 @@ from typing import TYPE_CHECKING, Any
 
 from ...signing import bybit_v2_signature
 from ...sim.wire import Reply, Request, json_reply, parse_number
+from .spec import VENUE
 
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
 
 __all__ = ["dispatch", "rate_limited", "EXCHANGE"]
 
-EXCHANGE = "bybit-legacy"
+EXCHANGE = VENUE.name
+ACCOUNT = VENUE.account
+
+#: Inverse perpetuals of Bybit's v2 ``/user/leverage`` doc example, with its leverages
+#: (reference/bybit_v2_user_leverage_bybit-docs-legacy-example.json).
+INVERSE = {"BTCUSD": 5.0, "EOSUSD": 1.0, "ETHUSD": 1.0, "XRPUSD": 10.0}
+
+
+def _symbols(sim: Simulator) -> list[str]:
+    return sorted(set(INVERSE) | set(sim.symbols(ACCOUNT)))
+
+
+def _state(sim: Simulator, symbol: str, *, keep: bool = True) -> dict[str, float] | None:
+    """The leverage state of ``symbol`` (None when v2 does not list it); a read
+    (``keep=False``) leaves the account as it was."""
+    if sim.find_ladder(ACCOUNT, symbol) is not None:
+        return sim.lev_state(ACCOUNT, symbol)
+    if symbol not in INVERSE:
+        return None
+    book = sim.account(ACCOUNT).leverage
+    start = {"long": INVERSE[symbol], "short": INVERSE[symbol]}
+    return book.setdefault(symbol, start) if keep else book.get(symbol, start)
 
 
 def _number(value: float) -> int | float:
@@ -108,24 +135,23 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
 
 def _get(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo | None) -> Reply:
     result = {
-        sym: {"leverage": _number(sim.lev_state("bybit", sym)["long"])}
-        for sym in sim.symbols("bybit")
+        sym: {"leverage": _number(_state(sim, sym, keep=False)["long"])} for sym in _symbols(sim)
     }
     return _answer(req, result, info=info)
 
 
 def _save(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo | None) -> Reply:
     symbol = str(params.get("symbol") or "")
-    lad = sim.find_ladder("bybit", symbol)
-    if lad is None:
+    state = _state(sim, symbol)
+    if state is None:
         return _answer(req, code=10001, msg="params error: symbol invalid", info=info)
     leverage = parse_number(params.get("leverage"))
     if leverage is None or leverage <= 0:
         return _answer(req, code=10001, msg="params error: leverage invalid", info=info)
-    acct = sim.account("bybit")
-    state = sim.lev_state("bybit", symbol)
+    acct = sim.account(ACCOUNT)
     held = max(acct.position_value(symbol, "long"), acct.position_value(symbol, "short"))
-    allowed = lad.max_leverage_at(held)
+    lad = sim.find_ladder(ACCOUNT, symbol)
+    allowed = lad.max_leverage_at(held) if lad else VENUE.capabilities.max_api_leverage
     if leverage > allowed:
         return _answer(
             req, code=34019, msg=f"leverage exceeds max leverage ({allowed:g})", info=info
