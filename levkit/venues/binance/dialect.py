@@ -1,0 +1,137 @@
+"""Binance USDⓈ-M signing and errors (see ``API_NOTES_VENUES.md``, Binance).
+
+Signing [B3] and the futures docs' "SIGNED Endpoint Examples for POST /fapi/v1/order"
+(developers.binance.com/docs/derivatives/usds-margined-futures/general-info): the
+parameters are url-encoded in the order given, ``timestamp`` (ms) and ``recvWindow`` are
+added, and ``signature`` = hex HMAC-SHA256(secret, that exact text) is appended last.  The
+key goes in the ``X-MBX-APIKEY`` header.  Like binance-connector-python, POST sends its
+parameters in the query string with an empty body, so what is signed is exactly the query
+sent.
+
+There is no envelope: a success is the bare answer (an object or a list), an error is
+``{"code": -1121, "msg": "Invalid symbol."}`` with HTTP 4xx [B5].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from ...errors import ExchangeError, ParseError
+from ...signing import format_value, hmac_sha256_hex
+from ...wire import Credentials, Prepared, mask, retry_after_header
+from .._parse import code_of
+from .spec import VENUE
+
+__all__ = ["BinanceDialect", "binance_error", "binance_signature", "param_string"]
+
+USED_WEIGHT = "X-MBX-USED-WEIGHT-1M"
+_SIG = "signature="
+ELIDED = "<signed when sent>"
+
+
+def param_string(params: Mapping[str, Any]) -> str:
+    """The url-encoded parameters in the order given (bools lower case, whole floats
+    without ``.0``).
+
+    >>> param_string({"symbol": "BTCUSDT", "leverage": 20.0})
+    'symbol=BTCUSDT&leverage=20'
+    """
+    return urlencode([(k, format_value(v)) for k, v in params.items()])
+
+
+def binance_signature(secret: str, payload: str) -> str:
+    """``signature`` for Binance: hex HMAC-SHA256 of the exact parameter text sent."""
+    return hmac_sha256_hex(secret, payload)
+
+
+def binance_error(code: int, message: str, endpoint: str) -> ExchangeError:
+    """The levkit exception for a Binance error ``code``, from the spec's error table."""
+    return VENUE.error(code, message, endpoint)
+
+
+class BinanceDialect:
+    """Signing and error rules of Binance USDⓈ-M futures.
+
+    Server time: ``GET /fapi/v1/time`` -> ``{"serverTime": ms}``; a -1021 answer makes the
+    transport resync with it once and retry.
+    """
+
+    exchange = VENUE.name
+    server_time_path = VENUE.endpoint("time").path
+    skew_codes = frozenset({-1021})
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        credentials: Credentials | None,
+        timestamp_ms: int,
+        recv_window: int,
+    ) -> tuple[str, str | None, dict[str, str]]:
+        clean = {k: v for k, v in params.items() if k not in ("timestamp", "signature")}
+        if credentials is None:
+            return param_string(clean), None, {}
+        clean.setdefault("recvWindow", recv_window)
+        clean["timestamp"] = timestamp_ms
+        payload = param_string(clean)
+        query = f"{payload}&{_SIG}{binance_signature(credentials.secret, payload)}"
+        return query, None, {"X-MBX-APIKEY": credentials.api_key}
+
+    def check(
+        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
+    ) -> tuple[Any, dict[str, Any], int]:
+        if isinstance(payload, dict) and "code" in payload and "msg" in payload:
+            code = code_of(payload["code"], f"binance {endpoint}")
+            # Some Binance writes answer {"code": 200, "msg": "success"}: not an error.
+            if code < 0 or status >= 400:
+                if code in accept:
+                    return payload, {}, code
+                raise binance_error(code, str(payload.get("msg", "")), endpoint)
+            return payload, {}, 0
+        if status >= 400:
+            raise ParseError(f"binance {endpoint}: HTTP {status} answer without an error code")
+        return payload, {}, 0
+
+    def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
+        value = headers.get(USED_WEIGHT)
+        if value in (None, ""):
+            return {}
+        try:
+            used = int(float(value))
+        except (ValueError, OverflowError):
+            return {}
+        limit = VENUE.endpoint("ladder").limit
+        out: dict[str, Any] = {"used_weight_1m": used}
+        if limit is not None:
+            out["limit"] = limit.requests
+            out["remaining"] = max(limit.requests - used, 0)
+        return out
+
+    def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
+        return retry_after_header(headers)
+
+    def server_time(self, payload: Any) -> int:
+        if isinstance(payload, dict):
+            for obj in (payload, payload.get("result")):
+                if isinstance(obj, dict) and "serverTime" in obj:
+                    value = obj["serverTime"]
+                    if not isinstance(value, bool):
+                        try:
+                            return int(value)
+                        except (TypeError, ValueError):
+                            break
+        raise ParseError("binance /fapi/v1/time: no serverTime in the answer")
+
+    def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
+        headers = dict(prepared.headers)
+        url = prepared.url
+        if "X-MBX-APIKEY" in headers:
+            headers["X-MBX-APIKEY"] = mask(headers["X-MBX-APIKEY"])
+            cut = url.rfind("&" + _SIG)
+            if cut >= 0:
+                url = url[: cut + 1 + len(_SIG)] + ELIDED
+        return url, headers, prepared.body

@@ -1,0 +1,246 @@
+"""Binance USDⓈ-M futures endpoints of the simulator.
+
+No envelope: successes are the bare answer, errors ``{"code": <negative>, "msg": ...}``
+with HTTP 400 (401 for key errors), like the exchange [B5].  Signed calls are checked in
+this order: API key header ``X-MBX-APIKEY`` (-2014 when absent, -2015 when unknown: HTTP
+401), ``signature`` present and last (-1102), ``timestamp`` within
+``[now - recvWindow, now + 1000]`` (-1021; ``recvWindow`` defaults to 5000 and may not
+exceed 60000), the signature over the exact query string, plus the body when a client sends
+form parameters there (-1022), then the IP weight budget (HTTP 429, -1003, ``Retry-After``).
+Every answer carries ``X-MBX-USED-WEIGHT-1M``: the simulator counts weight per endpoint
+(its rate limiters are per path), so the header is that endpoint's use in the window.
+
+Leverage rules: a whole number from 1 to the symbol's top bracket leverage, else -4028
+"Leverage N is not valid"; an open position larger than the cap at the new leverage:
+-2027.  One leverage per symbol: the simulator's long and short states move together.
+``rate_limited(..., code=418)`` answers an IP ban (HTTP 418, ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import pandas as pd
+
+from ...frames import tiers_frame
+from ...sim.ladders import fmt
+from ...sim.wire import Reply, Request, json_reply
+from .dialect import USED_WEIGHT, binance_signature
+from .spec import VENUE
+
+if TYPE_CHECKING:
+    from ...sim.core import RateInfo, Simulator
+
+__all__ = ["dispatch", "rate_limited", "demo_ladder", "EXCHANGE"]
+
+EXCHANGE = VENUE.name
+_SIG = "signature="
+#: How far ahead of the server clock a timestamp may be (ms), per -1021's second message.
+FUTURE_SLACK_MS = 1000
+MAX_RECV_WINDOW = 60_000
+
+
+def demo_ladder() -> pd.DataFrame:
+    """A small Binance tiers frame for examples and tests: BTCUSDT's first three brackets
+    and ETHUSDT's first two, as in freqtrade's 2024-10 cache of leverageBracket answers."""
+    rows = [
+        ("BTCUSDT", 50_000.0, 125.0, 0.004, 0.0),
+        ("BTCUSDT", 600_000.0, 100.0, 0.005, 50.0),
+        ("BTCUSDT", 3_000_000.0, 75.0, 0.0065, 950.0),
+        ("ETHUSDT", 50_000.0, 125.0, 0.004, 0.0),
+        ("ETHUSDT", 600_000.0, 100.0, 0.005, 50.0),
+    ]
+    sym, cap, lev, mmr, cum = (list(c) for c in zip(*rows, strict=True))
+    return tiers_frame(
+        {
+            "exchange": "binance",
+            "symbol": sym,
+            "max_notional": cap,
+            "max_leverage": lev,
+            "maintenance_margin_rate": mmr,
+            "mm_deduction": cum,
+        },
+        source="snapshot",
+    )
+
+
+def _error(req: Request, code: int, msg: str, *, status: int = 400, **headers: str) -> Reply:
+    return json_reply({"code": code, "msg": msg}, status=status, headers=headers, code=code)
+
+
+def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
+    """HTTP 429 + -1003 with ``Retry-After`` (seconds); ``code=418``: the IP ban."""
+    wait = max(int(info.reset_at - req.now + 0.999), 1)
+    headers = {"Retry-After": str(wait), USED_WEIGHT: str(info.limit)}
+    if code == 418:
+        until = int((req.now + wait) * 1000)
+        msg = f"Way too many requests; IP banned until {until}. Please use the websocket."
+        return _error(req, -1003, msg, status=418, **headers)
+    msg = (
+        f"Too many requests; current limit of IP is {info.limit} requests per minute. "
+        "Please use the websocket for live updates to avoid polling the API."
+    )
+    return _error(req, code or -1003, msg, status=429, **headers)
+
+
+def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply | None]:
+    key = req.header("X-MBX-APIKEY")
+    if not key:
+        return {}, _error(req, -2014, "API-key format invalid.", status=401)
+    secret = sim.keys.get(key)
+    if secret is None:
+        return {}, _error(req, -2015, "Invalid API-key, IP, or permissions for action.", status=401)
+    body = req.body.decode("utf-8", "replace")
+    total = req.query + body  # Binance signs query string + body, concatenated as sent
+    cut = total.rfind("&" + _SIG)
+    if cut >= 0:
+        payload, sig = total[:cut], total[cut + 1 + len(_SIG) :]
+    elif total.startswith(_SIG):
+        payload, sig = "", total[len(_SIG) :]
+    else:
+        return {}, _error(req, -1102, "Mandatory parameter 'signature' was not sent.")
+    params = dict(parse_qsl(req.query, keep_blank_values=True))
+    params.update(parse_qsl(body, keep_blank_values=True))
+    try:
+        ts = int(params["timestamp"])
+        window = int(params.get("recvWindow") or 5000)
+    except (KeyError, ValueError):
+        return params, _error(req, -1102, "Mandatory parameter 'timestamp' was not sent.")
+    if not 0 < window <= MAX_RECV_WINDOW:
+        return params, _error(req, -1131, "recvWindow must be less than 60000")
+    if ts > req.now_ms + FUTURE_SLACK_MS:
+        return params, _error(
+            req, -1021, "Timestamp for this request was 1000ms ahead of the server's time."
+        )
+    if ts < req.now_ms - window:
+        return params, _error(
+            req, -1021, "Timestamp for this request is outside of the recvWindow."
+        )
+    if "&" in sig or not hmac.compare_digest(sig.lower(), binance_signature(secret, payload)):
+        return params, _error(req, -1022, "Signature for this request is not valid.")
+    return params, None
+
+
+def dispatch(sim: Simulator, req: Request) -> Reply:
+    """Answer one Binance USDⓈ-M request."""
+    route = _ROUTES.get((req.method, req.path))
+    if route is None:
+        return _error(req, -5000, f"Path {req.path}, Method {req.method} is invalid", status=404)
+    if route is _time:
+        params: dict[str, str] = {}
+    else:
+        params, error = _authenticate(sim, req)
+        if error is not None:
+            return error
+    info = sim.rate(req.method, req.path, req.now)
+    if info is not None and not info.allowed:
+        return rate_limited(sim, req, info)
+    reply = route(sim, req, params)
+    if info is not None:
+        reply.headers[USED_WEIGHT] = str(info.limit - info.remaining)
+    return reply
+
+
+def _symbol(
+    sim: Simulator, req: Request, params: dict[str, str], *, required: bool
+) -> tuple[str | None, Reply | None]:
+    symbol = params.get("symbol") or None
+    if symbol is None:
+        if required:
+            return None, _error(req, -1102, "Mandatory parameter 'symbol' was not sent.")
+        return None, None
+    if sim.find_ladder(EXCHANGE, symbol) is None:
+        return None, _error(req, -1121, "Invalid symbol.")
+    return symbol, None
+
+
+def _time(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+    return json_reply({"serverTime": req.now_ms})
+
+
+def _brackets(sim: Simulator, symbol: str) -> dict[str, Any]:
+    lad = sim.ladder(EXCHANGE, symbol)
+    floors = (0.0,) + lad.caps[:-1]
+    return {
+        "symbol": symbol,
+        "brackets": [
+            {
+                "bracket": i + 1,
+                "initialLeverage": int(lad.max_leverage[i]),
+                "notionalCap": int(lad.caps[i]) if lad.caps[i].is_integer() else lad.caps[i],
+                "notionalFloor": int(floors[i]) if floors[i].is_integer() else floors[i],
+                "maintMarginRatio": lad.mmr[i],
+                "cum": float(lad.deduction[i]),
+            }
+            for i in range(len(lad.caps))
+        ],
+    }
+
+
+def _leverage_bracket(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+    symbol, error = _symbol(sim, req, params, required=False)
+    if error is not None:
+        return error
+    if symbol is not None:  # with symbol: one object, not a list [B1]
+        return json_reply(_brackets(sim, symbol))
+    return json_reply([_brackets(sim, s) for s in sim.symbols(EXCHANGE)])
+
+
+def _current(sim: Simulator, symbol: str) -> int:
+    return int(sim.lev_state(EXCHANGE, symbol)["long"])
+
+
+def _symbol_config(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+    symbol, error = _symbol(sim, req, params, required=False)
+    if error is not None:
+        return error
+    acct = sim.account(EXCHANGE)
+    rows = []
+    for sym in [symbol] if symbol else sim.symbols(EXCHANGE):
+        lev = _current(sim, sym)
+        rows.append(
+            {
+                "symbol": sym,
+                "marginType": "CROSSED" if acct.margin_mode == "cross" else "ISOLATED",
+                "isAutoAddMargin": "false",
+                "leverage": lev,
+                "maxNotionalValue": fmt(sim.ladder(EXCHANGE, sym).cap_at(lev)),
+            }
+        )
+    return json_reply(rows)
+
+
+def _dual(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+    return json_reply({"dualSidePosition": sim.account(EXCHANGE).hedge})
+
+
+def _set_leverage(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+    symbol, error = _symbol(sim, req, params, required=True)
+    if error is not None:
+        return error
+    assert symbol is not None
+    text = params.get("leverage", "")
+    if not text.isdigit():
+        return _error(
+            req, -1102, "Mandatory parameter 'leverage' was not sent, was empty/null, or malformed."
+        )
+    lev = int(text)
+    lad, acct = sim.ladder(EXCHANGE, symbol), sim.account(EXCHANGE)
+    if not 1 <= lev <= lad.top_leverage:
+        return _error(req, -4028, f"Leverage {lev} is not valid")
+    cap = lad.cap_at(lev)
+    if any(acct.position_value(symbol, s) > cap for s in ("long", "short")):
+        return _error(req, -2027, "Exceeded the maximum allowable position at current leverage.")
+    sim.set_leverage(EXCHANGE, symbol, float(lev))
+    return json_reply({"leverage": lev, "maxNotionalValue": fmt(cap), "symbol": symbol})
+
+
+_ROUTES = {
+    ("GET", "/fapi/v1/time"): _time,
+    ("GET", "/fapi/v1/leverageBracket"): _leverage_bracket,
+    ("GET", "/fapi/v1/symbolConfig"): _symbol_config,
+    ("GET", "/fapi/v1/positionSide/dual"): _dual,
+    ("POST", "/fapi/v1/leverage"): _set_leverage,
+}

@@ -1,0 +1,89 @@
+"""Binance USDⓈ-M futures, as data (see ``API_NOTES_VENUES.md``, Binance).
+
+Sources:
+[B1] developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/
+Notional-and-Leverage-Brackets (USER_DATA, weight 1, ``symbol`` optional);
+[B2] the "Symbol Configuration", "Get Current Position Mode" and "Change Initial
+Leverage" pages of the same docs (via openxapi/openxapi specs/binance/openapi/umfutures);
+[B3] binance/binance-connector-python (hosts, signing); [B4] developers.binance.com
+".../general-info" and ".../rest-api/limits" (IP weight 2400 per minute,
+``X-MBX-USED-WEIGHT-1M``, HTTP 429 then 418 with ``Retry-After``); [B5] the USDⓈ-M
+"error-code" page.
+"""
+
+from __future__ import annotations
+
+from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
+from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+
+#: Every USDⓈ-M REST call counts its weight against one IP budget [B4]; the simulator and
+#: the client pace by it.  The endpoints used here weigh 1 each [B1][B2].
+_WEIGHT = RateLimit(
+    2400, 60.0, scope="ip", group="weight", source="Binance USDⓈ-M general info: 2400 weight/min/IP"
+)
+
+VENUE = Venue(
+    name="binance",
+    client="levkit.venues.binance.client:Binance",
+    title="Binance USDⓈ-M futures",
+    aliases=("binance-usdm", "binanceusdm"),
+    hosts=frozen_map(
+        {"mainnet": "https://fapi.binance.com", "testnet": "https://testnet.binancefuture.com"}
+    ),
+    env_prefix="BINANCE",
+    # BTCUSDT, BTCUSDC, 1000PEPEUSDT, and quarterly futures such as BTCUSDT_250627.
+    symbols=SymbolRule("{base}{quote}", native=r"[A-Z0-9]+(USDT|USDC)(_\d{6})?"),
+    endpoints=frozen_map(
+        {
+            "time": Endpoint("GET", "/fapi/v1/time", limit=_WEIGHT, weight=1),
+            "ladder": Endpoint(
+                "GET", "/fapi/v1/leverageBracket", signed=True, limit=_WEIGHT, weight=1
+            ),
+            # Weights: symbolConfig 5 ("Symbol Configuration" page [B2], not re-read here);
+            # positionSide/dual 30 (the COIN-M and Portfolio-Margin twins of the page say 30).
+            "leverage": Endpoint(
+                "GET", "/fapi/v1/symbolConfig", signed=True, limit=_WEIGHT, weight=5
+            ),
+            "mode": Endpoint(
+                "GET", "/fapi/v1/positionSide/dual", signed=True, limit=_WEIGHT, weight=30
+            ),
+            "set_leverage": Endpoint(
+                "POST", "/fapi/v1/leverage", signed=True, limit=_WEIGHT, weight=1
+            ),
+        }
+    ),
+    errors=frozen_map(
+        {
+            -1021: ErrorRule(
+                AuthenticationError, "request timestamp outside the recvWindow (clock skew)"
+            ),
+            -1022: ErrorRule(
+                AuthenticationError, "signature invalid: the API secret does not match the key"
+            ),
+            -2014: ErrorRule(AuthenticationError, "API key format invalid (check BINANCE_API_KEY)"),
+            -2015: ErrorRule(
+                AuthenticationError,
+                "invalid API key, IP or permissions: check BINANCE_API_KEY, the key's IP "
+                "whitelist, the Futures permission, and testnet vs mainnet keys",
+            ),
+            -1003: ErrorRule(RateLimitError, "too many requests: IP weight limit reached"),
+            -1121: ErrorRule(ExchangeError, "unknown symbol on Binance USDⓈ-M futures"),
+            -4028: ErrorRule(ExchangeLeverageError, "leverage out of range for this symbol"),
+            -2027: ErrorRule(
+                ExchangeError,
+                "the open position is larger than the cap at this leverage (lower it first)",
+            ),
+            -2028: ErrorRule(ExchangeError, "margin ratio too low for this leverage"),
+            -4161: ErrorRule(ExchangeError, "isolated leverage cannot be reduced with a position"),
+            -1000: ErrorRule(ExchangeError, "Binance unknown error", retryable=True),
+            -1001: ErrorRule(ExchangeError, "Binance internal error", retryable=True),
+        }
+    ),
+    capabilities=Capabilities(
+        public_ladder=False, set_leverage=True, hedge_mode=False, leverage_step=1.0
+    ),
+    sim="levkit.venues.binance.sim",
+    sim_prefixes=("/fapi/",),
+    symbol_example="BTCUSDT",
+    docs=("https://developers.binance.com/docs/derivatives/usds-margined-futures",),
+)
