@@ -262,7 +262,7 @@ class Gate(Client):
         >>> bool(gate.set_leverage("BTC_USDT", 20)["changed"].any())
         False
         >>> print(gate.set_leverage("BTC_USDT", 50, dry_run=True))  # doctest: +ELLIPSIS
-        POST http://.../api/v4/futures/usdt/positions/BTC_USDT/leverage?leverage=0&cross_leverage_limit=50
+        POST https://.../api/v4/futures/usdt/positions/BTC_USDT/leverage?leverage=0&cross_leverage_limit=50
         ...
         """
         side = check_side(side)
