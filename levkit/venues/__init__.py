@@ -51,6 +51,7 @@ NAMES: dict[str, str] = {
     "bybit-legacy": "bybit_legacy",
     "bingx": "bingx",
     "binance": "binance",
+    "gate": "gate",
 }
 
 
