@@ -41,6 +41,8 @@ def parse_symbol(symbol: str, *, default_quote: str | None = None) -> Market:
     Market(base='1000PEPE', quote='USDT', settle=None)
     >>> parse_symbol("btc", default_quote="USDT")
     Market(base='BTC', quote='USDT', settle=None)
+    >>> parse_symbol("BTC_USDT"), parse_symbol("BTC-USDT-SWAP")
+    (Market(base='BTC', quote='USDT', settle=None), Market(base='BTC', quote='USDT', settle=None))
     """
     if not isinstance(symbol, str):
         raise InvalidSymbolError(
@@ -56,8 +58,10 @@ def parse_symbol(symbol: str, *, default_quote: str | None = None) -> Market:
         text, settle = text.split(":", 1)
         if not _PART.fullmatch(settle):
             raise InvalidSymbolError(f"cannot read settle coin in symbol {symbol!r}")
-    if "/" in text or "-" in text:
-        parts = re.split(r"[/-]", text)
+    if "/" in text or "-" in text or "_" in text:
+        parts = re.split(r"[/_-]", text)
+        if len(parts) == 3 and (parts[2] == "SWAP" or parts[2].isdigit()):
+            parts = parts[:2]  # OKX's BTC-USDT-SWAP, a dated BTC-USDT-251226: the market
         if len(parts) != 2:
             raise InvalidSymbolError(f"cannot read symbol {symbol!r}: expected BASE-QUOTE")
         base, quote = parts
