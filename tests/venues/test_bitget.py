@@ -472,3 +472,12 @@ def test_sim_clock_skew_is_fixed_by_a_time_sync(sim, clock):
                        clock=clock, sleep=clock.sleep, progress=False)  # fmt: skip
     assert client.leverage("BTCUSDT")["leverage"].tolist() == [10.0]
     assert sim.count(TIME) == 1 and sim.count(ACCOUNT, code=40008) == 1
+
+
+def test_sim_second_side_failing_is_reported_partial(bg, sim):
+    sim.set_account("bitget", hedge=True, margin_mode="isolated")
+    sim.open_position("bitget", "BTCUSDT", "short", 500_000)
+    with pytest.raises(ExchangeError) as info:
+        bg.set_leverage("BTCUSDT", 100)  # long may take 100x, the short position may not
+    assert info.value.partial and "long side was already set" in str(info.value)
+    assert sim.leverage("bitget", "BTCUSDT", "long") == 100.0

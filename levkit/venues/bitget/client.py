@@ -261,6 +261,7 @@ class Bitget(Client):
                 if i > 0:
                     exc.partial = True
                     exc.message += f" (the {bodies[0].get('holdSide')} side was already set)"
+                    exc.args = (exc._text(),)
                 exc.mode = f"{mode} {pos}"
                 raise
             if not isinstance(resp.result, dict):
