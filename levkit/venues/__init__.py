@@ -52,6 +52,7 @@ NAMES: dict[str, str] = {
     "bingx": "bingx",
     "binance": "binance",
     "gate": "gate",
+    "bitget": "bitget",
 }
 
 

@@ -1,0 +1,300 @@
+"""Bitget v2 mix (USDT-FUTURES) endpoints of the simulator.
+
+Envelope ``{"code": "00000", "msg": "success", "requestTime": ms, "data": ...}``; errors answer
+HTTP 400 with the code and ``"data": null``; the rate limit answers HTTP 429 with code
+``"429"`` "Too Many Requests" [G7] and no reset header (Bitget publishes none).
+
+Every endpoint counts against the spec's limit (``sim.rate``).  Private calls are checked in
+this order: ``ACCESS-KEY`` known (40006), ``ACCESS-PASSPHRASE`` present (40011) and, where the
+simulator has a ``passphrases`` mapping (``{api_key: passphrase}``, an optional attribute a test
+may set), equal to it (40012; without the mapping any non-empty passphrase is accepted),
+``ACCESS-TIMESTAMP`` within 30 s of the server clock (40008 "Request timestamp expired"; the
+30 s window is third-party, the docs give none), ``ACCESS-SIGN`` (40009), then the rate limit.
+The ``paptrading: 1`` demo header is accepted and changes nothing here.
+
+Rules: ``productType`` must be USDT-FUTURES (any case; else 40017); an unknown symbol is 40102;
+set-leverage takes a whole leverage from 1 to the symbol's top (above: 40797 "Exceeded the
+maximum settable leverage"; not a whole number or below 1: 40017), and not above the maximum
+of the tier an open position is in (40104 "Lever adjustment failure").  Cross margin and
+isolated one-way mode keep one leverage for both sides (``holdSide`` ignored); isolated hedge
+mode needs ``holdSide`` long/short (40017 without).  The simulated account keeps one pair of
+leverages per symbol for whichever margin mode is in force (Bitget keeps cross and isolated
+values apart; switching modes is not simulated).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from ...sim.ladders import fmt
+from ...sim.wire import Reply, Request, json_reply, parse_number
+from ...symbols import parse_symbol
+from .dialect import prehash, sign
+
+if TYPE_CHECKING:
+    from ...sim.core import RateInfo, Simulator
+
+__all__ = ["dispatch", "rate_limited", "EXCHANGE", "WINDOW_MS"]
+
+EXCHANGE = "bitget"
+#: How far a request timestamp may be from the server clock (ms).
+WINDOW_MS = 30_000
+_PRODUCT = "USDT-FUTURES"
+
+
+def _answer(
+    req: Request,
+    data: Any = None,
+    code: str = "00000",
+    msg: str = "success",
+    *,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    body = {"code": code, "msg": msg, "requestTime": req.now_ms, "data": data}
+    if status is None:
+        status = 200 if code == "00000" else 400
+    return json_reply(body, status=status, headers=headers, code=int(code))
+
+
+def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
+    """HTTP 429, code ``"429"`` (or HTTP 400 and ``code`` when a fault names another)."""
+    if code is not None and code != 429:
+        return _answer(req, None, str(code), "Request too frequent")
+    return _answer(req, None, "429", "Too Many Requests", status=429)
+
+
+def _authenticate(sim: Simulator, req: Request) -> Reply | None:
+    key = req.header("ACCESS-KEY") or ""
+    secret = sim.keys.get(key)
+    if secret is None:
+        return _answer(req, code="40006", msg="Invalid ACCESS_KEY")
+    passphrase = req.header("ACCESS-PASSPHRASE") or ""
+    if not passphrase:
+        return _answer(req, code="40011", msg="ACCESS_PASSPHRASE cannot be empty")
+    expected_pass = getattr(sim, "passphrases", {}).get(key)
+    if expected_pass is not None and not hmac.compare_digest(passphrase, expected_pass):
+        return _answer(req, code="40012", msg="apikey/password is incorrect")
+    ts_text = req.header("ACCESS-TIMESTAMP") or ""
+    try:
+        ts = int(ts_text)
+    except ValueError:
+        return _answer(req, code="40005", msg="Invalid ACCESS_TIMESTAMP")
+    if abs(ts - req.now_ms) > WINDOW_MS:
+        return _answer(req, code="40008", msg="Request timestamp expired")
+    body = req.body.decode("utf-8", "replace")
+    expected = sign(secret, prehash(ts_text, req.method, req.path, req.query, body))
+    if not hmac.compare_digest(req.header("ACCESS-SIGN") or "", expected):
+        return _answer(req, code="40009", msg="sign signature error")
+    return None
+
+
+def dispatch(sim: Simulator, req: Request) -> Reply:
+    """Answer one Bitget v2 request."""
+    route = _ROUTES.get((req.method, req.path))
+    if route is None:
+        return _answer(req, code="40404", msg="Request URL NOT FOUND", status=404)
+    private = req.path.startswith("/api/v2/mix/account/")
+    if private:
+        error = _authenticate(sim, req)
+        if error is not None:
+            return error
+    info = sim.rate(req.method, req.path, req.now)
+    if info is not None and not info.allowed:
+        return rate_limited(sim, req, info)
+    if req.method == "POST":
+        try:
+            params = req.json()
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            return _answer(req, code="40017", msg="Parameter verification failed: body")
+    else:
+        params = req.params
+    return route(sim, req, params)
+
+
+def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    return _answer(req, {"serverTime": str(req.now_ms)})
+
+
+def _product(req: Request, params: dict[str, Any]) -> Reply | None:
+    product = str(params.get("productType") or "")
+    if not product:
+        return _answer(req, code="40019", msg="Parameter productType cannot be empty")
+    if product.upper() != _PRODUCT:
+        return _answer(
+            req, code="40017", msg=f"Parameter verification failed: productType {product}"
+        )
+    return None
+
+
+def _symbol(sim: Simulator, req: Request, params: dict[str, Any]) -> tuple[str, Reply | None]:
+    error = _product(req, params)
+    if error is not None:
+        return "", error
+    symbol = str(params.get("symbol") or "")
+    if not symbol:
+        return "", _answer(req, code="40019", msg="Parameter symbol cannot be empty")
+    if sim.find_ladder(EXCHANGE, symbol) is None:
+        return "", _answer(
+            req,
+            code="40102",
+            msg="Contract configuration does not exist, please check the parameters",
+        )
+    return symbol, None
+
+
+def _contract(sim: Simulator, symbol: str) -> dict[str, Any]:
+    lad, market = sim.ladder(EXCHANGE, symbol), parse_symbol(symbol)
+    return {
+        "symbol": symbol,
+        "baseCoin": market.base,
+        "quoteCoin": market.quote,
+        "supportMarginCoins": [market.quote],
+        "symbolType": "perpetual",
+        "symbolStatus": "normal",
+        "minLever": "1",
+        "maxLever": fmt(lad.top_leverage),
+        "sizeMultiplier": "0.001",
+        "minTradeUSDT": "5",
+    }
+
+
+def _contracts(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    if params.get("symbol"):
+        symbol, error = _symbol(sim, req, params)
+        if error is not None:
+            return error
+        return _answer(req, [_contract(sim, symbol)])
+    error = _product(req, params)
+    if error is not None:
+        return error
+    return _answer(req, [_contract(sim, s) for s in sim.symbols(EXCHANGE)])
+
+
+def _position_lever(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    symbol, error = _symbol(sim, req, params)
+    if error is not None:
+        return error
+    lad = sim.ladder(EXCHANGE, symbol)
+    rows = []
+    floor = 0.0
+    for i, cap in enumerate(lad.caps):
+        rows.append(
+            {
+                "symbol": symbol,
+                "level": str(i + 1),
+                "startUnit": fmt(floor),
+                "endUnit": fmt(cap),
+                "leverage": fmt(lad.max_leverage[i]),
+                "keepMarginRate": fmt(lad.mmr[i]),
+            }
+        )
+        floor = cap
+    return _answer(req, rows)
+
+
+def _modes(sim: Simulator) -> tuple[str, str]:
+    acct = sim.account(EXCHANGE)
+    return (
+        "crossed" if acct.margin_mode == "cross" else "isolated",
+        "hedge_mode" if acct.hedge else "one_way_mode",
+    )
+
+
+def _account(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    symbol, error = _symbol(sim, req, params)
+    if error is not None:
+        return error
+    if str(params.get("marginCoin") or "").upper() != "USDT":
+        return _answer(req, code="40017", msg="Parameter verification failed: marginCoin")
+    acct = sim.account(EXCHANGE)
+    lev = sim.lev_state(EXCHANGE, symbol)
+    margin, pos = _modes(sim)
+    balance = fmt(acct.balance)
+    return _answer(
+        req,
+        {
+            "marginCoin": "USDT",
+            "locked": "0",
+            "available": balance,
+            "crossedMaxAvailable": balance,
+            "isolatedMaxAvailable": balance,
+            "maxTransferOut": balance,
+            "accountEquity": balance,
+            "usdtEquity": balance,
+            "crossedRiskRate": "0",
+            "crossedMarginLeverage": fmt(lev["long"]),
+            "isolatedLongLever": fmt(lev["long"]),
+            "isolatedShortLever": fmt(lev["short"]),
+            "marginMode": margin,
+            "posMode": pos,
+            "unrealizedPL": "",
+            "coupon": "0",
+            "assetMode": "single",
+        },
+    )
+
+
+def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    symbol, error = _symbol(sim, req, params)
+    if error is not None:
+        return error
+    if str(params.get("marginCoin") or "").upper() != "USDT":
+        return _answer(req, code="40017", msg="Parameter verification failed: marginCoin")
+    acct, lad = sim.account(EXCHANGE), sim.ladder(EXCHANGE, symbol)
+    value = parse_number(params.get("leverage"))
+    if value is None or value < 1 or not float(value).is_integer():
+        return _answer(req, code="40017", msg="Parameter verification failed: leverage")
+    if value > lad.top_leverage:
+        return _answer(
+            req,
+            code="40797",
+            msg=f"Exceeded the maximum settable leverage: {fmt(lad.top_leverage)}",
+        )
+    margin, _ = _modes(sim)
+    if margin == "isolated" and acct.hedge:
+        hold = str(params.get("holdSide") or "").lower()
+        if hold not in ("long", "short"):
+            return _answer(
+                req, code="40017", msg="Parameter verification failed: holdSide is required"
+            )
+        sides = [hold]
+    else:
+        sides = ["long", "short"]  # holdSide ignored: one leverage for both sides
+    for side in sides:
+        held = acct.position_value(symbol, side)
+        if held and value > lad.max_leverage_at(held):
+            return _answer(
+                req,
+                code="40104",
+                msg=(
+                    f"Lever adjustment failure: max {fmt(lad.max_leverage_at(held))}x for a "
+                    f"position of {fmt(held)}"
+                ),
+            )
+    state = sim.lev_state(EXCHANGE, symbol)
+    for side in sides:
+        state[side] = float(value)
+    return _answer(
+        req,
+        {
+            "symbol": symbol,
+            "marginCoin": "USDT",
+            "longLeverage": fmt(state["long"]),
+            "shortLeverage": fmt(state["short"]),
+            "crossMarginLeverage": fmt(state["long"]),
+            "marginMode": margin,
+        },
+    )
+
+
+_ROUTES = {
+    ("GET", "/api/v2/public/time"): _time,
+    ("GET", "/api/v2/mix/market/contracts"): _contracts,
+    ("GET", "/api/v2/mix/market/query-position-lever"): _position_lever,
+    ("GET", "/api/v2/mix/account/account"): _account,
+    ("POST", "/api/v2/mix/account/set-leverage"): _set_leverage,
+}
