@@ -187,7 +187,7 @@ class OKX(Client):
         if not rows:
             raise LevkitError(f"OKX returned no position tiers for {sym or 'any USDT swap'}")
         frame = parse_position_tiers(
-            rows, inst, marks, margin_mode=mode, source=last[0].source, requests=len(chunks) + 2
+            rows, inst, marks, margin_mode=mode, source=last[0].source, tier_requests=len(chunks)
         )
         if sym is not None and sym not in set(frame["symbol"]):
             raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
