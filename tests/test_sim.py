@@ -173,7 +173,7 @@ def test_state_helpers_accept_any_symbol_spelling(clock):
     with pytest.raises(ValueError, match="differ"):
         sim.leverage("bingx", "ONE-USDT", "both")
     with pytest.raises(ValueError):
-        sim.leverage("okx", "ONE-USDT")
+        sim.leverage("no-such-exchange", "ONE-USDT")  # an unknown exchange
     with pytest.raises(KeyError):
         sim.open_position("bingx", "NOPE-USDT", "long", 1)
     state = sim.snapshot_state("bingx")

@@ -53,6 +53,7 @@ NAMES: dict[str, str] = {
     "binance": "binance",
     "gate": "gate",
     "bitget": "bitget",
+    "okx": "okx",
 }
 
 

@@ -1,0 +1,376 @@
+"""OKX API v5, USDT-margined swaps: position tiers (public), leverage in force and setting
+it (signed, with a passphrase).
+
+>>> import levkit as lk
+>>> client = lk.OKX()                       # public data needs no keys
+>>> client.exchange, client.base_url
+('okx', 'https://www.okx.com')
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+
+from ...client import Client
+from ...errors import InvalidSymbolError, LevkitError, PositionModeError
+from ...numbers import leverage_equal, to_wire
+from ...validate import check_leverage, check_side
+from ...wire import RequestSequence, Response
+from .dialect import OKXDialect, okx_error
+from .parse import (
+    MARGIN_MODES,
+    parse_instruments,
+    parse_leverage_info,
+    parse_marks,
+    parse_pos_mode,
+    parse_position_tiers,
+)
+from .spec import FAMILIES_PER_CALL, VENUE
+
+__all__ = ["OKX", "OKXDialect", "okx_error"]
+
+log = logging.getLogger("levkit")
+
+
+def _mode(margin_mode: str) -> str:
+    if margin_mode not in MARGIN_MODES:
+        raise ValueError(f"margin_mode must be 'cross' or 'isolated', not {margin_mode!r}")
+    return margin_mode
+
+
+class OKX(Client):
+    """OKX API v5, USDT-margined perpetual swaps (``BTC-USDT-SWAP``).
+
+    See :class:`levkit.client.Client` for the constructor; OKX keys also need
+    ``passphrase=...`` (or ``OKX_PASSPHRASE`` with :meth:`from_env`), a secret like the
+    API secret: never shown in a repr, message, preview, frame or log.  ``testnet=True``
+    is OKX demo trading: the same host, every request with ``x-simulated-trading: 1``
+    (demo keys are separate keys).
+
+    Examples
+    --------
+    >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+    >>> from levkit.frames import tiers_frame
+    >>> ladder = tiers_frame({"exchange": ["okx"] * 2, "symbol": ["BTC-USDT-SWAP"] * 2,
+    ...     "max_notional": [300000.0, 1200000.0], "max_leverage": [100.0, 50.0]},
+    ...     source="snapshot")
+    >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase="demo-pass",
+    ...           session=Simulator(tiers=ladder).session())
+    >>> okx
+    OKX(host='simulator', api_key='sim-...')
+    >>> okx.risk_limits("BTC")[["tier", "max_notional", "max_leverage", "max_size"]].values.tolist()
+    [[1.0, 300000.0, 100.0, 500.0], [2.0, 1200000.0, 50.0, 2000.0]]
+    """
+
+    venue = VENUE
+
+    def _dialect(self) -> OKXDialect:
+        return OKXDialect(demo=self.testnet)
+
+    @property
+    def is_live_mainnet(self) -> bool:
+        """Demo trading shares the mainnet host: only ``testnet=False`` is live."""
+        return super().is_live_mainnet and not self.testnet
+
+    def symbol(self, symbol: str) -> str:
+        """``symbol`` as OKX spells it (``btc-usdt-swap`` and ``BTC/USDT:USDT`` too)."""
+        if isinstance(symbol, str) and self.venue.symbols.is_native(symbol.strip().upper()):
+            return symbol.strip().upper()
+        return super().symbol(symbol)
+
+    # -- public data -----------------------------------------------------------------
+    def instruments(self, symbol: str | None = None, *, refresh: bool = False) -> pd.DataFrame:
+        """SWAP instruments from ``GET /api/v5/public/instruments?instType=SWAP``: contract
+        value (``ct_val`` x ``ct_mult``, in ``ct_val_ccy``), ``inst_family``,
+        ``settle_ccy``, ``max_leverage`` (``lever``), ``state``.  Cached like risk limits.
+
+        Examples
+        --------
+        >>> lk.OKX().instruments("BTC-USDT-SWAP")  # doctest: +SKIP
+        """
+        sym = self.symbol(symbol) if symbol is not None else None
+
+        def fetch() -> pd.DataFrame:
+            params = {"instType": "SWAP", **({"instId": sym} if sym else {})}
+            resp = self._call("instruments", params)
+            if not resp.result:
+                raise InvalidSymbolError(f"OKX lists no SWAP {sym or ''}".strip())
+            return parse_instruments(resp.result)
+
+        return self._cached(("instruments", sym), refresh, fetch).copy()
+
+    def mark_prices(self, symbol: str | None = None, *, refresh: bool = False) -> dict[str, float]:
+        """``{instId: mark price}`` from ``GET /api/v5/public/mark-price?instType=SWAP``
+        (cached like risk limits)."""
+        sym = self.symbol(symbol) if symbol is not None else None
+
+        def fetch() -> dict[str, float]:
+            params = {"instType": "SWAP", **({"instId": sym} if sym else {})}
+            return parse_marks(self._call("marks", params).result)
+
+        return dict(self._cached(("marks", sym), refresh, fetch))
+
+    def risk_limits(
+        self,
+        symbol: str | None = None,
+        *,
+        margin_mode: str = "cross",
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """The position-tier ladder (PUBLIC_API's tiers frame), for ``margin_mode``.
+
+        OKX states tier bounds in contracts; levkit converts them to quote notional at the
+        mark price it fetched with them: ``max_notional = maxSz x ctVal x ctMult x mark``,
+        and ``min_notional`` is the previous tier's ``max_notional`` (OKX's ``minSz`` is
+        one contract above the previous ``maxSz``).  Extra columns keep what the
+        conversion used: ``min_size``/``max_size`` (contracts, as OKX states them),
+        ``ct_val``, ``ct_mult``, ``price`` (the mark), ``okx_tier``, ``inst_family``,
+        ``margin_mode``.  ``mm_deduction`` is 0: OKX publishes none.
+
+        Without ``symbol``: every live USDT-settled SWAP, in ``ceil(families / 5)``
+        position-tier calls (plus one instruments and one mark-price call), paced to the
+        published 10 requests / 2 s, with a progress bar (``progress=False`` hides it).
+        Cached on this client for ``cache_ttl`` seconds; ``refresh=True`` fetches anew.
+
+        Examples
+        --------
+        >>> lk.OKX().risk_limits("BTC-USDT-SWAP", margin_mode="isolated")  # doctest: +SKIP
+        """
+        mode = _mode(margin_mode)
+        sym = self.symbol(symbol) if symbol is not None else None
+        frame = self._cached(
+            ("tiers", mode, sym), refresh, lambda: self._fetch_tiers(sym, mode, refresh)
+        )
+        return frame.copy()
+
+    def _fetch_tiers(self, sym: str | None, mode: str, refresh: bool) -> pd.DataFrame:
+        inst = self.instruments(sym, refresh=refresh)
+        if sym is None:
+            inst = inst[
+                (inst["settle_ccy"] == "USDT")
+                & (inst["state"] == "live")
+                & (inst["inst_type"] == "SWAP")
+            ]
+        else:
+            inst = inst[inst["symbol"] == sym]
+        if inst.empty:
+            raise InvalidSymbolError(f"OKX lists no live USDT SWAP {sym or ''}".strip())
+        marks = self.mark_prices(sym, refresh=refresh)
+        families = list(dict.fromkeys(inst["inst_family"]))
+        chunks = [
+            families[i : i + FAMILIES_PER_CALL] for i in range(0, len(families), FAMILIES_PER_CALL)
+        ]
+        rows: list[dict] = []
+        last: list[Response] = []
+        bar = None
+        if len(chunks) > 1 and self.progress is not False:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(
+                total=len(chunks), desc=f"okx {mode} position tiers", unit="call", leave=False
+            )
+        try:
+            for chunk in chunks:
+                params = {"instType": "SWAP", "tdMode": mode, "instFamily": ",".join(chunk)}
+                resp = self._call("ladder", params)
+                last[:] = [resp]
+                rows.extend(resp.result)
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        if not rows:
+            raise LevkitError(f"OKX returned no position tiers for {sym or 'any USDT swap'}")
+        frame = parse_position_tiers(
+            rows, inst, marks, margin_mode=mode, source=last[0].source, tier_requests=len(chunks)
+        )
+        if sym is not None and sym not in set(frame["symbol"]):
+            raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
+        missing = frame.attrs.get("no_mark_price")
+        if missing:
+            log.warning("okx: no mark price for %s; their tiers are left out", ", ".join(missing))
+        return self._stamp(frame, last[0])
+
+    def _ladder_if_cached(self, sym: str, mode: str) -> pd.DataFrame | None:
+        """The ladder of ``sym`` if this client already holds it (nothing is fetched)."""
+        now = self._clock()
+        for key in (("tiers", mode, sym), ("tiers", mode, None)):
+            hit = self._cache.get(key)
+            if hit is not None and now < hit[0]:
+                frame = hit[1]
+                rows = frame[frame["symbol"] == sym]
+                if not rows.empty:
+                    return rows
+        return None
+
+    # -- private data ----------------------------------------------------------------
+    def leverage(self, symbol: str, *, margin_mode: str = "cross") -> pd.DataFrame:
+        """Leverage in force on ``symbol`` for ``margin_mode``, one row per side
+        (``long``/``short`` in long/short mode, ``both`` in net mode).
+
+        ``max_leverage`` is the instrument's top (``lever`` of the instruments list);
+        ``max_position_value`` is the ladder's cap at the leverage in force when this
+        client already holds the ladder (call :meth:`risk_limits` first), else NaN (OKX's
+        answer carries no cap).  Extra columns ``margin_mode`` and ``pos_mode``.
+
+        Examples
+        --------
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> from levkit.frames import tiers_frame
+        >>> ladder = tiers_frame({"exchange": ["okx"], "symbol": ["ETH-USDT-SWAP"],
+        ...     "max_notional": [600000.0], "max_leverage": [75.0]}, source="snapshot")
+        >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase="demo-pass",
+        ...           session=Simulator(tiers=ladder).session())
+        >>> _ = okx.risk_limits("ETH-USDT-SWAP")
+        >>> okx.leverage("ETH")[["side", "leverage", "max_leverage", "max_position_value"]].values.tolist()
+        [['both', 10.0, 75.0, 600000.0]]
+        """
+        self._require_keys("OKX.leverage")
+        mode = _mode(margin_mode)
+        sym = self.symbol(symbol)
+        pos_mode = self._pos_mode()
+        frame = self._leverage_info(sym, mode, pos_mode)
+        return self._caps(frame, sym, mode)
+
+    def _pos_mode(self) -> str:
+        return parse_pos_mode(self._call("mode", {}).result)
+
+    def _leverage_info(self, sym: str, mode: str, pos_mode: str) -> pd.DataFrame:
+        resp = self._call("leverage", {"instId": sym, "mgnMode": mode})
+        frame = parse_leverage_info(resp.result, source=resp.source, pos_mode=pos_mode)
+        return self._stamp(frame, resp)
+
+    def _caps(self, frame: pd.DataFrame, sym: str, mode: str) -> pd.DataFrame:
+        out = frame.copy()
+        try:
+            top = float(self.instruments(sym).iloc[0]["max_leverage"])
+        except LevkitError as exc:  # max_leverage stays NaN; say why
+            log.warning("okx: could not read %s's maximum leverage: %s", sym, exc)
+            top = math.nan
+        out["max_leverage"] = top
+        ladder = self._ladder_if_cached(sym, mode)
+        if ladder is not None:
+            lev = out["leverage"].to_numpy(float)
+            caps = []
+            for value in lev:
+                ok = ladder["max_leverage"].to_numpy(float) >= value - 1e-9 * max(1.0, value)
+                caps.append(float(ladder["max_notional"][ok].max()) if ok.any() else math.nan)
+            out["max_position_value"] = caps
+            out["max_leverage"] = float(ladder["max_leverage"].max())
+        return out
+
+    # -- setting ---------------------------------------------------------------------
+    def set_leverage(
+        self,
+        symbol: str,
+        leverage: float,
+        *,
+        side: str = "both",
+        margin_mode: str = "cross",
+        dry_run: bool = False,
+    ):
+        """Set the leverage of ``symbol`` for ``margin_mode``; validated before anything
+        is sent (against the instrument's ``lever`` and a 0.01 step).
+
+        ``POST /api/v5/account/set-leverage`` with ``{instId, lever, mgnMode}``.  In cross
+        margin the leverage is one value per instrument for both sides, and in net mode
+        there is one side: ``side`` must then be ``"both"``.  Isolated margin in
+        long/short mode sets one side per request (``posSide``): ``side="both"`` sends two,
+        long then short.
+
+        Parameters
+        ----------
+        side : {"both", "long", "short"}
+        margin_mode : {"cross", "isolated"}
+        dry_run : bool
+            Send nothing that changes anything; return the
+            :class:`~levkit.wire.RequestPreview` (or a
+            :class:`~levkit.wire.RequestSequence` of two) with the key masked and the
+            signature and passphrase elided.  The leverage in force is still read.
+
+        Returns
+        -------
+        DataFrame
+            The leverage frame after the change with ``changed`` (OKX echoes the value and
+            has no "not modified" answer: ``changed`` is False where the leverage read
+            just before already was the one asked) and ``previous_leverage``.
+
+        Examples
+        --------
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> from levkit.frames import tiers_frame
+        >>> ladder = tiers_frame({"exchange": ["okx"], "symbol": ["BTC-USDT-SWAP"],
+        ...     "max_notional": [300000.0], "max_leverage": [100.0]}, source="snapshot")
+        >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase="demo-pass",
+        ...           session=Simulator(tiers=ladder).session())
+        >>> out = okx.set_leverage("BTC-USDT-SWAP", 25)
+        >>> out[["side", "leverage", "previous_leverage", "changed"]].values.tolist()
+        [['both', 25.0, 10.0, True]]
+        >>> bool(okx.set_leverage("BTC-USDT-SWAP", 25)["changed"].any())
+        False
+        >>> print(okx.set_leverage("BTC-USDT-SWAP", 30, dry_run=True).body)
+        {"instId":"BTC-USDT-SWAP","lever":"30","mgnMode":"cross"}
+        """
+        side = check_side(side)
+        mode = _mode(margin_mode)
+        sym = self.symbol(symbol)
+        check_leverage(leverage, max_leverage=float("inf"), symbol=sym)  # before any request
+        self._require_keys("OKX.set_leverage")
+        top = float(self.instruments(sym).iloc[0]["max_leverage"])
+        lev = check_leverage(
+            leverage,
+            max_leverage=top if math.isfinite(top) else float("inf"),
+            step=self.venue.capabilities.leverage_step,
+            symbol=sym,
+        )
+        pos_mode = self._pos_mode()
+        before = self._leverage_info(sym, mode, pos_mode)
+        per_side = pos_mode == "long_short_mode" and mode == "isolated"
+        if not per_side and side != "both":
+            why = (
+                "in net mode there is one position per instrument"
+                if pos_mode == "net_mode"
+                else "under cross margin OKX keeps one leverage per instrument for both sides"
+            )
+            raise PositionModeError(
+                f"{sym}: {why}, so side={side!r} cannot be set alone; use side='both'"
+                + ("" if pos_mode == "net_mode" else " or margin_mode='isolated'"),
+                exchange="okx",
+                endpoint=self.venue.endpoint("set_leverage").path,
+            )
+        base = {"instId": sym, "lever": to_wire(lev, places=2), "mgnMode": mode}
+        targets = [s for s in ("long", "short") if side in ("both", s)] if per_side else []
+        bodies = [{**base, "posSide": s} for s in targets] if per_side else [base]
+        path = self.venue.endpoint("set_leverage").path
+        if dry_run:
+            previews = [
+                self.transport.preview(
+                    "POST", path, body, note=f"dry run: {sym} {mode} {side} -> {lev:g}x, not sent"
+                )
+                for body in bodies
+            ]
+            return previews[0] if len(previews) == 1 else RequestSequence(previews)
+        resp = None
+        for body in bodies:
+            resp = self._call("set_leverage", body)
+        assert resp is not None
+        after = before.copy()
+        after["previous_leverage"] = after["leverage"]
+        touched = after["side"].isin(targets).to_numpy() if per_side else np.ones(len(after), bool)
+        after.loc[touched, "leverage"] = lev
+        prev = after["previous_leverage"].to_numpy(float)
+        same = np.asarray(leverage_equal(prev, after["leverage"].to_numpy(float)), dtype=bool)
+        after["changed"] = touched & ~same
+        out = self._caps(after, sym, mode)
+        changed = bool(out["changed"].any())
+        return self._stamp(
+            out,
+            resp,
+            code=resp.code,
+            message="leverage changed" if changed else "leverage already in force",
+        )

@@ -1,0 +1,308 @@
+"""OKX API v5 (SWAP) endpoints of the simulator.
+
+Envelope ``{"code": "0", "msg": "", "data": [...]}`` (codes are strings, as OKX sends
+them).  Public endpoints: ``/api/v5/public/time``, ``instruments``, ``mark-price`` and
+``position-tiers`` (sizes in contracts: ``maxSz = cap / (ctVal x ctMult x mark)``, and
+``minSz`` one contract above the previous ``maxSz``).  Private calls are checked in this
+order: key (50111, HTTP 401), passphrase (50105, HTTP 401), timestamp format (50112) and
+within 30 s of the server clock (50102), signature over ``timestamp + METHOD +
+requestPath + body`` (50113, HTTP 401).  Every endpoint counts against the spec's limit;
+over it: HTTP 429 ``{"msg": "Too Many Requests", "code": "50011"}``.
+
+Passphrases: the simulator accepts any non-empty passphrase, unless
+``sim.okx_passphrases`` (set it on a :class:`~levkit.sim.Simulator`: ``{api_key:
+passphrase}``) names the one a key needs.
+
+Contract values: BTC 0.01, ETH 0.1, every other coin 1 (ctMult 1); marks are
+``sim.price``.  One leverage per symbol and side is kept (``sim.lev_state``), shared by
+cross and isolated margin (OKX keeps one per margin mode: a simplification).  Set-leverage
+rules: lever a number in [1, the symbol's top] (above: 59102; not a number or below 1:
+51000); ``posSide`` required for isolated margin in long/short mode (51000); under cross
+margin, or in net mode, both sides take the value; above the maximum of the tier holding
+the side's open position: 59104; initial margin above the balance: 59103.  No "not
+modified" code: setting the value in force answers the same echo.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ...sim.ladders import fmt
+from ...sim.wire import Reply, Request, json_reply, parse_number
+from .dialect import okx_signature
+
+if TYPE_CHECKING:
+    from ...sim.core import RateInfo, Simulator
+
+__all__ = ["dispatch", "rate_limited", "EXCHANGE", "CONTRACT_VALUES", "instrument"]
+
+EXCHANGE = "okx"
+#: Contract value by base coin (OKX's BTC-USDT-SWAP is 0.01 BTC; reference/okx_*); 1 else.
+CONTRACT_VALUES = {"BTC": 0.01, "ETH": 0.1}
+#: A timestamp further than this from the server clock is expired (50102).
+WINDOW_MS = 30_000
+_MODES = ("cross", "isolated")
+
+
+def _answer(
+    data: Any = None,
+    code: int = 0,
+    msg: str = "",
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    body = {"code": str(code), "msg": msg, "data": [] if data is None else data}
+    return json_reply(body, status=status, headers=headers, code=code)
+
+
+def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
+    """HTTP 429 ``{"msg":"Too Many Requests","code":"50011"}`` (no reset header: OKX
+    documents none)."""
+    return _answer(None, code or 50011, "Too Many Requests", status=429 if not code else 200)
+
+
+def _parts(symbol: str) -> tuple[str, str]:
+    base, _, rest = symbol.partition("-")
+    return base, rest.partition("-")[0]
+
+
+def _mark(sim: Simulator, symbol: str) -> float:
+    base, quote = _parts(symbol)
+    return sim.price(f"{base}-{quote}")
+
+
+def instrument(sim: Simulator, symbol: str) -> dict[str, Any]:
+    """The instruments row of a simulated swap."""
+    base, quote = _parts(symbol)
+    family = f"{base}-{quote}"
+    return {
+        "instType": "SWAP",
+        "instId": symbol,
+        "uly": family,
+        "instFamily": family,
+        "ctVal": fmt(CONTRACT_VALUES.get(base, 1.0)),
+        "ctMult": "1",
+        "ctType": "inverse" if quote == "USD" else "linear",
+        "ctValCcy": "USD" if quote == "USD" else base,
+        "settleCcy": base if quote == "USD" else quote,
+        "lever": fmt(sim.ladder("okx", symbol).top_leverage),
+        "lotSz": "0.1" if base in CONTRACT_VALUES else "1",
+        "minSz": "0.1" if base in CONTRACT_VALUES else "1",
+        "state": "live",
+    }
+
+
+def _authenticate(sim: Simulator, req: Request) -> Reply | None:
+    key = req.header("OK-ACCESS-KEY") or ""
+    secret = sim.keys.get(key)
+    if secret is None:
+        return _answer(code=50111, msg="Invalid OK-ACCESS-KEY", status=401)
+    passphrase = req.header("OK-ACCESS-PASSPHRASE") or ""
+    wanted = (getattr(sim, "okx_passphrases", None) or {}).get(key)
+    if not passphrase or (wanted is not None and not hmac.compare_digest(passphrase, wanted)):
+        return _answer(code=50105, msg="Invalid OK-ACCESS-PASSPHRASE", status=401)
+    ts = req.header("OK-ACCESS-TIMESTAMP") or ""
+    try:
+        when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        return _answer(code=50112, msg="Invalid OK-ACCESS-TIMESTAMP", status=401)
+    if abs(when.timestamp() * 1000 - req.now_ms) > WINDOW_MS:
+        return _answer(code=50102, msg="Timestamp request expired", status=401)
+    path = req.path + (f"?{req.query}" if req.query else "")
+    body = req.body.decode("utf-8", "replace")
+    expected = okx_signature(secret, ts, req.method, path, body)
+    if not hmac.compare_digest(req.header("OK-ACCESS-SIGN") or "", expected):
+        return _answer(code=50113, msg="Invalid Sign", status=401)
+    return None
+
+
+def dispatch(sim: Simulator, req: Request) -> Reply:
+    """Answer one OKX v5 request."""
+    route = _ROUTES.get((req.method, req.path))
+    if route is None:
+        return _answer(code=50014, msg=f"Path not found: {req.path}", status=404)
+    if not req.path.startswith("/api/v5/public/"):
+        error = _authenticate(sim, req)
+        if error is not None:
+            return error
+    info = sim.rate(req.method, req.path, req.now)
+    if info is not None and not info.allowed:
+        return rate_limited(sim, req, info)
+    if req.method == "POST":
+        try:
+            params = req.json()
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            return _answer(code=50002, msg="Body is not a JSON object")
+    else:
+        params = req.params
+    return route(sim, req, params)
+
+
+def _swap_type(params: dict[str, Any]) -> Reply | None:
+    if params.get("instType") != "SWAP":
+        return _answer(code=51000, msg="Parameter instType error (the simulator lists SWAP only)")
+    return None
+
+
+def _known(sim: Simulator, symbol: str) -> bool:
+    return sim.find_ladder("okx", symbol) is not None
+
+
+def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    return _answer([{"ts": str(req.now_ms)}])
+
+
+def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    error = _swap_type(params)
+    if error is not None:
+        return error
+    sym = params.get("instId")
+    if sym and not _known(sim, sym):
+        return _answer(code=51001, msg="Instrument ID does not exist")
+    symbols = [sym] if sym else sim.symbols("okx")
+    return _answer([instrument(sim, s) for s in symbols])
+
+
+def _mark_price(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    error = _swap_type(params)
+    if error is not None:
+        return error
+    sym = params.get("instId")
+    if sym and not _known(sim, sym):
+        return _answer(code=51001, msg="Instrument ID does not exist")
+    symbols = [sym] if sym else sim.symbols("okx")
+    rows = [
+        {"instType": "SWAP", "instId": s, "markPx": fmt(_mark(sim, s)), "ts": str(req.now_ms)}
+        for s in symbols
+    ]
+    return _answer(rows)
+
+
+def _position_tiers(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    error = _swap_type(params)
+    if error is not None:
+        return error
+    if params.get("tdMode") not in _MODES:
+        return _answer(code=51000, msg="Parameter tdMode error")
+    by_family = bool(params.get("instFamily"))
+    text = params.get("instFamily") or params.get("uly") or ""
+    if not text:
+        return _answer(code=51000, msg="Parameter instFamily can not be empty")
+    families = text.split(",")
+    if len(families) > (5 if by_family else 3):
+        return _answer(code=51000, msg="Parameter instFamily error: no more than 5")
+    swaps = {f"{_parts(s)[0]}-{_parts(s)[1]}": s for s in sim.symbols("okx") if s.endswith("-SWAP")}
+    rows: list[dict[str, Any]] = []
+    for family in families:
+        symbol = swaps.get(family)
+        if symbol is None:
+            return _answer(code=51000, msg=f"Parameter instFamily error: {family}")
+        lad = sim.ladder("okx", symbol)
+        contract = float(instrument(sim, symbol)["ctVal"])
+        unit = contract if _parts(symbol)[1] == "USD" else contract * _mark(sim, symbol)
+        previous = None
+        for i, cap in enumerate(lad.caps):
+            size = round(cap / unit, 4)
+            rows.append(
+                {
+                    "uly": family,
+                    "instFamily": family,
+                    "instId": "",
+                    "tier": str(i + 1),
+                    "minSz": "0" if previous is None else fmt(previous + 1),
+                    "maxSz": fmt(size),
+                    "mmr": fmt(lad.mmr[i]),
+                    "imr": fmt(lad.imr[i]),
+                    "maxLever": fmt(lad.max_leverage[i]),
+                    "optMgnFactor": "0",
+                    "quoteMaxLoan": "",
+                    "baseMaxLoan": "",
+                }
+            )
+            previous = size
+    return _answer(rows)
+
+
+def _config(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    acct = sim.account("okx")
+    mode = "long_short_mode" if acct.hedge else "net_mode"
+    return _answer([{"acctLv": "2", "posMode": mode, "perm": "read_only,trade", "uid": "1"}])
+
+
+def _leverage_info(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    mode = params.get("mgnMode")
+    if mode not in _MODES:
+        return _answer(code=51000, msg="Parameter mgnMode error")
+    symbols = [s for s in str(params.get("instId") or "").split(",") if s]
+    if not symbols or len(symbols) > 20:
+        return _answer(code=51000, msg="Parameter instId error")
+    acct = sim.account("okx")
+    rows = []
+    for sym in symbols:
+        if not _known(sim, sym):
+            return _answer(code=51001, msg="Instrument ID does not exist")
+        state = sim.lev_state("okx", sym)
+        sides = ("long", "short") if acct.hedge else ("net",)
+        for side in sides:
+            value = state["long" if side == "net" else side]
+            rows.append(
+                {"ccy": "", "instId": sym, "mgnMode": mode, "posSide": side, "lever": fmt(value)}
+            )
+    return _answer(rows)
+
+
+def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    sym = str(params.get("instId") or "")
+    if not sym:
+        return _answer(code=51000, msg="Parameter instId can not be empty")
+    if not _known(sim, sym):
+        return _answer(code=51001, msg="Instrument ID does not exist")
+    mode = params.get("mgnMode")
+    if mode not in _MODES:
+        return _answer(code=51000, msg="Parameter mgnMode error")
+    value = parse_number(params.get("lever"))
+    if value is None or value < 1 or abs(value * 100 - round(value * 100)) > 1e-6:
+        return _answer(code=51000, msg="Parameter lever error")
+    acct, lad = sim.account("okx"), sim.ladder("okx", sym)
+    if value > lad.top_leverage + 1e-9:
+        return _answer(code=59102, msg="Leverage exceeds the maximum leverage")
+    pos_side = str(params.get("posSide") or "")
+    if acct.hedge and mode == "isolated":
+        if pos_side not in ("long", "short"):
+            return _answer(code=51000, msg="Parameter posSide error")
+        sides = [pos_side]
+    else:
+        sides = ["long", "short"]
+    for side in sides:
+        held = acct.position_value(sym, side)
+        if value > lad.max_leverage_at(held) + 1e-9:
+            return _answer(
+                code=59104,
+                msg=(
+                    f"The leverage is too high. The position {fmt(held)} exceeds the maximum "
+                    f"of {fmt(value)}x ({fmt(lad.max_leverage_at(held))}x at most)"
+                ),
+            )
+        if held / value > acct.balance:
+            return _answer(code=59103, msg="Account margin is insufficient, leverage is too low")
+    state = sim.lev_state("okx", sym)
+    for side in sides:
+        state[side] = float(value)
+    echo = {"lever": fmt(value), "mgnMode": mode, "instId": sym, "posSide": pos_side}
+    return _answer([echo])
+
+
+_ROUTES = {
+    ("GET", "/api/v5/public/time"): _time,
+    ("GET", "/api/v5/public/instruments"): _instruments,
+    ("GET", "/api/v5/public/mark-price"): _mark_price,
+    ("GET", "/api/v5/public/position-tiers"): _position_tiers,
+    ("GET", "/api/v5/account/config"): _config,
+    ("GET", "/api/v5/account/leverage-info"): _leverage_info,
+    ("POST", "/api/v5/account/set-leverage"): _set_leverage,
+}

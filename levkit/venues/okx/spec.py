@@ -1,0 +1,115 @@
+"""OKX API v5 (USDT-margined SWAP), as data (see ``API_NOTES_VENUES.md``, OKX).
+
+Sources: [O1] www.okx.com/docs-v5/en/ as extracted in github.com/openxapi/openxapi
+``specs/okx/openapi/rest/*.yaml`` (position-tiers, instruments, mark-price, account/config,
+account/leverage-info, account/set-leverage: parameters and "Rate Limit" lines);
+[O2] okxapi/python-okx (signing, demo header); [O3] the ccxt OKX exceptions map (the 59xxx
+meanings).  Figures in ``../shared/reference/okx_*``.
+"""
+
+from __future__ import annotations
+
+from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
+from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+
+# [O1] "Rate Limit" lines of each endpoint (limits per 2 seconds):
+#   position-tiers 10 / 2 s per IP; mark-price 10 / 2 s per IP + instrument ID;
+#   instruments 20 / 2 s per IP + instrument type; account/config 5 / 2 s per user ID;
+#   leverage-info and set-leverage 20 / 2 s per user ID each.
+#   public/time: its limit line was not checked; 10 / 2 s per IP is assumed (the lowest
+#   of the public-data limits), so levkit never sends it faster than the others.
+_TIERS = RateLimit(10, 2.0, scope="ip", source="OKX docs v5 position-tiers: 10 / 2 s per IP")
+_MARKS = RateLimit(10, 2.0, scope="ip", source="OKX docs v5 mark-price: 10 / 2 s per IP+instId")
+_INSTRUMENTS = RateLimit(
+    20, 2.0, scope="ip", source="OKX docs v5 instruments: 20 / 2 s per IP+instType"
+)
+_TIME = RateLimit(10, 2.0, scope="ip", source="assumed: lowest public-data limit")
+_CONFIG = RateLimit(5, 2.0, source="OKX docs v5 account/config: 5 / 2 s per user ID")
+_LEVERAGE_INFO = RateLimit(20, 2.0, source="OKX docs v5 leverage-info: 20 / 2 s per user ID")
+_SET_LEVERAGE = RateLimit(20, 2.0, source="OKX docs v5 set-leverage: 20 / 2 s per user ID")
+
+#: Instrument families per position-tiers call ([O1]: "instFamily ... no more than 5
+#: separated with comma"; ``uly`` allows only 3, and can name another family: ccxt #29228).
+FAMILIES_PER_CALL = 5
+
+VENUE = Venue(
+    name="okx",
+    client="levkit.venues.okx.client:OKX",
+    title="OKX USDT-margined swaps (API v5)",
+    aliases=("okx-swap", "okx-v5", "okex"),
+    # Demo trading is the same host with header ``x-simulated-trading: 1`` [O2]: the
+    # client sends that header when ``testnet=True`` (see OKXDialect).
+    hosts=frozen_map({"mainnet": "https://www.okx.com", "demo": "https://www.okx.com"}),
+    env_prefix="OKX",
+    passphrase=True,
+    # BTC-USDT-SWAP (perpetual), BTC-USDC-SWAP, BTC-USD-SWAP (inverse), BTC-USDT-251226 (dated)
+    symbols=SymbolRule("{base}-{quote}-SWAP", native=r"[A-Z0-9]+-(USDT|USDC|USD)-(SWAP|\d{6})"),
+    endpoints=frozen_map(
+        {
+            "time": Endpoint("GET", "/api/v5/public/time", limit=_TIME),
+            "ladder": Endpoint("GET", "/api/v5/public/position-tiers", limit=_TIERS),
+            "instruments": Endpoint("GET", "/api/v5/public/instruments", limit=_INSTRUMENTS),
+            "marks": Endpoint("GET", "/api/v5/public/mark-price", limit=_MARKS),
+            "mode": Endpoint("GET", "/api/v5/account/config", signed=True, limit=_CONFIG),
+            "leverage": Endpoint(
+                "GET", "/api/v5/account/leverage-info", signed=True, limit=_LEVERAGE_INFO
+            ),
+            "set_leverage": Endpoint(
+                "POST", "/api/v5/account/set-leverage", signed=True, limit=_SET_LEVERAGE
+            ),
+        }
+    ),
+    errors=frozen_map(
+        {
+            # 50011: HTTP 429 {"msg":"Too Many Requests","code":"50011"} (c9s/bbgo#1534,
+            # ccxt #18901: third-party quotes; OKX's own error table lists the code).
+            50011: ErrorRule(RateLimitError, "too many requests"),
+            50013: ErrorRule(ExchangeError, "OKX system busy", retryable=True),
+            # 50102 and 50113: meanings from third-party copies of OKX's error table only
+            # (365shuku.com/1113.html; vataga-trading.github.io).
+            50102: ErrorRule(
+                AuthenticationError, "request timestamp expired (check this machine's clock)"
+            ),
+            50112: ErrorRule(AuthenticationError, "invalid OK-ACCESS-TIMESTAMP"),
+            50113: ErrorRule(
+                AuthenticationError, "invalid signature: the API secret does not match the key"
+            ),
+            50111: ErrorRule(
+                AuthenticationError,
+                "invalid API key (check OKX_API_KEY, and demo-trading vs live keys)",
+            ),
+            50105: ErrorRule(
+                AuthenticationError, "wrong passphrase (check OKX_PASSPHRASE for this key)"
+            ),
+            50101: ErrorRule(
+                AuthenticationError,
+                "the key does not match this environment (demo keys need testnet=True)",
+            ),
+            50110: ErrorRule(AuthenticationError, "this IP is not on the key's whitelist"),
+            50120: ErrorRule(AuthenticationError, "the key lacks the permission for this call"),
+            51000: ErrorRule(ExchangeError, "parameter error"),
+            51001: ErrorRule(ExchangeError, "no such instrument (spell it like BTC-USDT-SWAP)"),
+            59000: ErrorRule(ExchangeError, "open positions or orders block this change"),
+            59100: ErrorRule(ExchangeError, "open positions block this leverage change"),
+            59101: ErrorRule(ExchangeError, "pending orders block this leverage change"),
+            59107: ErrorRule(ExchangeError, "pending orders block this leverage change"),
+            59102: ErrorRule(ExchangeLeverageError, "leverage above this instrument's maximum"),
+            59103: ErrorRule(ExchangeError, "leverage too low for the margin available"),
+            59108: ErrorRule(ExchangeError, "leverage too low for the margin available"),
+            59104: ErrorRule(
+                ExchangeLeverageError,
+                "the position is above the maximum of this leverage: lower the leverage "
+                "or reduce the position",
+            ),
+        }
+    ),
+    # Leverage step: not found in the docs (lever is a decimal string); 0.01 is assumed,
+    # an off-grid value would come back as 51000 and change nothing.
+    capabilities=Capabilities(
+        public_ladder=True, set_leverage=True, hedge_mode=True, leverage_step=0.01
+    ),
+    sim="levkit.venues.okx.sim",
+    sim_prefixes=("/api/v5/",),
+    symbol_example="BTC-USDT-SWAP",
+    docs=("https://www.okx.com/docs-v5/en/",),
+)
