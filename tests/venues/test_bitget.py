@@ -24,7 +24,7 @@ from levkit.errors import (
     RateLimitError,
 )
 from levkit.frames import tiers_frame
-from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
+from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.venues.bitget.dialect import BitgetDialect, prehash, sign, sorted_query
 from levkit.venues.bitget.parse import parse_account, parse_contracts, parse_position_lever
 from levkit.wire import Credentials, RequestPreview, RequestSequence
@@ -105,7 +105,7 @@ def bg(sim, clock):
     return lk.Bitget(
         DEMO_KEY,
         DEMO_SECRET,
-        passphrase="sim-pass",
+        passphrase=DEMO_PASSPHRASE,
         session=sim.session(),
         clock=clock,
         sleep=clock.sleep,
@@ -389,12 +389,12 @@ def test_sim_dry_run_shows_no_secret(bg, sim, caplog):
     preview = bg.set_leverage("BTCUSDT", 25, dry_run=True)
     assert isinstance(preview, RequestPreview) and sim.count(SET) == 0
     shown = repr(preview) + preview._repr_html_() + json.dumps(preview.to_dict())
-    for secret in (DEMO_SECRET, "sim-pass", DEMO_KEY):
+    for secret in (DEMO_SECRET, DEMO_PASSPHRASE, DEMO_KEY):
         assert secret not in shown
     assert preview.headers["ACCESS-SIGN"] == "<signed when sent>"
     frame = bg.leverage("BTCUSDT")
-    assert "sim-pass" not in repr(frame.attrs) and DEMO_SECRET not in repr(frame.attrs)
-    assert "sim-pass" not in caplog.text and DEMO_SECRET not in caplog.text
+    assert DEMO_PASSPHRASE not in repr(frame.attrs) and DEMO_SECRET not in repr(frame.attrs)
+    assert DEMO_PASSPHRASE not in caplog.text and DEMO_SECRET not in caplog.text
 
 
 def test_sim_leverage_validated_before_sending(bg, sim):
@@ -428,7 +428,9 @@ def test_sim_unknown_symbol(bg):
 def test_sim_auth_failures(sim, clock):
     kw = {"session": sim.session(), "clock": clock, "sleep": clock.sleep, "progress": False}
     with pytest.raises(AuthenticationError) as info:
-        lk.Bitget(DEMO_KEY, "wrong-secret-0000", passphrase="p", **kw).leverage("BTCUSDT")
+        lk.Bitget(DEMO_KEY, "wrong-secret-0000", passphrase=DEMO_PASSPHRASE, **kw).leverage(
+            "BTCUSDT"
+        )
     assert info.value.code == 40009
     with pytest.raises(AuthenticationError) as info:
         lk.Bitget(FAKE_KEY, FAKE_SECRET, passphrase="p", **kw).leverage("BTCUSDT")
@@ -451,7 +453,7 @@ def test_private_call_without_keys_names_the_variables(sim):
 
 def test_sim_rate_limit_is_a_rate_limit_error(sim, clock):
     client = lk.Bitget(
-        DEMO_KEY, DEMO_SECRET, passphrase="p", session=sim.session(), clock=FakeClock(),
+        DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session(), clock=FakeClock(),
         max_retries=0, progress=False,
     )  # fmt: skip
     # The client paces itself on its own clock; this one never advances, the simulator's
@@ -468,7 +470,7 @@ def test_sim_rate_limit_is_a_rate_limit_error(sim, clock):
 
 def test_sim_clock_skew_is_fixed_by_a_time_sync(sim, clock):
     sim.skew = 120.0  # the server runs two minutes ahead
-    client = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase="p", session=sim.session(),
+    client = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session(),
                        clock=clock, sleep=clock.sleep, progress=False)  # fmt: skip
     assert client.leverage("BTCUSDT")["leverage"].tolist() == [10.0]
     assert sim.count(TIME) == 1 and sim.count(ACCOUNT, code=40008) == 1

@@ -17,7 +17,7 @@ import responses
 import levkit as lk
 from levkit.errors import ParseError
 from levkit.frames import tiers_frame
-from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
+from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 from levkit.venues.okx.dialect import OKXDialect, okx_prehash, okx_signature, okx_timestamp
 from levkit.venues.okx.parse import (
@@ -33,7 +33,7 @@ HOST = "https://www.okx.com"
 KEY = "test-key-0000"
 SECRET = "test-secret-not-real-0000"
 PASSPHRASE = "test-pass-not-real-0000"
-PASS = "demo-pass-0000"
+PASS = DEMO_PASSPHRASE
 
 # -- payloads written from the docs and the reference quotes --------------------------------
 
@@ -486,7 +486,7 @@ def test_sim_auth_errors(sim):
     with pytest.raises(lk.AuthenticationError) as info:
         client_on(sim, secret=SECRET).leverage("BTC-USDT-SWAP")
     assert info.value.code == 50113
-    sim.okx_passphrases = {DEMO_KEY: "the-right-one"}
+    sim.passphrases = {DEMO_KEY: "the-right-one"}
     with pytest.raises(lk.AuthenticationError) as info:
         client_on(sim).leverage("BTC-USDT-SWAP")
     assert info.value.code == 50105

@@ -73,7 +73,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     passphrase = req.header("ACCESS-PASSPHRASE") or ""
     if not passphrase:
         return _answer(req, code="40011", msg="ACCESS_PASSPHRASE cannot be empty")
-    expected_pass = getattr(sim, "passphrases", {}).get(key)
+    expected_pass = sim.passphrases.get(key)
     if expected_pass is not None and not hmac.compare_digest(passphrase, expected_pass):
         return _answer(req, code="40012", msg="apikey/password is incorrect")
     ts_text = req.header("ACCESS-TIMESTAMP") or ""

@@ -9,9 +9,9 @@ within 30 s of the server clock (50102), signature over ``timestamp + METHOD +
 requestPath + body`` (50113, HTTP 401).  Every endpoint counts against the spec's limit;
 over it: HTTP 429 ``{"msg": "Too Many Requests", "code": "50011"}``.
 
-Passphrases: the simulator accepts any non-empty passphrase, unless
-``sim.okx_passphrases`` (set it on a :class:`~levkit.sim.Simulator`: ``{api_key:
-passphrase}``) names the one a key needs.
+Passphrases: the one :class:`~levkit.sim.Simulator`'s ``passphrases`` (``{api_key:
+passphrase}``, default ``{DEMO_KEY: DEMO_PASSPHRASE}``) names for the key; a key it does
+not name accepts any non-empty passphrase.
 
 Contract values: BTC 0.01, ETH 0.1, every other coin 1 (ctMult 1); marks are
 ``sim.price``.  One leverage per symbol and side is kept (``sim.lev_state``), shared by
@@ -101,7 +101,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     if secret is None:
         return _answer(code=50111, msg="Invalid OK-ACCESS-KEY", status=401)
     passphrase = req.header("OK-ACCESS-PASSPHRASE") or ""
-    wanted = (getattr(sim, "okx_passphrases", None) or {}).get(key)
+    wanted = sim.passphrases.get(key)
     if not passphrase or (wanted is not None and not hmac.compare_digest(passphrase, wanted)):
         return _answer(code=50105, msg="Invalid OK-ACCESS-PASSPHRASE", status=401)
     ts = req.header("OK-ACCESS-TIMESTAMP") or ""
