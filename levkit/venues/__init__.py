@@ -50,6 +50,7 @@ NAMES: dict[str, str] = {
     "bybit": "bybit",
     "bybit-legacy": "bybit_legacy",
     "bingx": "bingx",
+    "hyperliquid": "hyperliquid",
 }
 
 
