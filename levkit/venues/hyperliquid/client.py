@@ -68,17 +68,19 @@ class Hyperliquid(Client):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> import levkit as lk
     >>> from levkit.sim import Simulator
     >>> from levkit.frames import tiers_frame
     >>> ladder = tiers_frame({"exchange": ["hyperliquid"] * 2, "symbol": ["BTC"] * 2,
-    ...                       "max_notional": [150e6, float("inf")], "max_leverage": [40, 20]},
+    ...                       "max_notional": np.array([150e6, np.inf]), "max_leverage": [40, 20]},
     ...                      source="snapshot")
     >>> sim = Simulator(tiers=ladder)
     >>> hl = lk.Hyperliquid(address="0x" + "ab" * 20, session=sim.session())
     >>> hl.risk_limits("BTC")[["max_notional", "max_leverage"]].values.tolist()
     [[150000000.0, 40.0], [inf, 20.0]]
     >>> hl.leverage("btc")[["symbol", "leverage", "max_leverage", "max_position_value"]].values.tolist()
-    [['BTC', 10.0, 40.0, 150000000.0]]
+    [['BTC', 10.0, 40.0, inf]]
     """
 
     venue = VENUE
@@ -241,10 +243,12 @@ class Hyperliquid(Client):
 
         Examples
         --------
+        >>> import numpy as np
+        >>> import levkit as lk
         >>> from levkit.sim import Simulator
         >>> from levkit.frames import tiers_frame
         >>> ladder = tiers_frame({"exchange": ["hyperliquid"], "symbol": ["ETH"],
-        ...                       "max_notional": [float("inf")], "max_leverage": [25]},
+        ...                       "max_notional": np.array([np.inf]), "max_leverage": [25]},
         ...                      source="snapshot")
         >>> hl = lk.Hyperliquid(address="0x" + "cd" * 20, session=Simulator(tiers=ladder).session())
         >>> out = hl.set_leverage("ETH", 10)          # already in force: nothing to send

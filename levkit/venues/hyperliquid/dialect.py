@@ -84,7 +84,9 @@ class HyperliquidDialect:
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
         if isinstance(payload, HttpText) or status >= 400:
-            text = str(payload) if isinstance(payload, str) else msgspec.json.encode(payload).decode()
+            text = (
+                str(payload) if isinstance(payload, str) else msgspec.json.encode(payload).decode()
+            )
             raise hyperliquid_error(status, text or f"HTTP {status}", endpoint, status=status)
         if isinstance(payload, dict) and payload.get("status") == "err":
             raise hyperliquid_error("err", str(payload.get("response", "")), endpoint)

@@ -86,7 +86,9 @@ def margin_tables(meta: Any) -> dict[int, list[tuple[float, float]]]:
         rows = []
         for t in tiers:
             if not isinstance(t, dict):
-                raise ParseError(f"hyperliquid meta: margin table {table_id}: a tier is not an object")
+                raise ParseError(
+                    f"hyperliquid meta: margin table {table_id}: a tier is not an object"
+                )
             floor = _number(t.get("lowerBound"), "marginTiers.lowerBound")
             lev = _number(t.get("maxLeverage"), "marginTiers.maxLeverage")
             if math.isnan(floor) or math.isnan(lev) or lev <= 0 or floor < 0:
@@ -292,9 +294,7 @@ def parse_active_asset_data(
     return leverage_frame(frame, source=source, **attrs)
 
 
-def parse_clearinghouse_state(
-    state: Any, *, source: str = "api", **attrs: Any
-) -> pd.DataFrame:
+def parse_clearinghouse_state(state: Any, *, source: str = "api", **attrs: Any) -> pd.DataFrame:
     """``POST /info {"type": "clearinghouseState", "user"}`` -> leverage frame, one row per
     open position (side ``both``), or an empty list's error.
 

@@ -86,9 +86,7 @@ VENUE = Venue(
                 "Hyperliquid could not read the request body (unknown type, or a field such "
                 "as the address or coin of the wrong form)",
             ),
-            429: ErrorRule(
-                RateLimitError, "over 1200 weight per minute per IP", retryable=True
-            ),
+            429: ErrorRule(RateLimitError, "over 1200 weight per minute per IP", retryable=True),
             "err": ErrorRule(ExchangeError, "action rejected"),
         }
     ),
