@@ -528,3 +528,22 @@ def test_loopback_server(sim):
 def test_no_network_session_is_used():
     # The default session is a plain requests.Session: tests above all use responses or sims.
     assert isinstance(client().transport.session, requests.Session)
+
+
+# -- the shipped figures --------------------------------------------------------------------
+def test_snapshot_file_loads_with_open_top_tiers():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "hyperliquid" / "tiers.csv"
+    df = lk.load_snapshot("hyperliquid", path=path)
+    btc = df[df.symbol == "BTC"]
+    assert btc["max_notional"].tolist() == [150e6, math.inf]
+    assert btc["max_leverage"].tolist() == [40.0, 20.0]
+    assert btc["mm_deduction"].tolist() == [0.0, 1_875_000.0]
+    assert sorted(set(df.symbol)) == ["BTC", "ETH", "HPOS", "SOL"]
+    raw = pd.read_csv(path)
+    assert raw.groupby("symbol")["complete"].first().to_dict() == {
+        "BTC": True, "ETH": True, "HPOS": False, "SOL": True}  # fmt: skip
+    # the file's rates are the docs' formulas of its leverages
+    np.testing.assert_allclose(raw["maintenance_margin_rate"], 1 / (2 * raw["max_leverage"]))
+    np.testing.assert_allclose(raw["initial_margin_rate"], 1 / raw["max_leverage"])
