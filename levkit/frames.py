@@ -240,6 +240,15 @@ def tiers_frame(
             cols[col] = np.full(n, empty)
             continue
         values = cols[col]
+        if (
+            col == "max_notional"
+            and isinstance(values, pd.arrays.NumpyExtensionArray)
+            and values.dtype.kind == "f"
+        ):
+            # A DataFrame's float column (a snapshot CSV read as float64): numbers already.
+            # Keeps an open top tier (max_notional inf, PUBLIC_API 0.2: Hyperliquid) intact,
+            # which numeric() would reject as "not a finite number".
+            values = np.asarray(values, dtype=np.float64)
         if not (isinstance(values, np.ndarray) and values.dtype == np.float64):
             values = numeric(np.asarray(values, dtype=object), field=col, empty=empty)
         elif col == "mm_deduction" and np.isnan(values).any():

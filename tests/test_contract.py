@@ -67,7 +67,7 @@ SIM_ACCOUNT_ID = "0x" + "ab" * 20
 def make(name, sim, clock, *, keys=True, secret=CANARY_SECRET, **kw):
     v = venue(name)
     args = {v.account_id: SIM_ACCOUNT_ID} if v.account_id and keys else {}
-    if keys:
+    if keys and not v.account_id:  # a keyless venue takes no key at all
         args.update(api_key=CANARY_KEY, api_secret=secret)
         if v.passphrase:
             args["passphrase"] = CANARY_PASSPHRASE

@@ -51,9 +51,10 @@ NAMES: dict[str, str] = {
     "bybit-legacy": "bybit_legacy",
     "bingx": "bingx",
     "binance": "binance",
-    "gate": "gate",
-    "bitget": "bitget",
     "okx": "okx",
+    "bitget": "bitget",
+    "gate": "gate",
+    "hyperliquid": "hyperliquid",
 }
 
 
