@@ -40,3 +40,9 @@ def _no_exchange_env(monkeypatch):
         "BINGX_TESTNET",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _user_snapshot_dir(monkeypatch, tmp_path_factory):
+    """The user's real snapshot folder must not leak into tests: an empty one per test."""
+    monkeypatch.setenv("LEVKIT_DATA_DIR", str(tmp_path_factory.mktemp("levkit-user-data")))
