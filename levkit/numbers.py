@@ -41,7 +41,9 @@ LEVERAGE_RTOL = 1e-9
 
 
 def _slack(limit: Any) -> Any:
-    return LEVERAGE_RTOL * np.maximum(1.0, np.abs(limit))
+    limit = np.asarray(limit, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(limit), LEVERAGE_RTOL * np.maximum(1.0, np.abs(limit)), 0.0)
 
 
 def leverage_ceiling(limit: Any) -> Any:

@@ -87,7 +87,7 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
         ok = (
             np.isfinite(lev)
             & leverage_at_most(1.0, lev)
-            & (np.isnan(cap_lev) | leverage_at_most(lev, cap_lev))
+            & (leverage_at_most(lev, cap_lev) | ~(lad.top[g] >= 1))  # bands: no limit known
             & (row >= 0)
         )
         initial = np.where(ok, v / np.where(ok, lev, 1.0), np.nan)
@@ -97,7 +97,7 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
     if scalar and lad.n == 1:
         _check_one(lad, float(v[0]), float(lev[0]), int(row[0]), float(cap_lev[0]), leverage)
         tier = int(lad.tier[row[0]])
-        labels = [float(v[0]), float(lev[0]), tier, initial[0], maintenance[0], rate[0]]
+        labels = [float(v[0]), float(lev[0]), tier, *map(float, (initial[0], maintenance[0], rate[0]))]
         return pd.Series(
             labels, index=list(MARGIN_LABELS), dtype=object, name=(lad.exchange[0], lad.symbol[0])
         )
@@ -127,7 +127,7 @@ def _check_one(lad: Any, val: float, lv: float, row: int, cap_lev: float, given:
     if given is None:
         return
     check_leverage(lad, 0, lv)
-    if np.isfinite(cap_lev) and not leverage_at_most(lv, cap_lev):
+    if lad.top[0] >= 1 and not leverage_at_most(lv, cap_lev):
         raise InvalidLeverageError(
             f"{lad.label(0)}: leverage {show(lv)}x is above {show(cap_lev)}x, the max leverage "
             f"for a {val:,.0f} position (tier {lad.tier[row]})"
