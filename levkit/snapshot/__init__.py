@@ -62,7 +62,7 @@ __all__ = [
 _ = _load_file  # re-exported for tests that clear the cache
 
 
-def _files(kind: str, path: str | os.PathLike[str] | None) -> list[Path]:
+def _snapshot_files(kind: str, path: str | os.PathLike[str] | None) -> list[Path]:
     """Snapshot files of ``kind`` in priority order (a ladder is taken from the first)."""
     if kind not in SNAPSHOT_FILES:
         raise SnapshotError(f"kind must be one of {sorted(SNAPSHOT_FILES)}, not {kind!r}")
@@ -80,7 +80,7 @@ def _files(kind: str, path: str | os.PathLike[str] | None) -> list[Path]:
 def _read_all(kind: str, path: Any) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
     """Every ladder of ``kind``, each from the first file holding it, and those files."""
     frames, origin = [], {}
-    for file in _files(kind, path):
+    for file in _snapshot_files(kind, path):
         frame = read(file)
         keys = list(zip(frame["exchange"], frame["symbol"], strict=True))
         keep = np.array([k not in origin for k in keys], dtype=bool)
