@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 import levkit as lk
 from levkit.errors import InvalidLeverageError, LevkitError
 from levkit.frames import tiers_frame
-from levkit.numbers import leverage_at_most
 from levkit.model import (
     InvalidNotionalError,
     best_leverage,
@@ -27,6 +26,7 @@ from levkit.model import (
     max_position_value,
     tradeoff,
 )
+from levkit.numbers import leverage_at_most
 
 from ._ladders import bingx_btc, bingx_eth_margin_bands, both, bybit_btc, synthetic_small
 

@@ -115,7 +115,7 @@ def ladders(tiers: pd.DataFrame) -> pd.DataFrame:
             "file": pd.array([str(files.get(k, "")) for k in lad.index()], dtype="str"),
         }
     )
-    out["as_of"] = pd.to_datetime(out["as_of"], utc=True)
+    out["as_of"] = pd.to_datetime(out["as_of"], utc=True).astype("datetime64[ns, UTC]")
     return out
 
 
@@ -151,14 +151,17 @@ def lower_bound_note(tiers: pd.DataFrame, *, unit: str = "") -> str:
     return "\n".join(lines)
 
 
-def warn_lower_bound(lad: Ladders, g: np.ndarray, hit: np.ndarray, what: str) -> None:
-    """Warn :class:`LadderWarning` naming each group in ``g[hit]`` and its unknown range."""
+def warn_lower_bound(
+    lad: Ladders, g: np.ndarray, hit: np.ndarray, what: str, *, by: str = "leverage"
+) -> None:
+    """Warn :class:`LadderWarning` naming each group in ``g[hit]`` and its unknown range
+    (of leverages, or with ``by="notional"`` of notionals)."""
     if not np.any(hit):
         return
     parts = []
     for k in np.unique(g[hit])[:10]:
         edge = lad.unknown_below[k]
-        if edge > 1:
+        if by == "leverage" and edge > 1:
             span = f"1x to {show(edge)}x (known from {show(edge)}x up)"
         else:
             span = f"notionals above {lad.top_cap[k]:,.0f}"

@@ -86,7 +86,7 @@ def max_leverage(tiers: pd.DataFrame, notional: Any) -> float | pd.Series | pd.D
     if scalar and lad.n == 1:
         check_notional(float(x[0]))
     g, v = cross(lad.n, x)
-    warn_lower_bound(lad, g, lad.on_unknown_notional(g, v), "max_leverage")
+    warn_lower_bound(lad, g, lad.on_unknown_notional(g, v), "max_leverage", by="notional")
     out = take(lad.lev, lad.band_row(g, v))
     return shape(lad, out, x, scalar, index, axis="notional", name="max_leverage")
 

@@ -93,7 +93,7 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
         initial = np.where(ok, v / np.where(ok, lev, 1.0), np.nan)
     rate = take(lad.mmr, row)
     maintenance = v * rate - take(lad.ded, row)
-    warn_lower_bound(lad, g, lad.on_unknown_notional(g, v), "margin")
+    warn_lower_bound(lad, g, lad.on_unknown_notional(g, v), "margin", by="notional")
     if scalar and lad.n == 1:
         _check_one(lad, float(v[0]), float(lev[0]), int(row[0]), float(cap_lev[0]), leverage)
         tier = int(lad.tier[row[0]])
