@@ -57,7 +57,10 @@ def bybit_three() -> pd.DataFrame:
 def test_ladders_one_row_per_symbol_with_completeness():
     both = pd.concat([bybit_three(), bingx_btc().assign(complete=True)], ignore_index=True)
     out = lk.ladders(both)
-    assert out[["exchange", "symbol"]].values.tolist() == [["bingx", "BTC-USDT"], ["bybit", "BTCUSDT"]]
+    assert out[["exchange", "symbol"]].values.tolist() == [
+        ["bingx", "BTC-USDT"],
+        ["bybit", "BTCUSDT"],
+    ]
     assert out["complete"].tolist() == [True, False]
     assert out["tiers"].tolist() == [12, 3] and out["tiers"].dtype == "int64"
     assert out["max_leverage"].tolist() == [150, 150]
@@ -67,11 +70,18 @@ def test_ladders_one_row_per_symbol_with_completeness():
 
 
 def test_api_answers_are_complete_and_hand_frames_complete_only_down_to_1x():
-    rows = {"exchange": "bybit", "symbol": "X", "max_notional": [1e5, 1e6], "max_leverage": [50, 10]}
+    rows = {
+        "exchange": "bybit",
+        "symbol": "X",
+        "max_notional": [1e5, 1e6],
+        "max_leverage": [50, 10],
+    }
     assert lk.ladders(tiers_frame(rows, source="api"))["complete"].tolist() == [True]
     assert lk.ladders(tiers_frame(rows, source="simulator"))["complete"].tolist() == [True]
     assert lk.ladders(tiers_frame(rows, source="probe"))["complete"].tolist() == [False]
-    assert lk.ladders(tiers_frame(rows, source="probe", complete=True))["complete"].tolist() == [True]
+    assert lk.ladders(tiers_frame(rows, source="probe", complete=True))["complete"].tolist() == [
+        True
+    ]
 
 
 def test_answer_below_the_known_part_warns_naming_symbol_and_range():
@@ -188,7 +198,9 @@ def test_merge_tiers_joins_ladder_and_bands_on_the_union_of_breakpoints():
         [150_000, 150, 0.0038, 0], [300_000, 150, 0.004, 30], [800_000, 100, 0.004, 30],
     ]  # fmt: skip
     assert np.isnan(merged["maintenance_margin_rate"].iloc[4])  # beyond the bands
-    assert merged["max_notional"].iloc[-1] == 1_800_000_000 and merged["tier"].is_monotonic_increasing
+    assert (
+        merged["max_notional"].iloc[-1] == 1_800_000_000 and merged["tier"].is_monotonic_increasing
+    )
     assert lk.max_position_value(merged, 100) == 800_000
     assert lk.margin(merged, 200_000, 100)["maintenance_margin"] == pytest.approx(770)
 
@@ -196,7 +208,9 @@ def test_merge_tiers_joins_ladder_and_bands_on_the_union_of_breakpoints():
 # --------------------------------------------------------------------------- 4. snapshot folder
 
 
-def test_save_snapshot_goes_to_the_user_folder_and_wins_over_the_shipped_data(tmp_path, monkeypatch):
+def test_save_snapshot_goes_to_the_user_folder_and_wins_over_the_shipped_data(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("LEVKIT_DATA_DIR", str(tmp_path))
     ladder = tiers_frame(
         {"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 1e9], "max_leverage": [150, 1]},

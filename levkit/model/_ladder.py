@@ -312,8 +312,7 @@ def check_leverage(lad: Ladders, g: int, lev: float) -> None:
         raise InvalidLeverageError(f"{lad.label(g)}: leverage {show(lev)}x is below 1x")
     if np.isfinite(top) and not leverage_at_most(lev, top):
         raise InvalidLeverageError(
-            f"{lad.label(g)}: leverage {show(lev)}x is above the symbol's max leverage "
-            f"{show(top)}x"
+            f"{lad.label(g)}: leverage {show(lev)}x is above the symbol's max leverage {show(top)}x"
         )
 
 

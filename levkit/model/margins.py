@@ -97,7 +97,12 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
     if scalar and lad.n == 1:
         _check_one(lad, float(v[0]), float(lev[0]), int(row[0]), float(cap_lev[0]), leverage)
         tier = int(lad.tier[row[0]])
-        labels = [float(v[0]), float(lev[0]), tier, *map(float, (initial[0], maintenance[0], rate[0]))]
+        labels = [
+            float(v[0]),
+            float(lev[0]),
+            tier,
+            *map(float, (initial[0], maintenance[0], rate[0])),
+        ]
         return pd.Series(
             labels, index=list(MARGIN_LABELS), dtype=object, name=(lad.exchange[0], lad.symbol[0])
         )

@@ -160,7 +160,11 @@ def load_snapshot(
         mask = _match_symbols(full, mask, symbol, exchange, kind)
     out = full.loc[mask].reset_index(drop=True)
     oldest = min(as_of_timestamp(d) for d in out["as_of"].unique())
-    files = {k: v for k, v in origin.items() if k in set(zip(out["exchange"], out["symbol"], strict=True))}
+    files = {
+        k: v
+        for k, v in origin.items()
+        if k in set(zip(out["exchange"], out["symbol"], strict=True))
+    }
     out.attrs = {
         "source": "snapshot",
         "fetched_at": oldest,
