@@ -8,6 +8,8 @@ passes the endpoint path (never the signed query string) into them.
 from __future__ import annotations
 
 __all__ = [
+    "LadderWarning",
+    "StaleDataWarning",
     "LevkitError",
     "ExchangeError",
     "AuthenticationError",
@@ -160,3 +162,14 @@ class ExchangeLeverageError(ExchangeError, InvalidLeverageError):
     """The exchange refused a leverage as too high for the symbol (Bybit v2 34019,
     BingX 101414): an :class:`ExchangeError` (with ``code``) and an
     :class:`InvalidLeverageError` (so a ``ValueError``) at once."""
+
+
+class LadderWarning(UserWarning):
+    """A risk-limit ladder the answer cannot fully trust: not monotonic (caps, leverages or
+    rates out of order), or incomplete, so that the answer rests on its unknown part (a
+    lower bound, not the exchange's figure).  The message names the symbol."""
+
+
+class StaleDataWarning(LadderWarning):
+    """A saved or shipped ladder older than 30 days was used; the message gives its
+    ``as_of``.  Refresh it with ``levkit snapshot`` or ``lk.save_snapshot``."""

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParseError
+from .errors import LadderWarning, ParseError
 
 __all__ = [
     "TIERS_COLUMNS",
     "LEVERAGE_COLUMNS",
     "FLOAT_TIER_COLUMNS",
+    "INTEGER_COLUMNS",
     "SOURCES",
     "LadderWarning",
     "numeric",
@@ -53,6 +54,10 @@ LEVERAGE_COLUMNS: tuple[str, ...] = (
 SOURCES = ("api", "snapshot", "probe", "simulator")
 SIDES = ("both", "long", "short")
 
+#: Integer columns and their one dtype in every levkit frame (``risk_id`` may be missing on
+#: a row, so it is nullable; a tier number never is).
+INTEGER_COLUMNS: dict[str, str] = {"tier": "int64", "risk_id": "Int64"}
+
 FLOAT_TIER_COLUMNS: tuple[str, ...] = (
     "min_notional",
     "max_notional",
@@ -61,10 +66,6 @@ FLOAT_TIER_COLUMNS: tuple[str, ...] = (
     "initial_margin_rate",
     "mm_deduction",
 )
-
-
-class LadderWarning(UserWarning):
-    """A risk-limit ladder that is not monotonic (caps, leverages or rates out of order)."""
 
 
 def numeric(values: Any, *, field: str, empty: float = np.nan) -> np.ndarray:
@@ -259,10 +260,21 @@ def tiers_frame(
         raise ParseError(f"{bad}: a tier has no notional cap")
     cols = _sort_and_number(cols, n)
     extra = [c for c in cols if c not in TIERS_COLUMNS]
-    df = pd.DataFrame({c: cols[c] for c in (*TIERS_COLUMNS, *extra)})
+    df = _integers(pd.DataFrame({c: cols[c] for c in (*TIERS_COLUMNS, *extra)}))
     if check:
         _warn_if_not_monotonic(df)
     return stamp(df, source, fetched_at=fetched_at, **attrs)
+
+
+def _integers(df: pd.DataFrame) -> pd.DataFrame:
+    """Give the :data:`INTEGER_COLUMNS` present their one dtype (whole numbers only)."""
+    for col, dtype in INTEGER_COLUMNS.items():
+        if col in df.columns and df[col].dtype != dtype:
+            try:
+                df[col] = pd.to_numeric(df[col].astype(object)).astype(dtype)
+            except (TypeError, ValueError) as exc:
+                raise ParseError(f"{col}: expected whole numbers ({exc})") from None
+    return df
 
 
 def _is_scalar(values: Any) -> bool:
@@ -344,11 +356,13 @@ def _warn_if_not_monotonic(df: pd.DataFrame) -> None:
         )
 
 
-def validate_tiers(tiers: pd.DataFrame) -> None:
-    """Raise ``ValueError`` (a :class:`ParseError`) when ``tiers`` is not a tiers frame."""
+def validate_tiers(tiers: pd.DataFrame, *, need_leverage: bool = True) -> None:
+    """Raise ``ValueError`` (a :class:`ParseError`) when ``tiers`` is not a tiers frame
+    (``need_leverage=False``: margin bands without ``max_leverage`` will do)."""
     if not isinstance(tiers, pd.DataFrame):
         raise ParseError(f"expected a tiers DataFrame, got {type(tiers).__name__}")
-    missing = [c for c in ("exchange", "symbol", "max_notional", "max_leverage") if c not in tiers]
+    needed = ("exchange", "symbol", "max_notional") + (("max_leverage",) if need_leverage else ())
+    missing = [c for c in needed if c not in tiers]
     if missing:
         raise ParseError(f"not a tiers frame: missing columns {missing}")
     if len(tiers) == 0:
@@ -396,5 +410,5 @@ def leverage_frame(
         .drop(columns="_o")
     )
     extra = [c for c in df.columns if c not in LEVERAGE_COLUMNS]
-    df = df[list(LEVERAGE_COLUMNS) + extra]
+    df = _integers(df[list(LEVERAGE_COLUMNS) + extra])
     return stamp(df, source, fetched_at=fetched_at, **attrs)

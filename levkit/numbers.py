@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "LEVERAGE_RTOL",
     "leverage_at_most",
+    "leverage_ceiling",
     "leverage_equal",
     "on_step",
     "parse_number",
@@ -40,12 +41,27 @@ LEVERAGE_RTOL = 1e-9
 
 
 def _slack(limit: Any) -> Any:
-    return LEVERAGE_RTOL * np.maximum(1.0, np.abs(limit))
+    limit = np.asarray(limit, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(limit), LEVERAGE_RTOL * np.maximum(1.0, np.abs(limit)), 0.0)
+
+
+def leverage_ceiling(limit: Any) -> Any:
+    """The largest leverage that still counts as at most ``limit`` (``limit`` plus float
+    rounding); rises with ``limit``, so sorted limits give sorted ceilings (for
+    ``np.searchsorted``).
+
+    >>> bool(1429 * 0.01 <= leverage_ceiling(14.29))
+    True
+    """
+    limit = np.asarray(limit, dtype=float)
+    out = limit + _slack(limit)
+    return float(out) if out.ndim == 0 else out
 
 
 def leverage_at_most(value: Any, limit: Any) -> Any:
     """``value <= limit`` up to float rounding (scalars or arrays, broadcast)."""
-    out = np.asarray(value, dtype=float) <= np.asarray(limit, dtype=float) + _slack(limit)
+    out = np.asarray(value, dtype=float) <= leverage_ceiling(limit)
     return bool(out) if np.ndim(out) == 0 else out
 
 

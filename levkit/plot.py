@@ -7,11 +7,15 @@ What each function draws, in ``ax.lines`` order (tests read ``get_xydata()``):
 
 - :func:`plot_risk_limits`: one line per (exchange, symbol) in sorted order, drawn with
   ``drawstyle="steps-pre"`` through the points ``(L, max_position_value(L))`` for L = 1
-  and each tier leverage; then, with ``leverage=``, one marker line per symbol at
-  ``(leverage, max_position_value(leverage))`` (NaN where the leverage is invalid).
-- :func:`plot_capacity` (one symbol): balance x L, the cap curve (as above), the capacity
-  ``min(balance x L, cap)`` as an exact polyline (vertical drops at tier leverages), and
-  the best leverage as a marker.
+  (for an incomplete ladder: its lowest known leverage instead) and each tier leverage;
+  then one dashed line per incomplete ladder over its unknown part, from 1x to its lowest
+  known leverage at that cap, labelled "... (lower bound below Nx)"; then, with
+  ``leverage=``, one marker line per symbol at ``(leverage, max_position_value(leverage))``
+  (NaN where the leverage is invalid).
+- :func:`plot_capacity` (one symbol): balance x L, the cap curve (as above, known part),
+  the capacity ``min(balance x L, cap)`` as an exact polyline (vertical drops at tier
+  leverages), the best leverage as a marker, and for an incomplete ladder a last dashed
+  line: the cap's lower bound over the unknown part.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import _Ladders, _prepare, best_leverage
-from .symbols import parse_symbol
+from .model import Ladders, best_leverage, notional_unit
+from .model.completeness import use
+from .numbers import show
 
 __all__ = ["plot_risk_limits", "plot_capacity", "format_notional"]
 
@@ -54,35 +59,26 @@ def format_notional(value: float, unit: str | None = None) -> str:
 
 
 def _unit(tiers: pd.DataFrame, unit: str | None) -> str:
-    """The notional's currency: ``unit``, else the frame's attrs / settle column, else the
-    symbols' quote (base coin for Bybit inverse ``...USD``), else ``"USDT"``; ``""`` if mixed."""
-    if unit is not None:
-        return unit
-    for key in ("notional_unit", "settle_coin", "settleCoin"):
-        if tiers.attrs.get(key):
-            return str(tiers.attrs[key])
-    if "settle_coin" in tiers.columns and tiers["settle_coin"].nunique() == 1:
-        return str(tiers["settle_coin"].iloc[0])
-    found = set()
-    pairs = tiers[["exchange", "symbol"]].drop_duplicates().itertuples(index=False)
-    for exchange, symbol in pairs:
-        try:
-            market = parse_symbol(str(symbol))
-        except ValueError:
-            continue
-        inverse = str(exchange).startswith("bybit") and market.quote == "USD"
-        found.add(market.settle or (market.base if inverse else market.quote))
-    if len(found) > 1:
-        return ""
-    return found.pop() if found else "USDT"
+    """Kept for callers of the old private name: :func:`levkit.model.notional_unit`."""
+    return notional_unit(tiers, unit)
 
 
-def _steps(lad: _Ladders, g: int) -> tuple[np.ndarray, np.ndarray]:
-    """Corner points of group ``g``'s cap curve, for ``drawstyle="steps-pre"``."""
+def _steps(lad: Ladders, g: int, *, known: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Corner points of group ``g``'s cap curve, for ``drawstyle="steps-pre"``; with
+    ``known``, only the known part of an incomplete ladder (from its lowest leverage)."""
     levs = lad.lev[lad.start[g] : lad.stop[g]]
+    first = float(lad.unknown_below[g]) if known else 1.0
     with np.errstate(invalid="ignore"):
-        x = np.unique(np.r_[1.0, levs[np.isfinite(levs) & (levs >= 1)]])
+        x = np.unique(np.r_[first, levs[np.isfinite(levs) & (levs >= first)]])
     return x, lad.cap[lad.cap_row(np.full(len(x), g), x)]
+
+
+def _unknown_part(ax: Any, lad: Ladders, g: int, color: Any, label: str, **kwargs: Any) -> None:
+    """The dashed lower-bound segment of an incomplete ladder, from 1x to its known part."""
+    edge = float(lad.unknown_below[g])
+    y = float(lad.cap[lad.cap_row(np.r_[g], np.r_[edge])[0]])
+    style = {**kwargs, "linestyle": "--", "color": color, "drawstyle": "default"}
+    ax.plot([1.0, edge], [y, y], label=f"{label} (lower bound below {show(edge)}x)", **style)
 
 
 def _capacity_line(x: np.ndarray, cap: np.ndarray, balance: float, dense: np.ndarray) -> np.ndarray:
@@ -121,7 +117,7 @@ def _style_axes(ax: Any, unit: str, ylabel: str) -> None:
         return format_notional(y) if few_decades and mantissa in (2, 5) else ""
 
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}x"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{show(x)}x"))
     ax.set_xlabel("leverage")
     ax.set_ylabel(f"{ylabel} ({unit})" if unit else ylabel)
     ax.grid(True, which="major", alpha=0.3)
@@ -171,25 +167,30 @@ def plot_risk_limits(
     """
     import matplotlib.pyplot as plt
 
-    lad = _prepare(tiers)
+    lad = use(tiers)
     ax = plt.gca() if ax is None else ax
-    unit = _unit(tiers, unit)
+    unit = notional_unit(tiers, unit)
     curves = []
     for g in range(lad.n):
-        x, y = _steps(lad, g)
+        x, y = _steps(lad, g, known=True)
         style = {"drawstyle": "steps-pre", "label": lad.label(g), **kwargs}
         curves.append(ax.plot(x, y, **style)[0])
+    for g in np.flatnonzero(lad.unknown_below > 1):
+        _unknown_part(ax, lad, g, curves[g].get_color(), lad.label(g), **kwargs)
     if leverage is not None:
         lev = float(leverage)
-        row = lad.cap_row(np.arange(lad.n), np.full(lad.n, lev))
+        gs = np.arange(lad.n)
+        row = lad.cap_row(gs, np.full(lad.n, lev))
+        lower = lad.on_unknown_leverage(gs, np.full(lad.n, lev))
         for g, line in enumerate(curves):
             y = float(lad.cap[row[g]]) if row[g] >= 0 else np.nan
             ax.plot(
                 [lev], [y], marker="o", linestyle="none", color=line.get_color(), label="_nolegend_"
             )
             if row[g] >= 0:
+                text = f"{format_notional(y)} at {show(lev)}x"
                 ax.annotate(
-                    f"{format_notional(y)} at {lev:g}x",
+                    f">= {text} (lower bound)" if lower[g] else text,
                     (lev, y),
                     textcoords="offset points",
                     xytext=(6, 6),
@@ -250,7 +251,7 @@ def plot_capacity(
     """
     import matplotlib.pyplot as plt
 
-    lad = _prepare(tiers)
+    lad = use(tiers)
     if lad.n != 1:
         shown = ", ".join(lad.label(g) for g in range(min(lad.n, 5)))
         raise ValueError(
@@ -261,8 +262,10 @@ def plot_capacity(
     best = best_leverage(tiers, balance, step=step)
     value = float(balance)
     ax = plt.gca() if ax is None else ax
-    unit = _unit(tiers, unit)
+    unit = notional_unit(tiers, unit)
     x, cap = _steps(lad, 0)
+    xk, capk = _steps(lad, 0, known=True)
+    edge = float(lad.unknown_below[0])
     top = float(lad.top[0])
     dense = np.linspace(1.0, top, 512)
     line = np.unique(np.r_[dense, x])
@@ -273,25 +276,29 @@ def plot_capacity(
         color="0.5",
         label=f"balance × leverage ({format_notional(value, unit)})",
     )
-    ax.plot(x, cap, drawstyle="steps-pre", color="C0", alpha=0.6, label="max position value")
+    ax.plot(xk, capk, drawstyle="steps-pre", color="C0", alpha=0.6, label="max position value")
     pts = _capacity_line(x, cap, value, dense)
     ax.plot(pts[:, 0], pts[:, 1], **{"color": "C1", "linewidth": 2, "label": "capacity", **kwargs})
     best_cap = min(value * best, float(lad.cap[lad.cap_row(np.zeros(1, int), np.r_[best])[0]]))
+    rests = edge > 1 and (best < edge or best_cap < value * edge)
+    note = " (rests on a lower bound)" if rests else ""
     ax.plot(
         [best],
         [best_cap],
         marker="o",
         linestyle="none",
         color="C3",
-        label=f"best leverage {best:g}x",
+        label=f"best leverage {show(best)}x{note}",
     )
     ax.annotate(
-        f"{best:g}x: {format_notional(best_cap, unit)}",
+        f"{show(best)}x: {format_notional(best_cap, unit)}{note}",
         (best, best_cap),
         textcoords="offset points",
         xytext=(6, 6),
         fontsize="small",
     )
+    if edge > 1:
+        _unknown_part(ax, lad, 0, "C0", "max position value", alpha=0.6)
     _style_axes(ax, unit, "position value")
     ax.set_xlim(left=0)
     ax.set_title(f"{lad.label(0)}: capacity of {format_notional(value, unit)}")

@@ -41,6 +41,8 @@ def kernel_env(out: Path, *, live: bool = False, extra: dict[str, str] | None = 
     paths = [str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["LEVKIT_OUT"] = str(out.resolve())
+    if not live:  # the shipped snapshot only, never what the user saved: reproducible pictures
+        env["LEVKIT_DATA_DIR"] = str(out.resolve() / ".no-user-snapshot")
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.update(extra or {})
     return env

@@ -79,7 +79,7 @@ def bingx_eth_margin_bands() -> pd.DataFrame:
 
 def both() -> pd.DataFrame:
     """Both ladders in one frame (Bybit first in row order, BingX first once sorted)."""
-    return tiers_frame(pd.concat([bybit_btc(), bingx_btc()], ignore_index=True), source="snapshot")
+    return tiers_frame(pd.concat([bybit_btc(), bingx_btc()], ignore_index=True), source="api")
 
 
 def synthetic_small() -> pd.DataFrame:

@@ -36,3 +36,9 @@ def _no_exchange_env(monkeypatch):
     for v in venues():
         for suffix in ("API_KEY", "API_SECRET", "PASSPHRASE", "TESTNET", "ADDRESS"):
             monkeypatch.delenv(f"{v.env_prefix}_{suffix}", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _user_snapshot_dir(monkeypatch, tmp_path_factory):
+    """The user's real snapshot folder must not leak into tests: an empty one per test."""
+    monkeypatch.setenv("LEVKIT_DATA_DIR", str(tmp_path_factory.mktemp("levkit-user-data")))

@@ -356,7 +356,7 @@ def test_snapshot_bybit_writes_the_fetched_ladder(capsys, tmp_path, fetches):
                          "--out-dir", str(tmp_path))  # fmt: skip
     assert code == 0, err
     assert fetches == [("bybit", "BTC-USDT", {})]
-    assert out.strip() == f"wrote {tmp_path / 'tiers.csv'}: bybit BTCUSDT (4 tiers)"
+    assert out.strip() == f"wrote {tmp_path / 'bybit' / 'tiers.csv'}: bybit BTCUSDT (4 tiers)"
     back = load_snapshot("bybit", "BTCUSDT", path=tmp_path)
     assert back["max_notional"].tolist() == [3e5, 2e6, 2.6e6, 3.2e6]
     assert back["source"].unique().tolist() == [
@@ -367,7 +367,9 @@ def test_snapshot_bybit_writes_the_fetched_ladder(capsys, tmp_path, fetches):
 
 
 def test_snapshot_refreshes_the_symbols_already_there_and_keeps_the_rest(capsys, tmp_path, fetches):
-    shutil.copy(REPO / "data" / "tiers.csv", tmp_path / "tiers.csv")
+    for venue in ("bybit", "bingx"):  # one folder per venue
+        (tmp_path / venue).mkdir()
+        shutil.copy(REPO / "data" / venue / "tiers.csv", tmp_path / venue / "tiers.csv")
     before = load_snapshot(path=tmp_path)
     code, _, err = run(capsys, "snapshot", "--out-dir", str(tmp_path), "--base-url",
                        "http://127.0.0.1:8765")  # fmt: skip
@@ -425,15 +427,17 @@ def test_snapshot_bingx_margin_writes_margin_bands(capsys, tmp_path, fetches, bi
                        "--symbols", "ETH-USDT", "--out-dir", str(tmp_path))  # fmt: skip
     assert code == 0
     assert fetches == [("bingx", "ETH-USDT", {})]
-    assert (tmp_path / "margin_bands.csv").is_file() and not (tmp_path / "tiers.csv").exists()
+    assert (tmp_path / "bingx" / "margin_bands.csv").is_file()
+    assert not (tmp_path / "bingx" / "tiers.csv").exists()
     bands = load_snapshot("bingx", "ETH-USDT", kind="margin", path=tmp_path)
     assert bands["maintenance_margin_rate"].tolist() == [0.005, 0.01]
     assert bands["max_leverage"].isna().all()
 
 
 def test_snapshot_failure_midway_writes_nothing(capsys, tmp_path, monkeypatch):
-    shutil.copy(REPO / "data" / "tiers.csv", tmp_path / "tiers.csv")
-    before = (tmp_path / "tiers.csv").read_bytes()
+    (tmp_path / "bybit").mkdir()
+    shutil.copy(REPO / "data" / "bybit" / "tiers.csv", tmp_path / "bybit" / "tiers.csv")
+    before = (tmp_path / "bybit" / "tiers.csv").read_bytes()
     calls = []
 
     def flaky(exchange, symbol=None, **kwargs):
@@ -446,7 +450,7 @@ def test_snapshot_failure_midway_writes_nothing(capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, "snapshot", "--exchange", "bybit", "--out-dir", str(tmp_path))
     assert code == 1
     assert_one_line_error(err, "connection reset")
-    assert (tmp_path / "tiers.csv").read_bytes() == before
+    assert (tmp_path / "bybit" / "tiers.csv").read_bytes() == before
 
 
 @pytest.mark.parametrize(

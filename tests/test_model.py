@@ -26,6 +26,7 @@ from levkit.model import (
     max_position_value,
     tradeoff,
 )
+from levkit.numbers import leverage_at_most
 
 from ._ladders import bingx_btc, bingx_eth_margin_bands, both, bybit_btc, synthetic_small
 
@@ -202,8 +203,8 @@ def test_margin_invalid_pairs_are_nan_in_arrays():
     assert out["initial_margin"].isna().all()
     np.testing.assert_allclose(out["maintenance_margin"][:2], [4_490, 4_490])  # leverage-free
     assert out["maintenance_margin"][2:].isna().all()
-    assert out["tier"].isna().tolist() == [False, False, True, True]
-    assert str(out["tier"].dtype) == "Int64"
+    assert out["tier"].tolist()[2:] == [0, 0]  # no tier: int64 0, never a float NaN
+    assert out["tier"].dtype == "int64"
 
 
 def test_margin_scalar_errors_name_the_limit():
@@ -234,15 +235,16 @@ def test_tradeoff_default_is_every_integer_leverage():
     out = tradeoff(both())
     assert list(out.columns) == [
         "exchange", "symbol", "leverage", "max_position_value", "tier", "initial_margin",
+        "lower_bound",
     ]  # fmt: skip
-    assert len(out) == 300 and out["tier"].dtype == "Int64"
+    assert len(out) == 300 and out["tier"].dtype == "int64"
     bybit = out[out["symbol"] == "BTCUSDT"].set_index("leverage")
     assert bybit.index.tolist() == [float(x) for x in range(1, 151)]
     assert bybit.loc[100, "max_position_value"] == 2_000_000 and bybit.loc[100, "tier"] == 2
     assert bybit.loc[100, "initial_margin"] == 20_000
     assert bybit.loc[101, "tier"] == 1 and bybit.loc[90, "tier"] == 3
     assert out["exchange"].iloc[0] == "bingx"  # sorted by exchange, then symbol
-    assert out.attrs["source"] == "snapshot"
+    assert out.attrs["source"] == "api"
 
 
 def test_tradeoff_default_adds_non_integer_tier_leverages():
@@ -260,7 +262,7 @@ def test_tradeoff_explicit_leverages_keep_invalid_rows_as_nan():
     out = tradeoff(both(), [0.5, 100, 200])
     assert len(out) == 6
     assert out["max_position_value"].isna().tolist() == [True, False, True] * 2
-    assert out["tier"].isna().tolist() == [True, False, True] * 2
+    assert (out["tier"] == 0).tolist() == [True, False, True] * 2  # 0 = no tier (int64)
     assert out["initial_margin"].tolist()[1] == 8_000
 
 
@@ -321,7 +323,7 @@ def test_best_leverage_rejects_bad_step(bad):
 
 @pytest.mark.parametrize(
     "fn", [lambda t: max_position_value(t, 10), lambda t: max_leverage(t, 1e6),
-           lambda t: margin(t, 1e6, 10), tradeoff, lambda t: capacity(t, 1e4),
+           tradeoff, lambda t: capacity(t, 1e4),
            lambda t: best_leverage(t, 1e4)],
 )  # fmt: skip
 def test_margin_band_ladder_without_leverage_is_refused_clearly(fn):
@@ -390,7 +392,8 @@ def _naive(tiers: pd.DataFrame):
 def _naive_mpv(caps, levs, lev):
     if not (math.isfinite(lev) and lev >= 1):
         return NAN
-    allowed = [c for c, m in zip(caps, levs, strict=True) if m >= lev]  # NaN >= x is False
+    # the one tolerance: a leverage equal to a tier's up to float rounding is that tier's
+    allowed = [c for c, m in zip(caps, levs, strict=True) if leverage_at_most(lev, m)]
     return max(allowed) if allowed else NAN
 
 

@@ -70,7 +70,7 @@ def test_bybit_ltc_leverage_is_one_over_initial_rate_rounded_like_bybit():
     below = cap * tiers["maintenance_margin_rate"].to_numpy()[:-1] - tiers["mm_deduction"].iloc[:-1]
     above = cap * tiers["maintenance_margin_rate"].to_numpy()[1:] - tiers["mm_deduction"].iloc[1:]
     np.testing.assert_allclose(below.to_numpy(), above.to_numpy(), rtol=0, atol=1e-6)
-    assert tiers.attrs["as_of"] == "2026-05-18"
+    assert tiers.attrs["as_of"] == pd.Timestamp("2026-05-18", tz="UTC")
 
 
 def test_bybit_btc_has_the_three_published_2026_tiers():
@@ -82,7 +82,7 @@ def test_bybit_btc_has_the_three_published_2026_tiers():
         [2_000_000, 100, 0.005, 0.01, 510],
         [2_600_000, 90, 0.0056, 0.0111, 1710],
     ]
-    assert tiers.attrs["as_of"] == "2026"
+    assert tiers.attrs["as_of"] == pd.Timestamp("2026", tz="UTC")
     assert tiers.attrs["fetched_at"] == pd.Timestamp("2026-01-01", tz="UTC")
 
 
@@ -92,7 +92,7 @@ def test_bingx_margin_bands_are_the_btc_doc_example_without_leverage():
     assert bands["maintenance_margin_rate"].tolist() == [0.0038, 0.004]
     assert bands["mm_deduction"].tolist() == [0, 30]
     assert bands["max_leverage"].isna().all()
-    assert bands.attrs["as_of"] == "2024-05-22"
+    assert bands.attrs["as_of"] == pd.Timestamp("2024-05-22", tz="UTC")
     assert bands.attrs["snapshot_kind"] == "margin"
 
 
@@ -112,7 +112,7 @@ def test_shipped_ladders_load_without_ladder_warnings_and_name_their_source():
 
 
 def test_shipped_files_hold_the_snapshot_columns_in_order():
-    for name in ("tiers.csv", "margin_bands.csv"):
+    for name in ("bybit/tiers.csv", "bingx/tiers.csv", "bingx/margin_bands.csv"):
         header = (REPO / "data" / name).read_text(encoding="utf-8").splitlines()[0]
         assert header.split(",") == list(SNAPSHOT_COLUMNS)
     assert (REPO / "data" / "README.md").is_file()
@@ -131,7 +131,7 @@ def test_frame_has_tiers_columns_dtypes_and_snapshot_attrs():
     assert tiers.attrs["source"] == "snapshot"
     assert tiers.attrs["fetched_at"] == pd.Timestamp("2025-12-02", tz="UTC")
     assert str(tiers.attrs["fetched_at"].tz) == "UTC"
-    assert tiers.attrs["as_of"] == "2025-12-02"
+    assert tiers.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
     assert tiers.index.tolist() == list(range(len(tiers)))
 
 
@@ -146,7 +146,7 @@ def test_exchange_none_matches_the_symbol_on_every_exchange():
     pairs = tiers[["exchange", "symbol"]].drop_duplicates().values.tolist()
     assert pairs == [["bingx", "LTC-USDT"], ["bybit", "LTCUSDT"]]
     # the oldest figures date the whole frame
-    assert tiers.attrs["as_of"] == "2025-12-02"
+    assert tiers.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
 
 
 def test_exchange_is_case_insensitive_and_a_list_of_symbols_works():
@@ -204,10 +204,10 @@ def test_results_are_copies_and_the_file_is_parsed_once():
     first.attrs["as_of"] = "1999"
     second = load_snapshot("bingx", "BTC-USDT")
     assert second["max_notional"].iloc[0] == 300_000
-    assert second.attrs["as_of"] == "2025-12-02"
+    assert second.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
     load_snapshot("bybit")
     info = snapshot._load_file.cache_info()
-    assert info.misses == 1 and info.hits == 2
+    assert info.misses == 2 and info.hits == 4  # each venue file read once (bingx, bybit)
 
 
 # --------------------------------------------------------------------------- locating
@@ -218,25 +218,26 @@ def _fake_tree(root: Path, *dirs: str) -> Path:
     pkg.mkdir(parents=True)
     for d in dirs:
         (root / d).mkdir(parents=True)
-        shutil.copy(REPO / "data" / "tiers.csv", root / d / "tiers.csv")
-    return pkg / "snapshot.py"
+        (root / d / "bingx").mkdir()
+        shutil.copy(REPO / "data" / "bingx" / "tiers.csv", root / d / "bingx" / "tiers.csv")
+    return pkg / "snapshot" / "_files.py"
 
 
 def test_wheel_data_dir_wins_over_the_checkout_data_dir(tmp_path, monkeypatch):
     fake = _fake_tree(tmp_path, "levkit/_data", "data")
-    monkeypatch.setattr(snapshot, "__file__", str(fake))
+    monkeypatch.setattr(snapshot._files, "__file__", str(fake))
     assert snapshot.data_dir() == tmp_path / "levkit" / "_data"
 
 
 def test_checkout_data_dir_is_used_without_wheel_data(tmp_path, monkeypatch):
     fake = _fake_tree(tmp_path, "data")
-    monkeypatch.setattr(snapshot, "__file__", str(fake))
+    monkeypatch.setattr(snapshot._files, "__file__", str(fake))
     assert snapshot.data_dir() == tmp_path / "data"
 
 
 def test_missing_data_raises_naming_where_it_looked(tmp_path, monkeypatch):
     fake = _fake_tree(tmp_path)
-    monkeypatch.setattr(snapshot, "__file__", str(fake))
+    monkeypatch.setattr(snapshot._files, "__file__", str(fake))
     with pytest.raises(SnapshotError, match="_data"):
         load_snapshot()
 
@@ -261,14 +262,15 @@ def _frame(symbol="BTCUSDT", caps=(1_000_000.0, 5_000_000.0), levs=(50.0, 20.0))
 
 def test_write_then_load_round_trips(tmp_path):
     path = write_snapshot(_frame(), tmp_path, source_text="unit test", as_of="2026-06-01")
-    assert path == tmp_path / "tiers.csv"
+    assert path == tmp_path / "bybit" / "tiers.csv"  # one folder per venue
     back = load_snapshot("bybit", "BTCUSDT", path=tmp_path)
+    assert back["complete"].tolist() == [True, True]  # an API answer is a whole ladder
     cols = list(TIERS_COLUMNS)
     pd.testing.assert_frame_equal(back[cols], _frame()[cols])
     assert back["source"].tolist() == ["unit test"] * 2
     assert back["category"].isna().all()  # not known from the frame
     assert back["notional_unit"].tolist() == ["USDT"] * 2
-    assert back.attrs["as_of"] == "2026-06-01"
+    assert back.attrs["as_of"] == pd.Timestamp("2026-06-01", tz="UTC")
 
 
 def test_written_file_is_plain_readable_csv(tmp_path):
@@ -278,7 +280,7 @@ def test_written_file_is_plain_readable_csv(tmp_path):
     )  # fmt: skip
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == ",".join(SNAPSHOT_COLUMNS)
-    assert lines[1] == 'bybit,BTCUSDT,1,0,1000000,50,0.01,0.02,0,linear,USDT,"a, b",2026-06-01'
+    assert lines[1] == 'bybit,BTCUSDT,1,0,1000000,50,0.01,0.02,0,linear,USDT,true,"a, b",2026-06-01'
     assert lines[2].startswith("bybit,BTCUSDT,2,1000000,5000000,20,0.025,0.05,15000,")
 
 
@@ -344,8 +346,8 @@ def _write_text(tmp_path: Path, body: str) -> Path:
 def test_file_with_a_gap_between_bands_is_refused(tmp_path):
     _write_text(
         tmp_path,
-        "bybit,BTCUSDT,1,0,100,10,,,,linear,USDT,x,2026-01-01\n"
-        "bybit,BTCUSDT,2,150,200,5,,,,linear,USDT,x,2026-01-01\n",
+        "bybit,BTCUSDT,1,0,100,10,,,,linear,USDT,false,x,2026-01-01\n"
+        "bybit,BTCUSDT,2,150,200,5,,,,linear,USDT,false,x,2026-01-01\n",
     )
     with pytest.raises(ParseError, match="BTCUSDT band ending at 200"):
         load_snapshot(path=tmp_path)
@@ -388,12 +390,12 @@ def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
-    for name in ("tiers.csv", "margin_bands.csv", "README.md"):
+    for name in ("bybit/tiers.csv", "bingx/tiers.csv", "bingx/margin_bands.csv", "README.md"):
         assert f"levkit/_data/{name}" in names
     entry_points = next((tmp_path / "site").glob("levkit-*.dist-info/entry_points.txt")).read_text()
     assert "levkit = levkit.cli:main" in entry_points
-    assert (tmp_path / "site" / "levkit" / "_data" / "tiers.csv").read_bytes() == (
-        REPO / "data" / "tiers.csv"
+    assert (tmp_path / "site" / "levkit" / "_data" / "bingx" / "tiers.csv").read_bytes() == (
+        REPO / "data" / "bingx" / "tiers.csv"
     ).read_bytes()
 
     code = (
@@ -411,5 +413,5 @@ def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     where, count = run.stdout.split()
-    assert Path(where) == tmp_path / "site" / "levkit" / "_data" / "tiers.csv"
+    assert Path(where) == tmp_path / "site" / "levkit" / "_data" / "bingx" / "tiers.csv"
     assert count == "12"

@@ -1,0 +1,44 @@
+"""The currency of a frame's notionals."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..symbols import parse_symbol
+
+__all__ = ["notional_unit"]
+
+
+def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
+    """The notional's currency: ``unit``, else the frame's ``notional_unit`` column or
+    attrs / settle column, else the symbols' quote (base coin for Bybit inverse
+    ``...USD``), else ``"USDT"``; ``""`` when the frame mixes currencies.
+
+    Examples
+    --------
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5],
+    ...                  "max_leverage": [150]}, source="api")
+    >>> notional_unit(t), notional_unit(t, "USD")
+    ('USDT', 'USD')
+    """
+    if unit is not None:
+        return unit
+    for key in ("notional_unit", "settle_coin", "settleCoin"):
+        if tiers.attrs.get(key):
+            return str(tiers.attrs[key])
+    for col in ("notional_unit", "settle_coin"):
+        if col in tiers.columns and tiers[col].notna().all() and tiers[col].nunique() == 1:
+            return str(tiers[col].iloc[0])
+    found = set()
+    pairs = tiers[["exchange", "symbol"]].drop_duplicates().itertuples(index=False)
+    for exchange, symbol in pairs:
+        try:
+            market = parse_symbol(str(symbol))
+        except ValueError:
+            continue
+        inverse = str(exchange).startswith("bybit") and market.quote == "USD"
+        found.add(market.settle or (market.base if inverse else market.quote))
+    if len(found) > 1:
+        return ""
+    return found.pop() if found else "USDT"
