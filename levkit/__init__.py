@@ -23,6 +23,7 @@ from .errors import (
     ExchangeLeverageError,
     InvalidLeverageError,
     InvalidNotionalError,
+    InvalidPositionError,
     InvalidSymbolError,
     LevkitError,
     ParseError,
@@ -51,6 +52,9 @@ _LAZY = {
     "plot_capacity": "levkit.plot",
     "LeverageControl": "levkit.widget",
     "normalize_symbol": "levkit.symbols",
+    "liquidation_price": "levkit.liquidation",
+    "leverage_for": "levkit.sizing",
+    "plot_liquidation": "levkit.plot_liquidation",
 }
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "RateLimitError",
     "InvalidLeverageError",
     "InvalidNotionalError",
+    "InvalidPositionError",
     "ExchangeLeverageError",
     "InvalidSymbolError",
     "ParseError",
@@ -73,8 +78,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .exchanges.bingx import BingX
     from .exchanges.bybit import Bybit
     from .exchanges.bybit_legacy import BybitLegacy
+    from .liquidation import liquidation_price
     from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff
     from .plot import plot_capacity, plot_risk_limits
+    from .plot_liquidation import plot_liquidation
+    from .sizing import leverage_for
     from .snapshot import load_snapshot
     from .symbols import normalize_symbol
     from .widget import LeverageControl

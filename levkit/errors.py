@@ -19,6 +19,7 @@ __all__ = [
     "InvalidSymbolError",
     "InvalidNotionalError",
     "ExchangeLeverageError",
+    "InvalidPositionError",
 ]
 
 
@@ -148,3 +149,12 @@ class ExchangeLeverageError(ExchangeError, InvalidLeverageError):
     """The exchange refused a leverage as too high for the symbol (Bybit v2 34019,
     BingX 101414): an :class:`ExchangeError` (with ``code``) and an
     :class:`InvalidLeverageError` (so a ``ValueError``) at once."""
+
+
+class InvalidPositionError(LevkitError, ValueError):
+    """A position levkit cannot price: a side other than long/short, both or neither of
+    notional and size, a price that is not a positive number, an unknown exchange.
+
+    Raised by :func:`levkit.liquidation.liquidation_price` and
+    :func:`levkit.sizing.leverage_for`; the message names the argument.
+    """
