@@ -394,7 +394,7 @@ def test_tier_at_lp_equals_the_exact_root_of_the_piecewise_maintenance(lad, wher
     tiers, caps, levs = lad
     tiers = tiers.assign(exchange="binance")
     notional = where * caps[-1]
-    lev = float(lk.max_leverage(tiers, notional)) * lev_frac
+    lev = max(1.0, float(lk.max_leverage(tiers, notional)) * lev_frac)
     got = lk.liquidation_price(tiers, entry_price=100.0, leverage=lev, notional=notional, side=side)
     q, m, s = notional / 100.0, notional / lev, 1.0 if side == "long" else -1.0
     r = tiers["maintenance_margin_rate"].to_numpy()
