@@ -54,7 +54,7 @@ _LAZY = {
     "normalize_symbol": "levkit.symbols",
     "liquidation_price": "levkit.liquidation",
     "leverage_for": "levkit.sizing",
-    "plot_liquidation": "levkit.plot_liquidation",
+    "plot_liquidation": "levkit.liquidation_plot",
 }
 
 __all__ = [
@@ -79,9 +79,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .exchanges.bybit import Bybit
     from .exchanges.bybit_legacy import BybitLegacy
     from .liquidation import liquidation_price
+    from .liquidation_plot import plot_liquidation
     from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff
     from .plot import plot_capacity, plot_risk_limits
-    from .plot_liquidation import plot_liquidation
     from .sizing import leverage_for
     from .snapshot import load_snapshot
     from .symbols import normalize_symbol

@@ -415,3 +415,41 @@ def test_absent_deduction_is_derived_by_the_recursion():
     want = (2e6 - 100_000 - 5_000) / (50 * (1 - 0.01))
     for t in (stated, absent, nan):
         assert lk.liquidation_price(t, **kw) == pytest.approx(want, rel=1e-12)
+
+
+# -- plot -------------------------------------------------------------------------------
+
+
+def test_plot_liquidation_draws_the_distance_on_valid_leverages_only():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = pd.concat([bybit(), ladder("binance", "BTCUSDT", BINANCE)], ignore_index=True)
+    fig, ax = plt.subplots()
+    try:
+        assert lk.plot_liquidation(t, 50_000, 1e6, ax=ax) is ax
+        assert [ln.get_label() for ln in ax.lines[:2]] == ["binance BTCUSDT", "bybit BTCUSDT"]
+        for line, top in zip(ax.lines[:2], (75.0, 100.0), strict=True):
+            x, y = line.get_xydata().T
+            assert x[0] == 1.0 and x[-1] == top  # 1e6: binance bracket 3 (75x), bybit tier 2
+            assert set(range(1, int(top) + 1)) <= set(x.tolist())
+            one = t[t["exchange"] == line.get_label().split()[0]]
+            lp = lk.liquidation_price(one, entry_price=50_000, leverage=x, notional=1e6)
+            np.testing.assert_allclose(y, 100 * (50_000 - lp.to_numpy()) / 50_000, rtol=1e-12)
+        # binance: the bracket at LP changes along the long curve (1e6 is bracket 3; an LP
+        # below 30,000 puts Q*LP under 600,000): a marker there, none for bybit
+        assert len(ax.collections) == 1
+        x_mark = ax.collections[0].get_offsets()[:, 0]
+        assert np.all(x_mark < 2.6) and len(x_mark) >= 1
+    finally:
+        plt.close(fig)
+
+
+def test_importing_the_plot_module_does_not_shadow_the_function():
+    import importlib
+
+    importlib.import_module(lk._LAZY["plot_liquidation"])
+    assert callable(lk.plot_liquidation) and callable(lk.liquidation_price)
+    assert callable(lk.leverage_for)
