@@ -147,6 +147,8 @@ _SIDES = {"long": 1.0, "short": -1.0}
 def _column(tiers: pd.DataFrame, name: str) -> np.ndarray:
     if name not in tiers.columns:
         return np.full(len(tiers), np.nan)
+    if tiers[name].dtype == np.float64:
+        return tiers[name].to_numpy()
     try:
         return tiers[name].to_numpy(dtype="float64", na_value=np.nan)
     except (TypeError, ValueError) as exc:
@@ -176,9 +178,10 @@ class Book:
     tier: np.ndarray
     mmr: np.ndarray
     ded: np.ndarray
-    fee_den: np.ndarray  # per group: 1 where f is in the denominator
-    fee_extra: np.ndarray  # per group: 1 where f divides the extra margin
-    at_lp: np.ndarray  # per group: tier re-evaluated at LP
+    fee_den: np.ndarray  # per row (its group's rule): 1 where f is in the denominator
+    fee_extra: np.ndarray  # per row: 1 where f divides the extra margin
+    at_lp: np.ndarray  # per row: tier re-evaluated at LP
+    top: np.ndarray  # per row: its group's last row
     caps: np.ndarray  # distinct caps, ascending
     keys: np.ndarray  # per row: group * (len(caps) + 1) + rank of its cap
 
@@ -200,6 +203,27 @@ class Book:
         return np.where(pos < self.stop[g], pos, -1)
 
 
+def _order(ex: np.ndarray, sym: np.ndarray, cap: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Row order by (exchange, symbol, cap) and the groups' first rows.  Frames from
+    :func:`~levkit.frames.tiers_frame` are sorted already: checked, then used as they are."""
+    new = np.ones(len(cap), dtype=bool)
+    new[1:] = (ex[1:] != ex[:-1]) | (sym[1:] != sym[:-1])
+    start = np.flatnonzero(new)
+    try:
+        e, s = ex[start].astype(str), sym[start].astype(str)
+        ordered = bool(np.all((e[:-1] < e[1:]) | ((e[:-1] == e[1:]) & (s[:-1] < s[1:]))))
+    except TypeError:
+        ordered = False
+    if ordered and np.all((cap[1:] >= cap[:-1]) | new[1:]):
+        return slice(None), start
+    ex_codes, _ = pd.factorize(ex.astype(str), sort=True)
+    sym_codes, sym_names = pd.factorize(sym.astype(str), sort=True)
+    key = ex_codes.astype(np.int64) * len(sym_names) + sym_codes
+    order = np.lexsort((cap, key))
+    key = key[order]
+    return order, np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+
+
 def prepare(tiers: pd.DataFrame) -> Book:
     """Sort the ladders, fill rates and deductions per each row's exchange rule."""
     if not isinstance(tiers, pd.DataFrame):
@@ -207,31 +231,32 @@ def prepare(tiers: pd.DataFrame) -> Book:
     missing = [c for c in ("exchange", "symbol", "max_notional") if c not in tiers.columns]
     if missing or len(tiers) == 0:
         raise ParseError(f"not a tiers frame (missing columns {missing} or no rows)")
-    ex = tiers["exchange"].astype(str).to_numpy(dtype=object)
-    sym = tiers["symbol"].astype(str).to_numpy(dtype=object)
+    tiers = tiers.copy(deep=False)  # without attrs: pandas deep-copies attrs into every
+    tiers.attrs = {}  # column it hands out, which costs more than the maths here
+    ex = tiers["exchange"].to_numpy(dtype=object)
+    sym = tiers["symbol"].to_numpy(dtype=object)
     cap = _column(tiers, "max_notional")
     if np.isnan(cap).any():
         raise ParseError("a tier has no max_notional (NaN)")
-    unknown = sorted(set(ex.tolist()) - set(RULES))
-    if unknown:
-        raise InvalidPositionError(
-            f"no liquidation formula for exchange {unknown[0]!r}; known: {sorted(RULES)}"
-        )
-    ex_codes, _ = pd.factorize(ex, sort=True)
-    sym_codes, sym_names = pd.factorize(sym, sort=True)
-    key = ex_codes.astype(np.int64) * len(sym_names) + sym_codes
-    order = np.lexsort((cap, key))
-    key, cap = key[order], cap[order]
     n = len(cap)
-    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    order, start = _order(ex, sym, cap)
+    cap = cap[order]
     stop = np.r_[start[1:], n]
     group = np.repeat(np.arange(len(start)), stop - start)
     first = np.zeros(n, dtype=bool)
     first[start] = True
+    names = ex[order][start]
+    distinct, which = np.unique(names.astype(str), return_inverse=True)
+    unknown = sorted(set(distinct.tolist()) - set(RULES))
+    if unknown:
+        raise InvalidPositionError(
+            f"no liquidation formula for exchange {unknown[0]!r}; known: {sorted(RULES)}"
+        )
     lev = _column(tiers, "max_leverage")[order]
-    rules = [RULES[e] for e in ex[order][start]]
+    rules = [RULES[e] for e in distinct.tolist()]
+    per_row = which.reshape(-1)[group]  # index into rules, per row
     mmr = _column(tiers, "maintenance_margin_rate")[order]
-    from_lev = np.array([r.mmr_from_leverage for r in rules])[group]
+    from_lev = np.array([r.mmr_from_leverage for r in rules])[per_row]
     with np.errstate(divide="ignore", invalid="ignore"):
         mmr = np.where(np.isnan(mmr) & from_lev, 0.5 / lev, mmr)
     ded = _column(tiers, "mm_deduction")[order]
@@ -244,16 +269,17 @@ def prepare(tiers: pd.DataFrame) -> Book:
         given = np.bincount(group, weights=(np.nan_to_num(ded) != 0), minlength=len(start))
         rising = np.bincount(group, weights=np.nan_to_num(step) > 0, minlength=len(start))
     absent = ((given == 0) & (rising > 0))[group] | np.isnan(ded)
-    policy = np.array([_DEDUCTION[r.deduction] for r in rules])[group]
+    policy = np.array([_DEDUCTION[r.deduction] for r in rules])[per_row]
     ded = np.select([policy == 2, (policy == 1) | absent], [0.0, derived], ded)
     caps, rank = np.unique(cap, return_inverse=True)
     tier = np.arange(n) - start[group] + 1
     return Book(
-        exchange=ex[order][start], symbol=sym[order][start], start=start, stop=stop,
+        exchange=distinct[which.reshape(-1)].astype(object), symbol=sym[order][start].astype(str).astype(object), start=start, stop=stop,
         group=group, cap=cap, lev=lev, tier=tier, mmr=mmr, ded=ded,
-        fee_den=np.array([_FEE_IN_DENOMINATOR[r.fee] for r in rules]),
-        fee_extra=np.array([_FEE_ON_EXTRA[r.fee] for r in rules]),
-        at_lp=np.array([r.tier == "liquidation" for r in rules]),
+        fee_den=np.array([_FEE_IN_DENOMINATOR[r.fee] for r in rules])[per_row],
+        fee_extra=np.array([_FEE_ON_EXTRA[r.fee] for r in rules])[per_row],
+        at_lp=np.array([r.tier == "liquidation" for r in rules])[per_row],
+        top=(stop - 1)[group],
         caps=caps, keys=group * (len(caps) + 1) + rank.reshape(-1),
     )  # fmt: skip
 
@@ -320,44 +346,53 @@ def _warn_if_incomplete(tiers: pd.DataFrame, notional: Any) -> None:
     return None
 
 
-def _solve(book: Book, g, row, q, v, margin, s, f) -> np.ndarray:
-    r, d = book.mmr[row], book.ded[row]
+def _solve(book: Book, row, q, v, margin, s, f) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (s * v - margin - d) / (q * (s - r - f * book.fee_den[g]))
+        return (s * v - margin - book.ded[row]) / (q * (s - book.mmr[row] - f * book.fee_den[row]))
 
 
 def solve(book: Book, g: np.ndarray, q: np.ndarray, ep: np.ndarray, lev: np.ndarray,
-          extra: np.ndarray, fee: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+          extra: np.ndarray, fee: np.ndarray, s: float, *,
+          tiled: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Liquidation price, the row of the tier used and the entry row, for flat inputs.
 
     Rows where the position is above the top band or the leverage is above the tier's
     ``max_leverage`` (with the :func:`~levkit.numbers.leverage_at_most` tolerance) are NaN.
+    ``tiled=m``: the inputs are ``m`` values repeated once per group (group-major), so the
+    entry tier is looked up once per group and distinct position value.
     """
     v = q * ep
-    entry = book.row(g, v)
+    entry = _entry_rows(book, g, v, tiled)
     safe = np.maximum(entry, 0)
     cap_lev = book.lev[safe]
     ok = (entry >= 0) & (np.isnan(cap_lev) | leverage_at_most(lev, cap_lev))
-    extra_div = np.where(book.fee_extra[g] > 0, 1.0 - s * fee, 1.0)
-    margin = v / lev + extra / extra_div
-    lp = _solve(book, g, safe, q, v, margin, s, fee)
+    margin = v / lev + extra / (1.0 - (s * book.fee_extra[safe]) * fee)
+    lp = _solve(book, safe, q, v, margin, s, fee)
     row = safe
-    movable = ok & book.at_lp[g]
-    top = book.stop[g] - 1
+    idx = np.flatnonzero(ok & book.at_lp[safe])  # the rows whose tier is taken at LP
     for _ in range(_MAX_ITERATIONS):
-        if not movable.any():
+        if not len(idx):
             break
-        at = book.row(g[movable], q[movable] * np.maximum(lp[movable], 0.0))
-        at = np.where(at < 0, top[movable], at)  # above the top band: the top tier
-        changed = at != row[movable]
-        if not changed.any():
-            break
-        idx = np.flatnonzero(movable)[changed]
-        row[idx] = at[changed]
-        lp[idx] = _solve(book, g[idx], row[idx], q[idx], v[idx], margin[idx], s, fee[idx])
-        movable[np.flatnonzero(movable)[~changed]] = False
-    lp = np.where(ok, np.where(lp <= 0, 0.0, lp), np.nan)
-    return lp, np.where(ok, row, -1), entry
+        at = book.row(g[idx], q[idx] * np.maximum(lp[idx], 0.0))
+        at = np.where(at < 0, book.top[row[idx]], at)  # above the top band: the top tier
+        changed = at != row[idx]
+        idx, at = idx[changed], at[changed]
+        row[idx] = at
+        lp[idx] = _solve(book, at, q[idx], v[idx], margin[idx], s, fee[idx])
+    lp[lp <= 0] = 0.0
+    lp[~ok] = np.nan
+    row[~ok] = -1
+    return lp, row, entry
+
+
+def _entry_rows(book: Book, g: np.ndarray, v: np.ndarray, tiled: int | None) -> np.ndarray:
+    """``book.row(g, v)``, looked up once per (group, distinct value) when the inputs are
+    tiled per group (a scalar notional is one value for every leverage)."""
+    if tiled is None or book.n == 1:
+        return book.row(g, v)
+    values, inverse = np.unique(v[:tiled], return_inverse=True)
+    table = book.row(np.repeat(np.arange(book.n), len(values)), np.tile(values, book.n))
+    return table[g * len(values) + np.tile(inverse.reshape(-1), book.n)]
 
 
 def _side(side: Any) -> float:
@@ -462,7 +497,7 @@ def liquidation_price(
     ep, lev = cross(book, x["entry_price"]), cross(book, x["leverage"])
     qq = cross(book, q)
     lp, _, entry = solve(book, g, qq, ep, lev, cross(book, x["extra_margin"]),
-                         cross(book, x["fee_rate"]), s)  # fmt: skip
+                         cross(book, x["fee_rate"]), s, tiled=len(q))  # fmt: skip
     if inputs.scalar and book.n == 1:
         _check_one(book, entry[0], float(qq[0] * ep[0]), float(lev[0]))
     _warn_if_incomplete(tiers, qq * ep)
