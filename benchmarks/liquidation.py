@@ -75,7 +75,9 @@ def loop(tiers: pd.DataFrame, side: str = "long") -> pd.DataFrame:
         derived = [0.0]
         for k in range(1, len(caps)):
             derived.append(derived[-1] + caps[k - 1] * (rates[k] - rates[k - 1]))
-        absent = all(d == 0 for d in given) and any(b > a for a, b in zip(rates, rates[1:]))
+        absent = all(d == 0 for d in given) and any(
+            b > a for a, b in zip(rates[:-1], rates[1:], strict=True)
+        )
         if rule.deduction == "none":
             ded = [0.0] * len(caps)
         elif rule.deduction == "derived" or absent:

@@ -363,25 +363,26 @@ def solve(book: Book, g: np.ndarray, q: np.ndarray, ep: np.ndarray, lev: np.ndar
     """
     v = q * ep
     entry = _entry_rows(book, g, v, tiled)
-    safe = np.maximum(entry, 0)
-    cap_lev = book.lev[safe]
+    cap_lev = book.lev[entry]  # entry -1 reads the last row; masked just below
     ok = (entry >= 0) & (np.isnan(cap_lev) | leverage_at_most(lev, cap_lev))
-    margin = v / lev + extra / (1.0 - (s * book.fee_extra[safe]) * fee)
-    lp = _solve(book, safe, q, v, margin, s, fee)
-    row = safe
-    idx = np.flatnonzero(ok & book.at_lp[safe])  # the rows whose tier is taken at LP
+    lp = np.full(len(v), np.nan)
+    row = np.full(len(v), -1)
+    keep = np.flatnonzero(ok)  # only positions the ladder allows are solved
+    g, q, v, lev, extra, fee, at = (a[keep] for a in (g, q, v, lev, extra, fee, entry))
+    margin = v / lev + extra / (1.0 - (s * book.fee_extra[at]) * fee)
+    sol = _solve(book, at, q, v, margin, s, fee)
+    idx = np.flatnonzero(book.at_lp[at])  # the positions whose tier is taken at LP
     for _ in range(_MAX_ITERATIONS):
         if not len(idx):
             break
-        at = book.row(g[idx], q[idx] * np.maximum(lp[idx], 0.0))
-        at = np.where(at < 0, book.top[row[idx]], at)  # above the top band: the top tier
-        changed = at != row[idx]
-        idx, at = idx[changed], at[changed]
-        row[idx] = at
-        lp[idx] = _solve(book, at, q[idx], v[idx], margin[idx], s, fee[idx])
-    lp[lp <= 0] = 0.0
-    lp[~ok] = np.nan
-    row[~ok] = -1
+        new = book.row(g[idx], q[idx] * np.maximum(sol[idx], 0.0))
+        new = np.where(new < 0, book.top[at[idx]], new)  # above the top band: the top tier
+        changed = new != at[idx]
+        idx, new = idx[changed], new[changed]
+        at[idx] = new
+        sol[idx] = _solve(book, new, q[idx], v[idx], margin[idx], s, fee[idx])
+    sol[sol <= 0] = 0.0
+    lp[keep], row[keep] = sol, at
     return lp, row, entry
 
 
