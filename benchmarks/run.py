@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 BENCHMARKS = [
     ("parse_risk_limits", "parse vs ccxt"),
     ("model", "model vs loop"),
+    ("liquidation", "liquidation_price vs loop"),
     ("discovery", "probing vs exhaustive"),
     ("requests_per_fetch", "requests per Bybit fetch"),
     ("import_cost", "import cost"),
@@ -80,6 +81,19 @@ def rows_model(f: dict[str, Any], module: Any) -> list[Row]:
         f"{f['model_symbols']:.0f} symbols)"
     )
     return [("model: loop / tradeoff", figure, f">= {target:.0f}x", _verdict(ratio >= target))]
+
+
+def rows_liquidation(f: dict[str, Any], module: Any) -> list[Row]:
+    target = float(getattr(module, "TARGET_RATIO", 50.0))
+    ratio = f["liq_ratio"]
+    figure = (
+        f"{ratio:.0f}x faster ({_ms(f['liq_vectorised_s'])} vs {_ms(f['liq_loop_s'])}, "
+        f"{f['liq_symbols']:.0f} symbols x leverage 1..200)"
+    )
+    return [
+        ("liquidation: loop / liquidation_price", figure, f">= {target:.0f}x",
+         _verdict(ratio >= target))
+    ]  # fmt: skip
 
 
 def rows_discovery(f: dict[str, Any], module: Any) -> list[Row]:
@@ -153,6 +167,7 @@ def rows_import(f: dict[str, Any], module: Any) -> list[Row]:
 ROWS: dict[str, Callable[[dict[str, Any], Any], list[Row]]] = {
     "parse_risk_limits": rows_parse,
     "model": rows_model,
+    "liquidation": rows_liquidation,
     "discovery": rows_discovery,
     "requests_per_fetch": rows_requests,
     "import_cost": rows_import,

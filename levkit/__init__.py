@@ -23,6 +23,7 @@ from .errors import (
     ExchangeLeverageError,
     InvalidLeverageError,
     InvalidNotionalError,
+    InvalidPositionError,
     InvalidSymbolError,
     LevkitError,
     ParseError,
@@ -54,6 +55,9 @@ _LAZY = {
     "plot_capacity": "levkit.plot",
     "LeverageControl": "levkit.widget",
     "normalize_symbol": "levkit.symbols",
+    "liquidation_price": "levkit.liquidation",
+    "leverage_for": "levkit.sizing",
+    "plot_liquidation": "levkit.liquidation_plot",
 }
 
 
@@ -71,6 +75,7 @@ __all__ = [
     "RateLimitError",
     "InvalidLeverageError",
     "InvalidNotionalError",
+    "InvalidPositionError",
     "ExchangeLeverageError",
     "InvalidSymbolError",
     "ParseError",
@@ -82,8 +87,11 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import fetch_risk_limits
+    from .liquidation import liquidation_price
+    from .liquidation_plot import plot_liquidation
     from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff
     from .plot import plot_capacity, plot_risk_limits
+    from .sizing import leverage_for
     from .snapshot import load_snapshot
     from .symbols import normalize_symbol
     from .venues import exchanges

@@ -21,6 +21,7 @@ __all__ = [
     "InvalidSymbolError",
     "InvalidNotionalError",
     "ExchangeLeverageError",
+    "InvalidPositionError",
 ]
 
 
@@ -173,3 +174,12 @@ class LadderWarning(UserWarning):
 class StaleDataWarning(LadderWarning):
     """A saved or shipped ladder older than 30 days was used; the message gives its
     ``as_of``.  Refresh it with ``levkit snapshot`` or ``lk.save_snapshot``."""
+
+
+class InvalidPositionError(LevkitError, ValueError):
+    """A position levkit cannot price: a side other than long/short, both or neither of
+    notional and size, a price that is not a positive number, an unknown exchange.
+
+    Raised by :func:`levkit.liquidation.liquidation_price` and
+    :func:`levkit.sizing.leverage_for`; the message names the argument.
+    """
