@@ -44,13 +44,13 @@ class Bitget(Client):
     Examples
     --------
     >>> import levkit as lk
-    >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+    >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
     >>> from levkit.frames import tiers_frame
     >>> ladder = tiers_frame({"exchange": "bitget", "symbol": "BTCUSDT",
     ...                       "max_notional": [50000.0, 200000.0, 1e9],
     ...                       "max_leverage": [125.0, 100.0, 1.0]}, source="snapshot")
     >>> sim = Simulator(tiers=ladder)
-    >>> bg = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase="any", session=sim.session(),
+    >>> bg = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session(),
     ...                progress=False)
     >>> bg.risk_limits("BTCUSDT")["max_leverage"].tolist()
     [125.0, 100.0, 1.0]
@@ -203,11 +203,11 @@ class Bitget(Client):
         Examples
         --------
         >>> import levkit as lk
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
         >>> from levkit.frames import tiers_frame
         >>> sim = Simulator(tiers=tiers_frame({"exchange": "bitget", "symbol": "BTCUSDT",
         ...     "max_notional": [50000.0, 1e9], "max_leverage": [125.0, 1.0]}, source="snapshot"))
-        >>> bg = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase="any", session=sim.session())
+        >>> bg = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session())
         >>> out = bg.set_leverage("BTCUSDT", 20)
         >>> out[["side", "leverage", "previous_leverage", "changed"]].values.tolist()
         [['both', 20.0, 10.0, True]]

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from ...errors import ExchangeError, ExchangeLeverageError, ParseError
+from ...errors import ExchangeError, ExchangeLeverageError, ParseError, TransportError
 from ...wire import Credentials, Prepared, retry_after_header
 from .spec import VENUE
 
@@ -83,6 +83,15 @@ class HyperliquidDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
+        if isinstance(payload, HttpText) and status < 400:
+            # A 2xx whose body is not JSON: cut short or garbled on the way.  Retried, as the
+            # transport retries every venue's malformed answers.
+            raise TransportError(
+                f"{endpoint}: HTTP {status} answer is not JSON",
+                exchange=VENUE.name,
+                endpoint=endpoint,
+                status=status,
+            )
         if isinstance(payload, HttpText) or status >= 400:
             text = (
                 str(payload) if isinstance(payload, str) else msgspec.json.encode(payload).decode()

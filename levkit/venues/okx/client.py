@@ -53,12 +53,12 @@ class OKX(Client):
 
     Examples
     --------
-    >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+    >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
     >>> from levkit.frames import tiers_frame
     >>> ladder = tiers_frame({"exchange": ["okx"] * 2, "symbol": ["BTC-USDT-SWAP"] * 2,
     ...     "max_notional": [300000.0, 1200000.0], "max_leverage": [100.0, 50.0]},
     ...     source="snapshot")
-    >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase="demo-pass",
+    >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE,
     ...           session=Simulator(tiers=ladder).session())
     >>> okx
     OKX(host='simulator', api_key='sim-...')
@@ -220,11 +220,11 @@ class OKX(Client):
 
         Examples
         --------
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
         >>> from levkit.frames import tiers_frame
         >>> ladder = tiers_frame({"exchange": ["okx"], "symbol": ["ETH-USDT-SWAP"],
         ...     "max_notional": [600000.0], "max_leverage": [75.0]}, source="snapshot")
-        >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase="demo-pass",
+        >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE,
         ...           session=Simulator(tiers=ladder).session())
         >>> _ = okx.risk_limits("ETH-USDT-SWAP")
         >>> okx.leverage("ETH")[["side", "leverage", "max_leverage", "max_position_value"]].values.tolist()
@@ -302,11 +302,11 @@ class OKX(Client):
 
         Examples
         --------
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
         >>> from levkit.frames import tiers_frame
         >>> ladder = tiers_frame({"exchange": ["okx"], "symbol": ["BTC-USDT-SWAP"],
         ...     "max_notional": [300000.0], "max_leverage": [100.0]}, source="snapshot")
-        >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase="demo-pass",
+        >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE,
         ...           session=Simulator(tiers=ladder).session())
         >>> out = okx.set_leverage("BTC-USDT-SWAP", 25)
         >>> out[["side", "leverage", "previous_leverage", "changed"]].values.tolist()
