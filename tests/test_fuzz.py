@@ -28,6 +28,7 @@ from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 from levkit.symbols import QUOTES, Market, normalize_symbol, parse_symbol
 from levkit.validate import check_leverage
+from levkit.venues import client_class, venue, venues
 from levkit.venues.bingx import parse as px
 from levkit.venues.bingx.client import BingXDialect
 from levkit.venues.bybit import parse as pb
@@ -842,6 +843,40 @@ def test_client_reads_fuzz_answers_return_or_raise_levkit_error(name):
         assert out is not None
 
     run()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("name", [v.name for v in venues()])
+@pytest.mark.parametrize("method", ["leverage", "risk_limits", "margin_bands"])
+def test_every_venue_read_on_arbitrary_answers_returns_or_raises_levkit_error(name, method):
+    """Every venue in the registry, every read of the contract: arbitrary status, headers
+    and JSON (or not) on every call, retries included.  A new venue is fuzzed by adding it."""
+    v = venue(name)
+    reply = st.tuples(
+        st.sampled_from([200, 200, 200, 400, 401, 403, 404, 418, 422, 429, 500, 503]),
+        headers_st,
+        st.one_of(json_any.map(_body), bodies),
+    )
+
+    @FEW
+    @given(st.lists(reply, min_size=1, max_size=4))
+    def run(replies):
+        clock = FakeClock()
+        creds = {v.account_id: "0x" + "ab" * 20} if v.account_id else {
+            "api_key": "test-key-0000", "api_secret": "test-secret-not-real"}  # fmt: skip
+        if v.passphrase:
+            creds["passphrase"] = "test-pass-not-real"
+        client = client_class(name)(
+            **creds, session=FakeSession(replies), max_retries=2, clock=clock,
+            sleep=clock.sleep, progress=False,
+        )  # fmt: skip
+        frame_or_levkit_error(getattr(client, method), v.symbol_example, check=_a_frame)
+
+    run()
+
+
+def _a_frame(out) -> None:
+    assert isinstance(out, pd.DataFrame) and len(out) > 0
 
 
 # --------------------------------------------------------------------------- set_leverage

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ...client import Client, fill_caps
-from ...errors import AuthenticationError, InvalidLeverageError, LevkitError
+from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
 from ...numbers import leverage_equal, show
 from ...ratelimit import RateLimiter
 from ...validate import check_leverage, check_side
@@ -135,6 +135,10 @@ class Hyperliquid(Client):
 
         def fetch() -> tuple[Any, Response]:
             resp = self._info("ladder", {"type": "meta"})
+            if not isinstance(resp.result, dict):
+                raise ParseError(
+                    f"hyperliquid /info meta: expected an object, got {type(resp.result).__name__}"
+                )
             return resp.result, resp
 
         return self._cached(("meta",), refresh, fetch)
