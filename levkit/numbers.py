@@ -33,6 +33,7 @@ __all__ = [
     "parse_number",
     "show",
     "to_wire",
+    "json_number",
 ]
 
 #: Relative tolerance of leverage comparisons: float rounding, never a real difference
@@ -102,13 +103,36 @@ def show(value: Any) -> str:
     return text
 
 
-def to_wire(value: float, *, places: int | None = None) -> str:
-    """A number as exchanges want it in a request: plain decimal, no exponent, no
-    trailing zeros; ``places`` rounds first (Bybit takes leverage to 2 decimals)."""
+def to_wire(value: float, *, places: int | None = None, fixed: bool = False) -> str:
+    """A number as exchanges write it in JSON strings and requests: plain decimal, no
+    exponent, no trailing zeros; ``places`` rounds first (Bybit takes leverage to 2
+    decimals), and with ``fixed`` keeps exactly that many (``"100.00"``).  NaN or None
+    (a field the exchange leaves empty) gives ``""``.
+
+    >>> to_wire(0.0066), to_wire(2e6), to_wire(100, places=2, fixed=True), to_wire(None)
+    ('0.0066', '2000000', '100.00', '')
+    """
+    if value is None:
+        return ""
     x = float(value)
+    if math.isnan(x):
+        return ""
     if places is not None:
         x = round(x, places)
+        if fixed:
+            return f"{x:.{places}f}"
     return show(x)
+
+
+def json_number(value: float) -> int | float:
+    """A float as a JSON number: whole values as integers (``5``, not ``5.0``), so a JSON
+    body and a signed parameter string agree.
+
+    >>> json_number(5.0), json_number(2.5)
+    (5, 2.5)
+    """
+    x = float(value)
+    return int(x) if x.is_integer() else x
 
 
 def parse_number(value: Any) -> float | None:

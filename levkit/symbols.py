@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from .errors import InvalidSymbolError
 
-__all__ = ["Market", "parse_symbol", "normalize_symbol", "QUOTES"]
+__all__ = ["Market", "parse_symbol", "normalize_symbol", "notional_currency", "QUOTES"]
 
 #: Quote currencies recognised at the end of an unseparated symbol, longest first so
 #: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
@@ -79,6 +79,25 @@ def parse_symbol(symbol: str, *, default_quote: str | None = None) -> Market:
     if not (_PART.fullmatch(base) and _PART.fullmatch(quote)):
         raise InvalidSymbolError(f"cannot read symbol {symbol!r}: letters and digits only")
     return Market(base, quote, settle)
+
+
+def notional_currency(symbol: str, category: str | None = None) -> str:
+    """The currency a market's notionals are stated in: the base coin for an inverse
+    (coin-margined) contract, else the settle coin, else the quote; ``""`` when the
+    symbol cannot be read.  A ``USD``-quoted perpetual is inverse unless ``category``
+    says otherwise (Bybit ``BTCUSD``, OKX ``BTC-USD-SWAP``, Binance COIN-M).
+
+    >>> notional_currency("BTCUSDT"), notional_currency("BTCUSD"), notional_currency("BTC-USDC")
+    ('USDT', 'BTC', 'USDC')
+    >>> notional_currency("BTCUSD", "linear"), notional_currency("???")
+    ('USD', '')
+    """
+    try:
+        m = parse_symbol(symbol)
+    except InvalidSymbolError:
+        return ""
+    inverse = category == "inverse" or (category is None and m.quote == "USD")
+    return m.base if inverse else (m.settle or m.quote)
 
 
 def normalize_symbol(symbol: str, exchange: str) -> str:

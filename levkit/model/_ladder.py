@@ -27,7 +27,10 @@ from ..numbers import leverage_at_most, leverage_ceiling, show
 __all__ = ["Ladders", "prepare"]
 
 #: Sources whose ladders are complete unless a frame says otherwise.
-COMPLETE_SOURCES = ("api", "simulator")
+#: Sources whose ladders are complete by nature: an exchange's own answer.  A simulator's
+#: ladders are the shipped snapshot's, so they are as complete as those (rule 4 decides:
+#: a ladder that reaches 1x), not complete by fiat.
+COMPLETE_SOURCES = ("api",)
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,9 +6,10 @@ every tier present and its top cap known.  The rule levkit applies, per (exchang
 1. a ``complete`` column in the frame (snapshot frames carry one: the shipped and saved
    files state completeness per ladder, from what their sources say);
 2. else ``attrs["complete"]`` (a bool for the whole frame);
-3. else the frame's ``attrs["source"]``: ``"api"`` and ``"simulator"`` answers are
-   complete (the exchange gave the whole ladder);
-4. else (a probe, a hand-made frame): complete when the ladder reaches 1x.
+3. else the frame's ``attrs["source"]``: ``"api"`` answers are complete (the exchange
+   gave the whole ladder);
+4. else (the simulator, which serves the shipped snapshot's ladders; a probe; a hand-made
+   frame): complete when the ladder reaches 1x.
 
 The **unknown part** of an incomplete ladder is the leverages below its lowest known
 ``max_leverage`` (and the notionals above its top known cap).  There the model's answer is

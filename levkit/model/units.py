@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..symbols import parse_symbol
+from ..symbols import notional_currency
 
 __all__ = ["notional_unit"]
 
@@ -30,15 +30,16 @@ def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
     for col in ("notional_unit", "settle_coin"):
         if col in tiers.columns and tiers[col].notna().all() and tiers[col].nunique() == 1:
             return str(tiers[col].iloc[0])
+    category = tiers["category"] if "category" in tiers.columns else None
     found = set()
-    pairs = tiers[["exchange", "symbol"]].drop_duplicates().itertuples(index=False)
-    for exchange, symbol in pairs:
-        try:
-            market = parse_symbol(str(symbol))
-        except ValueError:
-            continue
-        inverse = str(exchange).startswith("bybit") and market.quote == "USD"
-        found.add(market.settle or (market.base if inverse else market.quote))
+    for symbol in pd.unique(tiers["symbol"].astype(str)):
+        cat = None
+        if category is not None:
+            cats = category[tiers["symbol"].astype(str) == symbol].dropna().unique()
+            cat = str(cats[0]) if len(cats) == 1 else None
+        unit = notional_currency(symbol, cat)
+        if unit:
+            found.add(unit)
     if len(found) > 1:
         return ""
     return found.pop() if found else "USDT"

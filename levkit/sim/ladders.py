@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..numbers import to_wire
 from ..symbols import normalize_symbol
 
 __all__ = [
@@ -46,12 +47,7 @@ def fmt(value: float, places: int | None = None) -> str:
     >>> fmt(0.0066), fmt(2000000.0), fmt(100, 2), fmt(float("nan"))
     ('0.0066', '2000000', '100.00', '')
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if places is not None:
-        return f"{float(value):.{places}f}"
-    text = f"{float(value):.10f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    return to_wire(value, places=places, fixed=places is not None)
 
 
 def _continuous_deductions(mins: list[float], rates: list[float]) -> list[float]:

@@ -4,11 +4,12 @@ transports (requests adapter, loopback HTTP server)."""
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+
+from ..numbers import parse_number as _parse_number
 
 __all__ = ["Request", "Reply", "json_reply", "SIM_HEADER", "parse_number"]
 
@@ -105,12 +106,4 @@ def json_reply(
     return Reply(status, out, body, code=code)
 
 
-def parse_number(value: Any) -> float | None:
-    """A finite float from a JSON number or numeric string; None when it is not one."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
+parse_number = _parse_number  # one parser: levkit.numbers.parse_number

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..frames import TIERS_COLUMNS, tiers_frame
-from ..symbols import parse_symbol
+from ..symbols import notional_currency
 from ._files import SNAPSHOT_COLUMNS, SNAPSHOT_FILES, as_of_timestamp, parse, user_data_dir
 
 __all__ = ["save_snapshot", "write_snapshot"]
@@ -36,13 +36,7 @@ def _as_of_text(as_of: Any) -> str:
 
 
 def _unit(symbol: str, category: str) -> str:
-    try:
-        m = parse_symbol(symbol)
-    except ValueError:
-        return ""
-    if category == "inverse":
-        return m.base
-    return m.settle or m.quote
+    return notional_currency(symbol, category)
 
 
 def _completeness(frame: pd.DataFrame, df: pd.DataFrame, complete: Any) -> list[bool]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import leverage_frame, numeric, tiers_frame
-from ...symbols import parse_symbol
+from ...symbols import notional_currency
 from .._parse import check_texts, column, columns, numbers, rows_of, texts
 
 __all__ = [
@@ -102,13 +102,7 @@ def percent_rows(
 
 def _unit(symbols: list[str], category: str) -> np.ndarray:
     codes, distinct = pd.factorize(np.asarray(symbols, dtype=object))
-    units = []
-    for s in distinct:
-        try:
-            m = parse_symbol(s)
-            units.append(m.base if category == "inverse" else m.quote)
-        except ValueError:
-            units.append("")
+    units = [notional_currency(s, category) for s in distinct]
     return np.asarray(units, dtype=object)[codes]
 
 
