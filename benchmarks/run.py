@@ -32,6 +32,7 @@ BENCHMARKS = [
     ("liquidation", "liquidation_price vs loop"),
     ("discovery", "probing vs exhaustive"),
     ("requests_per_fetch", "requests per Bybit fetch"),
+    ("fetch_many", "every venue at once"),
     ("import_cost", "import cost"),
 ]
 
@@ -164,12 +165,27 @@ def rows_import(f: dict[str, Any], module: Any) -> list[Row]:
     ]
 
 
+def rows_many(f: dict[str, Any], module: Any) -> list[Row]:
+    target = float(getattr(module, "TARGET_RATIO", 1.3))
+    ratio, refused = f["many_ratio"], int(f["many_refused"])
+    reqs = ", ".join(
+        f"{k.removeprefix('many_requests_')} {v:.0f}" for k, v in f.items()
+        if k.startswith("many_requests_")
+    )  # fmt: skip
+    return [
+        ("fetch many: wall / floor", f"{ratio:.2f}x ({f['many_wall_s']:.2f} s vs "
+         f"{f['many_floor_s']:.2f} s; {reqs})", f"<= {target}x", _verdict(ratio <= target)),
+        ("fetch many: rate-limit refusals", str(refused), "0", _verdict(refused == 0)),
+    ]  # fmt: skip
+
+
 ROWS: dict[str, Callable[[dict[str, Any], Any], list[Row]]] = {
     "parse_risk_limits": rows_parse,
     "model": rows_model,
     "liquidation": rows_liquidation,
     "discovery": rows_discovery,
     "requests_per_fetch": rows_requests,
+    "fetch_many": rows_many,
     "import_cost": rows_import,
 }
 

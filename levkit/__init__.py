@@ -39,6 +39,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "exchanges": "levkit.venues",
     "fetch_risk_limits": "levkit.api",
+    "compare": "levkit.comparison",
+    "from_ccxt": "levkit.ccxt_bridge",
     "load_snapshot": "levkit.snapshot",
     "max_position_value": "levkit.model",
     "max_leverage": "levkit.model",
@@ -87,6 +89,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import fetch_risk_limits
+    from .ccxt_bridge import from_ccxt
+    from .comparison import compare
     from .liquidation import liquidation_price
     from .liquidation_plot import plot_liquidation
     from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff

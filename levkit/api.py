@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -37,8 +38,16 @@ def client_for(exchange: str, **kwargs: Any):
     return cls.from_env(**kwargs)
 
 
-def fetch_risk_limits(exchange: str, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
+def fetch_risk_limits(
+    exchange: str | Iterable[str], symbol: str | Iterable[str] | None = None, **kwargs: Any
+) -> pd.DataFrame:
     """The leverage ladder of ``exchange`` (any registry name) as a tiers frame.
+
+    ``exchange`` (or ``symbol``) may be a list: the venues are then fetched concurrently,
+    each paced by its published rate limits, into one frame; a venue that fails is named
+    in ``attrs["errors"]`` and a warning, the others return (see
+    :func:`levkit.fetch_many.fetch_many` for ``clients=``, ``fallback="snapshot"`` and
+    ``progress=``).  A single name and symbol behave as a single client call.
 
     Client arguments (``testnet``, ``base_url``, ``session``, ``timeout``...) and method
     arguments (``category``, ``refresh``) may both be passed.  Where the ladder is public
@@ -50,7 +59,13 @@ def fetch_risk_limits(exchange: str, symbol: str | None = None, **kwargs: Any) -
     Examples
     --------
     >>> lk.fetch_risk_limits("bybit", "BTCUSDT")  # doctest: +SKIP
+    >>> lk.fetch_risk_limits(["bybit", "okx", "hyperliquid"], ["BTC", "ETH"])  # doctest: +SKIP
     """
+    if not isinstance(exchange, str) or not (symbol is None or isinstance(symbol, str)):
+        from .fetch_many import fetch_many
+
+        names = [exchange] if isinstance(exchange, str) else exchange
+        return fetch_many(names, symbol, **kwargs)
     client_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in _CLIENT_ARGS}
     client = client_for(exchange, **client_kw)
     method = client.risk_limits

@@ -32,6 +32,10 @@ from .numbers import show
 
 __all__ = ["plot_risk_limits", "plot_capacity", "format_notional"]
 
+#: Above this many ladders, plot_risk_limits colours by venue, styles lines by base asset,
+#: puts the legend outside and the marked values into it, and titles the as-of dates.
+MANY = 3
+
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
@@ -167,38 +171,53 @@ def plot_risk_limits(
     """
     import matplotlib.pyplot as plt
 
+    from .plot_style import as_of_title, ladder_styles, place_legend
+
     lad = use(tiers)
     ax = plt.gca() if ax is None else ax
     unit = notional_unit(tiers, unit)
-    curves = []
-    for g in range(lad.n):
-        x, y = _steps(lad, g, known=True)
-        style = {"drawstyle": "steps-pre", "label": lad.label(g), **kwargs}
-        curves.append(ax.plot(x, y, **style)[0])
-    for g in np.flatnonzero(lad.unknown_below > 1):
-        _unknown_part(ax, lad, g, curves[g].get_color(), lad.label(g), **kwargs)
+    many = lad.n > MANY
+    styles = ladder_styles(lad, kwargs)
+    labels = [lad.label(g) for g in range(lad.n)]
+    marks: list[str] = [""] * lad.n
     if leverage is not None:
         lev = float(leverage)
         gs = np.arange(lad.n)
         row = lad.cap_row(gs, np.full(lad.n, lev))
         lower = lad.on_unknown_leverage(gs, np.full(lad.n, lev))
+        for g in gs:
+            if row[g] >= 0:
+                cap = float(lad.cap[row[g]])
+                text = f"{format_notional(cap) if cap < np.inf else 'no cap'} at {show(lev)}x"
+                marks[g] = f">= {text} (lower bound)" if lower[g] else text
+    curves = []
+    for g in range(lad.n):
+        x, y = _steps(lad, g, known=True)
+        label = f"{labels[g]}: {marks[g]}" if many and marks[g] else labels[g]
+        style = {"drawstyle": "steps-pre", "label": label, **styles[g], **kwargs}
+        curves.append(ax.plot(x, y, **style)[0])
+    for k, g in enumerate(np.flatnonzero(lad.unknown_below > 1)):
+        extra = {"linewidth": 1.0, "alpha": 0.7} if many else {}
+        _unknown_part(ax, lad, g, curves[g].get_color(), labels[g], **{**extra, **kwargs})
+        if many:  # one legend entry says what dashes mean
+            ax.lines[-1].set_label(
+                "dashed: lower bound (incomplete ladder)" if k == 0 else "_nolegend_"
+            )
+    if leverage is not None:
         for g, line in enumerate(curves):
             y = float(lad.cap[row[g]]) if row[g] >= 0 else np.nan
             ax.plot(
                 [lev], [y], marker="o", linestyle="none", color=line.get_color(), label="_nolegend_"
             )
-            if row[g] >= 0:
-                text = f"{format_notional(y)} at {show(lev)}x"
+            if marks[g] and not many:  # many: the value is in the legend, not piled up here
                 ax.annotate(
-                    f">= {text} (lower bound)" if lower[g] else text,
-                    (lev, y),
-                    textcoords="offset points",
-                    xytext=(6, 6),
-                    fontsize="small",
+                    marks[g], (lev, y), textcoords="offset points", xytext=(6, 6), fontsize="small"
                 )
     _style_axes(ax, unit, "max position value")
     ax.set_xlim(left=0)
-    ax.legend()
+    if many and not ax.get_title():
+        ax.set_title(as_of_title(tiers, lad), fontsize="medium")
+    place_legend(ax, outside=many)
     return ax
 
 

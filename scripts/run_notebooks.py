@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PICTURE = "risk_limits.png"
+#: Pictures a notebook must write into ``--out`` (name prefix -> file).
+PICTURES = {"02_": PICTURE, "04_": "across_venues.png"}
 LIVE_VARS = tuple(
     f"{ex}_{part}" for ex in ("BYBIT", "BINGX") for part in ("API_KEY", "API_SECRET", "TESTNET")
 )
@@ -38,6 +40,9 @@ def kernel_env(out: Path, *, live: bool = False, extra: dict[str, str] | None = 
     if not live:
         for name in LIVE_VARS:
             env.pop(name, None)
+        env.pop("LEVKIT_LIVE", None)
+    else:
+        env["LEVKIT_LIVE"] = "1"  # 04_across_venues fetches every venue live
     paths = [str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["LEVKIT_OUT"] = str(out.resolve())
@@ -153,11 +158,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"levkit: FAILED {exc}", file=sys.stderr)
             continue
         print(f"levkit: ran {Path(book).name} in {time.perf_counter() - start:.1f} s -> {written}")
-    if not failed and (out / PICTURE).exists():
-        print(f"levkit: picture -> {out / PICTURE}")
-    elif not failed and any(Path(b).name.startswith("02_") for b in books):
-        print(f"levkit: 02_risk_limit_curves ran but wrote no {PICTURE}", file=sys.stderr)
-        return 1
+    for prefix, picture in PICTURES.items():
+        if failed or not any(Path(b).name.startswith(prefix) for b in books):
+            continue
+        if (out / picture).exists():
+            print(f"levkit: picture -> {out / picture}")
+        else:
+            print(f"levkit: notebook {prefix}* ran but wrote no {picture}", file=sys.stderr)
+            return 1
     if failed:
         names = ", ".join(Path(b).name for b in failed)
         print(f"levkit: {len(failed)} notebook(s) failed: {names}", file=sys.stderr)

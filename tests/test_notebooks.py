@@ -10,7 +10,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-NAMES = ["01_quickstart.ipynb", "02_risk_limit_curves.ipynb", "03_set_leverage.ipynb"]
+NAMES = [
+    "01_quickstart.ipynb",
+    "02_risk_limit_curves.ipynb",
+    "03_set_leverage.ipynb",
+    "04_across_venues.ipynb",
+]
 
 
 def _runner():
@@ -35,7 +40,7 @@ def _texts(path: Path) -> str:
     return "\n".join(parts)
 
 
-def test_the_three_notebooks_are_there():
+def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == NAMES
 
 
@@ -116,3 +121,15 @@ def test_a_failing_cell_fails_the_run_with_its_name(tmp_path):
     ):
         run.run_notebook(broken, tmp_path, env=run.kernel_env(tmp_path))
     assert run.main(["--out", str(tmp_path / "o"), str(broken)]) == 1
+
+
+@pytest.mark.notebooks
+def test_the_venues_notebook_compares_and_saves_a_picture(executed):
+    _, out = executed
+    picture = out / "across_venues.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert picture.stat().st_size > 20_000
+    text = _texts(out / "04_across_venues.ipynb")
+    for venue in ("bybit", "bingx", "binance", "okx", "bitget", "gate", "hyperliquid"):
+        assert venue in text
+    assert "lower bounds: [('BTC', 'bitget', 10)" in text  # incomplete ladders are flagged

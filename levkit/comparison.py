@@ -1,0 +1,221 @@
+"""One table across venues: the cap at a few leverages, per base asset and exchange.
+
+:func:`compare` reads a tiers frame holding several venues (``lk.fetch_risk_limits([...])``
+or ``lk.load_snapshot()``) and answers, for each base asset (BTC, ETH...) and venue, the
+largest position allowed at each leverage, and the venue's highest leverage.  Answers that
+rest on the unknown part of an incomplete ladder are lower bounds: they are listed in
+``attrs["lower_bound"]``, the ``(exchange, "complete")`` column says which ladders are
+incomplete, :func:`lower_bound_mask` gives the boolean frame and :func:`styled` a display
+that writes them ``>= 2.6M`` in italics and greys every figure of an incomplete ladder
+(one whose middle tiers are missing can be low even above its lowest known leverage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model.completeness import use, warn_lower_bound
+
+__all__ = ["compare", "lower_bound_mask", "styled"]
+
+
+def _base(symbol: str, exchange: str) -> str:
+    from .symbols import parse_symbol
+    from .venues import venue
+
+    try:
+        if venue(exchange).symbols.base_only:
+            return symbol
+    except ValueError:  # not a registry name: read the symbol alone
+        pass
+    try:
+        return parse_symbol(symbol).base
+    except Exception:  # noqa: BLE001 - a native spelling levkit cannot split (BTCPERP)
+        return symbol
+
+
+def _preferred(exchange: str, base: str, symbols: list[str]) -> str:
+    """The venue's USDT (or default) perpetual on ``base`` when the frame has several."""
+    from .venues import normalize_symbol
+
+    try:
+        main = normalize_symbol(base, exchange)
+    except Exception:  # noqa: BLE001 - unknown exchange or base: first in order
+        main = None
+    return main if main in symbols else sorted(symbols)[0]
+
+
+def _order(exchanges: Iterable[str]) -> list[str]:
+    from .venues import names
+
+    known = list(names())
+    return sorted(set(exchanges), key=lambda e: (known.index(e) if e in known else 99, e))
+
+
+def compare(tiers: pd.DataFrame, leverages: Iterable[float] = (10, 20, 50)) -> pd.DataFrame:
+    """Max position value at ``leverages`` per base asset (rows) and venue (columns).
+
+    Parameters
+    ----------
+    tiers : DataFrame
+        A tiers frame with one or more venues and symbols.  Where a venue has several
+        symbols on one base (``BTCUSDT`` and ``BTCUSDC``), its USDT-margined perpetual
+        (the one ``lk.normalize_symbol(base, exchange)`` names) is used.
+    leverages : iterable of float
+        The leverages to compare at.
+
+    Returns
+    -------
+    DataFrame
+        Index ``base`` (``BTC``, ``ETH``...); columns a MultiIndex ``(exchange, leverage)``
+        holding ``max_position_value`` (NaN where the leverage is above the venue's top),
+        then ``(exchange, "max_leverage")`` and ``(exchange, "complete")`` (False: an
+        incomplete ladder, some figures are lower bounds).  Venues in registry order.
+        ``attrs``: ``lower_bound`` (list of ``(base, exchange, leverage)`` whose figure is
+        only a lower bound; see :func:`lower_bound_mask`), ``symbols`` (``{(base,
+        exchange): symbol}``), ``leverages``, ``as_of`` (``{exchange: oldest date}``).
+        Warns ``lk.LadderWarning`` when some figures are lower bounds.
+
+    Examples
+    --------
+    >>> import levkit as lk
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": ["okx"] * 2 + ["gate"] * 2,
+    ...                  "symbol": ["BTC-USDT-SWAP"] * 2 + ["BTC_USDT"] * 2,
+    ...                  "max_notional": [1e6, 5e6, 2e6, 8e6],
+    ...                  "max_leverage": [100, 20, 50, 10]}, source="api")
+    >>> table = lk.compare(t, leverages=(10, 20, 50))
+    >>> float(table.loc["BTC", ("okx", 20)]), float(table.loc["BTC", ("gate", 50)])
+    (5000000.0, 2000000.0)
+    >>> list(table.columns[:5])
+    [('okx', 10), ('okx', 20), ('okx', 50), ('okx', 'max_leverage'), ('okx', 'complete')]
+    """
+    from .model.completeness import as_of_dates
+
+    levs = [float(x) for x in leverages]
+    labels = [int(x) if float(x).is_integer() else x for x in levs]
+    lad = use(tiers)
+    bases = np.array([_base(s, e) for e, s in zip(lad.exchange, lad.symbol, strict=True)])
+    keep: dict[tuple[str, str], int] = {}
+    for base, exchange in dict.fromkeys(zip(bases, lad.exchange, strict=True)):
+        groups = np.flatnonzero((bases == base) & (lad.exchange == exchange))
+        symbols = [str(lad.symbol[g]) for g in groups]
+        chosen = _preferred(str(exchange), str(base), symbols)
+        keep[(str(base), str(exchange))] = int(groups[symbols.index(chosen)])
+
+    exchanges = _order(e for _, e in keep)
+    index = pd.Index(sorted({b for b, _ in keep}), name="base")
+    columns = pd.MultiIndex.from_tuples(
+        [(e, c) for e in exchanges for c in [*labels, "max_leverage", "complete"]],
+        names=["exchange", "leverage"],
+    )
+    out = pd.DataFrame(index=index, columns=columns, dtype=object)
+    g = np.array(list(keep.values()), dtype=int)
+    gg = np.repeat(g, len(levs))
+    ll = np.tile(np.array(levs), len(g))
+    rows = lad.cap_row(gg, ll)
+    caps = np.where(rows >= 0, lad.cap[np.maximum(rows, 0)], np.nan)
+    lower = (rows >= 0) & lad.on_unknown_leverage(gg, ll)
+    warn_lower_bound(lad, gg, lower, "compare")
+    flagged = []
+    for k, (base, exchange) in enumerate(keep):
+        for j, label in enumerate(labels):
+            out.loc[base, (exchange, label)] = caps[k * len(levs) + j]
+            if lower[k * len(levs) + j]:
+                flagged.append((base, exchange, label))
+        out.loc[base, (exchange, "max_leverage")] = float(lad.top[g[k]])
+        out.loc[base, (exchange, "complete")] = bool(lad.complete[g[k]])
+    for col in out.columns:
+        if col[1] == "complete":
+            out[col] = out[col].astype("boolean")
+        else:
+            out[col] = out[col].astype("float64")
+    dates = as_of_dates(tiers, lad)
+    out.attrs = {
+        "lower_bound": flagged,
+        "symbols": {key: str(lad.symbol[grp]) for key, grp in keep.items()},
+        "leverages": labels,
+        "as_of": {
+            e: str(dates.xs(e, level=0).min().date()) if dates.xs(e, level=0).notna().any()
+            else None
+            for e in exchanges
+        },
+    }  # fmt: skip
+    return out
+
+
+def lower_bound_mask(table: pd.DataFrame) -> pd.DataFrame:
+    """A boolean frame shaped like ``table`` (from :func:`compare`): True where the figure
+    is only a lower bound (it rests on the unknown part of an incomplete ladder).
+
+    Examples
+    --------
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "complete": False,
+    ...                  "max_notional": [3e5, 2.6e6], "max_leverage": [150, 90]},
+    ...                 source="snapshot")
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     table = compare(t, leverages=(10, 100))
+    >>> lower_bound_mask(table).loc["BTC", "bybit"].tolist()
+    [True, False, False, False]
+    """
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    for base, exchange, lev in table.attrs.get("lower_bound", []):
+        mask.loc[base, (exchange, lev)] = True
+    return mask
+
+
+def styled(table: pd.DataFrame) -> Any:
+    """A pandas ``Styler`` of a :func:`compare` table for notebooks: notionals as ``12M``,
+    lower bounds as ``>= 2.6M`` in grey italics, every figure of an incomplete ladder grey
+    and its ``complete`` in red.
+
+    Examples
+    --------
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "gate", "symbol": "BTC_USDT",
+    ...                  "max_notional": [2e6, 8e6], "max_leverage": [50, 10]}, source="api")
+    >>> html = styled(compare(t)).to_html()
+    >>> "8M" in html and "2M" in html
+    True
+    """
+    from .numbers import show
+    from .plot import format_notional
+
+    mask = lower_bound_mask(table)
+
+    def fmt(col: tuple) -> Any:
+        if col[1] == "complete":
+            return lambda v: "" if pd.isna(v) else ("yes" if v else "no")
+        if col[1] == "max_leverage":
+            return lambda v: "" if pd.isna(v) else f"{show(v)}x"
+        return lambda v: "" if pd.isna(v) else ("no cap" if v == np.inf else format_notional(v))
+
+    styler = table.style
+    for col in table.columns:
+        styler = styler.format(fmt(col), subset=[col])
+    for col in table.columns:
+        if col[1] in ("complete", "max_leverage"):
+            continue
+        for base in table.index[mask[col]]:
+            value = format_notional(table.loc[base, col])
+            styler = styler.format(
+                lambda v, t=value: f">= {t}", subset=pd.IndexSlice[[base], [col]]
+            )
+    bad = pd.DataFrame("", index=table.index, columns=table.columns)
+    for exchange in table.columns.get_level_values(0).unique():
+        incomplete = table[(exchange, "complete")].astype(object).eq(False).to_numpy()
+        for col in table[exchange].columns:
+            if col != "complete":  # an incomplete ladder's figures: grey, not facts
+                bad.loc[incomplete, (exchange, col)] = "color: #777"
+    bad[mask] = "font-style: italic; color: #777"
+    for col in table.columns:
+        if col[1] == "complete":
+            bad[col] = ["color: #b00" if v is False else "" for v in table[col].astype(object)]
+    return styler.apply(lambda _: bad, axis=None)

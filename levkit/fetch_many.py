@@ -1,0 +1,315 @@
+"""Many venues at once: :func:`fetch_many`, behind ``lk.fetch_risk_limits([...], ...)``.
+
+One thread per venue; each venue's client paces its own requests by its published rate
+limits (the limiters of :mod:`levkit.ratelimit`, shared per venue, host and key), so the
+venues run side by side and none exceeds its own budget.  One tqdm bar counts the
+(venue, symbol) fetches.  A venue that fails does not stop the others: its message is in
+``attrs["errors"]`` and a :class:`FetchWarning` names it.
+
+Clients are kept for reuse (per venue and client arguments), so a repeat within
+``cache_ttl`` answers from each client's cache, as a single client does, and
+``refresh=True`` fetches anew.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from .errors import AuthenticationError, LevkitError
+
+__all__ = ["FetchWarning", "fetch_many"]
+
+#: Columns :func:`fetch_many` adds to say where each row comes from.
+ORIGIN = "origin"
+
+_POOL: OrderedDict[tuple, Any] = OrderedDict()
+_POOL_LOCK = threading.Lock()
+_POOL_SIZE = 32
+
+
+class FetchWarning(UserWarning):
+    """Some venues of a many-venue fetch failed; the others were returned."""
+
+
+def _as_list(value: Any) -> list | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _pool_key(name: str, client_kw: Mapping[str, Any]) -> tuple:
+    def hashable(v: Any) -> Any:
+        try:
+            hash(v)
+        except TypeError:
+            return ("id", id(v))
+        return v
+
+    return (name, tuple(sorted((k, hashable(v)) for k, v in client_kw.items())))
+
+
+def pooled_client(name: str, **client_kw: Any) -> Any:
+    """The client of ``name`` for these arguments, built once and kept (LRU of 32), so
+    its cache serves repeats."""
+    from .api import client_for
+
+    key = _pool_key(name, client_kw)
+    with _POOL_LOCK:
+        client = _POOL.get(key)
+        if client is not None:
+            _POOL.move_to_end(key)
+            return client
+    client = client_for(name, **client_kw)
+    with _POOL_LOCK:
+        client = _POOL.setdefault(key, client)
+        while len(_POOL) > _POOL_SIZE:
+            _POOL.popitem(last=False)
+    return client
+
+
+def _method_kwargs(method: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    params = inspect.signature(method).parameters
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, LevkitError) else f"{type(exc).__name__}: {text}"
+
+
+def _mark(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Per-row ``origin`` (``api``, ``simulator``, ``snapshot``...), ``complete``,
+    ``as_of`` and ``source``, so the rows keep their meaning once concatenated."""
+    from .model import ladders
+
+    out = frame.copy()
+    out[ORIGIN] = origin
+    when = frame.attrs.get("as_of", frame.attrs.get("fetched_at"))
+    if "complete" not in out.columns:
+        known = ladders(frame).set_index(["exchange", "symbol"])["complete"]
+        keys = pd.MultiIndex.from_frame(out[["exchange", "symbol"]])
+        out["complete"] = known.reindex(keys).to_numpy(bool)
+    if "as_of" not in out.columns:
+        out["as_of"] = pd.Timestamp(when).isoformat() if when is not None else None
+    if "source" not in out.columns:
+        out["source"] = origin
+    return out
+
+
+def _fetch_venue(
+    name: str,
+    client: Any,
+    symbols: list[str | None],
+    kwargs: Mapping[str, Any],
+    tick: Any,
+) -> tuple[list[pd.DataFrame], dict[str | None, str]]:
+    frames: list[pd.DataFrame] = []
+    errors: dict[str | None, str] = {}
+    for i, sym in enumerate(symbols):
+        try:
+            method = client.risk_limits
+            frame = method(sym, **_method_kwargs(method, kwargs))
+            frames.append(_mark(frame, str(frame.attrs.get("source", "api"))))
+        except Exception as exc:  # noqa: BLE001 - one venue's failure is reported, not fatal
+            if _venue_wide(exc):  # no ladder, no keys: the same for every symbol
+                for _ in symbols[i + 1 :]:
+                    tick()
+                return frames, {None: _message(exc)}
+            errors[sym] = _message(exc)
+        finally:
+            tick()
+    return frames, errors
+
+
+def _venue_wide(exc: BaseException) -> bool:
+    """An error about the venue or the keys, not the symbol: raised before any request
+    (a venue without a public ladder, keys missing)."""
+    if isinstance(exc, AuthenticationError):
+        return getattr(exc, "code", None) is None
+    return type(exc) is LevkitError
+
+
+def _fallback(name: str, symbols: list[str | None]) -> list[pd.DataFrame]:
+    """The snapshot's ladders of ``name`` for ``symbols`` (all with ``[None]``), where
+    it has them."""
+    from .snapshot import load_snapshot
+    from .venues import normalize_symbol
+
+    out = []
+    for sym in symbols:
+        try:
+            wanted = normalize_symbol(sym, name) if sym is not None else None
+            out.append(_mark(load_snapshot(name, wanted), "snapshot"))
+        except LevkitError:
+            continue
+    return out
+
+
+def fetch_many(
+    exchanges: Iterable[str],
+    symbols: str | Iterable[str] | None = None,
+    *,
+    clients: Mapping[str, Any] | None = None,
+    fallback: str | None = None,
+    progress: bool | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Leverage ladders of several venues, fetched concurrently, as one tiers frame.
+
+    Parameters
+    ----------
+    exchanges : list of str
+        Registry names (``lk.exchanges().index``).
+    symbols : str or list of str, optional
+        Any accepted spelling, or a base asset (``"BTC"``: each venue's USDT-margined
+        perpetual; Hyperliquid's USDC perp ``BTC``), mapped to each venue's own
+        (:func:`levkit.venues.normalize_symbol`).  ``None``: every symbol of each venue.
+    clients : mapping, optional
+        Ready clients by registry name (e.g. one with keys); others are built from the
+        client arguments in ``kwargs`` (keys from each venue's environment variables) and
+        kept for reuse.
+    fallback : {None, "snapshot"}
+        ``"snapshot"``: a venue that fails is filled from :func:`levkit.load_snapshot`
+        (its rows say ``origin == "snapshot"``); its error stays in ``attrs["errors"]``.
+    progress : bool, optional
+        One tqdm bar over the (venue, symbol) fetches; default when there is more than one.
+    **kwargs
+        Client arguments (``session``, ``testnet``, ``timeout``...) for every venue, and
+        method arguments (``refresh``, ``category``...) given to the venues that take them.
+
+    Returns
+    -------
+    DataFrame
+        A tiers frame sorted by exchange, symbol, max_notional, plus ``origin`` (where each
+        row came from: ``api``, ``simulator``, ``snapshot``), ``complete``, ``as_of`` and
+        ``source``.  ``attrs``: ``errors`` ({exchange: message}), ``origins``
+        ({exchange: origin}), ``source`` (the one origin, or ``"mixed"``), ``fetched_at``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import levkit as lk
+    >>> from levkit.sim import Simulator
+    >>> s = Simulator().session()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     t = lk.fetch_risk_limits(["okx", "gate", "bingx"], "BTC", session=s, progress=False)
+    >>> sorted(t["exchange"].unique()), sorted(t.attrs["errors"])
+    (['gate', 'okx'], ['bingx'])
+    >>> str(caught[0].message).startswith("fetch_risk_limits: 1 of 3 venues failed: bingx")
+    True
+    """
+    from .api import _CLIENT_ARGS
+    from .venues import venue
+
+    names = [venue(n).name for n in _as_list(exchanges) or []]
+    if not names:
+        raise ValueError("fetch_risk_limits needs at least one exchange name")
+    if fallback not in (None, "snapshot"):
+        raise ValueError(f"fallback must be None or 'snapshot', not {fallback!r}")
+    wanted: list[str | None] = _as_list(symbols) or [None]
+    client_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in _CLIENT_ARGS}
+    client_kw.setdefault("progress", False)  # one bar, ours
+    given = {venue(k).name: c for k, c in (clients or {}).items()}
+
+    built: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        try:
+            built[name] = given.get(name) or pooled_client(name, **client_kw)
+        except Exception as exc:  # noqa: BLE001 - e.g. half a key pair
+            errors[name] = _message(exc)
+    _check_kwargs(built, kwargs)
+
+    bar = _bar(progress, len(built) * len(wanted))
+    lock = threading.Lock()
+
+    def tick() -> None:
+        if bar is not None:
+            with lock:
+                bar.update(1)
+
+    results: dict[str, tuple[list[pd.DataFrame], dict]] = {}
+    try:
+        with ThreadPoolExecutor(max_workers=max(len(built), 1)) as pool:
+            futures = {
+                n: pool.submit(_fetch_venue, n, c, wanted, kwargs, tick) for n, c in built.items()
+            }
+            results = {n: f.result() for n, f in futures.items()}
+    finally:
+        if bar is not None:
+            bar.close()
+
+    frames: list[pd.DataFrame] = []
+    for name in dict.fromkeys(names):
+        got, failed = results.get(name, ([], {}))
+        frames += got
+        if failed:
+            errors[name] = "; ".join(
+                msg if sym is None else f"{sym}: {msg}" for sym, msg in failed.items()
+            )
+    if fallback == "snapshot":
+        for name in list(errors):
+            failed = list(results.get(name, ([], {None: ""}))[1])
+            frames += _fallback(name, wanted if None in failed else failed)
+    return _combine(names, frames, errors)
+
+
+def _check_kwargs(built: Mapping[str, Any], kwargs: Mapping[str, Any]) -> None:
+    taken: set[str] = set()
+    for client in built.values():
+        taken |= set(inspect.signature(client.risk_limits).parameters)
+    unknown = set(kwargs) - taken
+    if unknown and built:
+        raise TypeError(f"fetch_risk_limits got unexpected arguments {sorted(unknown)}")
+
+
+def _bar(progress: bool | None, total: int) -> Any:
+    if progress is False or (progress is None and total <= 1):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="risk limits", unit="fetch", leave=False)
+
+
+def _combine(names: list[str], frames: list[pd.DataFrame], errors: dict[str, str]) -> pd.DataFrame:
+    from .frames import TIERS_COLUMNS, empty_tiers
+
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        out = empty_tiers([ORIGIN, "complete", "as_of", "source"])
+    out = out.sort_values(["exchange", "symbol", "max_notional"], kind="stable")
+    out = out.drop_duplicates([*TIERS_COLUMNS[:3], "max_notional"]).reset_index(drop=True)
+    origins = out.drop_duplicates("exchange").set_index("exchange")[ORIGIN].to_dict()
+    kinds = set(origins.values())
+    out.attrs = {
+        "source": kinds.pop() if len(kinds) == 1 else "mixed",
+        "fetched_at": pd.Timestamp.now(tz="UTC"),
+        "errors": dict(errors),
+        "origins": origins,
+        "exchanges": list(dict.fromkeys(names)),
+    }
+    if out.empty:
+        raise LevkitError(
+            "fetch_risk_limits: no venue answered: "
+            + "; ".join(f"{n}: {m}" for n, m in errors.items())
+        )
+    if errors:
+        shown = "; ".join(f"{n} ({m})" for n, m in errors.items())
+        warnings.warn(
+            f"fetch_risk_limits: {len(errors)} of {len(set(names))} venues failed: {shown}",
+            FetchWarning,
+            stacklevel=4,
+        )
+    return out
