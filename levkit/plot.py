@@ -77,11 +77,15 @@ def _steps(lad: Ladders, g: int, *, known: bool = False) -> tuple[np.ndarray, np
     return x, lad.cap[lad.cap_row(np.full(len(x), g), x)]
 
 
-def _unknown_part(ax: Any, lad: Ladders, g: int, color: Any, label: str, **kwargs: Any) -> None:
-    """The dashed lower-bound segment of an incomplete ladder, from 1x to its known part."""
+def _unknown_part(ax: Any, lad: Ladders, g: int, color: Any, label: str, kwargs: dict) -> None:
+    """The dashed lower-bound segment of an incomplete ladder, from 1x to its known part,
+    in the known curve's colour (the caller's own colour/label/style keywords are for the
+    known curve: the dashes and the "lower bound" label are this segment's)."""
     edge = float(lad.unknown_below[g])
     y = float(lad.cap[lad.cap_row(np.r_[g], np.r_[edge])[0]])
-    style = {**kwargs, "linestyle": "--", "color": color, "drawstyle": "default"}
+    drop = ("color", "c", "label", "linestyle", "ls", "drawstyle")
+    style = {k: v for k, v in kwargs.items() if k not in drop}
+    style.update(linestyle="--", color=color, drawstyle="default")
     ax.plot([1.0, edge], [y, y], label=f"{label} (lower bound below {show(edge)}x)", **style)
 
 
@@ -198,7 +202,7 @@ def plot_risk_limits(
         curves.append(ax.plot(x, y, **style)[0])
     for k, g in enumerate(np.flatnonzero(lad.unknown_below > 1)):
         extra = {"linewidth": 1.0, "alpha": 0.7} if many else {}
-        _unknown_part(ax, lad, g, curves[g].get_color(), labels[g], **{**extra, **kwargs})
+        _unknown_part(ax, lad, g, curves[g].get_color(), labels[g], {**extra, **kwargs})
         if many:  # one legend entry says what dashes mean
             ax.lines[-1].set_label(
                 "dashed: lower bound (incomplete ladder)" if k == 0 else "_nolegend_"
@@ -317,7 +321,7 @@ def plot_capacity(
         fontsize="small",
     )
     if edge > 1:
-        _unknown_part(ax, lad, 0, "C0", "max position value", alpha=0.6)
+        _unknown_part(ax, lad, 0, "C0", "max position value", {"alpha": 0.6})
     _style_axes(ax, unit, "position value")
     ax.set_xlim(left=0)
     ax.set_title(f"{lad.label(0)}: capacity of {format_notional(value, unit)}")

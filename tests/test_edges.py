@@ -69,7 +69,7 @@ def test_ladders_one_row_per_symbol_with_completeness():
     assert str(out["as_of"].dtype) == "datetime64[ns, UTC]"
 
 
-def test_api_answers_are_complete_and_hand_frames_complete_only_down_to_1x():
+def test_api_answers_are_complete_and_other_frames_complete_only_down_to_1x():
     rows = {
         "exchange": "bybit",
         "symbol": "X",
@@ -77,7 +77,8 @@ def test_api_answers_are_complete_and_hand_frames_complete_only_down_to_1x():
         "max_leverage": [50, 10],
     }
     assert lk.ladders(tiers_frame(rows, source="api"))["complete"].tolist() == [True]
-    assert lk.ladders(tiers_frame(rows, source="simulator"))["complete"].tolist() == [True]
+    # the simulator serves snapshot ladders: complete only where they reach 1x
+    assert lk.ladders(tiers_frame(rows, source="simulator"))["complete"].tolist() == [False]
     assert lk.ladders(tiers_frame(rows, source="probe"))["complete"].tolist() == [False]
     assert lk.ladders(tiers_frame(rows, source="probe", complete=True))["complete"].tolist() == [
         True
