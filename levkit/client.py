@@ -252,7 +252,8 @@ class Client:
         ep = self.venue.endpoint(role)
         kw.setdefault("signed", ep.signed)
         if ep.limit is not None:
-            kw.setdefault("limiter", self._endpoint_limiter(ep))
+            limiter = self._endpoint_limiter(ep)
+            kw.setdefault("limiter", limiter.weighted(ep.weight) if ep.weight > 1 else limiter)
         return self.transport.request(ep.method, ep.path, params or {}, **kw)
 
     def _endpoint_limiter(self, ep: Endpoint) -> RateLimiter:
