@@ -105,8 +105,8 @@ def format_tiers(tiers: pd.DataFrame, *, notes: bool = True) -> str:
     >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT",
     ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 1429 * 0.01],
     ...                  "maintenance_margin_rate": [0.0033, 0.005]}, source="api")
-    >>> print(format_tiers(t).splitlines()[-1])
-       2 300,000 2,000,000        14.29x          0.5%              -         0
+    >>> format_tiers(t).splitlines()[-1].split()
+    ['2', '300,000', '2,000,000', '14.29x', '0.5%', '-', '0']
     """
     stale = stale_ladders(tiers) if "as_of" in tiers else {}
     blocks = []
