@@ -1,32 +1,51 @@
-"""The ``levkit`` command line, run in-process with ``main([...])``.  No network: the live
-paths go through a monkeypatched ``levkit.api``."""
+"""The ``levkit`` command line, run in-process with ``main([...])``.
+
+Live reads go to a real :class:`~levkit.sim.Simulator` served on loopback (``--base-url``);
+nothing in levkit is monkeypatched.  Behaviour that is the same for every venue is
+parametrised over the registry.  ``conftest`` gives each test an empty user snapshot folder
+(``LEVKIT_DATA_DIR``) and clears every venue's key variables.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
-import requests
 
-import levkit.api
-from levkit.cli import main, render_curves
-from levkit.errors import TransportError
+import levkit as lk
+from levkit.cli import EXIT_RUNTIME, EXIT_USAGE, build_parser, main, render_curves
 from levkit.frames import tiers_frame
-from levkit.snapshot import SNAPSHOT_COLUMNS, load_snapshot
+from levkit.model import lower_bound_note
+from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
+from levkit.snapshot import SNAPSHOT_COLUMNS, load_snapshot, snapshot_index, write_snapshot
+from levkit.venues import client_class, venue, venues
 
 REPO = Path(__file__).resolve().parents[1]
-FETCHED = pd.Timestamp("2026-07-01 12:00", tz="UTC")
+TODAY = pd.Timestamp.now(tz="UTC").date().isoformat()
 
 # BingX BTC-USDT website table, typed in: (max leverage, cap).
 BINGX_BTC = [(150, 3e5), (100, 8e5), (75, 3e6), (50, 12e6), (25, 70e6), (20, 100e6),
              (10, 230e6), (5, 480e6), (4, 600e6), (3, 800e6), (2, 1.2e9), (1, 1.8e9)]  # fmt: skip
+
+
+def has_api_ladder(v) -> bool:
+    return v.capabilities.ladder and "ladder" in v.endpoints
+
+
+PUBLIC = [v.name for v in venues() if has_api_ladder(v) and v.capabilities.public_ladder]
+SIGNED = [v.name for v in venues() if has_api_ladder(v) and not v.capabilities.public_ladder]
+NO_LADDER = [v.name for v in venues() if not has_api_ladder(v)]
+MARGIN = [v.name for v in venues() if v.capabilities.margin_bands]
+NO_MARGIN = [v.name for v in venues() if not v.capabilities.margin_bands]
+PROBE = [v.name for v in venues() if v.capabilities.discover_tiers]
+NO_PROBE = [v.name for v in venues() if not v.capabilities.discover_tiers]
 
 
 def hand_max_position_value(lev: float) -> float:
@@ -47,83 +66,41 @@ def assert_one_line_error(err: str, *needles: str) -> None:
         assert needle in err, (needle, err)
 
 
-def bybit_frame(symbol: str = "BTCUSDT", *, leverage: bool = True) -> pd.DataFrame:
-    return tiers_frame(
-        {
-            "exchange": ["bybit"] * 4,
-            "symbol": [symbol] * 4,
-            "max_notional": [300_000.0, 2_000_000.0, 2_600_000.0, 3_200_000.0],
-            "max_leverage": [150.0, 100.0, 90.0, 80.0] if leverage else [np.nan] * 4,
-            "maintenance_margin_rate": [0.0033, 0.005, 0.0056, 0.0063],
-            "initial_margin_rate": [0.0066, 0.01, 0.0111, 0.0125],
-            "mm_deduction": [0.0, 510.0, 1710.0, 3530.0],
-            "category": ["linear"] * 4,
-            "notional_unit": ["USDT"] * 4,
-        },
-        source="api",
-        fetched_at=FETCHED,
-    )
+def set_keys(monkeypatch, name: str) -> dict[str, str]:
+    """The simulator's demo credentials in the venue's environment variables."""
+    v = venue(name)
+    env = {f"{v.env_prefix}_API_KEY": DEMO_KEY, f"{v.env_prefix}_API_SECRET": DEMO_SECRET}
+    if v.passphrase:
+        env[f"{v.env_prefix}_PASSPHRASE"] = DEMO_PASSPHRASE
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
 
 
-def bingx_bands(symbol: str = "ETH-USDT") -> pd.DataFrame:
-    return tiers_frame(
-        {
-            "exchange": ["bingx"] * 2,
-            "symbol": [symbol] * 2,
-            "max_notional": [100_000.0, 500_000.0],
-            "maintenance_margin_rate": [0.005, 0.01],
-            "mm_deduction": [0.0, 500.0],
-        },
-        source="api",
-        fetched_at=FETCHED,
+def sim_ladder(sim: Simulator, name: str, symbol: str) -> pd.DataFrame:
+    """What the simulator serves for the venue, read with the library (the expected)."""
+    v = venue(name)
+    kw = (
+        {"api_key": DEMO_KEY, "api_secret": DEMO_SECRET} if not v.capabilities.public_ladder else {}
     )
+    if kw and v.passphrase:
+        kw["passphrase"] = DEMO_PASSPHRASE
+    return lk.fetch_risk_limits(name, symbol, session=sim.session(), **kw)
 
 
 @pytest.fixture
-def fetches(monkeypatch):
-    """Record every fetch_risk_limits call; answer with a small ladder, never the network."""
-    calls: list[tuple[str, str | None, dict]] = []
-
-    def fake(exchange, symbol=None, **kwargs):
-        calls.append((exchange, symbol, kwargs))
-        if exchange == "bingx":
-            return bingx_bands(symbol)
-        return bybit_frame(levkit.symbols.normalize_symbol(symbol, "bybit"))
-
-    monkeypatch.setattr(levkit.api, "fetch_risk_limits", fake)
-    return calls
+def served():
+    sim = Simulator()
+    with sim.serve() as url:
+        yield sim, url
 
 
-class FakeBingX:
-    def __init__(self, has_keys: bool):
-        self.has_keys = has_keys
-        self.probed: list[str] = []
-
-    def discover_tiers(self, symbol):
-        self.probed.append(symbol)
-        return tiers_frame(
-            {"exchange": ["bingx"] * 2, "symbol": [symbol] * 2, "max_notional": [5e5, 2e6],
-             "max_leverage": [125.0, 50.0]},
-            source="probe",
-            fetched_at=FETCHED,
-        )  # fmt: skip
-
-
-@pytest.fixture
-def bingx_client(monkeypatch):
-    made: list[tuple[FakeBingX, dict]] = []
-
-    def factory(has_keys: bool):
-        def client_for(exchange, **kwargs):
-            assert exchange == "bingx"
-            client = FakeBingX(has_keys)
-            made.append((client, kwargs))
-            return client
-
-        monkeypatch.setattr(levkit.api, "client_for", client_for)
-        return made
-
-    return factory
+def ladder_frame(symbol="ETHUSDT", levs=(150.0, 100.0), **cols) -> pd.DataFrame:
+    return tiers_frame(
+        {"exchange": "bybit", "symbol": symbol, "max_notional": [3e5, 2e6][: len(levs)],
+         "max_leverage": list(levs), **cols},
+        source="api",
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- basics
@@ -132,7 +109,7 @@ def bingx_client(monkeypatch):
 def test_help_lists_the_commands_and_exits_zero(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for command in ("curves", "tiers", "snapshot", "list"):
+    for command in ("exchanges", "curves", "tiers", "snapshot", "list"):
         assert command in out
 
 
@@ -151,9 +128,17 @@ def test_console_script_and_module_entry_point_are_the_cli():
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    assert proc.returncode == 2
+    assert proc.returncode == EXIT_USAGE == 2 and EXIT_RUNTIME == 1
     assert_one_line_error(proc.stderr, "nosuchcoin")
+
+
+@pytest.mark.parametrize("name", lk.exchanges().index)
+def test_exchange_choices_are_the_registry_names_and_aliases(name):
+    for spelling in (name, name.upper(), *venue(name).aliases):
+        args = build_parser().parse_args(["tiers", "BTC", "--exchange", spelling])
+        assert args.exchange == name
 
 
 @pytest.mark.parametrize(
@@ -162,7 +147,7 @@ def test_console_script_and_module_entry_point_are_the_cli():
         ([], "COMMAND"),
         (["fly"], "invalid choice"),
         (["curves", "BTC-USDT"], "--out"),
-        (["curves", "BTC-USDT", "--exchange", "okx", "--out", "x.png"], "okx"),
+        (["curves", "BTC-USDT", "--exchange", "ftx", "--out", "x.png"], "unknown exchange 'ftx'"),
         (["curves", "BTC-USDT", "--leverage", "0", "--out", "x.png"], ">= 1"),
         (["curves", "BTC-USDT", "--leverage", "lots", "--out", "x.png"], "lots"),
         (["curves", "BTC-USDT", "--leverage", "nan", "--out", "x.png"], "nan"),
@@ -171,12 +156,20 @@ def test_console_script_and_module_entry_point_are_the_cli():
         (["tiers"], "SYMBOL"),
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle, fetches):
+def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
     assert code == 2
     assert out == ""
     assert_one_line_error(err, needle)
-    assert fetches == []
+
+
+@pytest.mark.parametrize("name", NO_MARGIN)
+def test_margin_kind_on_a_venue_without_bands_names_who_has_them(capsys, name):
+    for source in ("snapshot", "live"):
+        code, out, err = run(capsys, "tiers", "BTC", "--exchange", name, "--kind", "margin",
+                             "--source", source)  # fmt: skip
+        assert code == 2 and out == ""
+        assert_one_line_error(err, "--kind margin", f"not {name}", *MARGIN)
 
 
 def test_unknown_symbol_exits_2_listing_the_snapshot(capsys):
@@ -191,29 +184,83 @@ def test_unreadable_symbol_exits_2(capsys):
     assert_one_line_error(err, "B$C")
 
 
-# --------------------------------------------------------------------------- tiers
+# --------------------------------------------------------------------------- exchanges
+
+
+def test_exchanges_prints_one_row_per_registry_venue(capsys):
+    code, out, err = run(capsys, "exchanges")
+    assert code == 0 and err == ""
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert list(rows) == list(lk.exchanges().index)
+    for name in SIGNED:
+        assert " signed " in rows[name]
+    for name in PUBLIC:
+        assert " public " in rows[name]
+
+
+def test_exchanges_csv_is_the_registry_frame(capsys):
+    code, out, _ = run(capsys, "exchanges", "--csv")
+    assert code == 0
+    back = pd.read_csv(io.StringIO(out), keep_default_na=False)
+    expected = lk.exchanges()
+    assert back["name"].tolist() == expected.index.tolist()
+    assert back["public_ladder"].tolist() == expected["public_ladder"].tolist()
+    assert back["symbol_example"].tolist() == expected["symbol_example"].tolist()
+
+
+# --------------------------------------------------------------------------- tiers: snapshot
 
 
 def test_tiers_prints_the_bingx_ladder_as_a_table(capsys):
     code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bingx")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "bingx BTC-USDT: 12 tiers, snapshot as of 2025-12-02"
+    assert lines[0].startswith("bingx BTC-USDT: 12 tiers, snapshot as of 2025-12-02")
     assert lines[1].startswith("source: BingX website table")
     assert lines[2].split()[:4] == ["tier", "from", "(USDT)", "to"]
     assert lines[3].split() == ["1", "0", "300,000", "150x", "-", "-", "-"]
     assert lines[-1].split() == ["12", "1,200,000,000", "1,800,000,000", "1x", "-", "-", "-"]
 
 
-def test_tiers_shows_rates_as_percent(capsys):
-    code, out, _ = run(capsys, "tiers", "BTC-USDT", "--exchange", "bybit")
-    assert code == 0
-    rows = [line.split() for line in out.splitlines()[3:]]
+def test_tiers_of_an_incomplete_ladder_print_the_lower_bound_note(capsys):
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    rows = [line.split() for line in lines[3:6]]
     assert rows == [
         ["1", "0", "300,000", "150x", "0.33%", "0.66%", "0"],
         ["2", "300,000", "2,000,000", "100x", "0.5%", "1%", "510"],
         ["3", "2,000,000", "2,600,000", "90x", "0.56%", "1.11%", "1,710"],
     ]
+    expected = lower_bound_note(load_snapshot("bybit", "BTCUSDT"), unit="USDT")
+    assert expected.startswith("bybit BTCUSDT: incomplete ladder")
+    assert lines[6] == f"note: {expected}"
+    assert "below 90x the max position value is only a lower bound" in lines[6]
+
+
+def test_complete_ladders_get_no_note(capsys):
+    code, out, _ = run(capsys, "tiers", "BTC-USDT", "--exchange", "bingx")
+    assert code == 0 and "note:" not in out
+
+
+def test_stale_figures_are_marked_and_fresh_ones_are_not(capsys, tmp_path):
+    write_snapshot(ladder_frame("ETHUSDT"), tmp_path, source_text="t", as_of=TODAY)
+    write_snapshot(ladder_frame("SOLUSDT"), tmp_path, source_text="t", as_of="2020-01-02")
+    code, out, err = run(capsys, "tiers", "ETHUSDT", "SOLUSDT", "--data-dir", str(tmp_path))
+    assert code == 0 and err == ""  # said once, in the table, not as a Python warning
+    heads = [line for line in out.splitlines() if line.startswith("bybit ")]
+    assert heads[0] == f"bybit ETHUSDT: 2 tiers, snapshot as of {TODAY}"
+    assert heads[1].startswith("bybit SOLUSDT: 2 tiers, snapshot as of 2020-01-02 (STALE: ")
+    assert "refresh: levkit snapshot --exchange bybit" in heads[1]
+
+
+def test_tiers_print_leverage_with_the_one_tolerance(capsys, tmp_path):
+    write_snapshot(ladder_frame(levs=(150.0001, 1429 * 0.01)), tmp_path, source_text="t",
+                   as_of=TODAY)  # fmt: skip
+    code, out, _ = run(capsys, "tiers", "ETHUSDT", "--data-dir", str(tmp_path))
+    assert code == 0
+    levs = [line.split()[3] for line in out.splitlines()[3:5]]
+    assert levs == ["150.0001x", "14.29x"]
 
 
 def test_tiers_without_exchange_shows_every_exchange(capsys):
@@ -227,70 +274,145 @@ def test_tiers_without_exchange_shows_every_exchange(capsys):
 def test_tiers_margin_kind_shows_bands_without_leverage(capsys):
     code, out, _ = run(capsys, "tiers", "BTC-USDT", "--exchange", "bingx", "--kind", "margin")
     assert code == 0
-    assert out.splitlines()[0] == (
+    assert out.splitlines()[0].startswith(
         "bingx BTC-USDT: 2 margin bands (no leverage), snapshot as of 2024-05-22"
     )
     assert out.splitlines()[-1].split() == ["2", "150,000", "900,000", "-", "0.4%", "-", "30"]
 
 
-def test_tiers_csv_is_the_snapshot_format(capsys):
-    code, out, _ = run(capsys, "tiers", "ETH-USDT", "--exchange", "bingx", "--csv")
+def test_tiers_csv_is_the_snapshot_format_with_notes_on_stderr(capsys):
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--csv")
     assert code == 0
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame.columns) == list(SNAPSHOT_COLUMNS)
-    assert len(frame) == 12 and frame["max_notional"].iloc[-1] == 1.2e9
+    assert frame["max_notional"].tolist() == [3e5, 2e6, 2.6e6]
+    assert "levkit: note: bybit BTCUSDT: incomplete ladder" in err
+    assert "levkit: warning: bybit BTCUSDT: stale figures (as of 2026-01-01" in err
 
 
 def test_tiers_reads_another_snapshot_dir(capsys, tmp_path):
-    levkit.snapshot.write_snapshot(bybit_frame("ETHUSDT"), tmp_path, source_text="t", as_of="2026")
+    write_snapshot(ladder_frame("ETHUSDT"), tmp_path, source_text="t", as_of="2026")
     code, out, _ = run(capsys, "tiers", "ETHUSDT", "--data-dir", str(tmp_path))
     assert code == 0
-    assert out.startswith("bybit ETHUSDT: 4 tiers, snapshot as of 2026")
+    assert out.startswith("bybit ETHUSDT: 2 tiers, snapshot as of 2026")
 
 
-def test_tiers_live_fetches_through_the_api(capsys, fetches):
-    code, out, _ = run(capsys, "tiers", "BTC-USDT", "--exchange", "bybit", "--source", "live",
-                       "--base-url", "http://127.0.0.1:8765")  # fmt: skip
-    assert code == 0
-    assert fetches == [("bybit", "BTC-USDT", {"base_url": "http://127.0.0.1:8765"})]
-    assert out.splitlines()[0] == (
-        "bybit BTCUSDT: 4 tiers, fetched from api at 2026-07-01 12:00 UTC"
-    )
-    assert out.splitlines()[-1].split()[-1] == "3,530"
+# --------------------------------------------------------------------------- tiers: live
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        TransportError("bybit /v5/market/risk-limit: timed out after 3 tries"),
-        requests.ConnectionError("Failed to establish a new connection"),
-    ],
-)
-def test_network_errors_exit_1_with_one_line(capsys, monkeypatch, error):
-    def fail(*args, **kwargs):
-        raise error
+@pytest.mark.parametrize("name", PUBLIC)
+def test_tiers_live_reads_every_public_ladder_from_the_simulator(capsys, served, name):
+    sim, url = served
+    symbol = venue(name).symbol_example
+    expected = sim_ladder(sim, name, symbol)
+    code, out, err = run(capsys, "tiers", symbol, "--exchange", name, "--source", "live",
+                         "--base-url", url)  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{name} {symbol}: {len(expected)} tiers, fetched from simulator")
+    assert [line.split()[3] for line in lines[2:]] == [
+        f"{lk.numbers.show(v)}x" for v in expected["max_leverage"]
+    ]
+    assert "note:" not in out  # an API answer is a complete ladder
 
-    monkeypatch.setattr(levkit.api, "fetch_risk_limits", fail)
-    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--source", "live")
-    assert code == 1 and out == ""
-    assert_one_line_error(err, str(error).split()[0])
+
+@pytest.mark.parametrize("name", SIGNED)
+def test_tiers_live_signed_ladder_needs_the_keys_from_the_environment(capsys, served, monkeypatch,
+                                                                       name):  # fmt: skip
+    sim, url = served
+    symbol = venue(name).symbol_example
+    argv = ["tiers", symbol, "--exchange", name, "--source", "live", "--base-url", url]
+    code, out, err = run(capsys, *argv)
+    assert code == EXIT_RUNTIME and out == ""
+    assert_one_line_error(err, f"{venue(name).env_prefix}_API_KEY", "_API_SECRET")
+    set_keys(monkeypatch, name)
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert out.startswith(f"{name} {symbol}: {len(sim_ladder(sim, name, symbol))} tiers")
+
+
+def test_tiers_live_okx_reads_the_passphrase_from_the_environment(capsys, served, monkeypatch):
+    sim, url = served
+    set_keys(monkeypatch, "okx")
+    argv = ["tiers", "BTC/USDT:USDT", "--exchange", "okx", "--source", "live", "--base-url", url]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert out.startswith("okx BTC-USDT-SWAP: 2 tiers, fetched from simulator")
+    monkeypatch.delenv("OKX_PASSPHRASE")
+    code, out, err = run(capsys, *argv)
+    assert code == EXIT_RUNTIME and out == ""
+    assert_one_line_error(err, "passphrase", "OKX_PASSPHRASE")
+    assert DEMO_SECRET not in err
+
+
+@pytest.mark.parametrize("name", NO_LADDER)
+def test_tiers_live_without_an_api_ladder_is_the_clients_clean_error(capsys, served, monkeypatch,
+                                                                     name):  # fmt: skip
+    _, url = served
+    set_keys(monkeypatch, name)
+    code, out, err = run(capsys, "tiers", venue(name).symbol_example, "--exchange", name,
+                         "--source", "live", "--base-url", url)  # fmt: skip
+    assert code == EXIT_RUNTIME and out == ""
+    err = err.replace("levkit: warning:", "").split("levkit: error: ")[-1]  # legacy: deprecated
+    assert "publishes no leverage ladder" in err and "'--source snapshot'" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", MARGIN)
+def test_tiers_live_margin_bands(capsys, served, monkeypatch, name):
+    sim, url = served
+    set_keys(monkeypatch, name)
+    symbol = venue(name).symbol_example
+    code, out, err = run(capsys, "tiers", symbol, "--exchange", name, "--kind", "margin",
+                         "--source", "live", "--base-url", url)  # fmt: skip
+    assert code == 0, err
+    bands = client_class(name)(DEMO_KEY, DEMO_SECRET, session=sim.session()).margin_bands(symbol)
+    assert out.startswith(f"{name} {symbol}: {len(bands)} margin bands (no leverage), fetched")
+
+
+def test_exchange_error_exits_1_with_one_line(capsys, served):
+    sim, url = served
+    sim.inject("status", path=venue("bybit").endpoint("ladder").path, status=418)  # not retried
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--source", "live",
+                         "--base-url", url)  # fmt: skip
+    assert code == EXIT_RUNTIME and out == ""
+    assert_one_line_error(err, "418")
+
+
+def test_refused_connection_exits_1_with_one_line(capsys, served):
+    _, url = served
+    port = url.rsplit(":", 1)[1]
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--source", "live",
+                         "--base-url", url.replace(port, "9"))  # fmt: skip
+    assert code == EXIT_RUNTIME and out == ""
+    assert_one_line_error(err)
+
+
+def test_plain_http_elsewhere_is_refused(capsys):
+    code, _, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--source", "live",
+                       "--base-url", "http://example.com")  # fmt: skip
+    assert code == EXIT_RUNTIME
+    assert_one_line_error(err, "http://")
 
 
 # --------------------------------------------------------------------------- curves
 
 
-def test_curves_draws_the_bingx_ladder_offline(capsys, tmp_path, fetches):
+def test_curves_draws_the_bingx_ladder_offline(capsys, tmp_path):
     out_png = tmp_path / "c.png"
     code, out, err = run(capsys, "curves", "BTC-USDT", "--exchange", "bingx", "--out", str(out_png))
     assert code == 0, err
-    assert out.strip() == f"wrote {out_png}: bingx BTC-USDT (12 tiers)"
+    assert err == ""  # staleness is said on stdout, not as a Python warning
+    lines = out.splitlines()
+    assert lines[0] == f"wrote {out_png}: bingx BTC-USDT (12 tiers)"
+    assert lines[1].startswith("STALE: bingx BTC-USDT: as of 2025-12-02")
     data = out_png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
-    assert fetches == []  # offline
 
 
 def test_drawn_curve_is_the_real_bingx_ladder(tmp_path):
-    fig = render_curves(load_snapshot("bingx", "BTC-USDT"), tmp_path / "c.png", leverage=80)
+    with pytest.warns(lk.StaleDataWarning):
+        fig = render_curves(load_snapshot("bingx", "BTC-USDT"), tmp_path / "c.png", leverage=80)
     ax = fig.axes[0]
     xy = ax.lines[0].get_xydata()
     assert {lev for lev, _ in BINGX_BTC} <= set(xy[:, 0].tolist())
@@ -302,43 +424,64 @@ def test_drawn_curve_is_the_real_bingx_ladder(tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 0
 
 
+def test_curves_of_an_incomplete_ladder_say_the_note_and_draw_it_dashed(capsys, tmp_path):
+    out_png = tmp_path / "b.png"
+    code, out, err = run(capsys, "curves", "BTCUSDT", "--exchange", "bybit", "--leverage", "20",
+                         "--out", str(out_png))  # fmt: skip
+    assert code == 0 and err == ""
+    note = lower_bound_note(load_snapshot("bybit", "BTCUSDT"), unit="USDT")
+    assert f"note: {note} (drawn dashed)" in out.splitlines()
+    with pytest.warns(lk.LadderWarning):
+        fig = render_curves(load_snapshot("bybit", "BTCUSDT"), tmp_path / "again.png")
+    dashed = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
+    assert dashed and dashed[0].get_xydata()[:, 0].min() == 1.0
+
+
 def test_curves_of_several_symbols_draw_one_curve_each(capsys, tmp_path):
     out_png = tmp_path / "many.png"
     code, out, _ = run(capsys, "curves", "BTCUSDT", "LTC-USDT", "--leverage", "20", "--out",
                        str(out_png), "--title", "mine")  # fmt: skip
     assert code == 0
-    assert "bingx BTC-USDT (12 tiers), bingx LTC-USDT (10 tiers), bybit BTCUSDT (3 tiers), " \
-           "bybit LTCUSDT (29 tiers)" in out  # fmt: skip
+    sizes = load_snapshot(None, ["BTCUSDT", "LTC-USDT"]).groupby(["exchange", "symbol"]).size()
+    assert len(sizes) >= 4
+    drawn = ", ".join(f"{ex} {sym} ({n} tiers)" for (ex, sym), n in sizes.items())
+    assert out.splitlines()[0] == f"wrote {out_png}: {drawn}"
     assert out_png.stat().st_size > 0
 
 
-def test_curves_live_bingx_explains_there_is_no_leverage(capsys, tmp_path, fetches):
-    code, _, err = run(capsys, "curves", "BTC-USDT", "--exchange", "bingx", "--source", "live",
-                       "--out", str(tmp_path / "x.png"))  # fmt: skip
-    assert code == 2
-    assert_one_line_error(err, "margin bands", "without leverage", "--source snapshot", "--probe")
-    assert fetches == [] and not (tmp_path / "x.png").exists()
+def test_curves_live_on_a_signed_ladder(capsys, served, monkeypatch, tmp_path):
+    sim, url = served
+    set_keys(monkeypatch, "binance")
+    out_png = tmp_path / "live.png"
+    code, out, err = run(capsys, "curves", "BTCUSDT", "ETHUSDT", "--exchange", "binance",
+                         "--source", "live", "--base-url", url, "--out", str(out_png))  # fmt: skip
+    assert code == 0, err
+    n_btc, n_eth = (len(sim_ladder(sim, "binance", s)) for s in ("BTCUSDT", "ETHUSDT"))
+    assert out.strip() == (
+        f"wrote {out_png}: binance BTCUSDT ({n_btc} tiers), binance ETHUSDT ({n_eth} tiers)"
+    )
+    assert out_png.stat().st_size > 5_000
 
 
-def test_curves_of_figures_without_leverage_exit_1(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(levkit.api, "fetch_risk_limits",
-                        lambda ex, sym, **kw: bybit_frame(leverage=False))  # fmt: skip
-    code, _, err = run(capsys, "curves", "BTCUSDT", "--exchange", "bybit", "--source", "live",
-                       "--out", str(tmp_path / "x.png"))  # fmt: skip
-    assert code == 1
-    assert_one_line_error(err, "no leverage", "bybit BTCUSDT")
+@pytest.mark.parametrize("name", NO_LADDER)
+def test_curves_live_without_an_api_ladder_draws_nothing(capsys, served, tmp_path, name):
+    _, url = served
+    code, _, err = run(capsys, "curves", venue(name).symbol_example, "--exchange", name,
+                       "--source", "live", "--base-url", url, "--out", str(tmp_path / "x.png"))  # fmt: skip
+    assert code == EXIT_RUNTIME
+    assert "publishes no leverage ladder" in err and "Traceback" not in err
     assert not (tmp_path / "x.png").exists()
 
 
-def test_curves_live_bybit_draws_the_fetched_ladder(capsys, tmp_path, fetches):
-    out_png = tmp_path / "live.png"
-    code, out, _ = run(capsys, "curves", "BTCUSDT", "ETHUSDT", "--exchange", "bybit", "--source",
-                       "live", "--testnet", "--out", str(out_png))  # fmt: skip
-    assert code == 0
-    assert [(c[1], c[2]) for c in fetches] == [("BTCUSDT", {"testnet": True}),
-                                               ("ETHUSDT", {"testnet": True})]  # fmt: skip
-    assert "bybit BTCUSDT (4 tiers), bybit ETHUSDT (4 tiers)" in out
-    assert out_png.stat().st_size > 0
+def test_curves_of_figures_without_leverage_exit_1(capsys, tmp_path):
+    bands = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [3e5, 2e6],
+                         "maintenance_margin_rate": [0.005, 0.01]}, source="api")  # fmt: skip
+    write_snapshot(bands, tmp_path, source_text="t", as_of=TODAY, kind="leverage")
+    code, _, err = run(capsys, "curves", "BTCUSDT", "--data-dir", str(tmp_path), "--out",
+                       str(tmp_path / "x.png"))  # fmt: skip
+    assert code == 1
+    assert_one_line_error(err, "no leverage", "bybit BTCUSDT")
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_curves_to_a_missing_directory_exit_1(capsys, tmp_path):
@@ -351,120 +494,152 @@ def test_curves_to_a_missing_directory_exit_1(capsys, tmp_path):
 # --------------------------------------------------------------------------- snapshot
 
 
-def test_snapshot_bybit_writes_the_fetched_ladder(capsys, tmp_path, fetches):
-    code, out, err = run(capsys, "snapshot", "--exchange", "bybit", "--symbols", "BTC-USDT",
-                         "--out-dir", str(tmp_path))  # fmt: skip
+def user_dir() -> Path:
+    return Path(os.environ["LEVKIT_DATA_DIR"])  # conftest: an empty folder per test
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_snapshot_writes_into_the_user_folder_and_tiers_reads_it_back(capsys, served, name):
+    sim, url = served
+    symbol = venue(name).symbol_example
+    code, out, err = run(capsys, "snapshot", "--exchange", name, "--symbols", symbol,
+                         "--base-url", url)  # fmt: skip
     assert code == 0, err
-    assert fetches == [("bybit", "BTC-USDT", {})]
-    assert out.strip() == f"wrote {tmp_path / 'bybit' / 'tiers.csv'}: bybit BTCUSDT (4 tiers)"
-    back = load_snapshot("bybit", "BTCUSDT", path=tmp_path)
-    assert back["max_notional"].tolist() == [3e5, 2e6, 2.6e6, 3.2e6]
-    assert back["source"].unique().tolist() == [
-        "Bybit GET /v5/market/risk-limit via levkit snapshot"
+    target = user_dir() / name / "tiers.csv"
+    n = len(sim_ladder(sim, name, symbol))
+    assert out.splitlines() == [
+        f"wrote {target}: {name} {symbol} ({n} tiers)",
+        f"saved in the user snapshot folder {user_dir()}: levkit reads it before its shipped "
+        "data (set LEVKIT_DATA_DIR to use another folder)",
     ]
-    assert back["as_of"].unique().tolist() == ["2026-07-01"]
-    assert back["category"].unique().tolist() == ["linear"]
+    back = load_snapshot(name, symbol)  # the user folder comes first
+    assert back.attrs["snapshot_file"] == str(target)
+    assert back["as_of"].unique().tolist() == [TODAY] and back["complete"].all()
+    ladder = venue(name).endpoint("ladder")
+    assert back["source"].unique().tolist() == [
+        f"{venue(name).title} {ladder.method} {ladder.path} at {url} via levkit snapshot"
+    ]
+    code, out, err = run(capsys, "tiers", symbol, "--exchange", name)
+    assert code == 0 and err == "" and "STALE" not in out and "note:" not in out
+    assert out.startswith(f"{name} {symbol}: {n} tiers, snapshot as of {TODAY}")
 
 
-def test_snapshot_refreshes_the_symbols_already_there_and_keeps_the_rest(capsys, tmp_path, fetches):
-    for venue in ("bybit", "bingx"):  # one folder per venue
-        (tmp_path / venue).mkdir()
-        shutil.copy(REPO / "data" / venue / "tiers.csv", tmp_path / venue / "tiers.csv")
+def test_snapshot_of_a_signed_ladder_uses_the_keys_and_out_dir_overrides(capsys, served,
+                                                                          monkeypatch, tmp_path):  # fmt: skip
+    _, url = served
+    argv = ["snapshot", "--exchange", "binance", "--symbols", "BTC", "ETH-USDT", "--base-url",
+            url, "--out-dir", str(tmp_path)]  # fmt: skip
+    code, _, err = run(capsys, *argv)
+    assert code == EXIT_RUNTIME
+    assert_one_line_error(err, "BINANCE_API_KEY")
+    assert list(tmp_path.iterdir()) == []
+    set_keys(monkeypatch, "binance")
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert out.splitlines()[0] == (
+        f"wrote {tmp_path / 'binance' / 'tiers.csv'}: binance BTCUSDT (12 tiers), ETHUSDT (12 tiers)"
+    )
+    assert f"saved in {tmp_path}" in out
+    assert list(user_dir().iterdir()) == []  # --out-dir: the user folder is left alone
+    assert set(load_snapshot("binance", path=tmp_path)["symbol"]) == {"BTCUSDT", "ETHUSDT"}
+
+
+def test_snapshot_refreshes_the_symbols_already_there_and_keeps_the_rest(capsys, served, tmp_path):
+    _, url = served
+    for name in ("bybit", "bingx"):  # one folder per venue
+        (tmp_path / name).mkdir()
+        shutil.copy(REPO / "data" / name / "tiers.csv", tmp_path / name / "tiers.csv")
     before = load_snapshot(path=tmp_path)
-    code, _, err = run(capsys, "snapshot", "--out-dir", str(tmp_path), "--base-url",
-                       "http://127.0.0.1:8765")  # fmt: skip
-    assert code == 0
-    assert err.startswith("levkit: note: skipping bingx")  # no --probe: BingX left alone
-    assert [(c[0], c[1]) for c in fetches] == [("bybit", "BTCUSDT"), ("bybit", "LTCUSDT")]
+    code, out, err = run(capsys, "snapshot", "--exchange", "bybit", "--out-dir", str(tmp_path),
+                         "--base-url", url)  # fmt: skip
+    assert code == 0, err
     after = load_snapshot(path=tmp_path)
     pd.testing.assert_frame_equal(
         after[after.exchange == "bingx"].reset_index(drop=True),
         before[before.exchange == "bingx"].reset_index(drop=True),
     )
     bybit = after[after.exchange == "bybit"]
-    assert bybit.groupby("symbol").size().to_dict() == {"BTCUSDT": 4, "LTCUSDT": 4}
-    assert bybit["source"].str.contains("at http://127.0.0.1:8765").all()
+    assert set(bybit["symbol"]) == set(before.loc[before.exchange == "bybit", "symbol"])
+    assert bybit["source"].str.contains(f"at {url}").all()
+    assert (bybit["as_of"] == TODAY).all()
 
 
-def test_snapshot_bingx_ladder_needs_probe(capsys, tmp_path, fetches, bingx_client):
-    made = bingx_client(has_keys=True)
-    code, _, err = run(capsys, "snapshot", "--exchange", "bingx", "--out-dir", str(tmp_path))
-    assert code == 2
+def test_snapshot_without_exchange_goes_over_the_registry(capsys, served):
+    _, url = served
+    code, out, err = run(capsys, "snapshot", "--symbols", "BTC", "--base-url", url)
+    assert code == 0, err
+    wrote = {
+        line.split(": ")[1].split()[0] for line in out.splitlines() if line.startswith("wrote")
+    }
+    skipped = {line.split()[3].rstrip(":") for line in err.splitlines() if "skipping" in line}
+    assert wrote == set(PUBLIC)
+    assert skipped == set(lk.exchanges().index) - set(PUBLIC)  # signed (no keys), probe, none
+    assert {p.name for p in user_dir().iterdir()} == set(PUBLIC)
+
+
+@pytest.mark.parametrize("name", PROBE)
+def test_snapshot_probe_writes_the_discovered_ladder(capsys, served, monkeypatch, name):
+    sim, url = served
+    symbol = venue(name).symbol_example
+    argv = ["snapshot", "--exchange", name, "--symbols", symbol, "--base-url", url]
+    code, _, err = run(capsys, *argv)  # no --probe: explained, nothing sent
+    assert code == EXIT_USAGE
     assert_one_line_error(err, "probing your account", "--probe", "puts your original leverage")
-    assert made == [] and fetches == []
-    assert list(tmp_path.iterdir()) == []
+    code, _, err = run(capsys, *argv, "--probe")  # no keys: the client names the variables
+    assert code == EXIT_RUNTIME
+    assert_one_line_error(err, f"{venue(name).env_prefix}_API_KEY")
+    assert list(user_dir().iterdir()) == []
+    set_keys(monkeypatch, name)
+    code, out, err = run(capsys, *argv, "--probe")
+    assert code == 0, err
+    back = load_snapshot(name, symbol)
+    assert back["source"].iloc[0].startswith(f"{venue(name).title} probe of ")
+    lad = sim.ladder(name, symbol)  # what the simulated exchange really holds
+    assert back["max_notional"].tolist() == list(lad.caps)
+    assert back["max_leverage"].tolist() == list(lad.max_leverage)
+    assert out.startswith(f"wrote {user_dir() / name / 'tiers.csv'}: {name} {symbol} (")
 
 
-def test_snapshot_bingx_probe_without_keys_exits_1_naming_the_variables(
-    capsys, tmp_path, bingx_client
-):
-    bingx_client(has_keys=False)
-    code, _, err = run(capsys, "snapshot", "--exchange", "bingx", "--probe", "--symbols",
-                       "BTC-USDT", "--out-dir", str(tmp_path))  # fmt: skip
-    assert code == 1
-    assert_one_line_error(err, "BINGX_API_KEY", "BINGX_API_SECRET")
-    assert list(tmp_path.iterdir()) == []
+@pytest.mark.parametrize("name", MARGIN)
+def test_snapshot_margin_kind_writes_margin_bands(capsys, served, monkeypatch, tmp_path, name):
+    _, url = served
+    set_keys(monkeypatch, name)
+    symbol = venue(name).symbol_example
+    code, out, err = run(capsys, "snapshot", "--exchange", name, "--kind", "margin",
+                         "--symbols", symbol, "--out-dir", str(tmp_path), "--base-url", url)  # fmt: skip
+    assert code == 0, err
+    assert (tmp_path / name / "margin_bands.csv").is_file()
+    assert not (tmp_path / name / "tiers.csv").exists()
+    bands = load_snapshot(name, symbol, kind="margin", path=tmp_path)
+    assert bands["max_leverage"].isna().all() and bands["maintenance_margin_rate"].notna().all()
 
 
-def test_snapshot_bingx_probe_writes_the_discovered_ladder(capsys, tmp_path, bingx_client):
-    made = bingx_client(has_keys=True)
-    code, out, _ = run(capsys, "snapshot", "--exchange", "bingx", "--probe", "--symbols",
-                       "BTC-USDT", "SOL-USDT", "--out-dir", str(tmp_path), "--base-url",
-                       "http://127.0.0.1:8765")  # fmt: skip
-    assert code == 0
-    client, kwargs = made[0]
-    assert client.probed == ["BTC-USDT", "SOL-USDT"]
-    assert kwargs == {"base_url": "http://127.0.0.1:8765"}
-    back = load_snapshot("bingx", path=tmp_path)
-    assert back.groupby("symbol").size().to_dict() == {"BTC-USDT": 2, "SOL-USDT": 2}
-    assert back["source"].iloc[0].startswith("BingX probe of POST /openApi/swap/v2/trade/leverage")
-    assert "bingx BTC-USDT (2 tiers), SOL-USDT (2 tiers)" in out
-
-
-def test_snapshot_bingx_margin_writes_margin_bands(capsys, tmp_path, fetches, bingx_client):
-    bingx_client(has_keys=True)
-    code, out, _ = run(capsys, "snapshot", "--exchange", "bingx", "--kind", "margin",
-                       "--symbols", "ETH-USDT", "--out-dir", str(tmp_path))  # fmt: skip
-    assert code == 0
-    assert fetches == [("bingx", "ETH-USDT", {})]
-    assert (tmp_path / "bingx" / "margin_bands.csv").is_file()
-    assert not (tmp_path / "bingx" / "tiers.csv").exists()
-    bands = load_snapshot("bingx", "ETH-USDT", kind="margin", path=tmp_path)
-    assert bands["maintenance_margin_rate"].tolist() == [0.005, 0.01]
-    assert bands["max_leverage"].isna().all()
-
-
-def test_snapshot_failure_midway_writes_nothing(capsys, tmp_path, monkeypatch):
+def test_snapshot_failure_midway_writes_nothing(capsys, served, tmp_path):
+    sim, url = served
     (tmp_path / "bybit").mkdir()
     shutil.copy(REPO / "data" / "bybit" / "tiers.csv", tmp_path / "bybit" / "tiers.csv")
     before = (tmp_path / "bybit" / "tiers.csv").read_bytes()
-    calls = []
-
-    def flaky(exchange, symbol=None, **kwargs):
-        calls.append(symbol)
-        if len(calls) == 2:
-            raise TransportError("bybit /v5/market/risk-limit: connection reset")
-        return bybit_frame(symbol)
-
-    monkeypatch.setattr(levkit.api, "fetch_risk_limits", flaky)
-    code, _, err = run(capsys, "snapshot", "--exchange", "bybit", "--out-dir", str(tmp_path))
+    sim.inject("status", path=venue("bybit").endpoint("ladder").path, status=418, on_call=2)
+    code, _, err = run(capsys, "snapshot", "--exchange", "bybit", "--symbols", "BTCUSDT",
+                       "LTCUSDT", "--out-dir", str(tmp_path), "--base-url", url)  # fmt: skip
     assert code == 1
-    assert_one_line_error(err, "connection reset")
+    assert_one_line_error(err, "418")
     assert (tmp_path / "bybit" / "tiers.csv").read_bytes() == before
 
 
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["--exchange", "bybit", "--kind", "margin"], "Bybit's margin rates"),
-        (["--exchange", "bingx", "--kind", "margin", "--probe"], "--probe goes with"),
+        *[(["--exchange", n, "--kind", "margin"], f"not {n}") for n in NO_MARGIN],
+        *[(["--exchange", n, "--probe"], f"not {n}") for n in NO_PROBE],
+        (["--kind", "margin", "--probe"], "--probe goes with"),
     ],
 )
-def test_snapshot_argument_conflicts_exit_2(capsys, tmp_path, fetches, argv, needle):
+def test_snapshot_argument_conflicts_exit_2(capsys, tmp_path, argv, needle):
     code, _, err = run(capsys, "snapshot", *argv, "--out-dir", str(tmp_path))
     assert code == 2
     assert_one_line_error(err, needle)
-    assert fetches == []
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- list
@@ -474,8 +649,18 @@ def test_list_shows_every_ladder_in_the_snapshot(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 1 + 17 + 1
-    assert lines[-1].split() == ["margin", "bingx", "BTC-USDT", "2", "-", "900,000", "2024-05-22"]
-    assert ["leverage", "bybit", "LTCUSDT", "29", "50x", "9,400,000", "2026-05-18"] in [
-        line.split() for line in lines
+    assert len(lines) == 1 + len(snapshot_index())
+    assert lines[-1].split() == ["margin", "bingx", "BTC-USDT", "2", "-", "900,000", "2024-05-22",
+                                 "no", "shipped"]  # fmt: skip
+    assert ["leverage", "bybit", "LTCUSDT", "29", "50x", "9,400,000", "2026-05-18", "no",
+            "shipped"] in [line.split() for line in lines]  # fmt: skip
+
+
+def test_list_says_which_ladders_come_from_the_user_folder(capsys):
+    lk.save_snapshot(ladder_frame("LTCUSDT"), as_of=TODAY)
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if " bybit " in line and "LTCUSDT" in line]
+    assert rows == [
+        ["leverage", "bybit", "LTCUSDT", "2", "150x", "2,000,000", TODAY, "yes", "user"]
     ]

@@ -30,7 +30,7 @@ from levkit import cli
 from levkit.sim import Simulator
 from levkit.sim.testing import FakeClock
 from levkit.transport import Credentials, RequestPreview, check_base_url
-from levkit.venues import client_class, venue, venues
+from levkit.venues import client_class, names, venue, venues
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,12 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CANARY_SECRET = "CANARY-SECRET-" + secrets.token_hex(16)
 WRONG_SECRET = "CANARY-WRONG-" + secrets.token_hex(16)  # a mistyped secret is a secret too
 CANARY_KEY = "CKEY" + secrets.token_hex(12)
+CANARY_PASSPHRASE = "CANARY-PASSPHRASE-" + secrets.token_hex(16)  # OKX, Bitget: a secret too
 SHOWN_KEY = CANARY_KEY[:4]  # the most of the key any output may show
 
 #: Every venue that takes an API key (a keyless one, Hyperliquid, holds no secret at all;
 #: tests/test_contract.py covers it).  From the registry: a new venue is audited by adding it.
 CLIENTS = {v.name: client_class(v.name) for v in venues() if not v.account_id}
-CANARY_PASSPHRASE = "CANARY-PASS-" + secrets.token_hex(8)
 
 
 def build(name: str, key: str, secret: str, **kw):
@@ -241,7 +241,7 @@ def url(sim):
 @pytest.fixture
 def real_clock_sim():
     """For the CLI, whose clients keep the real clock: the simulator's clock is real too."""
-    sim = Simulator(keys={CANARY_KEY: CANARY_SECRET})
+    sim = Simulator(keys={CANARY_KEY: CANARY_SECRET}, passphrases={CANARY_KEY: CANARY_PASSPHRASE})
     with sim.serve() as base_url:
         yield sim, base_url
 
@@ -518,46 +518,67 @@ def cli_handlers():
     logger.setLevel(logging.NOTSET)
 
 
+def _cli_runs(url: str, tmp_path: Path) -> dict[str, tuple[list[str], int]]:
+    """Every live CLI command on every venue of the registry: ``{name: (argv, exit code)}``.
+    A venue whose API gives no ladder must fail cleanly (exit 1) without the secret."""
+    live = ["--source", "live", "--base-url", url, "-vv"]
+    snap = ["--base-url", url, "--out-dir", str(tmp_path / "snap"), "-vv"]
+    runs: dict[str, tuple[list[str], int]] = {}
+    for v in venues():
+        sym, name = v.symbol_example, v.name
+        ladder = v.capabilities.ladder and "ladder" in v.endpoints
+        ok = 0 if ladder else cli.EXIT_RUNTIME
+        runs[f"tiers {name}"] = (["tiers", sym, "--exchange", name, *live], ok)
+        if not ladder:
+            continue
+        runs[f"tiers csv {name}"] = (["tiers", sym, "--exchange", name, "--csv", *live], 0)
+        png = str(tmp_path / f"{name}.png")
+        runs[f"curves {name}"] = (["curves", sym, "--exchange", name, *live, "--out", png], 0)
+        runs[f"snapshot {name}"] = (["snapshot", "--exchange", name, "--symbols", sym, *snap], 0)
+    for v in venues():
+        if v.capabilities.margin_bands:
+            sym, name = v.symbol_example, v.name
+            runs[f"tiers margin {name}"] = (
+                ["tiers", sym, "--exchange", name, "--kind", "margin", *live],
+                0,
+            )
+            runs[f"snapshot margin {name}"] = (
+                ["snapshot", "--exchange", name, "--kind", "margin", "--symbols", sym, *snap],
+                0,
+            )
+    return runs
+
+
 def test_cli_live_commands_keep_the_secret(
     real_clock_sim, monkeypatch, tmp_path, capsys, debug_logs, audit, cli_handlers
 ):
     sim, url = real_clock_sim
-    for prefix in ("BYBIT", "BINGX"):
-        monkeypatch.setenv(f"{prefix}_API_KEY", CANARY_KEY)
-        monkeypatch.setenv(f"{prefix}_API_SECRET", CANARY_SECRET)
-    live = ["--source", "live", "--base-url", url, "-vv"]
-    runs = {
-        "tiers bybit": ["tiers", "BTCUSDT", "--exchange", "bybit", *live],
-        "tiers bingx": ["tiers", "BTC-USDT", "--exchange", "bingx", *live],
-        "tiers csv": ["tiers", "BTCUSDT", "--exchange", "bybit", "--csv", *live],
-        "curves": [
-            "curves", "BTCUSDT", "--exchange", "bybit", *live, "--out", str(tmp_path / "c.png"),
-        ],
-        "snapshot margin": [
-            "snapshot", "--exchange", "bingx", "--kind", "margin", "--symbols", "BTC-USDT",
-            "--base-url", url, "--out-dir", str(tmp_path / "snap"), "-vv",
-        ],
-        "snapshot bybit": [
-            "snapshot", "--exchange", "bybit", "--symbols", "BTCUSDT", "--base-url", url,
-            "--out-dir", str(tmp_path / "snap"), "-vv",
-        ],
-    }  # fmt: skip
-    for name, argv in runs.items():
+    for v in venues():  # every venue's variables hold the canaries
+        monkeypatch.setenv(f"{v.env_prefix}_API_KEY", CANARY_KEY)
+        monkeypatch.setenv(f"{v.env_prefix}_API_SECRET", CANARY_SECRET)
+        if v.passphrase:
+            monkeypatch.setenv(f"{v.env_prefix}_PASSPHRASE", CANARY_PASSPHRASE)
+    runs = _cli_runs(url, tmp_path)
+    assert {r.split()[-1] for r in runs} >= set(names())  # the whole registry
+    for name, (argv, expected) in runs.items():
         code = cli.main(argv)
         out = capsys.readouterr()
         audit.text(f"cli {name} stdout", out.out)
         audit.text(f"cli {name} stderr", out.err)
-        assert code == 0, (name, out.err)
-    assert (tmp_path / "c.png").stat().st_size > 0
+        assert code == expected, (name, out.err[-500:])
+        if expected:
+            assert "levkit: error:" in out.err and "Traceback" not in out.err, name
+    assert all((tmp_path / f"{n}.png").stat().st_size > 0 for n in names() if f"curves {n}" in runs)
     sim.inject("status", path="/v5/market/risk-limit", status=418, times=1)  # not retried
-    assert cli.main(runs["tiers bybit"]) == cli.EXIT_RUNTIME
-    monkeypatch.setenv("BINGX_API_SECRET", WRONG_SECRET)
-    assert cli.main(runs["tiers bingx"]) == cli.EXIT_RUNTIME
+    assert cli.main(runs["tiers bybit"][0]) == cli.EXIT_RUNTIME
+    margin = [v.name for v in venues() if v.capabilities.margin_bands]
+    monkeypatch.setenv(f"{venue(margin[0]).env_prefix}_API_SECRET", WRONG_SECRET)
+    assert cli.main(runs[f"tiers margin {margin[0]}"][0]) == cli.EXIT_RUNTIME
     out = capsys.readouterr()
     audit.text("cli errors stdout", out.out)
     audit.text("cli errors stderr", out.err)
-    assert "levkit: error:" in out.err
-    assert audit.files(tmp_path) >= 3
+    assert out.err.count("levkit: error:") == 2
+    assert audit.files(tmp_path) >= len(names())
     audit.check(debug_logs)
 
 
