@@ -162,7 +162,12 @@ def _sorted_groups(ex: np.ndarray, sym: np.ndarray, cap: np.ndarray) -> np.ndarr
     return start if ordered and np.all((cap[1:] >= cap[:-1]) | new[1:]) else None
 
 
-def _complete(tiers: pd.DataFrame, first: np.ndarray, reach_low: np.ndarray) -> np.ndarray:
+def _complete(
+    tiers: pd.DataFrame,
+    first: np.ndarray,
+    reach_low: np.ndarray,
+    top_cap: np.ndarray | None = None,
+) -> np.ndarray:
     """Per group, whether the ladder is complete (see :mod:`levkit.model.completeness`)."""
     n = len(first)
     stated = np.full(n, np.nan)
@@ -176,6 +181,8 @@ def _complete(tiers: pd.DataFrame, first: np.ndarray, reach_low: np.ndarray) -> 
         stated = np.where(np.isnan(stated), 1.0, stated)
     with np.errstate(invalid="ignore"):
         reaches_one = leverage_at_most(reach_low, 1.0)
+    if top_cap is not None:  # an uncapped top tier (Hyperliquid) covers every position
+        reaches_one = reaches_one | np.isposinf(top_cap)
     return np.where(np.isnan(stated), reaches_one, stated == 1.0)
 
 
@@ -233,7 +240,7 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
             )
     first = np.arange(n)[order][start]  # each group's first row in the caller's frame
     tiers.attrs = attrs  # read once, for completeness
-    complete = _complete(tiers, first, reach[stop - 1])
+    complete = _complete(tiers, first, reach[stop - 1], cap[stop - 1])
     tiers.attrs = {}
     return Ladders(
         exchange=exchange, symbol=symbol, start=start, stop=stop, complete=complete,

@@ -9,7 +9,8 @@ every tier present and its top cap known.  The rule levkit applies, per (exchang
 3. else the frame's ``attrs["source"]``: ``"api"`` answers are complete (the exchange
    gave the whole ladder);
 4. else (the simulator, which serves the shipped snapshot's ladders; a probe; a hand-made
-   frame): complete when the ladder reaches 1x.
+   frame): complete when the ladder reaches 1x, or its top tier has no cap
+   (``max_notional = inf``, Hyperliquid: every position is covered).
 
 The **unknown part** of an incomplete ladder is the leverages below its lowest known
 ``max_leverage`` (and the notionals above its top known cap).  There the model's answer is
