@@ -14,13 +14,15 @@ b'{"code":"0","msg":"","data":[1]}'
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .wire import Reply, Request, json_reply
 
 if TYPE_CHECKING:
-    from .core import Simulator
+    from .core import RateInfo, Simulator
+
+Handler = Callable[["Simulator", Request, dict[str, Any]], Reply]
 
 __all__ = [
     "CODE",
@@ -29,6 +31,7 @@ __all__ = [
     "NOW",
     "Envelope",
     "check_timestamp",
+    "dispatch",
     "json_params",
     "page",
     "passphrase_problem",
@@ -205,3 +208,42 @@ def page(items: Sequence[T], start: int, size: int) -> tuple[list[T], int | None
     """
     end = start + size
     return list(items[start:end]), (end if end < len(items) else None)
+
+
+def dispatch(
+    sim: Simulator,
+    req: Request,
+    routes: Mapping[tuple[str, str], Handler],
+    *,
+    not_found: Callable[[Request], Reply],
+    public: Callable[[str], bool],
+    authenticate: Callable[[Simulator, Request], Reply | None],
+    rate_limited: Callable[[Simulator, Request, RateInfo], Reply],
+    bad_body: Callable[[Request], Reply],
+    limit_headers: Callable[[RateInfo], dict[str, str]] | None = None,
+    count_public: bool = True,
+) -> Reply:
+    """Answer a request of a venue whose routes are ``(method, path) -> handler``, in the
+    usual order: unknown route (``not_found``), the key and signature of a private path
+    (``authenticate``, skipped where ``public(path)``), the spec's rate limit
+    (``rate_limited``; public paths too unless ``count_public=False``), a POST body that is
+    not a JSON object (``bad_body``), then the handler with the parameters.  Every
+    counted answer carries ``limit_headers(info)`` when given."""
+    route = routes.get((req.method, req.path))
+    if route is None:
+        return not_found(req)
+    is_public = public(req.path)
+    if not is_public:
+        error = authenticate(sim, req)
+        if error is not None:
+            return error
+    info = sim.rate(req.method, req.path, req.now) if count_public or not is_public else None
+    if info is not None and not info.allowed:
+        return rate_limited(sim, req, info)
+    params = json_params(req)
+    if params is None:
+        return bad_body(req)
+    reply = route(sim, req, params)
+    if info is not None and limit_headers is not None:
+        reply.headers.update(limit_headers(info))
+    return reply

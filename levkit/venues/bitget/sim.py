@@ -33,9 +33,11 @@ from ...sim.kit import (
     NOW,
     Envelope,
     check_timestamp,
-    json_params,
     passphrase_problem,
     verify_hmac,
+)
+from ...sim.kit import (
+    dispatch as _dispatch,
 )
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, parse_number
@@ -92,21 +94,16 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one Bitget v2 request."""
-    route = _ROUTES.get((req.method, req.path))
-    if route is None:
-        return _answer(req, code="40404", msg="Request URL NOT FOUND", status=404)
-    private = req.path.startswith("/api/v2/mix/account/")
-    if private:
-        error = _authenticate(sim, req)
-        if error is not None:
-            return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    params = json_params(req)
-    if params is None:
-        return _answer(req, code="40017", msg="Parameter verification failed: body")
-    return route(sim, req, params)
+    return _dispatch(
+        sim,
+        req,
+        _ROUTES,
+        not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
+        public=lambda path: not path.startswith("/api/v2/mix/account/"),
+        authenticate=_authenticate,
+        rate_limited=rate_limited,
+        bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
+    )
 
 
 def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:

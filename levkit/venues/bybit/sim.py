@@ -26,9 +26,11 @@ from ...sim.kit import (
     NOW,
     Envelope,
     check_timestamp,
-    json_params,
     page,
     verify_hmac,
+)
+from ...sim.kit import (
+    dispatch as _dispatch,
 )
 from ...sim.ladders import fmt
 from ...sim.quirks import STALE_CURSOR
@@ -101,25 +103,21 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Bybit v5 request."""
-    route = _ROUTES.get((req.method, req.path))
-    if route is None:
-        return _answer(req, code=10017, msg="route not found", status=404)
-    if req.path.startswith("/v5/market/"):
-        return route(sim, req, req.params)
-    error = _authenticate(sim, req)
-    if error is not None:
-        return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    params = json_params(req)
-    if params is None:
-        return _answer(req, code=10001, msg="params error: body is not a JSON object")
-    reply = route(sim, req, params)
-    if info is not None:
-        reply.headers.update(_limit_headers(info))
-    return reply
+    """Answer one Bybit v5 request (market paths: no key, not counted)."""
+    return _dispatch(
+        sim,
+        req,
+        _ROUTES,
+        not_found=lambda req: _answer(req, code=10017, msg="route not found", status=404),
+        public=lambda path: path.startswith("/v5/market/"),
+        authenticate=_authenticate,
+        rate_limited=rate_limited,
+        bad_body=lambda req: _answer(
+            req, code=10001, msg="params error: body is not a JSON object"
+        ),
+        limit_headers=_limit_headers,
+        count_public=False,
+    )
 
 
 def _category(req: Request, params: dict[str, Any]) -> tuple[str, Reply | None]:

@@ -34,9 +34,11 @@ from ...sim.kit import (
     MSG,
     Envelope,
     check_timestamp,
-    json_params,
     passphrase_problem,
     verify_hmac,
+)
+from ...sim.kit import (
+    dispatch as _dispatch,
 )
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, parse_number
@@ -119,20 +121,18 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one OKX v5 request."""
-    route = _ROUTES.get((req.method, req.path))
-    if route is None:
-        return _answer(req, code=50014, msg=f"Path not found: {req.path}", status=404)
-    if not req.path.startswith("/api/v5/public/"):
-        error = _authenticate(sim, req)
-        if error is not None:
-            return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    params = json_params(req)
-    if params is None:
-        return _answer(req, code=50002, msg="Body is not a JSON object")
-    return route(sim, req, params)
+    return _dispatch(
+        sim,
+        req,
+        _ROUTES,
+        not_found=lambda req: _answer(
+            req, code=50014, msg=f"Path not found: {req.path}", status=404
+        ),
+        public=lambda path: path.startswith("/api/v5/public/"),
+        authenticate=_authenticate,
+        rate_limited=rate_limited,
+        bad_body=lambda req: _answer(req, code=50002, msg="Body is not a JSON object"),
+    )
 
 
 def _swap_type(req: Request, params: dict[str, Any]) -> Reply | None:
