@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import pandas as pd
 
 from ...frames import tiers_frame
-from ...sim.kit import check_timestamp, split_signature, verify_hmac
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, json_reply
 from .dialect import USED_WEIGHT, binance_signature
@@ -97,7 +97,7 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
         return {}, _error(req, -2015, "Invalid API-key, IP, or permissions for action.", status=401)
     body = req.body.decode("utf-8", "replace")
     # Binance signs query string + body, concatenated as sent
-    signed = split_signature(req.query + body)
+    signed = kit.split_signature(req.query + body)
     if signed is None:
         return {}, _error(req, -1102, "Mandatory parameter 'signature' was not sent.")
     payload, sig = signed
@@ -110,10 +110,10 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
         return params, _error(req, -1102, "Mandatory parameter 'timestamp' was not sent.")
     if not 0 < window <= MAX_RECV_WINDOW:
         return params, _error(req, -1131, "recvWindow must be less than 60000")
-    stale = check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS)
+    stale = kit.check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS)
     if stale is not None:
         return params, _error(req, -1021, _STALE[stale])
-    if "&" in sig or not verify_hmac(sig.lower(), binance_signature(secret, payload)):
+    if "&" in sig or not kit.verify_hmac(sig.lower(), binance_signature(secret, payload)):
         return params, _error(req, -1022, "Signature for this request is not valid.")
     return params, None
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...signing import bingx_signature
-from ...sim.kit import CODE, DATA, MSG, NOW, Envelope, check_timestamp, split_signature, verify_hmac
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request
 from .dialect import RATE_HEADERS
@@ -34,7 +34,9 @@ FUTURE_SLACK_MS = 1000
 _P = "/openApi/swap/"
 
 
-_answer = Envelope(("code", CODE), ("msg", MSG), ("timestamp", NOW), ("data", DATA))
+_answer = kit.Envelope(
+    ("code", kit.CODE), ("msg", kit.MSG), ("timestamp", kit.NOW), ("data", kit.DATA)
+)
 
 
 def _limit_headers(info: RateInfo, remaining: int) -> dict[str, str]:
@@ -61,7 +63,7 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
     secret = sim.keys.get(req.header("X-BX-APIKEY") or "")
     if secret is None:
         return {}, _answer(req, code=100413, msg="Incorrect apiKey")
-    signed = split_signature(req.query, leading_first=True)
+    signed = kit.split_signature(req.query, leading_first=True)
     if signed is None:
         return {}, _answer(req, code=100412, msg="Null signature")
     payload, sig = signed
@@ -71,13 +73,13 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
         window = int(params.get("recvWindow") or 5000)
     except (KeyError, ValueError):
         return params, _answer(req, code=100421, msg="Null timestamp or timestamp mismatch")
-    if check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS):
+    if kit.check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS):
         msg = (
             f"timestamp mismatch: request timestamp {ts}, server time {req.now_ms}, "
             f"recvWindow {window}"
         )
         return params, _answer(req, code=100421, msg=msg)
-    if "&" in sig or not verify_hmac(sig, bingx_signature(secret, payload)):
+    if "&" in sig or not kit.verify_hmac(sig, bingx_signature(secret, payload)):
         return params, _answer(req, code=100001, msg="Signature verification failed")
     return params, None
 

@@ -26,19 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...sim.kit import (
-    CODE,
-    DATA,
-    MSG,
-    NOW,
-    Envelope,
-    check_timestamp,
-    passphrase_problem,
-    verify_hmac,
-)
-from ...sim.kit import (
-    dispatch as _dispatch,
-)
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, parse_number
 from ...symbols import parse_symbol
@@ -55,8 +43,8 @@ WINDOW_MS = 30_000
 _PRODUCT = "USDT-FUTURES"
 
 
-_answer = Envelope(
-    ("code", CODE), ("msg", MSG), ("requestTime", NOW), ("data", DATA),
+_answer = kit.Envelope(
+    ("code", kit.CODE), ("msg", kit.MSG), ("requestTime", kit.NOW), ("data", kit.DATA),
     ok_code="00000", ok_msg="success", empty=None, code_text=True, error_status=400,
 )  # fmt: skip
 
@@ -73,7 +61,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     secret = sim.keys.get(key)
     if secret is None:
         return _answer(req, code="40006", msg="Invalid ACCESS_KEY")
-    problem = passphrase_problem(sim, key, req.header("ACCESS-PASSPHRASE") or "")
+    problem = kit.passphrase_problem(sim, key, req.header("ACCESS-PASSPHRASE") or "")
     if problem == "missing":
         return _answer(req, code="40011", msg="ACCESS_PASSPHRASE cannot be empty")
     if problem == "wrong":
@@ -83,18 +71,18 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         ts = int(ts_text)
     except ValueError:
         return _answer(req, code="40005", msg="Invalid ACCESS_TIMESTAMP")
-    if check_timestamp(req.now_ms, ts, WINDOW_MS):
+    if kit.check_timestamp(req.now_ms, ts, WINDOW_MS):
         return _answer(req, code="40008", msg="Request timestamp expired")
     body = req.body.decode("utf-8", "replace")
     expected = sign(secret, prehash(ts_text, req.method, req.path, req.query, body))
-    if not verify_hmac(req.header("ACCESS-SIGN"), expected):
+    if not kit.verify_hmac(req.header("ACCESS-SIGN"), expected):
         return _answer(req, code="40009", msg="sign signature error")
     return None
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one Bitget v2 request."""
-    return _dispatch(
+    return kit.dispatch(
         sim,
         req,
         _ROUTES,

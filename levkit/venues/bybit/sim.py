@@ -19,19 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...signing import bybit_v5_signature
-from ...sim.kit import (
-    CODE,
-    DATA,
-    MSG,
-    NOW,
-    Envelope,
-    check_timestamp,
-    page,
-    verify_hmac,
-)
-from ...sim.kit import (
-    dispatch as _dispatch,
-)
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.quirks import STALE_CURSOR
 from ...sim.wire import Reply, Request, parse_number
@@ -47,8 +35,8 @@ EXCHANGE = "bybit"
 _CATEGORIES = ("linear", "inverse")
 
 
-_answer = Envelope(
-    ("retCode", CODE), ("retMsg", MSG), ("result", DATA), ("retExtInfo", {}), ("time", NOW),
+_answer = kit.Envelope(
+    ("retCode", kit.CODE), ("retMsg", kit.MSG), ("result", kit.DATA), ("retExtInfo", {}), ("time", kit.NOW),
     ok_msg="OK",
 )  # fmt: skip
 
@@ -84,7 +72,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
             code=10002,
             msg="invalid request, please check your server timestamp or recv_window param",
         )
-    if check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
+    if kit.check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
         return _answer(
             req,
             code=10002,
@@ -95,7 +83,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         )
     payload = req.query if req.method == "GET" else req.body.decode("utf-8", "replace")
     expected = bybit_v5_signature(secret, ts_text, key, window_text, payload)
-    if not verify_hmac(req.header("X-BAPI-SIGN"), expected):
+    if not kit.verify_hmac(req.header("X-BAPI-SIGN"), expected):
         return _answer(
             req, code=10004, msg="error sign! please check your signature generation algorithm"
         )
@@ -104,7 +92,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one Bybit v5 request (market paths: no key, not counted)."""
-    return _dispatch(
+    return kit.dispatch(
         sim,
         req,
         _ROUTES,
@@ -138,7 +126,7 @@ def _page(req: Request, items: list[Any], size: int, cursor: str) -> tuple[list[
         start = int(cursor.removeprefix("cursor-")) if cursor else 0
     except ValueError:
         return _answer(req, code=10001, msg="params error: cursor is invalid")
-    rows, after = page(items, start, size)
+    rows, after = kit.page(items, start, size)
     return rows, ("" if after is None else f"cursor-{after}")
 
 
@@ -159,7 +147,7 @@ def _listed(
     sim: Simulator, req: Request, params: dict[str, Any], page_size: int
 ) -> tuple[str, list[str], str] | Reply:
     """(category, symbols, next cursor) of a public list call: the one ``symbol`` asked
-    for, or one page of every symbol in the category; a :class:`Reply` on bad parameters."""
+    for, or one kit.page of every symbol in the category; a :class:`Reply` on bad parameters."""
     category, error = _category(req, params)
     if error is not None:
         return error
@@ -242,8 +230,8 @@ def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
     paged = _page(req, keys, int(limit), params.get("cursor", ""))
     if isinstance(paged, Reply):
         return paged
-    page, cursor = paged
-    rows = [position_row(sim, s, side, idx) for s, side, idx in page]
+    kit.page, cursor = paged
+    rows = [position_row(sim, s, side, idx) for s, side, idx in kit.page]
     return _answer(req, {"list": rows, "nextPageCursor": cursor, "category": category})
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...signing import bybit_v2_signature
-from ...sim.kit import check_timestamp, json_params, verify_hmac
+from ...sim import kit
 from ...sim.wire import Reply, Request, json_reply, parse_number
 from .spec import VENUE
 
@@ -91,7 +91,7 @@ def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
             code=10002,
             msg="invalid request, please check your timestamp and recv_window param",
         )
-    if check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
+    if kit.check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
         return _answer(
             req,
             code=10002,
@@ -101,7 +101,7 @@ def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
             ),
         )
     sign = str(params.get("sign") or "")
-    if not verify_hmac(sign, bybit_v2_signature(secret, params)):
+    if not kit.verify_hmac(sign, bybit_v2_signature(secret, params)):
         return _answer(req, code=10004, msg="error sign! origin_string[...]")
     return None
 
@@ -111,7 +111,7 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
     route = _ROUTES.get((req.method, req.path))
     if route is None:
         return Reply(404, {"Content-Type": "text/plain"}, b"404 page not found")
-    params = json_params(req)
+    params = kit.json_params(req)
     if params is None:
         return _answer(req, code=10001, msg="params error: body is not a JSON object")
     error = _authenticate(sim, req, params)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...sim.kit import check_timestamp, page, verify_hmac
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, json_reply, parse_number
 from .dialect import RATE_HEADERS, gate_signature
@@ -78,7 +78,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         seconds = float(ts)
     except ValueError:
         return _error("REQUEST_EXPIRED", "Timestamp is not a number", 401)
-    if check_timestamp(req.now, seconds, WINDOW_S):
+    if kit.check_timestamp(req.now, seconds, WINDOW_S):
         return _error(
             "REQUEST_EXPIRED",
             f"gap between request Timestamp {ts} and server time {int(req.now)} exceeds {WINDOW_S}",
@@ -86,7 +86,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         )
     body = req.body.decode("utf-8", "replace")
     expected = gate_signature(secret, req.method, req.path, req.query, body, ts)
-    if not verify_hmac(req.header("SIGN"), expected):
+    if not kit.verify_hmac(req.header("SIGN"), expected):
         return _error("INVALID_SIGNATURE", "Signature mismatch", 401)
     return None
 
@@ -174,7 +174,7 @@ def _tiers(sim: Simulator, req: Request, _: str | None) -> Reply:
         return _error("INVALID_PARAM_VALUE", "limit must be an integer in [1, 1000]")
     if offset is None or offset < 0 or offset != int(offset):
         return _error("INVALID_PARAM_VALUE", "offset must be a non-negative integer")
-    markets, _ = page(sim.symbols(EXCHANGE), int(offset), int(limit))
+    markets, _ = kit.page(sim.symbols(EXCHANGE), int(offset), int(limit))
     return json_reply([row for m in markets for row in _tier_rows(sim, m, True)])
 
 

@@ -28,18 +28,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ...sim.kit import (
-    CODE,
-    DATA,
-    MSG,
-    Envelope,
-    check_timestamp,
-    passphrase_problem,
-    verify_hmac,
-)
-from ...sim.kit import (
-    dispatch as _dispatch,
-)
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, parse_number
 from .dialect import okx_signature
@@ -57,7 +46,9 @@ WINDOW_MS = 30_000
 _MODES = ("cross", "isolated")
 
 
-_answer = Envelope(("code", CODE), ("msg", MSG), ("data", DATA), empty=list, code_text=True)
+_answer = kit.Envelope(
+    ("code", kit.CODE), ("msg", kit.MSG), ("data", kit.DATA), empty=list, code_text=True
+)
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
@@ -102,26 +93,26 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     secret = sim.keys.get(key)
     if secret is None:
         return _answer(req, code=50111, msg="Invalid OK-ACCESS-KEY", status=401)
-    if passphrase_problem(sim, key, req.header("OK-ACCESS-PASSPHRASE") or ""):
+    if kit.passphrase_problem(sim, key, req.header("OK-ACCESS-PASSPHRASE") or ""):
         return _answer(req, code=50105, msg="Invalid OK-ACCESS-PASSPHRASE", status=401)
     ts = req.header("OK-ACCESS-TIMESTAMP") or ""
     try:
         when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
         return _answer(req, code=50112, msg="Invalid OK-ACCESS-TIMESTAMP", status=401)
-    if check_timestamp(req.now_ms, when.timestamp() * 1000, WINDOW_MS):
+    if kit.check_timestamp(req.now_ms, when.timestamp() * 1000, WINDOW_MS):
         return _answer(req, code=50102, msg="Timestamp request expired", status=401)
     path = req.path + (f"?{req.query}" if req.query else "")
     body = req.body.decode("utf-8", "replace")
     expected = okx_signature(secret, ts, req.method, path, body)
-    if not verify_hmac(req.header("OK-ACCESS-SIGN"), expected):
+    if not kit.verify_hmac(req.header("OK-ACCESS-SIGN"), expected):
         return _answer(req, code=50113, msg="Invalid Sign", status=401)
     return None
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one OKX v5 request."""
-    return _dispatch(
+    return kit.dispatch(
         sim,
         req,
         _ROUTES,
