@@ -147,7 +147,7 @@ def _listed(
     sim: Simulator, req: Request, params: dict[str, Any], page_size: int
 ) -> tuple[str, list[str], str] | Reply:
     """(category, symbols, next cursor) of a public list call: the one ``symbol`` asked
-    for, or one kit.page of every symbol in the category; a :class:`Reply` on bad parameters."""
+    for, or one page of every symbol in the category; a :class:`Reply` on bad parameters."""
     category, error = _category(req, params)
     if error is not None:
         return error
@@ -230,8 +230,8 @@ def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
     paged = _page(req, keys, int(limit), params.get("cursor", ""))
     if isinstance(paged, Reply):
         return paged
-    kit.page, cursor = paged
-    rows = [position_row(sim, s, side, idx) for s, side, idx in kit.page]
+    page, cursor = paged
+    rows = [position_row(sim, s, side, idx) for s, side, idx in page]
     return _answer(req, {"list": rows, "nextPageCursor": cursor, "category": category})
 
 
