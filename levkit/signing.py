@@ -1,18 +1,23 @@
-"""The three signature schemes, as pure functions of bytes-to-be-sent.
+"""HMAC helpers and Bybit's and BingX's signature schemes, as pure functions of
+bytes-to-be-sent.
 
-Each returns the lowercase hex HMAC-SHA256 of exactly what goes on the wire; the
+Each scheme returns the lowercase hex HMAC-SHA256 of exactly what goes on the wire; the
 transport builds the query string or body once, signs it, and sends that same text.
-The simulator verifies with these same functions.
+The simulator verifies with these same functions.  The other venues build their
+signatures from :func:`hmac_hex` / :func:`hmac_b64` in their ``dialect.py``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
+    "hmac_b64",
+    "hmac_hex",
     "hmac_sha256_hex",
     "bybit_v5_string_to_sign",
     "bybit_v5_signature",
@@ -24,9 +29,27 @@ __all__ = [
 ]
 
 
+def hmac_hex(secret: str, message: str, digest: Callable[..., Any] = hashlib.sha256) -> str:
+    """Lowercase hex HMAC of ``message`` under ``secret`` (SHA-256 unless ``digest`` says).
+
+    >>> hmac_hex("key", "The quick brown fox jumps over the lazy dog")[:16]
+    'f7bc83f430538424'
+    """
+    return hmac.new(secret.encode(), message.encode(), digest).hexdigest()
+
+
+def hmac_b64(secret: str, message: str, digest: Callable[..., Any] = hashlib.sha256) -> str:
+    """base64 of the HMAC of ``message`` under ``secret`` (SHA-256 unless ``digest`` says).
+
+    >>> hmac_b64("key", "The quick brown fox jumps over the lazy dog")
+    '97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg='
+    """
+    return base64.b64encode(hmac.new(secret.encode(), message.encode(), digest).digest()).decode()
+
+
 def hmac_sha256_hex(secret: str, message: str) -> str:
     """Lowercase hex HMAC-SHA256 of ``message`` under ``secret``."""
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return hmac_hex(secret, message)
 
 
 def format_value(value: Any) -> str:

@@ -338,12 +338,7 @@ class Transport:
             payload = (decoder or _decode_json)(response.content)
         except msgspec.ValidationError as exc:
             if status >= 500:
-                raise TransportError(
-                    f"{path}: server error HTTP {status}",
-                    exchange=exchange,
-                    endpoint=path,
-                    status=status,
-                ) from None
+                raise self._server_error(path, status) from None
             raise ParseError(f"{exchange} {path}: unexpected answer shape: {exc}") from None
         except msgspec.DecodeError:
             ctype = response.headers.get("Content-Type", "?")
@@ -363,12 +358,7 @@ class Transport:
                 status=status,
             ) from None
         if status >= 500:
-            raise TransportError(
-                f"{path}: server error HTTP {status}",
-                exchange=exchange,
-                endpoint=path,
-                status=status,
-            )
+            raise self._server_error(path, status)
         try:
             return self.dialect.check(payload, endpoint=path, status=status, accept=accept)
         except RateLimitError as exc:
@@ -377,6 +367,15 @@ class Transport:
             if exc.retry_after is None:
                 exc.retry_after = self._reset_in(response, payload)
             raise
+
+    def _server_error(self, path: str, status: int) -> TransportError:
+        """A 5xx answer: retried like a dropped connection."""
+        return TransportError(
+            f"{path}: server error HTTP {status}",
+            exchange=self.dialect.exchange,
+            endpoint=path,
+            status=status,
+        )
 
     def _reset_in(self, response: requests.Response, payload: Any = None) -> float | None:
         """Seconds until the exchange's rate-limit window resets.

@@ -85,6 +85,11 @@ class RawClient:
     def _url(self, host: str, path: str) -> str:
         return (self.base_url or host) + path
 
+    def _send(self, method: str, url: str, kwargs: dict[str, Any], **request: Any) -> Any:
+        """``session.request`` with this client's timeout unless the call names one."""
+        timeout = kwargs.pop("timeout", self.timeout)
+        return self.session.request(method, url, timeout=timeout, **request, **kwargs)
+
     def bybit(
         self,
         method: str,
@@ -116,14 +121,7 @@ class RawClient:
             headers["X-BAPI-SIGN"] = bybit_v5_signature(
                 secret or self.secret, ts, self.key, str(recv_window), payload
             )
-        return self.session.request(
-            method,
-            url,
-            data=body,
-            headers=headers,
-            timeout=kwargs.pop("timeout", self.timeout),
-            **kwargs,
-        )
+        return self._send(method, url, kwargs, data=body, headers=headers)
 
     def legacy(
         self,
@@ -139,17 +137,11 @@ class RawClient:
         params = {**dict(params or {}), "api_key": self.key, "timestamp": self._ts(ts_offset_ms)}
         params["sign"] = bybit_v2_signature(secret or self.secret, params)
         url = self._url(BYBIT_HOST, path)
-        timeout = kwargs.pop("timeout", self.timeout)
         if method == "GET":
             query = "&".join(f"{k}={v}" for k, v in params.items())
-            return self.session.get(url + "?" + query, timeout=timeout, **kwargs)
-        return self.session.post(
-            url,
-            data=json.dumps(params),
-            timeout=timeout,
-            headers={"Content-Type": "application/json"},
-            **kwargs,
-        )
+            return self._send("GET", url + "?" + query, kwargs)
+        headers = {"Content-Type": "application/json"}
+        return self._send("POST", url, kwargs, data=json.dumps(params), headers=headers)
 
     def bingx(
         self,
@@ -169,6 +161,4 @@ class RawClient:
             query += "&signature=" + bingx_signature(secret or self.secret, query)
         url = self._url(BINGX_HOST, path) + "?" + query
         headers = {"X-BX-APIKEY": self.key if key is None else key}
-        return self.session.request(
-            method, url, headers=headers, timeout=kwargs.pop("timeout", self.timeout), **kwargs
-        )
+        return self._send(method, url, kwargs, headers=headers)

@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 
 from ...errors import ExchangeError, ParseError
 from ...signing import format_value, hmac_sha256_hex
-from ...wire import Credentials, Prepared, mask, retry_after_header
+from ...wire import Credentials, Prepared, retry_after_header
+from .._dialect import ELIDED, preview_headers, rate_headers
 from .._parse import code_of
 from .spec import VENUE
 
@@ -28,7 +29,6 @@ __all__ = ["BinanceDialect", "binance_error", "binance_signature", "param_string
 
 USED_WEIGHT = "X-MBX-USED-WEIGHT-1M"
 _SIG = "signature="
-ELIDED = "<signed when sent>"
 
 
 def param_string(params: Mapping[str, Any]) -> str:
@@ -97,15 +97,11 @@ class BinanceDialect:
         return payload, {}, 0
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        value = headers.get(USED_WEIGHT)
-        if value in (None, ""):
-            return {}
-        try:
-            used = int(float(value))
-        except (ValueError, OverflowError):
-            return {}
+        out: dict[str, Any] = rate_headers(headers, {"used_weight_1m": USED_WEIGHT})
+        if not out:
+            return out
+        used = out["used_weight_1m"]
         limit = VENUE.endpoint("ladder").limit
-        out: dict[str, Any] = {"used_weight_1m": used}
         if limit is not None:
             out["limit"] = limit.requests
             out["remaining"] = max(limit.requests - used, 0)
@@ -127,11 +123,9 @@ class BinanceDialect:
         raise ParseError("binance /fapi/v1/time: no serverTime in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        url = prepared.url
-        if "X-MBX-APIKEY" in headers:
-            headers["X-MBX-APIKEY"] = mask(headers["X-MBX-APIKEY"])
+        url, headers, body = preview_headers(prepared, "X-MBX-APIKEY")
+        if "X-MBX-APIKEY" in prepared.headers:
             cut = url.rfind("&" + _SIG)
             if cut >= 0:
                 url = url[: cut + 1 + len(_SIG)] + ELIDED
-        return url, headers, prepared.body
+        return url, headers, body

@@ -18,13 +18,13 @@ Leverage rules: a whole number from 1 to the symbol's top bracket leverage, else
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import pandas as pd
 
 from ...frames import tiers_frame
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, json_reply
 from .dialect import USED_WEIGHT, binance_signature
@@ -36,10 +36,13 @@ if TYPE_CHECKING:
 __all__ = ["dispatch", "rate_limited", "demo_ladder", "EXCHANGE"]
 
 EXCHANGE = VENUE.name
-_SIG = "signature="
 #: How far ahead of the server clock a timestamp may be (ms), per -1021's second message.
 FUTURE_SLACK_MS = 1000
 MAX_RECV_WINDOW = 60_000
+_STALE = {
+    "ahead": "Timestamp for this request was 1000ms ahead of the server's time.",
+    "behind": "Timestamp for this request is outside of the recvWindow.",
+}
 
 
 def demo_ladder() -> pd.DataFrame:
@@ -93,14 +96,11 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
     if secret is None:
         return {}, _error(req, -2015, "Invalid API-key, IP, or permissions for action.", status=401)
     body = req.body.decode("utf-8", "replace")
-    total = req.query + body  # Binance signs query string + body, concatenated as sent
-    cut = total.rfind("&" + _SIG)
-    if cut >= 0:
-        payload, sig = total[:cut], total[cut + 1 + len(_SIG) :]
-    elif total.startswith(_SIG):
-        payload, sig = "", total[len(_SIG) :]
-    else:
+    # Binance signs query string + body, concatenated as sent
+    signed = kit.split_signature(req.query + body)
+    if signed is None:
         return {}, _error(req, -1102, "Mandatory parameter 'signature' was not sent.")
+    payload, sig = signed
     params = dict(parse_qsl(req.query, keep_blank_values=True))
     params.update(parse_qsl(body, keep_blank_values=True))
     try:
@@ -110,15 +110,10 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
         return params, _error(req, -1102, "Mandatory parameter 'timestamp' was not sent.")
     if not 0 < window <= MAX_RECV_WINDOW:
         return params, _error(req, -1131, "recvWindow must be less than 60000")
-    if ts > req.now_ms + FUTURE_SLACK_MS:
-        return params, _error(
-            req, -1021, "Timestamp for this request was 1000ms ahead of the server's time."
-        )
-    if ts < req.now_ms - window:
-        return params, _error(
-            req, -1021, "Timestamp for this request is outside of the recvWindow."
-        )
-    if "&" in sig or not hmac.compare_digest(sig.lower(), binance_signature(secret, payload)):
+    stale = kit.check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS)
+    if stale is not None:
+        return params, _error(req, -1021, _STALE[stale])
+    if "&" in sig or not kit.verify_hmac(sig.lower(), binance_signature(secret, payload)):
         return params, _error(req, -1022, "Signature for this request is not valid.")
     return params, None
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import math
 from collections.abc import Container, Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError, PositionModeError
 from ...signing import bingx_param_string, bingx_signature
-from ...wire import Credentials, Prepared, mask, retry_after_header
-from .._parse import code_of
+from ...wire import Credentials, Prepared, retry_after_header
+from .._dialect import ELIDED, envelope_code, first_ms, preview_headers, rate_headers
 from .spec import VENUE
 
-__all__ = ["BingXDialect", "bingx_error", "MODE_RULE"]
+__all__ = ["BingXDialect", "bingx_error", "MODE_RULE", "RATE_HEADERS"]
 
 SERVER_TIME = VENUE.endpoint("time").path
 MODE_RULE = "hedge mode allows side LONG or SHORT, one-way mode only BOTH"
-_RATE_HEADERS = {
+#: What each rate-limit header of an answer says.
+RATE_HEADERS = {
     "remaining": "X-RateLimit-Requests-Remain",
     "expire": "X-RateLimit-Requests-Expire",
 }
@@ -79,20 +78,16 @@ class BingXDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        if not isinstance(payload, dict) or "code" not in payload:
-            raise ParseError(f"bingx {endpoint}: HTTP {status} answer has no code envelope")
-        code = code_of(payload["code"], f"bingx {endpoint}")
+        code = envelope_code(
+            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
+        )
         meta = {"msg": payload.get("msg", ""), "timestamp": payload.get("timestamp")}
         if code == 0 or code in accept:
             return payload.get("data"), meta, code
         raise bingx_error(code, str(payload.get("msg") or ""), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        out = {}
-        for key, name in _RATE_HEADERS.items():
-            with contextlib.suppress(ValueError, OverflowError):
-                out[key] = int(float(headers.get(name) or ""))
-        return out
+        return rate_headers(headers, RATE_HEADERS)
 
     def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
         """``Retry-After``, else (when none remain) ``X-RateLimit-Requests-Expire``: read as
@@ -110,21 +105,13 @@ class BingXDialect:
     def server_time(self, payload: Any) -> int:
         data = payload.get("result", payload.get("data"))
         data = data if isinstance(data, dict) else {}
-        for value in (data.get("serverTime"), payload.get("timestamp")):
-            if value in (None, "") or isinstance(value, bool):
-                continue
-            try:
-                ms = float(value)
-            except (TypeError, ValueError):
-                continue
-            if math.isfinite(ms) and ms >= 1:
-                return int(ms)
+        ms = first_ms((data.get("serverTime"), payload.get("timestamp")))
+        if ms is not None:
+            return ms
         raise ParseError(f"bingx {SERVER_TIME}: no serverTime in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        url = prepared.url
-        if "X-BX-APIKEY" in headers:
-            headers["X-BX-APIKEY"] = mask(headers["X-BX-APIKEY"])
-            url = url.split("&signature=")[0] + "&signature=<signed when sent>"
-        return url, headers, prepared.body
+        url, headers, body = preview_headers(prepared, "X-BX-APIKEY")
+        if "X-BX-APIKEY" in prepared.headers:
+            url = url.split("&signature=")[0] + "&signature=" + ELIDED
+        return url, headers, body

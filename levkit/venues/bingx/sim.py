@@ -15,12 +15,13 @@ own samples send POST parameters there, with an empty body).
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 
 from ...signing import bingx_signature
+from ...sim import kit
 from ...sim.ladders import fmt
-from ...sim.wire import Reply, Request, json_reply
+from ...sim.wire import Reply, Request
+from .dialect import RATE_HEADERS
 
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
@@ -28,32 +29,25 @@ if TYPE_CHECKING:
 __all__ = ["dispatch", "rate_limited", "EXCHANGE"]
 
 EXCHANGE = "bingx"
-_SIG = "&signature="
 #: How far ahead of the server clock a timestamp may be (ms).
 FUTURE_SLACK_MS = 1000
 _P = "/openApi/swap/"
 
 
-def _answer(
-    req: Request,
-    data: Any = None,
-    code: int = 0,
-    msg: str = "",
-    *,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    body = {"code": code, "msg": msg, "timestamp": req.now_ms, "data": {} if data is None else data}
-    return json_reply(body, status=status, headers=headers, code=code)
+_answer = kit.Envelope(
+    ("code", kit.CODE), ("msg", kit.MSG), ("timestamp", kit.NOW), ("data", kit.DATA)
+)
+
+
+def _limit_headers(info: RateInfo, remaining: int) -> dict[str, str]:
+    said = {"remaining": remaining, "expire": int(info.reset_at * 1000)}
+    return {name: str(said[key]) for key, name in RATE_HEADERS.items()}
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
     """The rate-limit answer: HTTP 429 + code 100410 (or HTTP 200 + ``code`` if given)."""
     code = code or 100410
-    headers = {
-        "X-RateLimit-Requests-Remain": "0",
-        "X-RateLimit-Requests-Expire": str(int(info.reset_at * 1000)),
-    }
+    headers = _limit_headers(info, 0)
     status = 429 if code == 100410 else 200
     return _answer(
         req,
@@ -69,27 +63,23 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
     secret = sim.keys.get(req.header("X-BX-APIKEY") or "")
     if secret is None:
         return {}, _answer(req, code=100413, msg="Incorrect apiKey")
-    raw = req.query
-    cut = raw.rfind(_SIG)
-    if raw.startswith("signature="):
-        payload, sig = "", raw[len("signature=") :]
-    elif cut < 0:
+    signed = kit.split_signature(req.query, leading_first=True)
+    if signed is None:
         return {}, _answer(req, code=100412, msg="Null signature")
-    else:
-        payload, sig = raw[:cut], raw[cut + len(_SIG) :]
+    payload, sig = signed
     params = Request("GET", "", payload).params
     try:
         ts = int(params["timestamp"])
         window = int(params.get("recvWindow") or 5000)
     except (KeyError, ValueError):
         return params, _answer(req, code=100421, msg="Null timestamp or timestamp mismatch")
-    if not req.now_ms - window <= ts <= req.now_ms + FUTURE_SLACK_MS:
+    if kit.check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS):
         msg = (
             f"timestamp mismatch: request timestamp {ts}, server time {req.now_ms}, "
             f"recvWindow {window}"
         )
         return params, _answer(req, code=100421, msg=msg)
-    if "&" in sig or not hmac.compare_digest(sig, bingx_signature(secret, payload)):
+    if "&" in sig or not kit.verify_hmac(sig, bingx_signature(secret, payload)):
         return params, _answer(req, code=100001, msg="Signature verification failed")
     return params, None
 
@@ -109,8 +99,7 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
         return rate_limited(sim, req, info)
     reply = route(sim, req, params)
     if info is not None:
-        reply.headers["X-RateLimit-Requests-Remain"] = str(info.remaining)
-        reply.headers["X-RateLimit-Requests-Expire"] = str(int(info.reset_at * 1000))
+        reply.headers.update(_limit_headers(info, info.remaining))
     return reply
 
 

@@ -14,25 +14,19 @@ Bitget publishes no rate-limit or ``Retry-After`` headers [G7]: only a standard
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import math
 from collections.abc import Container, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-import msgspec
-
 from ...errors import AuthenticationError, ExchangeError, ParseError
-from ...wire import Credentials, Prepared, mask, retry_after_header
-from .._parse import code_of
+from ...signing import format_value, hmac_b64
+from ...wire import Credentials, Prepared, retry_after_header
+from .._dialect import ELIDED, envelope_code, first_ms, preview_headers, query_or_json
 from .spec import VENUE
 
 __all__ = ["BitgetDialect", "bitget_error", "prehash", "sign", "sorted_query"]
 
 SERVER_TIME = VENUE.endpoint("time").path
-ELIDED = "<signed when sent>"
 PASSPHRASE_ELIDED = "<passphrase: not shown>"
 
 
@@ -42,15 +36,7 @@ def sorted_query(params: Mapping[str, Any]) -> str:
     >>> sorted_query({"symbol": "BTCUSDT", "limit": 20})
     'limit=20&symbol=BTCUSDT'
     """
-    return urlencode(sorted((k, _text(v)) for k, v in params.items()))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return urlencode(sorted((k, format_value(v)) for k, v in params.items()))
 
 
 def prehash(timestamp: int | str, method: str, path: str, query: str = "", body: str = "") -> str:
@@ -64,8 +50,7 @@ def prehash(timestamp: int | str, method: str, path: str, query: str = "", body:
 
 def sign(secret: str, message: str) -> str:
     """base64 HMAC-SHA256 of ``message`` under ``secret`` (``ACCESS-SIGN``)."""
-    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    return hmac_b64(secret, message)
 
 
 def bitget_error(code: int, message: str, endpoint: str) -> ExchangeError:
@@ -102,12 +87,8 @@ class BitgetDialect:
         headers: dict[str, str] = {"locale": "en-US"}
         if self.demo:
             headers["paptrading"] = "1"
-        if method == "GET":
-            query, body = sorted_query(params), None
-        else:
-            query = ""
-            body = msgspec.json.encode(dict(params)).decode()
-            headers["Content-Type"] = "application/json"
+        query, body, content = query_or_json(method, params, sorted_query)
+        headers.update(content)
         if credentials is not None:
             if not credentials.passphrase:
                 raise AuthenticationError(
@@ -131,9 +112,9 @@ class BitgetDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        if not isinstance(payload, dict) or "code" not in payload:
-            raise ParseError(f"bitget {endpoint}: HTTP {status} answer has no code envelope")
-        code = code_of(payload["code"], f"bitget {endpoint}")
+        code = envelope_code(
+            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
+        )
         meta = {"msg": payload.get("msg", ""), "requestTime": payload.get("requestTime")}
         if code == 0 or code in accept:
             return payload.get("data"), meta, code
@@ -150,21 +131,12 @@ class BitgetDialect:
         data = payload.get("result", payload.get("data"))
         candidates = [data.get("serverTime")] if isinstance(data, dict) else [data]
         candidates.append(payload.get("requestTime"))
-        for value in candidates:
-            if value in (None, "") or isinstance(value, bool | dict | list):
-                continue
-            try:
-                ms = float(value)
-            except (TypeError, ValueError):
-                continue
-            if math.isfinite(ms) and ms >= 1:
-                return int(ms)
+        ms = first_ms(candidates)
+        if ms is not None:
+            return ms
         raise ParseError(f"bitget {SERVER_TIME}: no server time in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        if "ACCESS-KEY" in headers:
-            headers["ACCESS-KEY"] = mask(headers["ACCESS-KEY"])
-            headers["ACCESS-SIGN"] = ELIDED
-            headers["ACCESS-PASSPHRASE"] = PASSPHRASE_ELIDED
-        return prepared.url, headers, prepared.body
+        return preview_headers(
+            prepared, "ACCESS-KEY", {"ACCESS-SIGN": ELIDED, "ACCESS-PASSPHRASE": PASSPHRASE_ELIDED}
+        )

@@ -24,11 +24,11 @@ values apart; switching modes is not simulated).
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 
+from ...sim import kit
 from ...sim.ladders import fmt
-from ...sim.wire import Reply, Request, json_reply, parse_number
+from ...sim.wire import Reply, Request, parse_number
 from ...symbols import parse_symbol
 from .dialect import prehash, sign
 
@@ -43,19 +43,10 @@ WINDOW_MS = 30_000
 _PRODUCT = "USDT-FUTURES"
 
 
-def _answer(
-    req: Request,
-    data: Any = None,
-    code: str = "00000",
-    msg: str = "success",
-    *,
-    status: int | None = None,
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    body = {"code": code, "msg": msg, "requestTime": req.now_ms, "data": data}
-    if status is None:
-        status = 200 if code == "00000" else 400
-    return json_reply(body, status=status, headers=headers, code=int(code))
+_answer = kit.Envelope(
+    ("code", kit.CODE), ("msg", kit.MSG), ("requestTime", kit.NOW), ("data", kit.DATA),
+    ok_code="00000", ok_msg="success", empty=None, code_text=True, error_status=400,
+)  # fmt: skip
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
@@ -70,49 +61,37 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     secret = sim.keys.get(key)
     if secret is None:
         return _answer(req, code="40006", msg="Invalid ACCESS_KEY")
-    passphrase = req.header("ACCESS-PASSPHRASE") or ""
-    if not passphrase:
+    problem = kit.passphrase_problem(sim, key, req.header("ACCESS-PASSPHRASE") or "")
+    if problem == "missing":
         return _answer(req, code="40011", msg="ACCESS_PASSPHRASE cannot be empty")
-    expected_pass = sim.passphrases.get(key)
-    if expected_pass is not None and not hmac.compare_digest(passphrase, expected_pass):
+    if problem == "wrong":
         return _answer(req, code="40012", msg="apikey/password is incorrect")
     ts_text = req.header("ACCESS-TIMESTAMP") or ""
     try:
         ts = int(ts_text)
     except ValueError:
         return _answer(req, code="40005", msg="Invalid ACCESS_TIMESTAMP")
-    if abs(ts - req.now_ms) > WINDOW_MS:
+    if kit.check_timestamp(req.now_ms, ts, WINDOW_MS):
         return _answer(req, code="40008", msg="Request timestamp expired")
     body = req.body.decode("utf-8", "replace")
     expected = sign(secret, prehash(ts_text, req.method, req.path, req.query, body))
-    if not hmac.compare_digest(req.header("ACCESS-SIGN") or "", expected):
+    if not kit.verify_hmac(req.header("ACCESS-SIGN"), expected):
         return _answer(req, code="40009", msg="sign signature error")
     return None
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one Bitget v2 request."""
-    route = _ROUTES.get((req.method, req.path))
-    if route is None:
-        return _answer(req, code="40404", msg="Request URL NOT FOUND", status=404)
-    private = req.path.startswith("/api/v2/mix/account/")
-    if private:
-        error = _authenticate(sim, req)
-        if error is not None:
-            return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    if req.method == "POST":
-        try:
-            params = req.json()
-        except ValueError:
-            params = None
-        if not isinstance(params, dict):
-            return _answer(req, code="40017", msg="Parameter verification failed: body")
-    else:
-        params = req.params
-    return route(sim, req, params)
+    return kit.dispatch(
+        sim,
+        req,
+        _ROUTES,
+        not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
+        public=lambda path: not path.startswith("/api/v2/mix/account/"),
+        authenticate=_authenticate,
+        rate_limited=rate_limited,
+        bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
+    )
 
 
 def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
@@ -144,6 +123,16 @@ def _symbol(sim: Simulator, req: Request, params: dict[str, Any]) -> tuple[str, 
             msg="Contract configuration does not exist, please check the parameters",
         )
     return symbol, None
+
+
+def _margin_symbol(
+    sim: Simulator, req: Request, params: dict[str, Any]
+) -> tuple[str, Reply | None]:
+    """:func:`_symbol` of an account call, whose ``marginCoin`` must be USDT."""
+    symbol, error = _symbol(sim, req, params)
+    if error is None and str(params.get("marginCoin") or "").upper() != "USDT":
+        error = _answer(req, code="40017", msg="Parameter verification failed: marginCoin")
+    return symbol, error
 
 
 def _contract(sim: Simulator, symbol: str) -> dict[str, Any]:
@@ -205,11 +194,9 @@ def _modes(sim: Simulator) -> tuple[str, str]:
 
 
 def _account(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    symbol, error = _symbol(sim, req, params)
+    symbol, error = _margin_symbol(sim, req, params)
     if error is not None:
         return error
-    if str(params.get("marginCoin") or "").upper() != "USDT":
-        return _answer(req, code="40017", msg="Parameter verification failed: marginCoin")
     acct = sim.account(EXCHANGE)
     lev = sim.lev_state(EXCHANGE, symbol)
     margin, pos = _modes(sim)
@@ -239,11 +226,9 @@ def _account(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
 
 
 def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    symbol, error = _symbol(sim, req, params)
+    symbol, error = _margin_symbol(sim, req, params)
     if error is not None:
         return error
-    if str(params.get("marginCoin") or "").upper() != "USDT":
-        return _answer(req, code="40017", msg="Parameter verification failed: marginCoin")
     acct, lad = sim.account(EXCHANGE), sim.ladder(EXCHANGE, symbol)
     value = parse_number(params.get("leverage"))
     if value is None or value < 1 or not float(value).is_integer():

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping
 from typing import Any
-from urllib.parse import urlencode
-
-import msgspec
 
 from ...errors import ExchangeError, ParseError
 from ...signing import bybit_v5_signature
-from ...wire import Credentials, Prepared, mask, retry_after_header
-from .._parse import code_of
+from ...wire import Credentials, Prepared
+from .._dialect import (
+    ELIDED,
+    envelope_code,
+    preview_headers,
+    query_or_json,
+    rate_headers,
+    reset_retry_after,
+)
 from .spec import VENUE
 
-__all__ = ["BybitDialect", "bybit_error"]
+__all__ = ["BybitDialect", "bybit_error", "RATE_HEADERS"]
+
+#: What each rate-limit header of an answer says (v5 "Rate limit" docs).
+RATE_HEADERS = {
+    "limit": "X-Bapi-Limit",
+    "remaining": "X-Bapi-Limit-Status",
+    "reset_ms": "X-Bapi-Limit-Reset-Timestamp",
+}
 
 
 def bybit_error(code: int, message: str, endpoint: str) -> ExchangeError:
@@ -39,14 +50,8 @@ class BybitDialect:
         timestamp_ms: int,
         recv_window: int,
     ) -> tuple[str, str | None, dict[str, str]]:
-        headers: dict[str, str] = {}
-        if method == "GET":
-            query, body = urlencode(params), None
-            payload = query
-        else:
-            query, body = "", msgspec.json.encode(dict(params)).decode()
-            payload = body
-            headers["Content-Type"] = "application/json"
+        query, body, headers = query_or_json(method, params)
+        payload = query if body is None else body
         if credentials is not None:
             headers.update(
                 {
@@ -64,37 +69,19 @@ class BybitDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        if not isinstance(payload, dict) or "retCode" not in payload:
-            raise ParseError(f"bybit {endpoint}: HTTP {status} answer has no retCode envelope")
-        code = code_of(payload["retCode"], f"bybit {endpoint}")
+        code = envelope_code(
+            payload, "retCode", exchange=self.exchange, endpoint=endpoint, status=status
+        )
         meta = {"time": payload.get("time"), "retMsg": payload.get("retMsg", "")}
         if code == 0 or code in accept:
             return payload.get("result"), meta, code
         raise bybit_error(code, str(payload.get("retMsg", "")), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        out = {}
-        for name, key in (
-            ("X-Bapi-Limit", "limit"),
-            ("X-Bapi-Limit-Status", "remaining"),
-            ("X-Bapi-Limit-Reset-Timestamp", "reset_ms"),
-        ):
-            value = headers.get(name)
-            if value not in (None, ""):
-                try:
-                    out[key] = int(float(value))
-                except (ValueError, OverflowError):  # text, "inf", "nan"
-                    continue
-        return out
+        return rate_headers(headers, RATE_HEADERS)
 
     def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
-        after = retry_after_header(headers)
-        if after is not None:
-            return after
-        rate = self.rate_limit(headers)
-        if "reset_ms" in rate and rate.get("remaining", 1) <= 0:
-            return max(0.0, (rate["reset_ms"] - now_ms) / 1000.0)
-        return None
+        return reset_retry_after(headers, now_ms, self.rate_limit(headers))
 
     def server_time(self, payload: Any) -> int:
         result = payload.get("result") or {}
@@ -113,8 +100,4 @@ class BybitDialect:
         raise ParseError("bybit /v5/market/time: no server time in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        if "X-BAPI-API-KEY" in headers:
-            headers["X-BAPI-API-KEY"] = mask(headers["X-BAPI-API-KEY"])
-            headers["X-BAPI-SIGN"] = "<signed when sent>"
-        return prepared.url, headers, prepared.body
+        return preview_headers(prepared, "X-BAPI-API-KEY", {"X-BAPI-SIGN": ELIDED})

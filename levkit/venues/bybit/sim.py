@@ -16,13 +16,14 @@ Symbols quoted in USD (``BTCUSD``) are ``inverse``, all others ``linear``.
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 
 from ...signing import bybit_v5_signature
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.quirks import STALE_CURSOR
-from ...sim.wire import Reply, Request, json_reply, parse_number
+from ...sim.wire import Reply, Request, parse_number
+from .dialect import RATE_HEADERS
 from .sim_rows import category_of, instrument, position_row
 
 if TYPE_CHECKING:
@@ -34,31 +35,15 @@ EXCHANGE = "bybit"
 _CATEGORIES = ("linear", "inverse")
 
 
-def _answer(
-    req: Request,
-    result: Any = None,
-    code: int = 0,
-    msg: str = "OK",
-    *,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    body = {
-        "retCode": code,
-        "retMsg": msg,
-        "result": {} if result is None else result,
-        "retExtInfo": {},
-        "time": req.now_ms,
-    }
-    return json_reply(body, status=status, headers=headers, code=code)
+_answer = kit.Envelope(
+    ("retCode", kit.CODE), ("retMsg", kit.MSG), ("result", kit.DATA), ("retExtInfo", {}), ("time", kit.NOW),
+    ok_msg="OK",
+)  # fmt: skip
 
 
 def _limit_headers(info: RateInfo) -> dict[str, str]:
-    return {
-        "X-Bapi-Limit": str(info.limit),
-        "X-Bapi-Limit-Status": str(info.remaining),
-        "X-Bapi-Limit-Reset-Timestamp": str(int(info.reset_at * 1000)),
-    }
+    said = {"limit": info.limit, "remaining": info.remaining, "reset_ms": int(info.reset_at * 1000)}
+    return {name: str(said[key]) for key, name in RATE_HEADERS.items()}
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
@@ -87,7 +72,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
             code=10002,
             msg="invalid request, please check your server timestamp or recv_window param",
         )
-    if not req.now_ms - window <= ts < req.now_ms + 1000:
+    if kit.check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
         return _answer(
             req,
             code=10002,
@@ -98,7 +83,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         )
     payload = req.query if req.method == "GET" else req.body.decode("utf-8", "replace")
     expected = bybit_v5_signature(secret, ts_text, key, window_text, payload)
-    if not hmac.compare_digest(req.header("X-BAPI-SIGN") or "", expected):
+    if not kit.verify_hmac(req.header("X-BAPI-SIGN"), expected):
         return _answer(
             req, code=10004, msg="error sign! please check your signature generation algorithm"
         )
@@ -106,31 +91,21 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Bybit v5 request."""
-    route = _ROUTES.get((req.method, req.path))
-    if route is None:
-        return _answer(req, code=10017, msg="route not found", status=404)
-    if req.path.startswith("/v5/market/"):
-        return route(sim, req, req.params)
-    error = _authenticate(sim, req)
-    if error is not None:
-        return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    if req.method == "POST":
-        try:
-            params = req.json()
-        except ValueError:
-            params = None
-        if not isinstance(params, dict):
-            return _answer(req, code=10001, msg="params error: body is not a JSON object")
-    else:
-        params = req.params
-    reply = route(sim, req, params)
-    if info is not None:
-        reply.headers.update(_limit_headers(info))
-    return reply
+    """Answer one Bybit v5 request (market paths: no key, not counted)."""
+    return kit.dispatch(
+        sim,
+        req,
+        _ROUTES,
+        not_found=lambda req: _answer(req, code=10017, msg="route not found", status=404),
+        public=lambda path: path.startswith("/v5/market/"),
+        authenticate=_authenticate,
+        rate_limited=rate_limited,
+        bad_body=lambda req: _answer(
+            req, code=10001, msg="params error: body is not a JSON object"
+        ),
+        limit_headers=_limit_headers,
+        count_public=False,
+    )
 
 
 def _category(req: Request, params: dict[str, Any]) -> tuple[str, Reply | None]:
@@ -151,8 +126,8 @@ def _page(req: Request, items: list[Any], size: int, cursor: str) -> tuple[list[
         start = int(cursor.removeprefix("cursor-")) if cursor else 0
     except ValueError:
         return _answer(req, code=10001, msg="params error: cursor is invalid")
-    end = start + size
-    return items[start:end], (f"cursor-{end}" if end < len(items) else "")
+    rows, after = kit.page(items, start, size)
+    return rows, ("" if after is None else f"cursor-{after}")
 
 
 def _one_symbol(

@@ -16,6 +16,7 @@ import msgspec
 from ...errors import ExchangeError, RateLimitError
 from ...signing import bybit_v2_param_string, bybit_v2_signature
 from ...wire import Credentials, Prepared, mask
+from .._dialect import ELIDED
 from .._parse import code_of
 from ..bybit.dialect import BybitDialect
 from .parse import parse_envelope, retry_after_of, time_now_ms
@@ -124,7 +125,7 @@ class BybitLegacyDialect:
         def hide(key: str, value: Any) -> Any:
             if key == "api_key":
                 return mask(str(value))
-            return "<signed when sent>" if key == "sign" else value
+            return ELIDED if key == "sign" else value
 
         url = prepared.url
         if "?" in url:

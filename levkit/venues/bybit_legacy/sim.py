@@ -16,10 +16,10 @@ takes leverages up to the API's own 100x (``spec.capabilities.max_api_leverage``
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING, Any
 
 from ...signing import bybit_v2_signature
+from ...sim import kit
 from ...sim.wire import Reply, Request, json_reply, parse_number
 from .spec import VENUE
 
@@ -78,16 +78,6 @@ def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None 
     return _answer(req, None, code or 10006, "too many requests", info)
 
 
-def _params(req: Request) -> dict[str, Any] | None:
-    if req.method == "GET":
-        return req.params
-    try:
-        body = req.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply | None:
     secret = sim.keys.get(str(params.get("api_key") or ""))
     if secret is None:
@@ -101,7 +91,7 @@ def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
             code=10002,
             msg="invalid request, please check your timestamp and recv_window param",
         )
-    if not req.now_ms - window <= ts < req.now_ms + 1000:
+    if kit.check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
         return _answer(
             req,
             code=10002,
@@ -111,7 +101,7 @@ def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
             ),
         )
     sign = str(params.get("sign") or "")
-    if not hmac.compare_digest(sign, bybit_v2_signature(secret, params)):
+    if not kit.verify_hmac(sign, bybit_v2_signature(secret, params)):
         return _answer(req, code=10004, msg="error sign! origin_string[...]")
     return None
 
@@ -121,7 +111,7 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
     route = _ROUTES.get((req.method, req.path))
     if route is None:
         return Reply(404, {"Content-Type": "text/plain"}, b"404 page not found")
-    params = _params(req)
+    params = kit.json_params(req)
     if params is None:
         return _answer(req, code=10001, msg="params error: body is not a JSON object")
     error = _authenticate(sim, req, params)

@@ -16,17 +16,31 @@ table is keyed by label.  Clock skew (``REQUEST_EXPIRED``) resyncs with
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Container, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from ...errors import ExchangeError, ParseError
-from ...signing import format_value
-from ...wire import Credentials, Prepared, mask, retry_after_header
+from ...signing import format_value, hmac_hex
+from ...wire import Credentials, Prepared
+from .._dialect import ELIDED, preview_headers, rate_headers, reset_retry_after
 from .spec import VENUE
 
-__all__ = ["GateDialect", "gate_error", "gate_signature", "gate_string_to_sign", "EMPTY_SHA512"]
+__all__ = [
+    "GateDialect",
+    "gate_error",
+    "gate_signature",
+    "gate_string_to_sign",
+    "EMPTY_SHA512",
+    "RATE_HEADERS",
+]
+
+#: What each rate-limit header of an answer says [T3].
+RATE_HEADERS = {
+    "limit": "X-Gate-RateLimit-Limit",
+    "remaining": "X-Gate-RateLimit-Requests-Remain",
+    "reset_ms": "X-Gate-RateLimit-Reset-Timestamp",
+}
 
 #: hex SHA-512 of the empty string: the body hash of every GET (and of Gate's POSTs with
 #: query parameters only, such as .../leverage).
@@ -48,8 +62,7 @@ def gate_signature(
     secret: str, method: str, path: str, query: str, body: str | None, ts: str
 ) -> str:
     """hex HMAC-SHA512 of :func:`gate_string_to_sign` with the API secret."""
-    text = gate_string_to_sign(method, path, query, body, ts)
-    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha512).hexdigest()
+    return hmac_hex(secret, gate_string_to_sign(method, path, query, body, ts), hashlib.sha512)
 
 
 def gate_error(label: str, message: str, endpoint: str, status: int | None = None) -> ExchangeError:
@@ -108,32 +121,13 @@ class GateDialect:
         """``X-Gate-RateLimit-Limit``, ``-Requests-Remain``, ``-Reset-Timestamp`` [T3]
         (the reset is read as ms when it is that large, else as seconds: the unit is not
         stated in the notes)."""
-        out: dict[str, Any] = {}
-        for name, key in (
-            ("X-Gate-RateLimit-Limit", "limit"),
-            ("X-Gate-RateLimit-Requests-Remain", "remaining"),
-            ("X-Gate-RateLimit-Reset-Timestamp", "reset_ms"),
-        ):
-            value = headers.get(name)
-            if value in (None, ""):
-                continue
-            try:
-                number = int(float(value))
-            except (ValueError, OverflowError):
-                continue
-            if key == "reset_ms" and number < 10**11:
-                number *= 1000
-            out[key] = number
+        out = rate_headers(headers, RATE_HEADERS)
+        if "reset_ms" in out and out["reset_ms"] < 10**11:
+            out["reset_ms"] *= 1000
         return out
 
     def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
-        after = retry_after_header(headers)
-        if after is not None:
-            return after
-        rate = self.rate_limit(headers)
-        if "reset_ms" in rate and rate.get("remaining", 1) <= 0:
-            return max(0.0, (rate["reset_ms"] - now_ms) / 1000.0)
-        return None
+        return reset_retry_after(headers, now_ms, self.rate_limit(headers))
 
     def server_time(self, payload: Any) -> int:
         inner = payload.get("result") if isinstance(payload, dict) else None
@@ -149,8 +143,4 @@ class GateDialect:
         raise ParseError("gate /api/v4/spot/time: no server_time in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        if "KEY" in headers:
-            headers["KEY"] = mask(headers["KEY"])
-            headers["SIGN"] = "<signed when sent>"
-        return prepared.url, headers, prepared.body
+        return preview_headers(prepared, "KEY", {"SIGN": ELIDED})

@@ -28,13 +28,13 @@ for that case: not found).
 
 from __future__ import annotations
 
-import hmac
 import re
 from typing import TYPE_CHECKING, Any
 
+from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, json_reply, parse_number
-from .dialect import gate_signature
+from .dialect import RATE_HEADERS, gate_signature
 from .spec import VENUE
 
 if TYPE_CHECKING:
@@ -54,11 +54,8 @@ def _error(label: str, message: str, status: int = 400, headers: dict | None = N
 
 
 def _limit_headers(info: RateInfo) -> dict[str, str]:
-    return {
-        "X-Gate-RateLimit-Limit": str(info.limit),
-        "X-Gate-RateLimit-Requests-Remain": str(info.remaining),
-        "X-Gate-RateLimit-Reset-Timestamp": str(int(info.reset_at * 1000)),
-    }
+    said = {"limit": info.limit, "remaining": info.remaining, "reset_ms": int(info.reset_at * 1000)}
+    return {name: str(said[key]) for key, name in RATE_HEADERS.items()}
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: Any = None) -> Reply:
@@ -81,7 +78,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         seconds = float(ts)
     except ValueError:
         return _error("REQUEST_EXPIRED", "Timestamp is not a number", 401)
-    if abs(seconds - req.now) > WINDOW_S:
+    if kit.check_timestamp(req.now, seconds, WINDOW_S):
         return _error(
             "REQUEST_EXPIRED",
             f"gap between request Timestamp {ts} and server time {int(req.now)} exceeds {WINDOW_S}",
@@ -89,7 +86,7 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         )
     body = req.body.decode("utf-8", "replace")
     expected = gate_signature(secret, req.method, req.path, req.query, body, ts)
-    if not hmac.compare_digest(req.header("SIGN") or "", expected):
+    if not kit.verify_hmac(req.header("SIGN"), expected):
         return _error("INVALID_SIGNATURE", "Signature mismatch", 401)
     return None
 
@@ -177,7 +174,7 @@ def _tiers(sim: Simulator, req: Request, _: str | None) -> Reply:
         return _error("INVALID_PARAM_VALUE", "limit must be an integer in [1, 1000]")
     if offset is None or offset < 0 or offset != int(offset):
         return _error("INVALID_PARAM_VALUE", "offset must be a non-negative integer")
-    markets = sim.symbols(EXCHANGE)[int(offset) : int(offset) + int(limit)]
+    markets, _ = kit.page(sim.symbols(EXCHANGE), int(offset), int(limit))
     return json_reply([row for m in markets for row in _tier_rows(sim, m, True)])
 
 

@@ -14,25 +14,22 @@ transport answers by syncing with ``GET /api/v5/public/time`` once and retrying.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Container, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
-
-import msgspec
 
 from ...errors import ExchangeError, ParseError
-from ...wire import Credentials, Prepared, mask, retry_after_header
-from .._parse import code_of
+from ...signing import hmac_b64
+from ...wire import Credentials, Prepared, retry_after_header
+from .._dialect import ELIDED, envelope_code, preview_headers, query_or_json
 from .spec import VENUE
 
 __all__ = ["OKXDialect", "okx_error", "okx_signature", "okx_timestamp", "DEMO_HEADER"]
 
 #: Demo trading: same host, this header set to "1" [O2: python-okx ``flag``].
 DEMO_HEADER = "x-simulated-trading"
+#: What a preview shows in place of the signature and the passphrase.
+_HIDDEN = {"OK-ACCESS-SIGN": ELIDED, "OK-ACCESS-PASSPHRASE": "<passphrase, not shown>"}
 
 
 def okx_timestamp(timestamp_ms: int) -> str:
@@ -54,12 +51,7 @@ def okx_signature(
     secret: str, timestamp: str, method: str, request_path: str, body: str = ""
 ) -> str:
     """``OK-ACCESS-SIGN``: base64 of the HMAC-SHA256 of :func:`okx_prehash` under ``secret``."""
-    digest = hmac.new(
-        secret.encode(),
-        okx_prehash(timestamp, method, request_path, body).encode(),
-        hashlib.sha256,
-    ).digest()
-    return base64.b64encode(digest).decode()
+    return hmac_b64(secret, okx_prehash(timestamp, method, request_path, body))
 
 
 def okx_error(code: int, message: str, endpoint: str) -> ExchangeError:
@@ -88,14 +80,8 @@ class OKXDialect:
         timestamp_ms: int,
         recv_window: int,
     ) -> tuple[str, str | None, dict[str, str]]:
-        headers: dict[str, str] = {}
-        if method == "GET":
-            query, body = urlencode(params), None
-            request_path = path + (f"?{query}" if query else "")
-        else:
-            query, body = "", msgspec.json.encode(dict(params)).decode()
-            request_path = path
-            headers["Content-Type"] = "application/json"
+        query, body, headers = query_or_json(method, params)
+        request_path = path + (f"?{query}" if query else "")
         if self.demo:
             headers[DEMO_HEADER] = "1"
         if credentials is not None:
@@ -115,9 +101,9 @@ class OKXDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        if not isinstance(payload, dict) or "code" not in payload:
-            raise ParseError(f"okx {endpoint}: HTTP {status} answer has no code envelope")
-        code = code_of(payload["code"], f"okx {endpoint}")
+        code = envelope_code(
+            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
+        )
         meta = {"msg": payload.get("msg", "")}
         if code == 0 or code in accept:
             data = payload.get("data")
@@ -156,9 +142,4 @@ class OKXDialect:
         raise ParseError("okx /api/v5/public/time: no server time in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
-        headers = dict(prepared.headers)
-        if "OK-ACCESS-KEY" in headers:
-            headers["OK-ACCESS-KEY"] = mask(headers["OK-ACCESS-KEY"])
-            headers["OK-ACCESS-SIGN"] = "<signed when sent>"
-            headers["OK-ACCESS-PASSPHRASE"] = "<passphrase, not shown>"
-        return prepared.url, headers, prepared.body
+        return preview_headers(prepared, "OK-ACCESS-KEY", _HIDDEN)

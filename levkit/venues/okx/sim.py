@@ -25,12 +25,12 @@ modified" code: setting the value in force answers the same echo.
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ...sim import kit
 from ...sim.ladders import fmt
-from ...sim.wire import Reply, Request, json_reply, parse_number
+from ...sim.wire import Reply, Request, parse_number
 from .dialect import okx_signature
 
 if TYPE_CHECKING:
@@ -46,22 +46,15 @@ WINDOW_MS = 30_000
 _MODES = ("cross", "isolated")
 
 
-def _answer(
-    data: Any = None,
-    code: int = 0,
-    msg: str = "",
-    *,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    body = {"code": str(code), "msg": msg, "data": [] if data is None else data}
-    return json_reply(body, status=status, headers=headers, code=code)
+_answer = kit.Envelope(
+    ("code", kit.CODE), ("msg", kit.MSG), ("data", kit.DATA), empty=list, code_text=True
+)
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None = None) -> Reply:
     """HTTP 429 ``{"msg":"Too Many Requests","code":"50011"}`` (no reset header: OKX
     documents none)."""
-    return _answer(None, code or 50011, "Too Many Requests", status=429 if not code else 200)
+    return _answer(req, None, code or 50011, "Too Many Requests", status=429 if not code else 200)
 
 
 def _parts(symbol: str) -> tuple[str, str]:
@@ -99,53 +92,45 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     key = req.header("OK-ACCESS-KEY") or ""
     secret = sim.keys.get(key)
     if secret is None:
-        return _answer(code=50111, msg="Invalid OK-ACCESS-KEY", status=401)
-    passphrase = req.header("OK-ACCESS-PASSPHRASE") or ""
-    wanted = sim.passphrases.get(key)
-    if not passphrase or (wanted is not None and not hmac.compare_digest(passphrase, wanted)):
-        return _answer(code=50105, msg="Invalid OK-ACCESS-PASSPHRASE", status=401)
+        return _answer(req, code=50111, msg="Invalid OK-ACCESS-KEY", status=401)
+    if kit.passphrase_problem(sim, key, req.header("OK-ACCESS-PASSPHRASE") or ""):
+        return _answer(req, code=50105, msg="Invalid OK-ACCESS-PASSPHRASE", status=401)
     ts = req.header("OK-ACCESS-TIMESTAMP") or ""
     try:
         when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
-        return _answer(code=50112, msg="Invalid OK-ACCESS-TIMESTAMP", status=401)
-    if abs(when.timestamp() * 1000 - req.now_ms) > WINDOW_MS:
-        return _answer(code=50102, msg="Timestamp request expired", status=401)
+        return _answer(req, code=50112, msg="Invalid OK-ACCESS-TIMESTAMP", status=401)
+    if kit.check_timestamp(req.now_ms, when.timestamp() * 1000, WINDOW_MS):
+        return _answer(req, code=50102, msg="Timestamp request expired", status=401)
     path = req.path + (f"?{req.query}" if req.query else "")
     body = req.body.decode("utf-8", "replace")
     expected = okx_signature(secret, ts, req.method, path, body)
-    if not hmac.compare_digest(req.header("OK-ACCESS-SIGN") or "", expected):
-        return _answer(code=50113, msg="Invalid Sign", status=401)
+    if not kit.verify_hmac(req.header("OK-ACCESS-SIGN"), expected):
+        return _answer(req, code=50113, msg="Invalid Sign", status=401)
     return None
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one OKX v5 request."""
-    route = _ROUTES.get((req.method, req.path))
-    if route is None:
-        return _answer(code=50014, msg=f"Path not found: {req.path}", status=404)
-    if not req.path.startswith("/api/v5/public/"):
-        error = _authenticate(sim, req)
-        if error is not None:
-            return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    if req.method == "POST":
-        try:
-            params = req.json()
-        except ValueError:
-            params = None
-        if not isinstance(params, dict):
-            return _answer(code=50002, msg="Body is not a JSON object")
-    else:
-        params = req.params
-    return route(sim, req, params)
+    return kit.dispatch(
+        sim,
+        req,
+        _ROUTES,
+        not_found=lambda req: _answer(
+            req, code=50014, msg=f"Path not found: {req.path}", status=404
+        ),
+        public=lambda path: path.startswith("/api/v5/public/"),
+        authenticate=_authenticate,
+        rate_limited=rate_limited,
+        bad_body=lambda req: _answer(req, code=50002, msg="Body is not a JSON object"),
+    )
 
 
-def _swap_type(params: dict[str, Any]) -> Reply | None:
+def _swap_type(req: Request, params: dict[str, Any]) -> Reply | None:
     if params.get("instType") != "SWAP":
-        return _answer(code=51000, msg="Parameter instType error (the simulator lists SWAP only)")
+        return _answer(
+            req, code=51000, msg="Parameter instType error (the simulator lists SWAP only)"
+        )
     return None
 
 
@@ -154,54 +139,57 @@ def _known(sim: Simulator, symbol: str) -> bool:
 
 
 def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    return _answer([{"ts": str(req.now_ms)}])
+    return _answer(req, [{"ts": str(req.now_ms)}])
+
+
+def _swaps(sim: Simulator, req: Request, params: dict[str, Any]) -> list[str] | Reply:
+    """The ``instId`` asked for, or every swap; a :class:`Reply` on bad parameters."""
+    error = _swap_type(req, params)
+    if error is not None:
+        return error
+    sym = params.get("instId")
+    if sym and not _known(sim, sym):
+        return _answer(req, code=51001, msg="Instrument ID does not exist")
+    return [sym] if sym else sim.symbols("okx")
 
 
 def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    error = _swap_type(params)
-    if error is not None:
-        return error
-    sym = params.get("instId")
-    if sym and not _known(sim, sym):
-        return _answer(code=51001, msg="Instrument ID does not exist")
-    symbols = [sym] if sym else sim.symbols("okx")
-    return _answer([instrument(sim, s) for s in symbols])
+    symbols = _swaps(sim, req, params)
+    if isinstance(symbols, Reply):
+        return symbols
+    return _answer(req, [instrument(sim, s) for s in symbols])
 
 
 def _mark_price(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    error = _swap_type(params)
-    if error is not None:
-        return error
-    sym = params.get("instId")
-    if sym and not _known(sim, sym):
-        return _answer(code=51001, msg="Instrument ID does not exist")
-    symbols = [sym] if sym else sim.symbols("okx")
+    symbols = _swaps(sim, req, params)
+    if isinstance(symbols, Reply):
+        return symbols
     rows = [
         {"instType": "SWAP", "instId": s, "markPx": fmt(_mark(sim, s)), "ts": str(req.now_ms)}
         for s in symbols
     ]
-    return _answer(rows)
+    return _answer(req, rows)
 
 
 def _position_tiers(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
-    error = _swap_type(params)
+    error = _swap_type(req, params)
     if error is not None:
         return error
     if params.get("tdMode") not in _MODES:
-        return _answer(code=51000, msg="Parameter tdMode error")
+        return _answer(req, code=51000, msg="Parameter tdMode error")
     by_family = bool(params.get("instFamily"))
     text = params.get("instFamily") or params.get("uly") or ""
     if not text:
-        return _answer(code=51000, msg="Parameter instFamily can not be empty")
+        return _answer(req, code=51000, msg="Parameter instFamily can not be empty")
     families = text.split(",")
     if len(families) > (5 if by_family else 3):
-        return _answer(code=51000, msg="Parameter instFamily error: no more than 5")
+        return _answer(req, code=51000, msg="Parameter instFamily error: no more than 5")
     swaps = {f"{_parts(s)[0]}-{_parts(s)[1]}": s for s in sim.symbols("okx") if s.endswith("-SWAP")}
     rows: list[dict[str, Any]] = []
     for family in families:
         symbol = swaps.get(family)
         if symbol is None:
-            return _answer(code=51000, msg=f"Parameter instFamily error: {family}")
+            return _answer(req, code=51000, msg=f"Parameter instFamily error: {family}")
         lad = sim.ladder("okx", symbol)
         contract = float(instrument(sim, symbol)["ctVal"])
         unit = contract if _parts(symbol)[1] == "USD" else contract * _mark(sim, symbol)
@@ -225,27 +213,27 @@ def _position_tiers(sim: Simulator, req: Request, params: dict[str, Any]) -> Rep
                 }
             )
             previous = size
-    return _answer(rows)
+    return _answer(req, rows)
 
 
 def _config(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     acct = sim.account("okx")
     mode = "long_short_mode" if acct.hedge else "net_mode"
-    return _answer([{"acctLv": "2", "posMode": mode, "perm": "read_only,trade", "uid": "1"}])
+    return _answer(req, [{"acctLv": "2", "posMode": mode, "perm": "read_only,trade", "uid": "1"}])
 
 
 def _leverage_info(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     mode = params.get("mgnMode")
     if mode not in _MODES:
-        return _answer(code=51000, msg="Parameter mgnMode error")
+        return _answer(req, code=51000, msg="Parameter mgnMode error")
     symbols = [s for s in str(params.get("instId") or "").split(",") if s]
     if not symbols or len(symbols) > 20:
-        return _answer(code=51000, msg="Parameter instId error")
+        return _answer(req, code=51000, msg="Parameter instId error")
     acct = sim.account("okx")
     rows = []
     for sym in symbols:
         if not _known(sim, sym):
-            return _answer(code=51001, msg="Instrument ID does not exist")
+            return _answer(req, code=51001, msg="Instrument ID does not exist")
         state = sim.lev_state("okx", sym)
         sides = ("long", "short") if acct.hedge else ("net",)
         for side in sides:
@@ -253,28 +241,28 @@ def _leverage_info(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
             rows.append(
                 {"ccy": "", "instId": sym, "mgnMode": mode, "posSide": side, "lever": fmt(value)}
             )
-    return _answer(rows)
+    return _answer(req, rows)
 
 
 def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     sym = str(params.get("instId") or "")
     if not sym:
-        return _answer(code=51000, msg="Parameter instId can not be empty")
+        return _answer(req, code=51000, msg="Parameter instId can not be empty")
     if not _known(sim, sym):
-        return _answer(code=51001, msg="Instrument ID does not exist")
+        return _answer(req, code=51001, msg="Instrument ID does not exist")
     mode = params.get("mgnMode")
     if mode not in _MODES:
-        return _answer(code=51000, msg="Parameter mgnMode error")
+        return _answer(req, code=51000, msg="Parameter mgnMode error")
     value = parse_number(params.get("lever"))
     if value is None or value < 1 or abs(value * 100 - round(value * 100)) > 1e-6:
-        return _answer(code=51000, msg="Parameter lever error")
+        return _answer(req, code=51000, msg="Parameter lever error")
     acct, lad = sim.account("okx"), sim.ladder("okx", sym)
     if value > lad.top_leverage + 1e-9:
-        return _answer(code=59102, msg="Leverage exceeds the maximum leverage")
+        return _answer(req, code=59102, msg="Leverage exceeds the maximum leverage")
     pos_side = str(params.get("posSide") or "")
     if acct.hedge and mode == "isolated":
         if pos_side not in ("long", "short"):
-            return _answer(code=51000, msg="Parameter posSide error")
+            return _answer(req, code=51000, msg="Parameter posSide error")
         sides = [pos_side]
     else:
         sides = ["long", "short"]
@@ -282,6 +270,7 @@ def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
         held = acct.position_value(sym, side)
         if value > lad.max_leverage_at(held) + 1e-9:
             return _answer(
+                req,
                 code=59104,
                 msg=(
                     f"The leverage is too high. The position {fmt(held)} exceeds the maximum "
@@ -289,12 +278,14 @@ def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
                 ),
             )
         if held / value > acct.balance:
-            return _answer(code=59103, msg="Account margin is insufficient, leverage is too low")
+            return _answer(
+                req, code=59103, msg="Account margin is insufficient, leverage is too low"
+            )
     state = sim.lev_state("okx", sym)
     for side in sides:
         state[side] = float(value)
     echo = {"lever": fmt(value), "mgnMode": mode, "instId": sym, "posSide": pos_side}
-    return _answer([echo])
+    return _answer(req, [echo])
 
 
 _ROUTES = {
