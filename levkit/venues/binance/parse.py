@@ -31,6 +31,7 @@ import numpy as np
 
 from ...errors import ParseError
 from ...frames import LadderWarning, leverage_frame, tiers_frame
+from ...symbols import notional_currency
 from .._parse import columns, numbers, rows_of
 
 __all__ = [
@@ -131,6 +132,9 @@ def parse_brackets(payload: Any, *, source: str = "api") -> Any:
             "bracket": numbers(rows, "bracket", _WHAT),
             "notional_floor": numbers(rows, "notionalFloor", _WHAT),
             "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
+            "category": "linear",
+            # USDⓈ-M notionals are in the contract's quote coin (USDT, or USDC for BTCUSDC)
+            "notional_unit": [notional_currency(s, "linear") for s in cols["symbol"]],
         },
         source=source,
     )
@@ -155,7 +159,6 @@ def parse_brackets(payload: Any, *, source: str = "api") -> Any:
     frame.attrs["notional_coef"] = (
         "bounds as the account's answer states them; notional_coef shown, not applied"
     )
-    frame.attrs["notional_unit"] = "quote"
     return frame
 
 

@@ -91,6 +91,7 @@ VENUE = Venue(
     ),
     capabilities=Capabilities(
         public_ladder=False,
+        ladder=False,  # no ladder endpoint: discover_tiers probes it, the snapshot ships it
         set_leverage=True,
         hedge_mode=True,
         leverage_step=1.0,
