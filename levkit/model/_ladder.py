@@ -51,6 +51,7 @@ class Ladders:
     mmr: np.ndarray
     ded: np.ndarray
     str_labels: tuple[Any, Any]  # exchange and symbol per group as pandas str arrays
+    order: Any  # the caller's rows in this order (a slice when already sorted)
 
     @property
     def n(self) -> int:
@@ -239,6 +240,7 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
         ded=np.nan_to_num(column(tiers, "mm_deduction", 0.0)[order], nan=0.0),
         str_labels=(_str_label(tiers["exchange"], first, exchange),
                     _str_label(tiers["symbol"], first, symbol)),
+        order=order,
     )  # fmt: skip
 
 
