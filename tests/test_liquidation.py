@@ -8,6 +8,7 @@ number copied from levkit's output.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -290,6 +291,7 @@ def test_vectorised_answer_equals_one_scalar_call_per_cell():
         (dict(leverage=math.nan), "leverage", lk.InvalidLeverageError),
         (dict(entry_price=0), "entry_price", lk.InvalidPositionError),
         (dict(entry_price=math.nan), "entry_price", lk.InvalidPositionError),
+        (dict(entry_price=math.inf, notional=None, size=20), "entry_price", lk.InvalidPositionError),
         (dict(entry_price=[1.0, -2.0]), "entry_price", lk.InvalidPositionError),
         (dict(side="buy"), "side", lk.InvalidPositionError),
         (dict(size=20), "notional", lk.InvalidPositionError),  # both given
@@ -319,6 +321,44 @@ def test_unknown_exchange_is_refused():
     t = ladder("kraken", "PF_XBTUSD", [(1e6, 50, 0.01, 0)])
     with pytest.raises(lk.InvalidPositionError, match="kraken"):
         lk.liquidation_price(t, entry_price=1.0, leverage=2, notional=10)
+
+
+# -- incomplete ladders ------------------------------------------------------------------
+
+
+def incomplete_bybit():
+    """The Bybit ladder as a probe that stopped at 90x: what lies above 2,600,000 is unknown."""
+    t = bybit()
+    t.attrs["complete"] = False
+    return t
+
+
+def test_a_position_above_an_incomplete_ladders_top_known_cap_warns():
+    kw = dict(entry_price=50_000, leverage=20)
+    with pytest.warns(lk.LadderWarning, match=r"bybit BTCUSDT: notionals above 2,600,000"):
+        got = lk.liquidation_price(incomplete_bybit(), notional=[1e6, 3e6], **kw)
+    # the known part is answered as on the complete ladder; above it there is no tier: NaN
+    assert got.iloc[0] == lk.liquidation_price(bybit(), notional=1e6, **kw)
+    assert np.isnan(got.iloc[1])
+    # one symbol, scalar inputs: the error, and the warning saying why there is no tier
+    with pytest.warns(lk.LadderWarning, match="incomplete ladder"):
+        with pytest.raises(lk.InvalidNotionalError, match="above the top band"):
+            lk.liquidation_price(incomplete_bybit(), notional=3e6, **kw)
+    with pytest.warns(lk.LadderWarning, match="notionals above 2,600,000"):
+        assert np.isnan(lk.leverage_for(incomplete_bybit(), [1e6, 3e6], 1e6).iloc[1])
+
+
+def test_a_complete_ladder_or_a_position_inside_the_known_caps_does_not_warn():
+    kw = dict(entry_price=50_000, leverage=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        got = lk.liquidation_price(bybit(), notional=[1e6, 3e6], **kw)  # complete: API answer
+        assert np.isnan(got.iloc[1])  # above the top band by the exchange's own rule
+        with pytest.raises(lk.InvalidNotionalError):
+            lk.liquidation_price(bybit(), notional=3e6, **kw)
+        inside = lk.liquidation_price(incomplete_bybit(), notional=2.6e6, **kw)
+        assert inside == lk.liquidation_price(bybit(), notional=2.6e6, **kw)
+        lk.leverage_for(bybit(), [1e6, 3e6], 1e6)
 
 
 # -- leverage_for -----------------------------------------------------------------------
