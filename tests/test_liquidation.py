@@ -291,7 +291,11 @@ def test_vectorised_answer_equals_one_scalar_call_per_cell():
         (dict(leverage=math.nan), "leverage", lk.InvalidLeverageError),
         (dict(entry_price=0), "entry_price", lk.InvalidPositionError),
         (dict(entry_price=math.nan), "entry_price", lk.InvalidPositionError),
-        (dict(entry_price=math.inf, notional=None, size=20), "entry_price", lk.InvalidPositionError),
+        (
+            dict(entry_price=math.inf, notional=None, size=20),
+            "entry_price",
+            lk.InvalidPositionError,
+        ),
         (dict(entry_price=[1.0, -2.0]), "entry_price", lk.InvalidPositionError),
         (dict(side="buy"), "side", lk.InvalidPositionError),
         (dict(size=20), "notional", lk.InvalidPositionError),  # both given
@@ -341,9 +345,11 @@ def test_a_position_above_an_incomplete_ladders_top_known_cap_warns():
     assert got.iloc[0] == lk.liquidation_price(bybit(), notional=1e6, **kw)
     assert np.isnan(got.iloc[1])
     # one symbol, scalar inputs: the error, and the warning saying why there is no tier
-    with pytest.warns(lk.LadderWarning, match="incomplete ladder"):
-        with pytest.raises(lk.InvalidNotionalError, match="above the top band"):
-            lk.liquidation_price(incomplete_bybit(), notional=3e6, **kw)
+    with (
+        pytest.warns(lk.LadderWarning, match="incomplete ladder"),
+        pytest.raises(lk.InvalidNotionalError, match="above the top band"),
+    ):
+        lk.liquidation_price(incomplete_bybit(), notional=3e6, **kw)
     with pytest.warns(lk.LadderWarning, match="notionals above 2,600,000"):
         assert np.isnan(lk.leverage_for(incomplete_bybit(), [1e6, 3e6], 1e6).iloc[1])
 
