@@ -488,3 +488,20 @@ def test_best_leverage_and_tradeoff_equal_naive_grid(ladders, balance, step):
         mine = trade[(trade["exchange"] == key[0]) & (trade["symbol"] == key[1])]
         assert mine["leverage"].tolist() == levs
         assert mine["max_position_value"].tolist() == [_naive_mpv(caps, mls, x) for x in levs]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 5e7), st.sampled_from([math.nan, math.inf, -1.0])),
+                min_size=1, max_size=4))  # fmt: skip
+def test_band_rows_of_a_few_values_is_band_row_for_every_group(values):
+    # up to 4 values, band_rows counts the caps below each value instead of the keyed search
+    from levkit.model._ladder import prepare
+
+    lad = prepare(pd.concat([both(), synthetic_small()], ignore_index=True))
+    caps = lad.cap[lad.start]  # each group's first cap: a value exactly at a cap
+    for vals in (np.array(values), caps):
+        got = lad.band_rows(vals)
+        g = np.repeat(np.arange(lad.n), len(vals))
+        want = lad.band_row(g, np.tile(vals, lad.n)).reshape(lad.n, len(vals))
+        np.testing.assert_array_equal(got, want)
+    assert (lad.band_rows(caps).diagonal() == lad.start).all()  # at the cap: that tier

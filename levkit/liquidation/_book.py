@@ -65,8 +65,7 @@ class Book:
         """Entry rows for every group and every value of ``v`` (1-D): shape ``(n, len(v))``,
         or ``(n, 1)`` when ``v`` holds one value.  One lookup per (group, distinct value)."""
         vals, inverse = np.unique(v, return_inverse=True)
-        g = np.repeat(np.arange(self.n), len(vals))
-        table = self.row(g, np.tile(vals, self.n)).reshape(self.n, len(vals))
+        table = self.lad.band_rows(vals)
         return table if len(vals) == 1 else table[:, inverse.reshape(-1)]
 
     def ceiling(self, row: np.ndarray) -> np.ndarray:

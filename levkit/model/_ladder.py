@@ -125,6 +125,22 @@ class Ladders:
             ok = (pos < self.stop[g]) & np.isfinite(notional) & (notional >= 0)
         return np.where(ok, pos, -1)
 
+    def band_rows(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`band_row` of each of ``values`` in every group: shape ``(n, len(values))``.
+
+        For a few values the caps below each are counted per group (a scan, no sort of
+        the caps), which is the same row: caps rise within a group.
+        """
+        values = np.asarray(values, dtype="float64").reshape(-1)
+        if len(values) > 4:
+            g = np.repeat(np.arange(self.n), len(values))
+            return self.band_row(g, np.tile(values, self.n)).reshape(self.n, len(values))
+        with np.errstate(invalid="ignore"):
+            below = (self.cap[:, None] < values).astype(np.intp)
+            pos = self.start[:, None] + np.add.reduceat(below, self.start, axis=0)
+            ok = (pos < self.stop[:, None]) & np.isfinite(values) & (values >= 0)
+        return np.where(ok, pos, -1)
+
     def on_unknown_leverage(self, g: np.ndarray, lev: np.ndarray) -> np.ndarray:
         """Whether ``lev`` (>= 1) falls below the known part of an incomplete ladder."""
         edge = self.unknown_below[g]
