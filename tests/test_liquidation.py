@@ -1,5 +1,5 @@
 """liquidation_price and leverage_for: each exchange's formula on cases worked by hand from
-its published text (sources in levkit/liquidation.py and /work/shared/LIQUIDATION.md).
+its published text (sources in levkit/liquidation/__init__.py and /work/shared/LIQUIDATION.md).
 
 Expected values are written as the arithmetic of the published formula, never as a
 number copied from levkit's output.
@@ -489,6 +489,21 @@ def test_plot_liquidation_draws_the_distance_on_valid_leverages_only():
         assert len(ax.collections) == 1
         x_mark = ax.collections[0].get_offsets()[:, 0]
         assert np.all(x_mark < 2.6) and len(x_mark) >= 1
+    finally:
+        plt.close(fig)
+
+
+def test_plot_liquidation_of_a_position_no_ladder_holds_draws_empty_lines():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = pd.concat([bybit(), ladder("binance", "BTCUSDT", BINANCE)], ignore_index=True)
+    fig, ax = plt.subplots()
+    try:
+        lk.plot_liquidation(t, 50_000, 5e7, ax=ax)  # above both top bands
+        assert [len(line.get_xydata()) for line in ax.lines[:2]] == [0, 0]
     finally:
         plt.close(fig)
 

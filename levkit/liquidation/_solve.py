@@ -48,7 +48,8 @@ def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra
     refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape)
     np.copyto(lp, np.nan, where=refused)
     used = np.where(refused, -1, entry) if rows else None
-    sel = np.flatnonzero(book.at_lp[g].reshape(len(lp), -1).any(axis=1))  # along axis 0
+    flag = book.at_lp[g]  # rows (axis 0) with positions whose tier is taken at LP
+    sel = np.flatnonzero(flag.any(axis=tuple(range(1, flag.ndim))) if flag.ndim > 1 else flag)
     if len(sel):
         sub = _Rows(sel, lp.ndim)
         part = lp[sel]
