@@ -11,7 +11,7 @@ with maintenance margin ``Q·P·r − D``, which gives the **common form**::
     LP = (s·V − M − D) / (Q·(s − r − f))
     long:  (V − M − D) / (Q·(1 − r − f))        short: (V + M + D) / (Q·(1 + r + f))
 
-The venues differ only in three things, held as data in :data:`RULES` (``_rules.py``) (no code branches
+The venues differ only in three things, held as data in :data:`RULES` (no code branches
 on an exchange's name): how the fee enters, where the deduction comes from, and which
 tier is used.  Sources (quoted in ``/work/shared/LIQUIDATION.md``):
 
@@ -143,9 +143,14 @@ def liquidation_price(
     ------
     ValueError
         A :class:`~levkit.errors.LevkitError` naming the argument: bad side, both or
-        neither of notional and size, a price <= 0 or NaN, a leverage below 1, and, for one
+        neither of notional and size, a price <= 0, NaN or inf, a leverage below 1, and, for one
         symbol and scalar inputs, a leverage above the tier's or a position above the top
         band (NaN in arrays and many-symbol answers, as in the model).
+
+    Warns
+    -----
+    LadderWarning
+        A position above the top known cap of an incomplete ladder (its tier is unknown).
 
     Examples
     --------
@@ -173,7 +178,6 @@ def liquidation_price(
         check_one(book, int(entry[0, 0]), float(v[0]), float(lev[0]))
     one = [_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"])]
     lp, _ = solve(book, np.arange(book.n)[:, None], entry, *one[:2], lev, *one[2:], s)
-
     return shape(book, lp, inputs, "liquidation_price")
 
 

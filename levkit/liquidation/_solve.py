@@ -33,8 +33,8 @@ def _tier_constants(book: Book, row: Any, q: Any, v: Any, extra: Any, fee: Any,
                      book.fee_extra[row], s)  # fmt: skip
 
 
-def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any,
-          fee: Any, s: float, *, rows: bool = False) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any, fee: Any,
+          s: float, *, rows: bool = False) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
     """Liquidation prices (and, with ``rows=True``, the row of the tier used, -1 for none).
 
     ``g`` group and ``entry`` row (from :meth:`Book.row` of ``V``, -1 above the top band)
@@ -82,8 +82,8 @@ def _at(a: Any, where: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.broadcast_to(a[tuple(w if d > 1 else 0 for w, d in dims)], where[0].shape)
 
 
-def _tier_at_lp(book: Book, lp: np.ndarray, ok: np.ndarray, g: Any, entry: Any, q: Any, v: Any, lev: Any,
-                extra: Any, fee: Any, s: float) -> tuple | None:  # fmt: skip
+def _tier_at_lp(book: Book, lp: np.ndarray, ok: np.ndarray, g: Any, entry: Any, q: Any,
+                v: Any, lev: Any, extra: Any, fee: Any, s: float) -> tuple | None:  # fmt: skip
     """Re-evaluate the tier at ``Q·LP`` until stable for positions of rules that take the
     tier at LP (all of those given; ``ok``: the leverage is allowed), updating ``lp`` in
     place; returns where the tier changed and the rows used there, or None.  Binance:
