@@ -100,7 +100,7 @@ def plot_liquidation(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    s, _, _ = position(
+    s, _, q, v = position(
         entry_price=entry_price, leverage=1.0, side=side, notional=notional, size=None,
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
@@ -111,9 +111,8 @@ def plot_liquidation(
     grids = [_grid(top, points) for top in tops]
     g = np.repeat(groups, [len(x) for x in grids])
     lev = np.concatenate(grids) if len(g) else np.empty(0)
-    q = float(notional) / float(entry_price)
-    lp, row = solve(book, g, entry[g], q, q * float(entry_price), lev, float(extra_margin),
-                    float(fee_rate), s, rows=True)  # fmt: skip
+    lp, row = solve(book, g, entry[g], q, v, lev, float(extra_margin), float(fee_rate), s,
+                    rows=True)  # fmt: skip
     distance = s * 100.0 * (float(entry_price) - lp) / float(entry_price)
     ax = plt.gca() if ax is None else ax
     bounds = np.r_[0, np.cumsum([len(x) for x in grids])]

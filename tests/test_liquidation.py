@@ -203,6 +203,16 @@ def test_position_just_above_a_cap_uses_the_next_tier_and_its_deduction():
     assert abs(above - at_cap) < 1.0
 
 
+def test_a_position_exactly_at_the_top_cap_is_in_the_top_tier():
+    # 7,126,642.75 / 100 * 100 rounds to 7,126,642.750000001: the notional as given is the
+    # position value, so it stays in the tier whose cap it equals (hypothesis found this)
+    t = ladder("binance", "SYM", [(7_126_642.75, 2, 0.25, 0)])
+    assert 7_126_642.75 / 100.0 * 100.0 > 7_126_642.75
+    got = lk.liquidation_price(t, entry_price=100.0, leverage=2, notional=7_126_642.75)
+    q, v = 7_126_642.75 / 100.0, 7_126_642.75
+    assert got == pytest.approx((v - v / 2) / (q * (1 - 0.25)), rel=1e-12)
+
+
 def test_long_at_one_x_with_no_positive_liquidation_is_zero():
     # (V - V/1 - D) / (...) = -D / (...) <= 0: no price above zero liquidates -> 0.0
     assert lk.liquidation_price(bybit(), entry_price=50_000, leverage=1, notional=1e6) == 0.0

@@ -164,14 +164,13 @@ def liquidation_price(
     >>> liquidation_price(t, entry_price=50_000, leverage=[1, 50], notional=1e6).round(2).tolist()
     [0.0, 49220.6]
     """
-    s, inputs, q = position(
+    s, inputs, q, v = position(
         entry_price=entry_price, leverage=leverage, side=side, notional=notional, size=size,
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
     book = prepare(tiers)
     x = inputs.values
-    ep, lev = x["entry_price"], x["leverage"]
-    v = q * ep
+    lev = x["leverage"]
     entry = book.entry_rows(v)  # (groups, 1) for one position value, else (groups, inputs)
     warn_if_incomplete(book, v)
     if inputs.scalar and book.n == 1:

@@ -31,9 +31,11 @@ def side_sign(side: Any) -> float:
 
 
 def position(*, entry_price: Any, leverage: Any, side: Any, notional: Any, size: Any,
-             extra_margin: Any, fee_rate: Any) -> tuple[float, Inputs, np.ndarray]:  # fmt: skip
+             extra_margin: Any, fee_rate: Any) -> tuple[float, Inputs, np.ndarray, np.ndarray]:  # fmt: skip
     """Validate and broadcast the arguments of :func:`~levkit.liquidation.liquidation_price`:
-    the side's sign, the broadcast inputs and the size in coins ``Q``."""
+    the side's sign, the broadcast inputs, the size in coins ``Q`` and the position value
+    ``V`` (the notional as given, not ``Q·EP`` rounded back: a position exactly at a cap is
+    in that cap's tier)."""
     s = side_sign(side)
     if (notional is None) == (size is None):
         raise InvalidPositionError("give exactly one of notional= (quote) and size= (coins)")
@@ -59,8 +61,9 @@ def position(*, entry_price: Any, leverage: Any, side: Any, notional: Any, size:
     for name, bad, exc, want in checks:
         if bad.any():
             raise exc(f"{name} must be {want}, got {show(x[name][np.argmax(bad)])}")
-    q = x["size"] if size is not None else x["notional"] / x["entry_price"]
-    return s, inputs, q
+    if size is not None:
+        return s, inputs, x["size"], x["size"] * x["entry_price"]
+    return s, inputs, x["notional"] / x["entry_price"], x["notional"]
 
 
 def check_one(book: Book, entry: int, value: float, lev: float) -> None:
