@@ -87,9 +87,14 @@ def rows_model(f: dict[str, Any], module: Any) -> list[Row]:
 def rows_liquidation(f: dict[str, Any], module: Any) -> list[Row]:
     target = float(getattr(module, "TARGET_RATIO", 50.0))
     ratio = f["liq_ratio"]
+    spread = (
+        f"; rounds {f['liq_ratio_low']:.0f}-{f['liq_ratio_high']:.0f}x"
+        if "liq_ratio_low" in f
+        else ""
+    )
     figure = (
         f"{ratio:.0f}x faster ({_ms(f['liq_vectorised_s'])} vs {_ms(f['liq_loop_s'])}, "
-        f"{f['liq_symbols']:.0f} symbols x leverage 1..200)"
+        f"{f['liq_symbols']:.0f} symbols x leverage 1..200{spread})"
     )
     return [
         ("liquidation: loop / liquidation_price", figure, f">= {target:.0f}x",

@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .liquidation import _SIDES, position, prepare, solve
+from .liquidation._book import prepare
+from .liquidation._solve import solve
+from .liquidation._validate import SIDES, position
 from .plot import format_notional
 
 __all__ = ["plot_liquidation"]
@@ -98,21 +100,19 @@ def plot_liquidation(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    s, _, _ = position(
-        tiers, entry_price=entry_price, leverage=1.0, side=side, notional=notional, size=None,
+    s, _, q, v = position(
+        entry_price=entry_price, leverage=1.0, side=side, notional=notional, size=None,
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
     book = prepare(tiers)
     groups = np.arange(book.n)
     entry = book.row(groups, np.full(book.n, float(notional)))
-    tops = np.where(entry >= 0, book.lev[np.maximum(entry, 0)], np.nan)
+    tops = np.where(entry >= 0, book.lad.lev[np.maximum(entry, 0)], np.nan)
     grids = [_grid(top, points) for top in tops]
     g = np.repeat(groups, [len(x) for x in grids])
     lev = np.concatenate(grids) if len(g) else np.empty(0)
-    ones = np.ones(len(g))
-    q = ones * float(notional) / float(entry_price)
-    lp, row, _ = solve(book, g, q, ones * float(entry_price), lev, ones * float(extra_margin),
-                       ones * float(fee_rate), s)  # fmt: skip
+    lp, row = solve(book, g, entry[g], q, v, lev, float(extra_margin), float(fee_rate), s,
+                    rows=True)  # fmt: skip
     distance = s * 100.0 * (float(entry_price) - lp) / float(entry_price)
     ax = plt.gca() if ax is None else ax
     bounds = np.r_[0, np.cumsum([len(x) for x in grids])]
@@ -123,7 +123,7 @@ def plot_liquidation(
         if len(change):
             ax.scatter(x[change], y[change], color=line.get_color(), s=18, zorder=3)
             for i in change:
-                ax.annotate(f"tier {book.tier[used[i]]} \u2192", (x[i], y[i]), fontsize="x-small",
+                ax.annotate(f"tier {book.lad.tier[used[i]]} \u2192", (x[i], y[i]), fontsize="x-small",
                             textcoords="offset points", xytext=(4, 4))  # fmt: skip
     if s > 0:
         ax.axhline(100.0, color="grey", linestyle=":", linewidth=1)
@@ -131,7 +131,7 @@ def plot_liquidation(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}x"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_xlabel("leverage")
-    word = {v: k for k, v in _SIDES.items()}[s]
+    word = {v: k for k, v in SIDES.items()}[s]
     ax.set_ylabel(f"price move to liquidation ({'down' if s > 0 else 'up'}, % of entry)")
     ax.set_title(f"{word} {format_notional(float(notional))} at {entry_price:g}", fontsize="medium")
     ax.grid(True, which="both", alpha=0.2)

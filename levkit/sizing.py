@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidNotionalError, InvalidPositionError
-from .liquidation import _warn_if_incomplete, broadcast, cross, prepare, shape
+from .liquidation._book import prepare
+from .liquidation._inputs import broadcast, shape
+from .liquidation._validate import warn_if_incomplete
 from .numbers import leverage_at_most, show
 
 __all__ = ["leverage_for"]
@@ -68,11 +70,9 @@ def leverage_for(
         bad = b[np.argmax(~(b > 0) | np.isinf(b))]
         raise InvalidPositionError(f"balance must be a finite number > 0, got {show(bad)}")
     book = prepare(tiers)
-    g = np.repeat(np.arange(book.n), len(v))
-    vv, bb = cross(book, v), cross(book, b)
-    lev = np.maximum(1.0, vv / bb)
-    row = book.row(g, vv)
-    cap_lev = np.where(row >= 0, book.lev[np.maximum(row, 0)], np.nan)
+    lev = np.maximum(1.0, v / b)
+    row = book.entry_rows(v)  # (groups, 1) for one notional, else (groups, inputs)
+    cap_lev = np.where(row >= 0, book.lad.lev[np.maximum(row, 0)], np.nan)
     out = np.where((row >= 0) & leverage_at_most(lev, cap_lev), lev, np.nan)
-    _warn_if_incomplete(tiers, vv)
+    warn_if_incomplete(book, v)
     return shape(book, out, inputs, "leverage")

@@ -1,5 +1,5 @@
 """liquidation_price and leverage_for: each exchange's formula on cases worked by hand from
-its published text (sources in levkit/liquidation.py and /work/shared/LIQUIDATION.md).
+its published text (sources in levkit/liquidation/__init__.py and /work/shared/LIQUIDATION.md).
 
 Expected values are written as the arithmetic of the published formula, never as a
 number copied from levkit's output.
@@ -8,6 +8,7 @@ number copied from levkit's output.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -202,6 +203,16 @@ def test_position_just_above_a_cap_uses_the_next_tier_and_its_deduction():
     assert abs(above - at_cap) < 1.0
 
 
+def test_a_position_exactly_at_the_top_cap_is_in_the_top_tier():
+    # 7,126,642.75 / 100 * 100 rounds to 7,126,642.750000001: the notional as given is the
+    # position value, so it stays in the tier whose cap it equals (hypothesis found this)
+    t = ladder("binance", "SYM", [(7_126_642.75, 2, 0.25, 0)])
+    assert 7_126_642.75 / 100.0 * 100.0 > 7_126_642.75
+    got = lk.liquidation_price(t, entry_price=100.0, leverage=2, notional=7_126_642.75)
+    q, v = 7_126_642.75 / 100.0, 7_126_642.75
+    assert got == pytest.approx((v - v / 2) / (q * (1 - 0.25)), rel=1e-12)
+
+
 def test_long_at_one_x_with_no_positive_liquidation_is_zero():
     # (V - V/1 - D) / (...) = -D / (...) <= 0: no price above zero liquidates -> 0.0
     assert lk.liquidation_price(bybit(), entry_price=50_000, leverage=1, notional=1e6) == 0.0
@@ -290,6 +301,11 @@ def test_vectorised_answer_equals_one_scalar_call_per_cell():
         (dict(leverage=math.nan), "leverage", lk.InvalidLeverageError),
         (dict(entry_price=0), "entry_price", lk.InvalidPositionError),
         (dict(entry_price=math.nan), "entry_price", lk.InvalidPositionError),
+        (
+            dict(entry_price=math.inf, notional=None, size=20),
+            "entry_price",
+            lk.InvalidPositionError,
+        ),
         (dict(entry_price=[1.0, -2.0]), "entry_price", lk.InvalidPositionError),
         (dict(side="buy"), "side", lk.InvalidPositionError),
         (dict(size=20), "notional", lk.InvalidPositionError),  # both given
@@ -319,6 +335,46 @@ def test_unknown_exchange_is_refused():
     t = ladder("kraken", "PF_XBTUSD", [(1e6, 50, 0.01, 0)])
     with pytest.raises(lk.InvalidPositionError, match="kraken"):
         lk.liquidation_price(t, entry_price=1.0, leverage=2, notional=10)
+
+
+# -- incomplete ladders ------------------------------------------------------------------
+
+
+def incomplete_bybit():
+    """The Bybit ladder as a probe that stopped at 90x: what lies above 2,600,000 is unknown."""
+    t = bybit()
+    t.attrs["complete"] = False
+    return t
+
+
+def test_a_position_above_an_incomplete_ladders_top_known_cap_warns():
+    kw = dict(entry_price=50_000, leverage=20)
+    with pytest.warns(lk.LadderWarning, match=r"bybit BTCUSDT: notionals above 2,600,000"):
+        got = lk.liquidation_price(incomplete_bybit(), notional=[1e6, 3e6], **kw)
+    # the known part is answered as on the complete ladder; above it there is no tier: NaN
+    assert got.iloc[0] == lk.liquidation_price(bybit(), notional=1e6, **kw)
+    assert np.isnan(got.iloc[1])
+    # one symbol, scalar inputs: the error, and the warning saying why there is no tier
+    with (
+        pytest.warns(lk.LadderWarning, match="incomplete ladder"),
+        pytest.raises(lk.InvalidNotionalError, match="above the top band"),
+    ):
+        lk.liquidation_price(incomplete_bybit(), notional=3e6, **kw)
+    with pytest.warns(lk.LadderWarning, match="notionals above 2,600,000"):
+        assert np.isnan(lk.leverage_for(incomplete_bybit(), [1e6, 3e6], 1e6).iloc[1])
+
+
+def test_a_complete_ladder_or_a_position_inside_the_known_caps_does_not_warn():
+    kw = dict(entry_price=50_000, leverage=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        got = lk.liquidation_price(bybit(), notional=[1e6, 3e6], **kw)  # complete: API answer
+        assert np.isnan(got.iloc[1])  # above the top band by the exchange's own rule
+        with pytest.raises(lk.InvalidNotionalError):
+            lk.liquidation_price(bybit(), notional=3e6, **kw)
+        inside = lk.liquidation_price(incomplete_bybit(), notional=2.6e6, **kw)
+        assert inside == lk.liquidation_price(bybit(), notional=2.6e6, **kw)
+        lk.leverage_for(bybit(), [1e6, 3e6], 1e6)
 
 
 # -- leverage_for -----------------------------------------------------------------------
@@ -443,6 +499,21 @@ def test_plot_liquidation_draws_the_distance_on_valid_leverages_only():
         assert len(ax.collections) == 1
         x_mark = ax.collections[0].get_offsets()[:, 0]
         assert np.all(x_mark < 2.6) and len(x_mark) >= 1
+    finally:
+        plt.close(fig)
+
+
+def test_plot_liquidation_of_a_position_no_ladder_holds_draws_empty_lines():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = pd.concat([bybit(), ladder("binance", "BTCUSDT", BINANCE)], ignore_index=True)
+    fig, ax = plt.subplots()
+    try:
+        lk.plot_liquidation(t, 50_000, 5e7, ax=ax)  # above both top bands
+        assert [len(line.get_xydata()) for line in ax.lines[:2]] == [0, 0]
     finally:
         plt.close(fig)
 

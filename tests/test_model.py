@@ -488,3 +488,26 @@ def test_best_leverage_and_tradeoff_equal_naive_grid(ladders, balance, step):
         mine = trade[(trade["exchange"] == key[0]) & (trade["symbol"] == key[1])]
         assert mine["leverage"].tolist() == levs
         assert mine["max_position_value"].tolist() == [_naive_mpv(caps, mls, x) for x in levs]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 5e7), st.sampled_from([math.nan, math.inf, -1.0])),
+                min_size=1, max_size=8))  # fmt: skip
+def test_band_row_scan_and_keyed_search_find_the_same_tier(values):
+    # band_row counts the caps below a value when few rows are queried, else searches keys
+    from levkit.model._ladder import prepare
+
+    lad = prepare(pd.concat([both(), synthetic_small()], ignore_index=True))
+    caps = lad.cap[lad.start]  # each group's first cap: a value exactly at a cap
+    for vals in (np.array(values), caps, lad.cap):
+        g = np.repeat(np.arange(lad.n), len(vals))
+        x = np.tile(vals, lad.n)
+        sizes = (lad.stop - lad.start)[g]
+        scan = lad._band_row_scan(g, x, sizes)
+        keyed = lad._band_row_keyed(g, x)
+        np.testing.assert_array_equal(scan[~np.isnan(x)], keyed[~np.isnan(x)])  # NaN: masked
+        ok = np.isfinite(x) & (x >= 0) & (keyed < lad.stop[g])
+        np.testing.assert_array_equal(
+            lad.band_rows(vals), np.where(ok, keyed, -1).reshape(lad.n, len(vals))
+        )
+    assert (lad.band_rows(caps).diagonal() == lad.start).all()  # at the cap: that tier

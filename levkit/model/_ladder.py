@@ -54,6 +54,7 @@ class Ladders:
     mmr: np.ndarray
     ded: np.ndarray
     str_labels: tuple[Any, Any]  # exchange and symbol per group as pandas str arrays
+    order: Any  # the caller's rows in this order (a slice when already sorted)
 
     @property
     def n(self) -> int:
@@ -119,13 +120,42 @@ class Ladders:
         return np.where(ok, pos, -1)
 
     def band_row(self, g: np.ndarray, notional: np.ndarray) -> np.ndarray:
-        """Row of the tier holding ``notional`` (first cap >= it) in group ``g``; -1 if none."""
-        vals, keys = self._cap_keys
-        query = g * (len(vals) + 1) + np.searchsorted(vals, notional, side="left")
-        pos = np.searchsorted(keys, query, side="left")
+        """Row of the tier holding ``notional`` (first cap >= it) in group ``g``; -1 if none.
+
+        When the queried groups hold fewer rows than twice the frame, their caps below each
+        value are counted (a scan); otherwise one search over sorted composite keys.  Caps
+        rise within a group, so both give the same row.
+        """
+        g, notional = np.broadcast_arrays(np.asarray(g), np.asarray(notional, dtype="float64"))
+        sizes = (self.stop - self.start)[g]
+        if sizes.sum() <= 2 * len(self.cap):
+            pos = self._band_row_scan(g, notional, sizes)
+        else:
+            pos = self._band_row_keyed(g, notional)
         with np.errstate(invalid="ignore"):
             ok = (pos < self.stop[g]) & np.isfinite(notional) & (notional >= 0)
         return np.where(ok, pos, -1)
+
+    def _band_row_keyed(self, g: np.ndarray, notional: np.ndarray) -> np.ndarray:
+        vals, keys = self._cap_keys
+        query = g * (len(vals) + 1) + np.searchsorted(vals, notional, side="left")
+        return np.searchsorted(keys, query, side="left")
+
+    def _band_row_scan(self, g: np.ndarray, notional: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        flat_g, flat_x, sizes = g.reshape(-1), notional.reshape(-1), sizes.reshape(-1)
+        if not len(flat_g):
+            return np.zeros(g.shape, dtype=np.intp)
+        offset = np.cumsum(sizes) - sizes  # each query's first slot
+        rows = np.repeat(self.start[flat_g] - offset, sizes) + np.arange(int(sizes.sum()))
+        with np.errstate(invalid="ignore"):
+            below = (self.cap[rows] < np.repeat(flat_x, sizes)).astype(np.intp)
+        return (self.start[flat_g] + np.add.reduceat(below, offset)).reshape(g.shape)
+
+    def band_rows(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`band_row` of each of ``values`` in every group: shape ``(n, len(values))``."""
+        values = np.asarray(values, dtype="float64").reshape(-1)
+        g = np.repeat(np.arange(self.n), len(values))
+        return self.band_row(g, np.tile(values, self.n)).reshape(self.n, len(values))
 
     def on_unknown_leverage(self, g: np.ndarray, lev: np.ndarray) -> np.ndarray:
         """Whether ``lev`` (>= 1) falls below the known part of an incomplete ladder."""
@@ -249,6 +279,7 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
         ded=np.nan_to_num(column(tiers, "mm_deduction", 0.0)[order], nan=0.0),
         str_labels=(_str_label(tiers["exchange"], first, exchange),
                     _str_label(tiers["symbol"], first, symbol)),
+        order=order,
     )  # fmt: skip
 
 
