@@ -176,7 +176,8 @@ def plot_risk_limits(
         style = {"drawstyle": "steps-pre", "label": lad.label(g), **kwargs}
         curves.append(ax.plot(x, y, **style)[0])
     for g in np.flatnonzero(lad.unknown_below > 1):
-        _unknown_part(ax, lad, g, curves[g].get_color(), lad.label(g), **kwargs)
+        rest = {k: v for k, v in kwargs.items() if k not in ("color", "c")}  # the curve's own
+        _unknown_part(ax, lad, g, curves[g].get_color(), lad.label(g), **rest)
     if leverage is not None:
         lev = float(leverage)
         gs = np.arange(lad.n)

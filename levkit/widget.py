@@ -319,6 +319,8 @@ class ControlView:
                 self._put("in-force", r.side, format_leverage(r.in_force))
                 self._put("validity", r.side, _validity_html(r.reason))
                 cap = format_amount(r.max_position_value, st.unit)
+                if r.max_position_value == math.inf:
+                    cap = "no cap (open top tier)"
                 if math.isfinite(r.max_position_value) and r.cap_from == "exchange":
                     cap += " <small>(the exchange's figure)</small>"
                 elif math.isfinite(r.max_position_value) and not st.source.complete:

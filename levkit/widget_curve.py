@@ -109,7 +109,7 @@ class CurvePlot:
         import io as _io
 
         buf = _io.BytesIO()
-        image.convert("RGB").save(buf, format="png", compress_level=1)
+        image.save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
     def close(self) -> None:

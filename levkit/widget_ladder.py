@@ -24,6 +24,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import model
@@ -180,7 +181,7 @@ class Caps:
     --------
     >>> from levkit.frames import tiers_frame
     >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT",
-    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]})
+    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100]}, source="api")
     >>> caps = Caps(t, {10.0: 1_500_000.0})
     >>> caps(10.0), caps(120.0), caps(151.0)
     (1500000.0, 300000.0, nan)
@@ -190,6 +191,23 @@ class Caps:
         self.tiers = tiers
         self.exchange = {k: v for k, v in exchange.items() if math.isfinite(v) and v > 0}
         self._memo: dict[float, float] = {}
+        self.grid: np.ndarray = np.array([])
+
+    def prepare(self, step: float, top: float) -> np.ndarray:
+        """Compute the ladder's cap at every leverage of the slider's grid at once
+        (vectorised), so that a slider move is a look-up; returns the grid."""
+        if self.tiers is None or not (math.isfinite(top) and step > 0):
+            return self.grid
+        n = int(math.floor((top - 1.0) / step + 1e-6))
+        self.grid = np.round(1.0 + np.arange(n + 1) * step, 10)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                caps = np.asarray(model.max_position_value(self.tiers, self.grid), dtype=float)
+            except (ValueError, TypeError):
+                return self.grid
+        self._memo.update(zip(self.grid.tolist(), caps.tolist(), strict=True))
+        return self.grid
 
     def from_exchange(self, lev: float) -> bool:
         """Whether the figure at ``lev`` is the exchange's own."""

@@ -10,6 +10,7 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import widget_io as io
@@ -67,17 +68,32 @@ class ControlReadouts:
         return {s: (f"{s}: {p}" if many else p) for s, p in found.items() if p}
 
     # -- readouts ------------------------------------------------------------------------
+    def entry_price(self, side: str = "both") -> tuple[float, str]:
+        """``(price, what)`` the liquidation price is computed from: the open position's
+        entry price, else a mark price the client read, else ``price=``."""
+        entry = self._position(side).get("entry_price", math.nan)
+        if math.isfinite(entry):
+            return entry, "entry"
+        if self._mark is None:
+            self._mark = io.mark_price(self.leverage_frame, self.positions)
+        if math.isfinite(self._mark):
+            return self._mark, "mark"
+        return self.price, "price="
+
     def _liquidation(self, side: str, lev: float, capacity: float) -> float:
         pos = self._position(side)
-        notional = pos.get("value", 0.0) or capacity
-        entry = pos.get("entry_price", math.nan)
-        if not math.isfinite(entry):
-            entry = io.mark_price(self.leverage_frame, self.positions)
-        if not math.isfinite(entry):
-            entry = self.price
+        held = pos.get("value", 0.0)
+        notional = held or capacity
+        entry = self.entry_price(side)[0]
         if self.tiers is None or not (notional > 0 and math.isfinite(entry)):
             return math.nan
         direction = side if side != "both" else self._direction()
+        sweep = (direction, entry, held, self.balance)
+        if sweep not in self._liq_grids:  # every leverage of the grid at once
+            self._liq_grids[sweep] = self._liquidation_grid(direction, entry, held)
+        found = self._liq_grids[sweep].get(lev)
+        if found is not None:
+            return found
         key = (direction, lev, notional, entry)
         if key not in self._liq:
             with warnings.catch_warnings():
@@ -90,6 +106,30 @@ class ControlReadouts:
                     self._liq[key] = math.nan
         return self._liq[key]
 
+    def _liquidation_grid(self, direction: str, entry: float, held: float) -> dict[float, float]:
+        grid = self.caps.grid
+        if not len(grid):
+            return {}
+        caps = np.array([self.caps(x) for x in grid.tolist()])  # inf: an open top tier
+        if held:
+            notional = np.full(len(grid), held)
+        elif self.balance is not None:
+            notional = np.minimum(self.balance * grid, caps)
+        else:
+            return {}
+        ok = np.isfinite(notional) & (notional > 0)
+        out = np.full(len(grid), np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out[ok] = np.asarray(
+                    model_liquidation(self.tiers, entry, grid[ok], direction, notional[ok]),
+                    dtype=float,
+                )
+            except (ValueError, TypeError, LevkitError):
+                return {}
+        return dict(zip(grid.tolist(), out.tolist(), strict=True))
+
     def _direction(self) -> str:
         pos = self._position("both")
         return "short" if pos.get("direction") == 1.0 else "long"
@@ -100,7 +140,7 @@ class ControlReadouts:
         ok = not why
         cap = self.caps(lev) if ok else math.nan
         bal = self.balance
-        capacity = min(bal * lev, cap) if bal is not None and math.isfinite(cap) else math.nan
+        capacity = min(bal * lev, cap) if bal is not None and not math.isnan(cap) else math.nan
         return {
             "side": side,
             "leverage": lev,

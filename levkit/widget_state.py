@@ -122,6 +122,8 @@ class ControlState(ControlReadouts, ControlActions):
         self.leverage_frame: pd.DataFrame | None = None
         self._targets: dict[str, float] = {}
         self._liq: dict[tuple, float] = {}
+        self._liq_grids: dict[tuple, dict[float, float]] = {}
+        self._mark: float | None = None
         self._readouts: tuple[tuple, list[dict[str, Any]]] | None = None
         self.best_leverage = math.nan
         self.ready = False
@@ -214,7 +216,9 @@ class ControlState(ControlReadouts, ControlActions):
             self.caps = ladder.Caps(tiers, {ex.in_force[s]: ex.caps[s] for s in ex.sides})
             self.max_leverage, self.step, self.limits = high, step, limits
             self.position_mode, self.sides, self.in_force = ex.mode, ex.sides, ex.in_force
-            self.positions, self.position_note, self._liq = positions, note, {}
+            self.positions, self.position_note = positions, note
+            self._liq, self._liq_grids, self._mark = {}, {}, None
+            self.caps.prepare(step, high)
             old = self._targets
             self._targets = {
                 s: old.get(s, self._clamp(ex.in_force.get(s, self.min_leverage))) for s in ex.sides
@@ -249,7 +253,9 @@ class ControlState(ControlReadouts, ControlActions):
             return quiet or self.load()
         self.position_mode, self.in_force, self.leverage_frame = ex.mode, ex.in_force, ex.frame
         self.caps = ladder.Caps(self.tiers, {ex.in_force[s]: ex.caps[s] for s in ex.sides})
-        self.positions, self.position_note, self._liq = positions, note, {}
+        self.caps.prepare(self.step, self.max_leverage)
+        self.positions, self.position_note = positions, note
+        self._liq, self._liq_grids, self._mark = {}, {}, None
         self._notify("in_force")
         return True
 
