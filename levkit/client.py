@@ -71,9 +71,14 @@ def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
     for col in POSITION_COLUMNS[4:]:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     out = out[out["position_value"].abs() > 0].reset_index(drop=True)
-    sign = out["size"].apply(lambda v: "short" if v < 0 else "long")
-    given = out["direction"].where(out["direction"].isin(["long", "short"]))
-    out["direction"] = given.fillna(out["side"].where(out["side"] != "both")).fillna(sign)
+    sign = ["short" if v < 0 else "long" for v in out["size"]]
+    side = [s if s in ("long", "short") else None for s in out["side"]]
+    given = [d if d in ("long", "short") else None for d in out["direction"]]
+    out["direction"] = pd.Series(
+        [g or s or n for g, s, n in zip(given, side, sign, strict=True)],
+        index=out.index,
+        dtype=object,
+    )
     out["position_value"] = out["position_value"].abs()
     out.attrs = dict(frame.attrs)
     return out

@@ -240,12 +240,10 @@ class ControlView:
         self.readout_box.children = rows
         self._show_balance = self._show_balance or st.balance is not None  # stays once shown
         balance = [self.balance] if self._show_balance else []
-        discover = [self.discover_note] if st.discovery else []
+        discover = [self.discover_note, self.discover_button] if st.discovery else []
         buttons = [self.refresh_button]
         if not st.read_only:
             buttons = [self.preview_button, self.apply_button, *buttons]
-        if st.discovery:
-            buttons.append(self.discover_button)
         self.buttons.children = buttons
         self.left.children = [
             self.title, *balance, self.slider_box, self.readout_box, self.ladder_note,
@@ -420,6 +418,8 @@ def _liquidation_text(r: Any, st: ControlState) -> str:
     if math.isnan(r.liquidation_price):
         if st.tiers is None:
             return "— (no ladder)"
+        if st.margin_tiers is None:
+            return "— (no maintenance rates for this ladder)"
         if not r.position_value and st.balance is None:
             return "— (flat: give a balance)"
         return "— (no price: pass price=)"

@@ -19,6 +19,7 @@ ladder for the other leverages comes from, in this order:
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ from . import model
 from .errors import LevkitError
 from .venues import venue
 
-__all__ = ["LadderSource", "Caps", "read_ladder", "discovery_offer"]
+__all__ = ["LadderSource", "Caps", "read_ladder", "discovery_offer", "with_margins"]
+
+log = logging.getLogger("levkit")
 
 #: Rough number of set-leverage calls discovery makes (BingX BTC-USDT: about 20, restoring
 #: included; see ``BingX.discover_tiers``).
@@ -161,6 +164,24 @@ def _checked(tiers: pd.DataFrame) -> pd.DataFrame:
         warnings.simplefilter("ignore")
         model.max_position_value(tiers, 1.0)  # one symbol, with leverages the model can read
     return tiers
+
+
+def with_margins(client: Any, symbol: str, tiers: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The ladder with maintenance rates for the liquidation price: itself when it has
+    them, else (``capabilities.margin_bands`` venues: BingX) ``lk.merge_tiers`` of the
+    ladder and ``client.margin_bands(symbol)``; None when no rates can be had."""
+    if tiers is None:
+        return None
+    rates = tiers.get("maintenance_margin_rate")
+    if rates is not None and rates.notna().all():
+        return tiers
+    if not venue(client.exchange).capabilities.margin_bands:
+        return None
+    try:
+        return model.merge_tiers(tiers, client.margin_bands(symbol))
+    except LevkitError as exc:
+        log.warning("levkit control: no margin bands for %s: %s", symbol, exc)
+        return None
 
 
 def discovery_offer(client: Any) -> str | None:

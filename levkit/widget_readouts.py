@@ -85,7 +85,7 @@ class ControlReadouts:
         held = pos.get("value", 0.0)
         notional = held or capacity
         entry = self.entry_price(side)[0]
-        if self.tiers is None or not (notional > 0 and math.isfinite(entry)):
+        if self.margin_tiers is None or not (notional > 0 and math.isfinite(entry)):
             return math.nan
         direction = side if side != "both" else self._direction()
         sweep = (direction, entry, held, self.balance)
@@ -100,7 +100,7 @@ class ControlReadouts:
                 warnings.simplefilter("ignore")
                 try:
                     self._liq[key] = float(
-                        model_liquidation(self.tiers, entry, lev, direction, notional)
+                        model_liquidation(self.margin_tiers, entry, lev, direction, notional)
                     )
                 except (ValueError, TypeError, LevkitError):
                     self._liq[key] = math.nan
@@ -123,7 +123,7 @@ class ControlReadouts:
             warnings.simplefilter("ignore")
             try:
                 out[ok] = np.asarray(
-                    model_liquidation(self.tiers, entry, grid[ok], direction, notional[ok]),
+                    model_liquidation(self.margin_tiers, entry, grid[ok], direction, notional[ok]),
                     dtype=float,
                 )
             except (ValueError, TypeError, LevkitError):

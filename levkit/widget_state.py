@@ -107,6 +107,8 @@ class ControlState(ControlReadouts, ControlActions):
         self._clock = clock
         self._listeners: list[Callable[[str], Any]] = []
         self.tiers: pd.DataFrame | None = None
+        #: the ladder with maintenance rates, for the liquidation price (BingX: + bands)
+        self.margin_tiers: pd.DataFrame | None = None
         self.source = ladder.LadderSource("exchange", complete=False, note="not read yet")
         self.caps = ladder.Caps(None, {})
         self.unit = self.venue.quote
@@ -212,6 +214,7 @@ class ControlState(ControlReadouts, ControlActions):
                 )
             positions, note = io.read_positions(self.client, self.symbol)
             self.tiers, self.source, self.leverage_frame = tiers, src, ex.frame
+            self.margin_tiers = ladder.with_margins(self.client, self.symbol, tiers)
             self.unit = io.unit_of(tiers, self.exchange)
             self.caps = ladder.Caps(tiers, {ex.in_force[s]: ex.caps[s] for s in ex.sides})
             self.max_leverage, self.step, self.limits = high, step, limits

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PICTURE = "risk_limits.png"
 LIVE_VARS = tuple(
-    f"{ex}_{part}" for ex in ("BYBIT", "BINGX") for part in ("API_KEY", "API_SECRET", "TESTNET")
+    f"{ex}_{part}"
+    for ex in ("BYBIT", "BINGX", "BINANCE", "OKX", "BITGET", "GATE", "HYPERLIQUID")
+    for part in ("API_KEY", "API_SECRET", "PASSPHRASE", "TESTNET")
 )
 
 
