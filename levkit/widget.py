@@ -131,7 +131,11 @@ class ControlView:
             "levkit-refresh",
         )
         self.discover_button = _css(
-            w.Button(description="Discover ladder", icon="search", layout=w.Layout(width="auto")),
+            w.Button(
+                description="Discover ladder",
+                icon="search",
+                layout=w.Layout(width="auto", align_self="flex-start"),
+            ),
             "levkit-discover",
         )
         self.discover_button.on_click(self._guard(lambda _b: state.discover()))

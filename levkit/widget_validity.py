@@ -59,7 +59,7 @@ def reason(
     except (TypeError, ValueError):
         return f"not a number: {value!r}"
     if not math.isfinite(lev):
-        return f"not a number: {show(lev)}"
+        return f"not a finite number: {show(lev)}"
     if lev < 1 and not leverage_at_most(1.0, lev):
         return f"below the minimum 1x: {show(lev)}x"
     api = limits.get("api", math.inf)

@@ -157,7 +157,7 @@ def test_readouts_frame_has_one_row_per_slider(control):
         (0.5, "below the minimum 1x"),
         (151, "above the maximum 150x"),
         (25.555, "off the leverage step: whole multiples of 0.01x only (25.55x or 25.56x)"),
-        (float("nan"), "not a number"),
+        (float("nan"), "not a finite number"),
     ],
 )
 def test_apply_is_disabled_while_the_value_is_invalid(control, sim, value, why):

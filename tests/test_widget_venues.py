@@ -87,7 +87,7 @@ def test_off_the_step_is_invalid_and_sends_nothing(sim, name):
 def test_not_a_number_is_invalid(sim, name):
     c = control(sim, name)
     c.leverage = float("nan")
-    assert c.validity()["reason"].iloc[0] == "not a number: NaN"
+    assert c.validity()["reason"].iloc[0] == "not a finite number: NaN"
     c.leverage = "twenty"
     assert "must be a number" in c.status and not c.can_apply
 
