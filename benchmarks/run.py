@@ -34,6 +34,7 @@ BENCHMARKS = [
     ("requests_per_fetch", "requests per Bybit fetch"),
     ("fetch_many", "every venue at once"),
     ("import_cost", "import cost"),
+    ("control", "leverage control per slider move"),
 ]
 
 Row = tuple[str, str, str, str]  # (what, figure, target, result)
@@ -149,6 +150,14 @@ def rows_requests(f: dict[str, Any], module: Any) -> list[Row]:
     ]
 
 
+def rows_control(f: dict[str, Any], module: Any) -> list[Row]:
+    target = float(getattr(module, "TARGET_MS", 20.0))
+    med = f["move_median_s"]
+    figure = f"{_ms(med)} median ({f['full_median_s'] / med:.0f}x faster than a full re-render)"
+    return [("control: kernel time per slider move", figure, f"<= {target:g} ms",
+             _verdict(med * 1e3 <= target))]  # fmt: skip
+
+
 def rows_import(f: dict[str, Any], module: Any) -> list[Row]:
     target = float(getattr(module, "TARGET_S", 0.15))
     added = f["import_added_s"]
@@ -192,6 +201,7 @@ ROWS: dict[str, Callable[[dict[str, Any], Any], list[Row]]] = {
     "requests_per_fetch": rows_requests,
     "fetch_many": rows_many,
     "import_cost": rows_import,
+    "control": rows_control,
 }
 
 

@@ -26,7 +26,7 @@ from .venues import normalize_symbol
 from .venues._spec import Endpoint, Venue
 from .wire import Credentials, Dialect, Response, is_loopback_url, mask
 
-__all__ = ["Client", "fill_caps"]
+__all__ = ["Client", "POSITION_COLUMNS", "fill_caps", "positions_frame"]
 
 
 def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
@@ -50,6 +50,36 @@ def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
         known, rows["_row"].map(caps).astype("float64")
     )
     out = rows.drop(columns=["_row", "_top"])
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+POSITION_COLUMNS = [
+    "exchange", "symbol", "side", "direction", "size", "position_value", "entry_price",
+    "mark_price",
+]  # fmt: skip
+
+
+def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
+    """The positions frame of :meth:`Client.positions` from a venue's frame: columns
+    renamed (``renames``: ours -> theirs), missing ones NaN, only open sides kept.
+    ``direction`` (long/short): given, else the side, else the sign of ``size``."""
+    out = pd.DataFrame(index=frame.index)
+    for col in POSITION_COLUMNS:
+        src = renames.get(col, col)
+        out[col] = frame[src] if src in frame.columns else float("nan")
+    for col in POSITION_COLUMNS[4:]:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    out = out[out["position_value"].abs() > 0].reset_index(drop=True)
+    sign = ["short" if v < 0 else "long" for v in out["size"]]
+    side = [s if s in ("long", "short") else None for s in out["side"]]
+    given = [d if d in ("long", "short") else None for d in out["direction"]]
+    out["direction"] = pd.Series(
+        [g or s or n for g, s, n in zip(given, side, sign, strict=True)],
+        index=out.index,
+        dtype=object,
+    )
+    out["position_value"] = out["position_value"].abs()
     out.attrs = dict(frame.attrs)
     return out
 
@@ -230,6 +260,18 @@ class Client:
         raise LevkitError(
             f"{self.venue.title} publishes no margin bands apart from its ladder: the rates "
             "are in risk_limits(symbol) (maintenance_margin_rate, mm_deduction)"
+        )
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open positions on ``symbol``: one row per open side, columns ``exchange``,
+        ``symbol``, ``side`` (the leverage slot: ``both`` in one-way mode), ``direction``
+        (``long``/``short``), ``size``, ``position_value`` (quote currency),
+        ``entry_price``, ``mark_price`` (NaN where the venue does not say); empty when
+        flat.  Venues whose client reads no positions raise :class:`~levkit.LevkitError`
+        (this default)."""
+        raise LevkitError(
+            f"{self.venue.title}: levkit reads no open positions there, so the control "
+            "cannot check the cap your position needs"
         )
 
     def leverage(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:

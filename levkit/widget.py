@@ -17,13 +17,21 @@ class                       widget
 ``levkit-initial-margin``   initial margin that holds that cap
 ``levkit-capacity``         min(balance x leverage, cap) (only with a balance)
 ``levkit-best-leverage``    the best leverage for the balance (only with a balance)
+``levkit-validity``         ``valid``, or why the exchange would refuse it (per side)
+``levkit-position``         the open position (``flat``; ``unknown`` where not reported)
+``levkit-liquidation``      liquidation price at the chosen leverage (per side)
+``levkit-source``           where the ladder came from, with its date (``STALE`` if old)
+``levkit-ladder-note``      the lower-bound note of an incomplete ladder, or why none
+``levkit-discover``         the Discover button (venues that can probe their ladder)
+``levkit-read-only``        why Apply is absent (venues levkit cannot set leverage on)
 ``levkit-balance``          the balance input (only with a balance)
 ``levkit-preview``          the Preview button
 ``levkit-apply``            the Apply button ("Confirm apply" while armed on mainnet)
 ``levkit-refresh``          the Refresh button (re-reads the exchange)
 ``levkit-status``           the status line (``ready: ...``, ``changed: ...``, ``error: ...``)
 ``levkit-request``          the last previewed request
-``levkit-curve``            the risk-limit curve (a PNG image redrawn in place)
+``levkit-curve``            the risk-limit curve (a PNG image; the curve is drawn once per
+                            load, a slider move only blits the markers onto it)
 ==========================  ===============================================================
 """
 
@@ -31,19 +39,18 @@ from __future__ import annotations
 
 import contextlib
 import html
-import io
 import math
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
-from .plot import format_notional
-from .widget_io import format_amount, format_leverage
+from .widget_curve import CurvePlot
+from .widget_io import format_amount, format_leverage, format_price
 from .widget_state import ControlState
 
 __all__ = ["LeverageControl", "ControlView"]
 
 _STATUS_COLORS = {"info": "#333", "ok": "#1a7f37", "warning": "#9a6700", "error": "#cf222e"}
-_SIDE_COLORS = {"both": "C3", "long": "C2", "short": "C3"}
 
 
 class LeverageControl(ControlState):
@@ -123,6 +130,18 @@ class ControlView:
             w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="auto")),
             "levkit-refresh",
         )
+        self.discover_button = _css(
+            w.Button(
+                description="Discover ladder",
+                icon="search",
+                layout=w.Layout(width="auto", align_self="flex-start"),
+            ),
+            "levkit-discover",
+        )
+        self.discover_button.on_click(self._guard(lambda _b: state.discover()))
+        self.discover_note = _css(w.HTML(), "levkit-discover-note")
+        self.read_only = _css(w.HTML(), "levkit-read-only")
+        self.ladder_note = _css(w.HTML(), "levkit-ladder-note")
         self.preview_button.on_click(self._guard(lambda _b: state.preview()))
         self.apply_button.on_click(self._guard(lambda _b: state.apply()))
         self.refresh_button.on_click(self._guard(lambda _b: state.load()))
@@ -137,7 +156,7 @@ class ControlView:
             w.HBox([self.left, self.curve], layout=w.Layout(flex_flow="row wrap")),
             "levkit-control",
         )
-        self.figure, self.ax, self.marks = None, None, {}
+        self.plot = CurvePlot(state)
         self._unobserve = state.observe(self._guard(self._on_state))
         self._rebuild()
         self._sync()
@@ -161,6 +180,9 @@ class ControlView:
     def _on_state(self, what: str) -> None:
         if what in ("load", "balance"):
             self._rebuild()
+        if what == "status":
+            self._sync_status()  # cheap: a slider move's readouts were synced on "leverage"
+            return
         self._sync()
         if what == "load":
             self._draw_base()
@@ -206,11 +228,15 @@ class ControlView:
             self.values[(key, side)] = value
             rows.extend([w.Label(label), value])
 
+        row("ladder source", "source")
         for side in st.sides:
             prefix = "" if side == "both" else f"{side}: "
             row(f"{prefix}leverage in force", "in-force", side)
+            row(f"{prefix}validity", "validity", side)
             row(f"{prefix}max position value", "max-position", side)
             row(f"{prefix}initial margin at the cap", "initial-margin", side)
+            row(f"{prefix}open position", "position", side)
+            row(f"{prefix}liquidation price", "liquidation", side)
             if st.balance is not None:
                 row(f"{prefix}capacity of the balance", "capacity", side)
         if st.balance is not None:
@@ -218,9 +244,14 @@ class ControlView:
         self.readout_box.children = rows
         self._show_balance = self._show_balance or st.balance is not None  # stays once shown
         balance = [self.balance] if self._show_balance else []
+        discover = [self.discover_note, self.discover_button] if st.discovery else []
+        buttons = [self.refresh_button]
+        if not st.read_only:
+            buttons = [self.preview_button, self.apply_button, *buttons]
+        self.buttons.children = buttons
         self.left.children = [
-            self.title, *balance, self.slider_box, self.readout_box, self.buttons,
-            self.status, self.request,
+            self.title, *balance, self.slider_box, self.readout_box, self.ladder_note,
+            *discover, self.read_only, self.buttons, self.status, self.request,
         ]  # fmt: skip
 
     def _make_slider(self, side: str) -> Any:
@@ -262,10 +293,21 @@ class ControlView:
     def _sync(self) -> None:
         st = self.state
         mode = f" · {st.position_mode} mode" if st.position_mode else ""
-        host = html.escape(str(getattr(st.client, "base_url", "")))
+        host = html.escape(str(getattr(st.client, "host", "")))
         live = ' · <b style="color:#cf222e">LIVE MAINNET</b>' if st.confirm_required else ""
+        if getattr(st.client, "is_simulated", False):
+            live = ' · <b style="color:#1a7f37">SIMULATOR</b>'
+        src = st.source
+        self._put("source", "", _source_html(src))
+        note = src.note if src.kind != "exchange" or not st.ready else (
+            "no ladder: only the exchange's own cap at the leverage in force is known "
+            f"({src.note})"
+        )  # fmt: skip
+        self._set(self.ladder_note, _small(note, "#9a6700") if note else "")
+        self._set(self.discover_note, _small(st.discovery or "", "#333"))
+        self._set(self.read_only, _small(st.read_only, "#cf222e") if st.read_only else "")
         self.title.value = f"<b>{st.exchange} {html.escape(st.symbol)}</b>{mode} · {host}{live}"
-        frame = st.readouts() if st.ready else None
+        rows = [SimpleNamespace(**r) for r in st.rows()] if st.ready else None
         with self._quiet():
             for side, slider in self.sliders.items():
                 if side in st.leverages and math.isfinite(st.leverages[side]):
@@ -273,13 +315,30 @@ class ControlView:
                 slider.disabled = st.busy or not st.ready
             if st.balance is not None:
                 self.balance.value = st.balance
-        if frame is not None:
-            for r in frame.itertuples(index=False):
+        if rows is not None:
+            positions = st.position_value
+            for r in rows:
                 self._put("in-force", r.side, format_leverage(r.in_force))
-                self._put("max-position", r.side, format_amount(r.max_position_value, st.unit))
+                self._put("validity", r.side, _validity_html(r.reason))
+                cap = format_amount(r.max_position_value, st.unit)
+                if r.max_position_value == math.inf:
+                    cap = "no cap (open top tier)"
+                if math.isfinite(r.max_position_value) and r.cap_from == "exchange":
+                    cap += " <small>(the exchange's figure)</small>"
+                elif math.isfinite(r.max_position_value) and not st.source.complete:
+                    cap = f"at least {cap} <small>(lower bound)</small>"
+                self._put("max-position", r.side, cap)
+                held = positions.get(r.side) if isinstance(positions, dict) else positions
+                self._put("position", r.side, _position_text(held, st))
+                self._put("liquidation", r.side, _liquidation_text(r, st))
                 self._put("initial-margin", r.side, format_amount(r.initial_margin, st.unit))
                 self._put("capacity", r.side, format_amount(r.capacity, st.unit))
             self._put("best-leverage", "", format_leverage(st.best_leverage))
+        self._sync_status()
+
+    def _sync_status(self) -> None:
+        """Buttons and the status line (after every state change)."""
+        st = self.state
         self.preview_button.disabled = not st.can_preview
         self.apply_button.disabled = not st.can_apply
         armed = st.armed
@@ -288,6 +347,7 @@ class ControlView:
             "warning" if st.confirm_required else "primary"
         )  # fmt: skip
         self.refresh_button.disabled = st.busy
+        self.discover_button.disabled = st.busy
         color = _STATUS_COLORS.get(st.status_kind, "#333")
         busy = " (working…)" if st.busy else ""
         self.status.value = f'<span style="color:{color}">{html.escape(st.status)}{busy}</span>'
@@ -303,66 +363,25 @@ class ControlView:
         if widget is not None and widget.value != text:
             widget.value = text
 
+    @staticmethod
+    def _set(widget: Any, text: str) -> None:
+        if widget.value != text:
+            widget.value = text
+
     # -- the curve -------------------------------------------------------------------------
     def _draw_base(self) -> None:
-        """Draw the ladder once per load on the control's single figure."""
-        st = self.state
-        if self.figure is None:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
-
-            self.figure = Figure(figsize=(5.0, 3.2), dpi=94, layout="constrained")
-            FigureCanvasAgg(self.figure)
-            self.ax = self.figure.add_subplot()
-        ax = self.ax
-        ax.clear()
-        self.marks = {}
-        if st.tiers is None:
-            ax.text(0.5, 0.5, "no ladder", ha="center", va="center", transform=ax.transAxes)
-            self._render()
-            return
-        from .plot import plot_risk_limits
-
-        plot_risk_limits(st.tiers, ax=ax, color="C0", linewidth=1.5)
-        for side in st.sides:
-            color = _SIDE_COLORS.get(side, "C3")
-            name = "chosen" if side == "both" else f"{side} chosen"
-            (point,) = ax.plot([], [], marker="o", linestyle="none", color=color, label=name)
-            (force,) = ax.plot([], [], marker="x", linestyle="none", color="0.3", markersize=8,
-                               label="in force" if side == st.sides[0] else "_nolegend_")  # fmt: skip
-            text = ax.annotate("", (1, 1), textcoords="offset points", xytext=(8, -14),
-                               fontsize="small", color=color)  # fmt: skip
-            self.marks[side] = (point, force, text)
-        ax.set_title(f"{st.exchange} {st.symbol}: max position value by leverage", fontsize=10)
-        ax.legend(fontsize="small")
-        self._redraw()
+        self.curve.value = self.plot.draw_base()
 
     def _redraw(self) -> None:
-        """Move the markers to the current choice and re-render the same figure."""
-        st = self.state
-        if not self.marks or not st.ready:
-            return
-        for r in st.readouts().itertuples(index=False):
-            point, force, text = self.marks[r.side]
-            point.set_data([r.leverage], [r.max_position_value])
-            cap_in_force = st._cap(r.in_force) if math.isfinite(r.in_force) else math.nan
-            force.set_data([r.in_force], [cap_in_force])
-            text.xy = (r.leverage, r.max_position_value)
-            label = f"{format_leverage(r.leverage)}: {format_notional(r.max_position_value)}"
-            text.set_text(label if r.valid else "")
-        self._render()
-
-    def _render(self) -> None:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.curve.value = buf.getvalue()
+        png = self.plot.redraw()
+        if png is not None:
+            self.curve.value = png
 
     def close(self) -> None:
         """Close every widget and release the figure."""
         self._unobserve()
         _close_tree(self.box)
-        self.figure = self.ax = None
-        self.marks = {}
+        self.plot.close()
 
 
 def _css(widget: Any, name: str) -> Any:
@@ -374,3 +393,39 @@ def _close_tree(widget: Any) -> None:
     for child in getattr(widget, "children", ()):
         _close_tree(child)
     widget.close()
+
+
+def _small(text: str, color: str) -> str:
+    return f'<span style="color:{color};font-size:12px">{html.escape(text)}</span>' if text else ""
+
+
+def _source_html(src: Any) -> str:
+    color = "#cf222e" if src.stale else ("#1a7f37" if src.kind in ("api", "probe") else "#333")
+    return f'<span style="color:{color}">{html.escape(src.text)}</span>'
+
+
+def _validity_html(reason: str) -> str:
+    if not reason:
+        return '<span style="color:#1a7f37">valid</span>'
+    return f'<span style="color:#cf222e">{html.escape(reason)}</span>'
+
+
+def _position_text(value: Any, st: ControlState) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "unknown (this venue's client reads no positions)"
+    return "flat" if not value else format_amount(value, st.unit)
+
+
+def _liquidation_text(r: Any, st: ControlState) -> str:
+    if not r.valid:
+        return "—"
+    if math.isnan(r.liquidation_price):
+        if st.tiers is None:
+            return "— (no ladder)"
+        if st.margin_tiers is None:
+            return "— (no maintenance rates for this ladder)"
+        if not r.position_value and st.balance is None:
+            return "— (flat: give a balance)"
+        return "— (no price: pass price=)"
+    what = "your position" if r.position_value else "a position of the capacity"
+    return f"{format_price(r.liquidation_price)} <small>({what})</small>"

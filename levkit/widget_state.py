@@ -1,13 +1,15 @@
 """The leverage control's state: plain Python, no ipywidgets, so tests drive it directly.
 
-:class:`ControlState` holds what the control shows and does: the leverage chosen on each
-slider, the readouts computed locally with :mod:`levkit.model` (no request per move), the
-leverage in force on the exchange, the status line, and the Preview / Apply actions.  The
-view (:mod:`levkit.widget`) only mirrors it: it calls :meth:`ControlState.observe` and
-redraws when told.
+:class:`ControlState` holds what the control shows: the leverage chosen on each slider, the
+readouts (the exchange's own cap at the leverage in force, else the ladder; computed
+locally, no request per move), where the ladder came from (``source``), the open position
+and the validity of each leverage against it, the liquidation price, the status line.
+The readouts and validity are in :mod:`levkit.widget_readouts`, the actions (Preview,
+Apply, Discover) in :mod:`levkit.widget_actions`; the view
+(:mod:`levkit.widget`) only mirrors the state through :meth:`ControlState.observe`.
 
-Every error raised while reading, previewing or applying (levkit errors, network errors,
-anything else) is caught and put on the status line; ``busy`` is always cleared afterwards.
+Every error raised while reading (levkit errors, network errors, anything else) is caught
+and put on the status line; ``busy`` is always cleared afterwards.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,33 +25,40 @@ import pandas as pd
 
 from . import model
 from . import widget_io as io
-from .errors import InvalidLeverageError, LevkitError
-from .validate import check_leverage, check_side
+from . import widget_ladder as ladder
+from .errors import LevkitError
+from .validate import check_side
+from .venues import venue
+from .widget_actions import ControlActions
 from .widget_io import format_leverage
+from .widget_readouts import ControlReadouts
 
 __all__ = ["ControlState"]
 
 log = logging.getLogger("levkit")
 
-_TOL = 1e-9
 
-
-class ControlState:
+class ControlState(ControlReadouts, ControlActions):
     """State and actions of :class:`levkit.LeverageControl`, with no user interface.
 
     Parameters
     ----------
-    client : lk.Bybit, lk.BingX or lk.BybitLegacy
-        The exchange client (keys needed: the leverage in force is private data).
+    client : any levkit client (``lk.exchanges()``)
+        Keys needed where the leverage in force is private data.  Venues that levkit
+        cannot set leverage on (``set_leverage`` False in the registry) show read-only.
     symbol : str
         Any spelling; normalised to the exchange's form.
     side : {"both", "long", "short"}
         ``"both"`` in one-way mode is one slider; in hedge mode it is one slider per side.
     balance : float, optional
-        Margin available: adds the capacity readout and the best leverage.
+        Margin available: adds the capacity readout, the best leverage, and the
+        liquidation price of a position of that capacity when flat.
     tiers : DataFrame, optional
-        The symbol's leverage ladder.  Default: ``client.risk_limits(symbol)``; for BingX,
-        whose API gives no leverage ladder, the shipped snapshot ``lk.load_snapshot``.
+        The symbol's leverage ladder.  Default: the API, else the snapshot (see
+        :mod:`levkit.widget_ladder`; ``source`` says which).
+    price : float, optional
+        Entry price for the liquidation price when there is no open position and the
+        client reads no mark price.
     step, max_leverage : float, optional
         Override the slider's step and upper bound (default: from the exchange).
     confirm_seconds : float
@@ -64,8 +74,8 @@ class ControlState:
     >>> client = lk.Bybit(DEMO_KEY, DEMO_SECRET, session=sim.session(), testnet=True)
     >>> state = ControlState(client, "BTCUSDT")
     >>> state.leverage = 20
-    >>> state.max_position_value
-    2600000.0
+    >>> state.max_position_value, state.source.kind
+    (2600000.0, 'simulator')
     >>> state.apply()["changed"].tolist(), sim.leverage("bybit", "BTCUSDT")
     ([True], 20.0)
     """
@@ -78,6 +88,7 @@ class ControlState:
         side: str = "both",
         balance: float | None = None,
         tiers: pd.DataFrame | None = None,
+        price: float | None = None,
         step: float | None = None,
         max_leverage: float | None = None,
         confirm_seconds: float = 30.0,
@@ -85,23 +96,38 @@ class ControlState:
     ) -> None:
         self.client = client
         self.exchange = str(getattr(client, "exchange", "") or "")
+        self.venue = venue(self.exchange)
         self.symbol = io.normalize(symbol, self.exchange)
         self.side = check_side(side)
         self.balance = None if balance is None else model.check_balance(balance)
+        self.price = math.nan if price is None else float(price)
         self.confirm_seconds = float(confirm_seconds)
         self._given = {"tiers": tiers, "step": step, "max_leverage": max_leverage}
+        self._probed: pd.DataFrame | None = None
         self._clock = clock
         self._listeners: list[Callable[[str], Any]] = []
         self.tiers: pd.DataFrame | None = None
-        self.unit = "USDT"
+        #: the ladder with maintenance rates, for the liquidation price (BingX: + bands)
+        self.margin_tiers: pd.DataFrame | None = None
+        self.source = ladder.LadderSource("exchange", complete=False, note="not read yet")
+        self.caps = ladder.Caps(None, {})
+        self.unit = self.venue.quote
         self.min_leverage = 1.0  # every exchange here starts at 1x
-        self.max_leverage = float("nan")
-        self.step = 1.0
+        self.max_leverage = math.nan
+        self.step = float(self.venue.capabilities.leverage_step)
+        self.limits: dict[str, float] = {}
         self.position_mode: str | None = None
         self.sides: tuple[str, ...] = ()
         self.in_force: dict[str, float] = {}
+        self.positions: dict[str, dict[str, float]] = {}
+        self.position_note = ""
+        self.leverage_frame: pd.DataFrame | None = None
         self._targets: dict[str, float] = {}
-        self.best_leverage = float("nan")
+        self._liq: dict[tuple, float] = {}
+        self._liq_grids: dict[tuple, dict[float, float]] = {}
+        self._mark: float | None = None
+        self._readouts: tuple[tuple, list[dict[str, Any]]] | None = None
+        self.best_leverage = math.nan
         self.ready = False
         self.busy = False
         self._armed: tuple[tuple, float] | None = None
@@ -134,8 +160,10 @@ class ControlState:
 
     def _scrub(self, text: str) -> str:
         creds = getattr(getattr(self.client, "transport", None), "credentials", None)
-        secret = getattr(creds, "secret", None)
-        return text.replace(secret, "<secret>") if secret else text
+        for secret in (getattr(creds, "secret", None), getattr(creds, "passphrase", None)):
+            if secret:
+                text = text.replace(secret, "<secret>")
+        return text
 
     def _fail(self, what: str, exc: BaseException) -> None:
         if isinstance(exc, LevkitError):
@@ -150,9 +178,19 @@ class ControlState:
         self._set_status(f"error: {what} failed: {detail}", "error")
 
     # -- reading the exchange ------------------------------------------------------------
+    @property
+    def read_only(self) -> str:
+        """Why this control cannot set leverage (``""`` when it can)."""
+        if self.venue.capabilities.set_leverage:
+            return ""
+        return (
+            f"read-only: levkit does not set leverage on {self.venue.title} "
+            "(its orders are wallet-signed); set it in the exchange's own app"
+        )
+
     def load(self) -> bool:
-        """(Re)read the ladder, the slider bounds, the position mode and the leverage in
-        force.  Returns True on success; on failure the status line says why."""
+        """(Re)read the ladder, the slider bounds, the position mode, the leverage in force
+        and the open position.  Returns True on success; on failure the status says why."""
         if self.busy:
             self._set_status("busy: wait for the running request to finish", "warning")
             return False
@@ -160,22 +198,39 @@ class ControlState:
         self._notify("busy")
         try:
             given = self._given
-            tiers = io.read_tiers(self.client, self.symbol, given["tiers"])
-            high, step = io.read_limits(
-                self.client, self.symbol, tiers, step=given["step"], top=given["max_leverage"]
-            )
-            mode, sides, in_force = self._read_in_force()
-            self.tiers, self.max_leverage, self.step = tiers, high, step
-            self.unit = io.unit_of(tiers)
-            self.position_mode, self.sides, self.in_force = mode, sides, in_force
+            if self._probed is not None:
+                tiers = self._probed
+                src = ladder.describe(tiers, "probe", self.exchange, io.unit_of(tiers))
+            else:
+                tiers, src = ladder.read_ladder(self.client, self.symbol, given["tiers"])
+            ex = io.read_exchange(self.client, self.symbol, self.side)
+            high, step, limits = io.read_limits(
+                self.client, self.symbol, tiers, ex.frame,
+                step=given["step"], top=given["max_leverage"],
+            )  # fmt: skip
+            if not math.isfinite(high):
+                raise LevkitError(
+                    f"no maximum leverage known for {self.symbol}: {src.note or 'no ladder'}"
+                )
+            positions, note = io.read_positions(self.client, self.symbol)
+            self.tiers, self.source, self.leverage_frame = tiers, src, ex.frame
+            self.margin_tiers = ladder.with_margins(self.client, self.symbol, tiers)
+            self.unit = io.unit_of(tiers, self.exchange)
+            self.caps = ladder.Caps(tiers, {ex.in_force[s]: ex.caps[s] for s in ex.sides})
+            self.max_leverage, self.step, self.limits = high, step, limits
+            self.position_mode, self.sides, self.in_force = ex.mode, ex.sides, ex.in_force
+            self.positions, self.position_note = positions, note
+            self._liq, self._liq_grids, self._mark = {}, {}, None
+            self.caps.prepare(step, high)
             old = self._targets
             self._targets = {
-                s: old.get(s, self._clamp(in_force.get(s, self.min_leverage))) for s in sides
+                s: old.get(s, self._clamp(ex.in_force.get(s, self.min_leverage))) for s in ex.sides
             }
             self._armed = None
             self.ready = True
             self._update_best()
-            self._set_status(f"ready: {io.leverages_text(self.in_force)} in force", "info")
+            extra = f"; {self.read_only}" if self.read_only else ""
+            self._set_status(f"ready: {io.leverages_text(self.in_force)} in force{extra}", "info")
             return True
         except Exception as exc:  # noqa: BLE001 - every error goes to the status line
             self._fail("reading the exchange", exc)
@@ -184,23 +239,26 @@ class ControlState:
             self.busy = False
             self._notify("load")
 
-    def _read_in_force(self) -> tuple[str, tuple[str, ...], dict[str, float]]:
-        return io.read_in_force(self.client, self.symbol, self.side)
-
     def refresh(self, *, quiet: bool = False) -> bool:
-        """Re-read the leverage in force (not the ladder); True on success.  A change of
-        position mode reloads everything.  ``quiet``: log a failure, keep the status."""
+        """Re-read the leverage in force and the position (not the ladder); True on
+        success.  A change of position mode reloads everything.  ``quiet``: log a
+        failure, keep the status."""
         try:
-            mode, sides, in_force = self._read_in_force()
+            ex = io.read_exchange(self.client, self.symbol, self.side)
+            positions, note = io.read_positions(self.client, self.symbol)
         except Exception as exc:  # noqa: BLE001 - every error goes to the status line
             if quiet:
                 log.warning("levkit control: could not re-read the leverage in force: %s", exc)
             else:
                 self._fail("reading the leverage in force", exc)
             return False
-        if sides != self.sides:
+        if ex.sides != self.sides:
             return quiet or self.load()
-        self.position_mode, self.in_force = mode, in_force
+        self.position_mode, self.in_force, self.leverage_frame = ex.mode, ex.in_force, ex.frame
+        self.caps = ladder.Caps(self.tiers, {ex.in_force[s]: ex.caps[s] for s in ex.sides})
+        self.caps.prepare(self.step, self.max_leverage)
+        self.positions, self.position_note = positions, note
+        self._liq, self._liq_grids, self._mark = {}, {}, None
         self._notify("in_force")
         return True
 
@@ -236,8 +294,8 @@ class ControlState:
     def set_leverage(self, value: float, side: str | None = None) -> None:
         """Move the slider of ``side`` (every slider when None) to ``value``.
 
-        Any number is accepted and shown; an invalid one (below 1, above the max, off the
-        step) disables Apply and says why on the status line.
+        Any number is accepted and shown; an invalid one (see :meth:`validity`) disables
+        Apply and says why on the status line.
         """
         if not self.ready:
             self._set_status("not ready: the exchange could not be read; press Refresh", "error")
@@ -263,75 +321,8 @@ class ControlState:
         if problems:
             self._set_status("invalid: " + "; ".join(problems.values()), "error")
         else:
-            self._set_status(
-                f"selected {io.leverages_text(self._targets)}; {io.leverages_text(self.in_force)} in force",
-                "info",
-            )
-
-    def _problem(self, side: str) -> str | None:
-        try:
-            check_leverage(
-                self._targets[side],
-                max_leverage=self.max_leverage,
-                step=self.step,
-                symbol=self.symbol,
-                integer=self.step.is_integer(),
-            )
-        except InvalidLeverageError as exc:
-            return f"{side}: {exc}" if len(self.sides) > 1 else str(exc)
-        return None
-
-    @property
-    def problems(self) -> dict[str, str]:
-        """Why each invalid slider value is invalid (empty when all are valid)."""
-        if not self.ready:
-            return {}
-        found = {s: self._problem(s) for s in self.sides}
-        return {s: p for s, p in found.items() if p}
-
-    # -- readouts ------------------------------------------------------------------------
-    def _cap(self, lev: float) -> float:
-        try:
-            return float(model.max_position_value(self.tiers, lev))
-        except (ValueError, TypeError):
-            return math.nan
-
-    def _row(self, side: str) -> dict[str, Any]:
-        lev = self._targets[side]
-        ok = self._problem(side) is None
-        cap = self._cap(lev) if ok else math.nan
-        bal = self.balance
-        return {
-            "side": side,
-            "leverage": lev,
-            "valid": ok,
-            "max_position_value": cap,
-            "initial_margin": cap / lev if ok else math.nan,
-            "capacity": min(bal * lev, cap) if ok and bal is not None else math.nan,
-            "in_force": self.in_force.get(side, math.nan),
-        }
-
-    def _pick(self, key: str) -> float | dict[str, float]:
-        values = {s: self._row(s)[key] for s in self._targets}
-        if len(values) > 1:
-            return values
-        return next(iter(values.values()), math.nan)
-
-    @property
-    def max_position_value(self) -> float | dict[str, float]:
-        """``lk.max_position_value(tiers, leverage)`` at the chosen leverage (NaN when the
-        value is invalid); a ``{side: value}`` dict with two sliders."""
-        return self._pick("max_position_value")
-
-    @property
-    def initial_margin(self) -> float | dict[str, float]:
-        """Initial margin that holds the cap: max position value / leverage."""
-        return self._pick("initial_margin")
-
-    @property
-    def capacity(self) -> float | dict[str, float]:
-        """min(balance x leverage, max position value); NaN without a balance."""
-        return self._pick("capacity")
+            chosen, held = io.leverages_text(self._targets), io.leverages_text(self.in_force)
+            self._set_status(f"selected {chosen}; {held} in force", "info")
 
     def set_balance(self, balance: float | None) -> None:
         """Change the balance (None removes the capacity readouts)."""
@@ -346,147 +337,14 @@ class ControlState:
     def _update_best(self) -> None:
         self.best_leverage = math.nan
         if self.balance is not None and self.tiers is not None:
-            best = float(model.best_leverage(self.tiers, self.balance, step=self.step))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                best = float(model.best_leverage(self.tiers, self.balance, step=self.step))
             self.best_leverage = min(best, self.max_leverage)
-
-    def readouts(self) -> pd.DataFrame:
-        """One row per slider: ``side``, ``leverage``, ``valid``, ``max_position_value``,
-        ``initial_margin``, ``capacity``, ``in_force``."""
-        return pd.DataFrame([self._row(s) for s in self._targets])
-
-    # -- what Apply would send -----------------------------------------------------------
-    def plan(self) -> list[tuple[str, float]]:
-        """The ``(side, leverage)`` calls Apply would make (empty when nothing differs
-        from the leverage in force).  Two sliders holding one value make one
-        ``side="both"`` call."""
-        return io.plan_calls(self._targets, self.in_force)
-
-    @property
-    def confirm_required(self) -> bool:
-        """True on a live mainnet host: Apply then needs a second, confirming click."""
-        return bool(getattr(self.client, "is_live_mainnet", False))
-
-    @property
-    def armed(self) -> bool:
-        """True after a first Apply on mainnet, until the confirmation window closes."""
-        return self._armed is not None and (
-            self._clock() - self._armed[1] <= self.confirm_seconds
-            and self._armed[0] == tuple(self.plan())
-        )
-
-    def apply_blocker(self) -> str | None:
-        """Why Apply is disabled now, or None when it is enabled."""
-        if not self.ready:
-            return "not ready: the exchange could not be read; press Refresh"
-        if self.busy:
-            return "busy: wait for the running request to finish"
-        problems = self.problems
-        if problems:
-            return "invalid: " + "; ".join(problems.values())
-        if not self.plan():
-            return f"nothing to apply: {io.leverages_text(self.in_force)} is already in force"
-        return None
-
-    @property
-    def can_apply(self) -> bool:
-        """Whether Apply is enabled (see :meth:`apply_blocker` for why not)."""
-        return self.apply_blocker() is None
-
-    @property
-    def can_preview(self) -> bool:
-        """Whether Preview is enabled: ready, not busy, every value valid."""
-        return self.ready and not self.busy and not self.problems
-
-    # -- actions -------------------------------------------------------------------------
-    def preview(self) -> Any:
-        """The dry-run request(s) Apply would send (``set_leverage(..., dry_run=True)``):
-        a :class:`~levkit.transport.RequestPreview`, or a list of them when Apply makes
-        several calls.  Nothing is sent; the key is masked and the secret absent.  Returns
-        None (and says why on the status line) on error."""
-        if not self.can_preview:
-            self._set_status(
-                self.apply_blocker() or "not ready", "error" if self.problems else "warning"
-            )
-            return None
-        calls = self.plan() or io.plan_calls(self._targets, None)
-        self.busy = True
-        self._notify("busy")
-        try:
-            shown = [
-                self.client.set_leverage(self.symbol, self._wire(lev), side=s, dry_run=True)
-                for s, lev in calls
-            ]
-            flat = [p for item in shown for p in (item if isinstance(item, list) else [item])]
-            self.last_preview = flat[0] if len(flat) == 1 else io.Previews(flat)
-            self._notify("preview")
-            n = len(flat)
-            what = "the request below" if n == 1 else f"the {n} requests below"
-            self._set_status(f"preview: {what} would be sent by Apply (nothing was sent)", "info")
-            return self.last_preview
-        except Exception as exc:  # noqa: BLE001
-            self._fail("Preview", exc)
-            return None
-        finally:
-            self.busy = False
-            self._notify("busy")
-
-    def _wire(self, lev: float) -> float | int:
-        return int(round(lev)) if self.step.is_integer() else lev
-
-    def apply(self) -> pd.DataFrame | None:
-        """What the Apply button does: ``set_leverage`` for the chosen value(s), then
-        re-read the leverage in force.
-
-        Returns the ``set_leverage`` frame (``changed``, ``previous_leverage``), or None
-        when Apply is disabled, is waiting for the mainnet confirmation, or failed (the
-        status line says which).
-        """
-        blocker = self.apply_blocker()
-        if blocker:
-            self._set_status(blocker, "error" if blocker.startswith("invalid") else "warning")
-            return None
-        plan = self.plan()
-        if self.confirm_required and not self.armed:
-            self._armed = (tuple(plan), self._clock())
-            self._set_status(
-                f"LIVE mainnet ({self.client.base_url}): click Apply again within "
-                f"{self.confirm_seconds:g} s to set {f'{self.symbol} to {io.leverages_text(dict(plan))}'}",
-                "warning",
-            )
-            return None
-        self._armed = None
-        self.busy = True
-        self._notify("busy")
-        try:
-            frames = [
-                self.client.set_leverage(self.symbol, self._wire(lev), side=s) for s, lev in plan
-            ]
-            result = io.merge_results(frames)
-            self.last_result = result
-            self._take_in_force(result)
-            self._set_status(io.result_text(self.symbol, self.sides, result, self.in_force), "ok")
-        except Exception as exc:  # noqa: BLE001 - every error goes to the status line
-            self._fail("Apply", exc)
-            self.refresh(quiet=True)
-            return None
-        finally:
-            self.busy = False
-            self._notify("busy")
-        if not self.refresh(quiet=True):
-            self._set_status(self.status + " (could not re-read the leverage in force)", "warning")
-        return result
-
-    def _take_in_force(self, frame: pd.DataFrame) -> None:
-        by_side = dict(zip(frame["side"], frame["leverage"].astype(float), strict=False))
-        for s in self.sides:
-            value = by_side.get(s, by_side.get("long") if s == "both" else None)
-            if value is not None:
-                self.in_force[s] = float(value)
-        self._notify("in_force")
 
     def __repr__(self) -> str:
         chosen = ", ".join(f"{s}={format_leverage(v)}" for s, v in self._targets.items())
         return (
             f"{type(self).__name__}({self.exchange} {self.symbol}, {chosen or 'not ready'}, "
-            f"status={self.status!r})"
+            f"source={self.source.kind}, status={self.status!r})"
         )

@@ -29,7 +29,9 @@ PICTURE = "risk_limits.png"
 #: Pictures a notebook must write into ``--out`` (name prefix -> file).
 PICTURES = {"02_": PICTURE, "04_": "across_venues.png"}
 LIVE_VARS = tuple(
-    f"{ex}_{part}" for ex in ("BYBIT", "BINGX") for part in ("API_KEY", "API_SECRET", "TESTNET")
+    f"{ex}_{part}"
+    for ex in ("BYBIT", "BINGX", "BINANCE", "OKX", "BITGET", "GATE", "HYPERLIQUID")
+    for part in ("API_KEY", "API_SECRET", "PASSPHRASE", "TESTNET")
 )
 
 

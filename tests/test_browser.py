@@ -35,6 +35,7 @@ import pytest
 
 import levkit as lk
 from levkit.sim import Simulator
+from levkit.widget_io import format_price
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "03_set_leverage.ipynb"
@@ -170,8 +171,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _amount(text: str) -> float:
-    """``100,000,000 USDT`` -> 100000000.0 (fails the test on anything else)."""
-    found = re.fullmatch(r"\s*([\d,]+(?:\.\d+)?)\s+USDT\s*", text)
+    """``100,000,000 USDT`` -> 100000000.0 (fails the test on anything else); a trailing
+    note in parentheses (``(the exchange's figure)``) is allowed."""
+    found = re.fullmatch(r"\s*([\d,]+(?:\.\d+)?)\s+USDT\s*(\([^)]*\))?\s*", text)
     assert found, f"max-position readout is not an amount in USDT: {text!r}"
     return float(found.group(1).replace(",", ""))
 
@@ -255,7 +257,7 @@ def test_control_in_chromium_moves_previews_and_applies_leverage(tmp_path):
 
                 page.route("**/*", offline)
                 try:
-                    _drive(page, url, sim, expect, cap_before, cap_after, tmp_path)
+                    _drive(page, url, sim, expect, cap_before, cap_after, tmp_path, tiers)
                 except Exception as exc:
                     body = ""
                     with contextlib.suppress(Exception):
@@ -270,7 +272,7 @@ def test_control_in_chromium_moves_previews_and_applies_leverage(tmp_path):
         server.close()
 
 
-def _drive(page, url, sim, expect, cap_before, cap_after, tmp_path) -> None:
+def _drive(page, url, sim, expect, cap_before, cap_after, tmp_path, tiers) -> None:
     page.goto(url, timeout=READY_TIMEOUT, wait_until="domcontentloaded")
     control = page.locator(".levkit-control")
     status = control.locator(".levkit-status")
@@ -326,6 +328,23 @@ def _drive(page, url, sim, expect, cap_before, cap_after, tmp_path) -> None:
 
     assert SECRET not in page.content(), "the API secret is on the page"
 
+    # Where the ladder came from: BingX has no ladder endpoint, so the dated snapshot.
+    source = control.locator(".levkit-source")
+    expect(source).to_contain_text("snapshot (bingx, as of ")
+    assert ("STALE" in source.inner_text()) == bool(_stale(tiers)), source.inner_text()
+
+    # An open position: Refresh reads it; the liquidation price is the model's, at its entry.
+    held = 500_000.0
+    sim.open_position(EXCHANGE, SYMBOL, "long", held)
+    control.locator("button.levkit-refresh").click()
+    position = control.locator(".levkit-position.levkit-side-both")
+    expect(position).to_have_text("500,000 USDT")
+    validity = control.locator(".levkit-validity.levkit-side-both")
+    expect(validity).to_have_text("valid")
+    liquidation = control.locator(".levkit-liquidation.levkit-side-both")
+    expected = _liquidation(sim, tiers, held, target)
+    expect(liquidation).to_have_text(f"{format_price(expected)} (your position)")
+
     # What only a browser shows: the picture as the README will show it.
     assert not _layout_problems(control), _layout_problems(control)
     first, *copies = _screenshot_paths(tmp_path)
@@ -335,3 +354,35 @@ def _drive(page, url, sim, expect, cap_before, cap_after, tmp_path) -> None:
     for path in copies:
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(first, path)
+
+    # The position caps the leverage: End moves the slider to the top, which the position
+    # cannot have; the reason is shown and Apply stays disabled (nothing is sent).
+    handle.focus()
+    handle.press("End")
+    need = float(lk.max_leverage(tiers, held))
+    expect(validity).to_contain_text(f"your 500,000 USDT position needs <= {need:g}x")
+    expect(apply).to_be_disabled()
+    expect(status).to_contain_text("invalid: your 500,000 USDT position needs")
+    expect(liquidation).to_have_text("—")
+    assert sim.count(SET_LEVERAGE_PATH, method="POST") == 1
+
+
+def _stale(tiers) -> bool:
+    import warnings
+
+    from levkit.snapshot import check_staleness
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return not check_staleness(tiers).empty
+
+
+def _liquidation(sim, tiers, notional: float, leverage: float) -> float:
+    """What the page should show: the snapshot ladder with BingX's margin bands (read here
+    from the same simulator), the position entered at the simulator's price."""
+    client = lk.BingX(KEY, SECRET, session=sim.session())
+    merged = lk.merge_tiers(tiers, client.margin_bands(SYMBOL))
+    entry = float(client.positions(SYMBOL)["entry_price"].iloc[0])
+    return float(
+        lk.liquidation_price(merged, entry_price=entry, leverage=float(leverage), notional=notional)
+    )

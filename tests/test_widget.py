@@ -154,10 +154,10 @@ def test_readouts_frame_has_one_row_per_slider(control):
 @pytest.mark.parametrize(
     ("value", "why"),
     [
-        (0.5, "at least 1"),
-        (151, "above the maximum 150"),
-        (25.555, "not on the step 0.01"),
-        (float("nan"), "finite"),
+        (0.5, "below the minimum 1x"),
+        (151, "above the maximum 150x"),
+        (25.555, "off the leverage step: whole multiples of 0.01x only (25.55x or 25.56x)"),
+        (float("nan"), "not a finite number"),
     ],
 )
 def test_apply_is_disabled_while_the_value_is_invalid(control, sim, value, why):
@@ -250,10 +250,13 @@ def test_a_dropped_connection_lands_in_the_status(control, sim):
 
 
 def test_a_rejected_leverage_lands_in_the_status(control, sim):
-    sim.open_position("bybit", "BTCUSDT", "long", 2_500_000)  # tier 3: 90x at most
+    sim.open_position("bybit", "BTCUSDT", "long", 2_500_000)  # opened after the control read
     control.leverage = 120
     assert control.apply() is None
-    assert "110013" in control.status and control.can_apply
+    assert "110013" in control.status
+    # Apply re-read the position: 120x is now refused before anything is sent
+    assert not control.can_apply
+    assert control.validity()["reason"][0].startswith("your 2,500,000 USDT position needs <= 90x")
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyError("oops"), ZeroDivisionError("nope")])
@@ -490,11 +493,11 @@ def test_the_curve_is_one_figure_redrawn_in_place(control):
     import matplotlib.pyplot as plt
 
     view = control.view
-    figure, first = view.figure, bytes(view.curve.value)
+    figure, first = view.plot.figure, bytes(view.curve.value)
     assert first.startswith(b"\x89PNG")
     view.sliders["both"].value = 120
-    assert view.figure is figure and bytes(view.curve.value) != first
-    point = view.marks["both"][0]
+    assert view.plot.figure is figure and bytes(view.curve.value) != first
+    point = view.plot.marks["both"][0]
     assert point.get_xydata().tolist() == [[120.0, 3e5]]
     assert plt.get_fignums() == []
 

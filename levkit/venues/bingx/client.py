@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...client import Client
+from ...client import Client, positions_frame
 from ...errors import LevkitError, PositionModeError
 from ...validate import check_leverage, check_side
 from ...wire import RequestPreview, RequestSequence, Response
@@ -136,6 +136,12 @@ class BingX(Client):
         frame = parse_positions(resp.result, source=resp.source)
         frame = frame[frame["size"].fillna(1.0) != 0].reset_index(drop=True)
         return self._stamp(frame, resp)
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open positions on ``symbol`` in the one shape every client gives: ``side``,
+        ``direction``, ``size``, ``position_value``, ``entry_price`` (``avgPrice``),
+        ``mark_price``; empty when flat (:meth:`open_positions` has BingX's own columns)."""
+        return positions_frame(self.open_positions(symbol), entry_price="avg_price")
 
     def open_orders(self, symbol: str | None = None) -> pd.DataFrame:
         """Open orders (all symbols, or ``symbol``); an empty frame when there are none."""

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps
+from ...client import Client, fill_caps, positions_frame
 from ...errors import ExchangeError, LevkitError, ParseError, PositionModeError
 from ...numbers import to_wire
 from ...validate import check_leverage, check_side
@@ -136,6 +136,24 @@ class Bybit(Client):
         tiers = self._ladder_for(symbols, category)
         out = fill_caps(frame, tiers)
         return out
+
+    def positions(self, symbol: str, *, category: str = "linear") -> pd.DataFrame:
+        """Open positions on ``symbol`` (``GET /v5/position/list``): ``side``, ``size``,
+        ``position_value``, ``entry_price`` (``avgPrice``), ``mark_price``; empty when flat.
+
+        Examples
+        --------
+        >>> import levkit as lk
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> sim = Simulator()
+        >>> _ = sim.open_position("bybit", "BTCUSDT", "long", 1_000_000)
+        >>> client = lk.Bybit(DEMO_KEY, DEMO_SECRET, session=sim.session())
+        >>> client.positions("BTCUSDT")[["side", "position_value"]].values.tolist()
+        [['both', 1000000.0]]
+        """
+        self._require_keys("Bybit.positions")
+        frame = self._positions(self.symbol(symbol), _category(category), "USDT")
+        return positions_frame(frame)
 
     def _positions(self, symbol: str | None, category: str, settle_coin: str) -> pd.DataFrame:
         rows: list[dict] = []

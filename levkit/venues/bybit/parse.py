@@ -177,7 +177,7 @@ def parse_positions(
 
     ``positionIdx`` 0/1/2 becomes side both/long/short; ``leverage`` ``""`` (portfolio margin)
     becomes NaN.  Extra columns: ``position_idx``, ``size``, ``position_value``, ``risk_id``,
-    ``risk_limit_value``, ``category``.
+    ``risk_limit_value``, ``category``, ``entry_price`` (``avgPrice``), ``mark_price``.
     """
     what = "position/list"
     rows = rows_of(rows, what)
@@ -199,6 +199,9 @@ def parse_positions(
         "risk_id": numbers(rows, "riskId", what, default=""),
         "risk_limit_value": numbers(rows, "riskLimitValue", what, default=""),
         "category": [category] * len(rows),
+        "entry_price": numbers(rows, "avgPrice", what, default=""),
+        "mark_price": numbers(rows, "markPrice", what, default=""),
+        "direction": [{"Buy": "long", "Sell": "short"}.get(str(r.get("side")), "") for r in rows],
     }
     return leverage_frame(frame, source=source, **attrs)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps
+from ...client import Client, fill_caps, positions_frame
 from ...errors import ExchangeError, InvalidSymbolError, LevkitError, ParseError, PositionModeError
 from ...numbers import leverage_equal, to_wire
 from ...validate import check_leverage, check_side
@@ -194,6 +194,13 @@ class Gate(Client):
         frame = self._positions(sym)
         top, ladder = self._top_and_ladder(sym)
         return _with_caps(frame, ladder, top)
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open positions on ``symbol`` (``GET /futures/usdt/positions/{contract}``, dual
+        mode: ``dual_comp``): ``side``, ``size`` (contracts), ``position_value``
+        (``value``), ``entry_price``, ``mark_price``; empty when flat."""
+        self._require_keys("Gate.positions")
+        return positions_frame(self._positions(self.symbol(symbol)), position_value="value")
 
     def _positions(self, sym: str) -> pd.DataFrame:
         """The position rows of ``sym``: single mode first, dual mode on

@@ -204,5 +204,7 @@ def parse_positions(rows: Any, *, source: str = "api", **attrs: Any) -> pd.DataF
         "value": numbers(rows, "value", what, default=""),
         "risk_limit": numbers(rows, "risk_limit", what, default=""),
         "tier_max_leverage": numbers(rows, "leverage_max", what, default=""),
+        "entry_price": numbers(rows, "entry_price", what, default=""),
+        "mark_price": numbers(rows, "mark_price", what, default=""),
     }
     return leverage_frame(frame, source=source, **attrs)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps
+from ...client import Client, fill_caps, positions_frame
 from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
 from ...numbers import leverage_equal, show
 from ...ratelimit import RateLimiter
@@ -218,6 +218,23 @@ class Hyperliquid(Client):
             tiers = pd.concat([tiers, *(self.risk_limits(s) for s in sorted(asked))])
         frame["max_leverage"] = np.nan  # the top of the ladder, never a position's limit
         return fill_caps(frame, tiers)
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open position of ``address`` on ``symbol`` (``clearinghouseState``, weight 2):
+        ``side`` (``long``/``short`` from the sign of ``szi``), ``size``,
+        ``position_value``, ``entry_price`` (``entryPx``); empty when flat."""
+        user = self._require_address("Hyperliquid.positions")
+        coin = self._coin(symbol)
+        resp = self._info("positions", {"type": "clearinghouseState", "user": user})
+        state = resp.result
+        if isinstance(state, dict) and state.get("assetPositions") == []:
+            frame = pd.DataFrame({"symbol": [], "side": [], "position_value": []})
+        else:
+            frame = parse_clearinghouse_state(state, source=resp.source)
+            frame = frame[frame["symbol"] == coin].copy()
+            frame["side"] = np.where(frame["size"] < 0, "short", "long")
+        frame["exchange"] = self.exchange
+        return positions_frame(self._stamp(frame, resp))
 
     def _active(self, user: str, coin: str) -> pd.DataFrame:
         resp = self._info("leverage", {"type": "activeAssetData", "user": user, "coin": coin})
