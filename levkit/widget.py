@@ -325,7 +325,7 @@ class ControlView:
                     cap = "no cap (open top tier)"
                 if math.isfinite(r.max_position_value) and r.cap_from == "exchange":
                     cap += " <small>(the exchange's figure)</small>"
-                elif math.isfinite(r.max_position_value) and not st.source.complete:
+                elif math.isfinite(r.max_position_value) and st.source.lower_bound_at(r.leverage):
                     cap = f"at least {cap} <small>(lower bound)</small>"
                 self._put("max-position", r.side, cap)
                 held = positions.get(r.side) if isinstance(positions, dict) else positions

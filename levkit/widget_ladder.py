@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import model
 from .errors import LevkitError
+from .numbers import leverage_at_most
 from .venues import venue
 
 __all__ = ["LadderSource", "Caps", "read_ladder", "discovery_offer", "with_margins"]
@@ -61,6 +62,9 @@ class LadderSource:
         why there is no ladder, or ``""``.
     origin : str
         The venue whose ladder it is (``ladder_from``; e.g. ``bybit`` for ``bybit-legacy``).
+    lower_bound_below : float
+        Leverages below this fall on the unknown part of an incomplete ladder (their caps
+        are lower bounds); 1.0 when nothing is unknown.
 
     Examples
     --------
@@ -75,6 +79,11 @@ class LadderSource:
     complete: bool = True
     note: str = ""
     origin: str = ""
+    lower_bound_below: float = 1.0
+
+    def lower_bound_at(self, leverage: float) -> bool:
+        """Whether the cap at ``leverage`` is only a lower bound (the unknown part)."""
+        return not self.complete and not leverage_at_most(self.lower_bound_below, leverage)
 
     @property
     def text(self) -> str:
@@ -117,7 +126,9 @@ def describe(tiers: pd.DataFrame, kind: str, origin: str = "", unit: str = "") -
     summary = model.ladders(tiers)
     complete = bool(summary["complete"].all()) if len(summary) else True
     note = "" if complete else model.lower_bound_note(tiers, unit=unit)
-    return LadderSource(kind, _stamp(tiers), stale, complete, note, origin)
+    edge = summary["lower_bound_below"].max() if len(summary) else math.nan
+    below = float(edge) if not complete and pd.notna(edge) else 1.0
+    return LadderSource(kind, _stamp(tiers), stale, complete, note, origin, below)
 
 
 def read_ladder(
