@@ -194,12 +194,23 @@ def plot_risk_limits(
                 cap = float(lad.cap[row[g]])
                 text = f"{format_notional(cap) if cap < np.inf else 'no cap'} at {show(lev)}x"
                 marks[g] = f">= {text} (lower bound)" if lower[g] else text
-    curves = []
+    # An uncapped top tier (Hyperliquid: max_notional = inf) is drawn at a "no cap" level
+    # above every finite cap, with an arrow and the words, instead of vanishing off a log axis.
+    finite = lad.cap[np.isfinite(lad.cap)]
+    ceiling = float(finite.max()) * 4 if finite.size else 1.0
+    curves, uncapped = [], False
     for g in range(lad.n):
         x, y = _steps(lad, g, known=True)
         label = f"{labels[g]}: {marks[g]}" if many and marks[g] else labels[g]
         style = {"drawstyle": "steps-pre", "label": label, **styles[g], **kwargs}
-        curves.append(ax.plot(x, y, **style)[0])
+        open_top = np.isposinf(y)
+        curves.append(ax.plot(x, np.where(open_top, ceiling, y), **style)[0])
+        uncapped = uncapped or bool(open_top.any())
+    if uncapped:  # one label for every uncapped line (they share the level)
+        ax.annotate(
+            "no cap \u2191 (uncapped top tier)", (1.0, ceiling), textcoords="offset points",
+            xytext=(2, 4), ha="left", fontsize="small", color="0.3",
+        )  # fmt: skip
     for k, g in enumerate(np.flatnonzero(lad.unknown_below > 1)):
         extra = {"linewidth": 1.0, "alpha": 0.7} if many else {}
         _unknown_part(ax, lad, g, curves[g].get_color(), labels[g], {**extra, **kwargs})
@@ -210,6 +221,7 @@ def plot_risk_limits(
     if leverage is not None:
         for g, line in enumerate(curves):
             y = float(lad.cap[row[g]]) if row[g] >= 0 else np.nan
+            y = ceiling if np.isposinf(y) else y
             ax.plot(
                 [lev], [y], marker="o", linestyle="none", color=line.get_color(), label="_nolegend_"
             )

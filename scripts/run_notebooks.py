@@ -24,14 +24,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # levkit from this checkout, installed or not
+from levkit.venues import venues  # noqa: E402
+
 NOTEBOOKS = ROOT / "notebooks"
 PICTURE = "risk_limits.png"
 #: Pictures a notebook must write into ``--out`` (name prefix -> file).
 PICTURES = {"02_": PICTURE, "04_": "across_venues.png"}
 LIVE_VARS = tuple(
-    f"{ex}_{part}"
-    for ex in ("BYBIT", "BINGX", "BINANCE", "OKX", "BITGET", "GATE", "HYPERLIQUID")
-    for part in ("API_KEY", "API_SECRET", "PASSPHRASE", "TESTNET")
+    f"{prefix}_{part}"
+    for prefix in dict.fromkeys(v.env_prefix for v in venues())  # every venue's, registry order
+    for part in ("API_KEY", "API_SECRET", "PASSPHRASE", "TESTNET", "ADDRESS")
 )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -376,7 +375,6 @@ def test_missing_snapshot_path_raises(tmp_path):
 # --------------------------------------------------------------------------- the wheel
 
 
-@pytest.mark.skipif(importlib.util.find_spec("hatchling") is None, reason="needs hatchling")
 def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
     from hatchling.builders.wheel import WheelBuilder
 
