@@ -22,7 +22,8 @@ BASE_STYLES: tuple[Any, ...] = ("-", ":", "-.", (0, (3, 1, 1, 1, 1, 1)))
 
 def venue_color(exchange: str) -> str:
     """The colour of a venue: one of matplotlib's ``C0``-``C9`` (grey left out), in
-    registry order of the venues that have ladders; ``"C7"`` (grey) for other names.
+    registry order of the venues that have ladders (their own, or shipped: every venue
+    but the legacy API); ``"C7"`` (grey) for other names.
 
     Examples
     --------
@@ -31,7 +32,7 @@ def venue_color(exchange: str) -> str:
     """
     from .venues import names, venue
 
-    known = [n for n in names() if venue(n).capabilities.ladder]
+    known = [n for n in names() if not venue(n).capabilities.ladder_from]
     palette = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
     return palette[known.index(exchange) % len(palette)] if exchange in known else "C7"
 

@@ -20,15 +20,15 @@ class RateLimiter:
     """At most ``rate`` units per ``per`` seconds (a sliding window); a call costs its
     ``weight`` (1, or the venue's published weight: Binance, Hyperliquid).
 
-    ``margin`` (seconds, default 1% of the window) is added to the window: the exchange
-    counts arrivals on its own clock, a few milliseconds away from ours, and a call let
-    through exactly at the window's edge would otherwise be its ``rate + 1``-th.
+    ``margin`` (seconds) is added to the window: the exchange counts arrivals on its own
+    clock, a few milliseconds away from ours, and a call let through exactly at the
+    window's edge would otherwise be its ``rate + 1``-th.  By default 1% of the window on
+    the real clock, and none on an injected one (a test's fake clock is the server's too).
 
     Examples
     --------
     >>> t = [0.0]
-    >>> lim = RateLimiter(2, 1.0, margin=0, clock=lambda: t[0],
-    ...                   sleep=lambda s: t.__setitem__(0, t[0] + s))
+    >>> lim = RateLimiter(2, 1.0, clock=lambda: t[0], sleep=lambda s: t.__setitem__(0, t[0] + s))
     >>> for _ in range(3):
     ...     _ = lim.acquire()
     >>> t[0]
@@ -50,7 +50,9 @@ class RateLimiter:
             raise ValueError("rate must be >= 1 and per > 0")
         self.rate = int(rate)
         self.per = float(per)
-        self.window = self.per + (0.01 * self.per if margin is None else float(margin))
+        if margin is None:
+            margin = 0.01 * self.per if clock is time.monotonic else 0.0
+        self.window = self.per + float(margin)
         self._clock = clock
         self._sleep = sleep
         self._times: deque[tuple[float, int]] = deque()

@@ -431,8 +431,8 @@ def test_set_leverage_rate_limit_spaces_a_burst_of_twenty(clock):
     start = clock.now
     for _ in range(20):
         lim.acquire()
-    assert clock.now - start == pytest.approx(1.01)  # a 1% margin on the window
-    assert lim.waited == pytest.approx(1.01)
+    assert clock.now - start == pytest.approx(1.0)
+    assert lim.waited == pytest.approx(1.0)
 
 
 def test_frames_from_parse_keep_dtypes_in_pandas():

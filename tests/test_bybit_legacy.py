@@ -448,4 +448,4 @@ def test_set_leverage_saves_keep_the_published_75_per_minute(clock):
     for _ in range(77):
         c.set_leverage("BTCUSD", 7)
     assert len(posts()) == 77
-    assert clock.now - start == pytest.approx(60.6)  # the 76th waited for the window (+1%)
+    assert clock.now - start == pytest.approx(60.0)  # the 76th save waited for the window

@@ -84,6 +84,7 @@ def test_max_position_value_is_largest_cap_with_enough_leverage(raw, lev, cap):
 
 def test_max_position_value_agrees_with_the_model(sim):
     from levkit import model
+
     tiers = TOY[TOY["exchange"] == "bingx"].assign(
         tier=[1, 2, 3],
         min_notional=[0.0, 1e5, 1e6],

@@ -56,8 +56,8 @@ class AccountHelpers:
 
     def price(self, symbol: str) -> float:
         """Mark price of ``symbol`` (by base coin; 100 when not configured)."""
-        try:
-            base = parse_symbol(symbol).base
+        try:  # "BTC" alone (Hyperliquid's coin) is the BTC market too
+            base = parse_symbol(symbol, default_quote="USDT").base
         except ValueError:
             return 100.0
         return float(self.prices.get(base, 100.0))

@@ -139,6 +139,7 @@ class Ladder:
 
 def _rows(frame: pd.DataFrame, exchange: str) -> dict[str, pd.DataFrame]:
     sub = frame[frame["exchange"].astype(str) == exchange]
+    sub.attrs = {}  # pandas deep-copies attrs on every slice below: a snapshot's are large
     out: dict[str, pd.DataFrame] = {}
     for symbol, rows in sub.groupby("symbol", sort=True):
         name = normalize_symbol(str(symbol), exchange)
@@ -166,9 +167,9 @@ def ladders_from_frame(frame: pd.DataFrame, exchange: str) -> dict[str, Ladder]:
             continue
         caps = [caps[i] for i in keep]
         levs = [levs[i] for i in keep]
-        mmr = [_col(rows, "maintenance_margin_rate")[i] for i in keep]
-        imr = [_col(rows, "initial_margin_rate")[i] for i in keep]
-        ded = [_col(rows, "mm_deduction")[i] for i in keep]
+        mmr_all, imr_all = _col(rows, "maintenance_margin_rate"), _col(rows, "initial_margin_rate")
+        ded_all = _col(rows, "mm_deduction")
+        mmr, imr, ded = ([col[i] for i in keep] for col in (mmr_all, imr_all, ded_all))
         imr = [1.0 / lev if math.isnan(r) else r for r, lev in zip(imr, levs, strict=True)]
         synthetic = any(math.isnan(r) for r in mmr)
         if synthetic:

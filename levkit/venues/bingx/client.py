@@ -207,7 +207,7 @@ class BingX(Client):
             )
         before = self.leverage(sym)
         targets = {s for w in wire for s in wire_sides(w)}
-        tops = before.loc[before["side"].isin(targets), "max_leverage"].dropna()
+        tops = before.loc[before["side"].isin(targets), "side_max_leverage"].dropna()
         top = float(tops.min()) if len(tops) else math.inf
         lev = int(check_leverage(leverage, max_leverage=top, symbol=sym, integer=True))
         calls = [{"symbol": sym, "side": w, "leverage": lev} for w in wire]

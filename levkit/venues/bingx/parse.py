@@ -5,7 +5,9 @@ Where things come from:
 
 - leverage frame (GET and POST ``/openApi/swap/v2/trade/leverage``), per side long/short:
   ``leverage`` <- ``longLeverage``/``shortLeverage`` (POST: ``leverage``),
-  ``max_leverage`` <- ``maxLongLeverage``/``maxShortLeverage``,
+  ``max_leverage`` <- the larger of ``maxLongLeverage``/``maxShortLeverage`` (the symbol's
+  top; each side's own figure, lower while a large position is open, is
+  ``side_max_leverage``),
   ``max_position_value`` <- ``maxPositionLongVal``/``maxPositionShortVal``,
   ``available_value`` <- ``availableLongVal``/``availableShortVal``,
   ``available_volume`` <- ``availableLongVol``/``availableShortVol``.
@@ -103,6 +105,13 @@ def _frame(symbol: str, nums: dict[str, dict], source: str, **attrs: Any) -> pd.
     }
     for col in SIDE_FIELDS:
         frame[col] = np.array([nums["long"][col], nums["short"][col]], dtype="float64")
+    # BingX's maxLong/ShortLeverage is what the side allows now: lower while a large position
+    # is open.  The frame's max_leverage is the symbol's top (PUBLIC_API), the larger of the
+    # two (a flat side shows the top); the per-side figure stays as side_max_leverage.
+    side_max = frame["max_leverage"]
+    frame["side_max_leverage"] = side_max.copy()
+    top = np.nanmax(side_max) if not np.isnan(side_max).all() else np.nan
+    frame["max_leverage"] = np.full(2, top)
     return leverage_frame(frame, source=source, **attrs)
 
 
@@ -190,7 +199,11 @@ def apply_set_answers(
             for col in ["leverage", "max_leverage", *refreshed]:
                 value = nums[side][col]
                 if not np.isnan(value) and (col != "leverage" or side in wire_sides(wire_side)):
-                    after.loc[row, col] = value
+                    # the answer's per-side maximum is what that side allows now
+                    target = "side_max_leverage" if col == "max_leverage" else col
+                    after.loc[row, target if target in after.columns else col] = value
+    if "side_max_leverage" in after.columns and after["side_max_leverage"].notna().any():
+        after["max_leverage"] = float(np.nanmax(after["side_max_leverage"].to_numpy(float)))
     prev = after["previous_leverage"].to_numpy(dtype=float)
     after["changed"] = hit & ~np.isclose(prev, after["leverage"].to_numpy(dtype=float))
     return after
