@@ -97,7 +97,8 @@ def test_plot_many_ladders_colour_per_venue_style_per_base_legend_outside():
     assert "bybit BTCUSDT: >= 2.6M at 20x (lower bound)" in texts
     assert "hyperliquid BTC: no cap at 20x" in texts
     assert texts.count("dashed: lower bound (incomplete ladder)") == 1
-    assert len(ax.texts) == 0  # values in the legend, not piled on the curves
+    # values in the legend, not piled on the curves; one "no cap" label for uncapped tiers
+    assert [t.get_text() for t in ax.texts] == ["no cap \u2191 (uncapped top tier)"]
     dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
     assert [d.get_xydata().tolist() for d in dashed] == [[[1, 2.6e6], [90, 2.6e6]]]
     assert "as of 2022-02-11 to 2025-01-01" in ax.get_title()
