@@ -70,7 +70,10 @@ def main() -> dict[str, float]:
     calls = sim.calls_frame()
     per = calls.groupby("exchange").size().reindex(VENUES, fill_value=0)
     codes = [10006, -1003, 50011, 429, 30007]  # the venues' rate-limit codes
-    refused = int(((calls["status"] == 429) | calls["code"].isin(codes)).sum())
+    hit = (calls["status"] == 429) | calls["code"].isin(codes)
+    refused = int(hit.sum())
+    for row in calls[hit].itertuples():
+        print(f"refused: {row.exchange} {row.method} {row.path} (HTTP {row.status}, code {row.code})")
     floors = {n: floor(n, int(per[n])) for n in VENUES}
     slowest = max(floors, key=floors.get)
     figures = {

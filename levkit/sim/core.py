@@ -273,10 +273,11 @@ class Simulator(AccountHelpers):
             Unpacks as ``(status, headers, body)``; ``reply.delay`` and ``reply.dropped``
             tell the transport to answer late or to close the connection.
         """
+        arrived = self.now()  # before anything else: a first call's module import takes time
         module = self._module_for(path)
         with self._lock:
             fault = self.faults.match(method, path)
-            now = self.now() + (fault.seconds if fault and fault.kind == "skew" else 0.0)
+            now = arrived + (fault.seconds if fault and fault.kind == "skew" else 0.0)
             req = Request(method, path, query, headers or {}, body, now)
             if fault is not None and not fault.apply:
                 reply = _fault_reply(self, module, req, fault)
