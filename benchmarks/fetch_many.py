@@ -73,7 +73,9 @@ def main() -> dict[str, float]:
     hit = (calls["status"] == 429) | calls["code"].isin(codes)
     refused = int(hit.sum())
     for row in calls[hit].itertuples():
-        print(f"refused: {row.exchange} {row.method} {row.path} (HTTP {row.status}, code {row.code})")
+        print(
+            f"refused: {row.exchange} {row.method} {row.path} (HTTP {row.status}, code {row.code})"
+        )
     floors = {n: floor(n, int(per[n])) for n in VENUES}
     slowest = max(floors, key=floors.get)
     figures = {

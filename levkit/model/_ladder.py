@@ -159,6 +159,8 @@ class Ladders:
 
     def on_unknown_leverage(self, g: np.ndarray, lev: np.ndarray) -> np.ndarray:
         """Whether ``lev`` (>= 1) falls below the known part of an incomplete ladder."""
+        if self.complete.all():  # the common case (API answers): nothing is unknown
+            return np.zeros(np.broadcast(g, lev).shape, dtype=bool)
         edge = self.unknown_below[g]
         with np.errstate(invalid="ignore"):
             return (edge > 1) & (lev >= 1) & ~leverage_at_most(edge, lev)
