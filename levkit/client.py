@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 import requests
 
-from .errors import AuthenticationError, LevkitError
+from .errors import AuthenticationError, LadderWarning, LevkitError
 from .frames import stamp
 from .numbers import leverage_at_most
 from .ratelimit import RateLimiter, shared_limiter
@@ -51,7 +53,40 @@ def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
     )
     out = rows.drop(columns=["_row", "_top"])
     out.attrs = dict(frame.attrs)
+    _mark_lower_bounds(out, ~known.to_numpy(), tiers)
     return out
+
+
+def _mark_lower_bounds(out: pd.DataFrame, filled: Any, tiers: pd.DataFrame) -> None:
+    """Where a cap filled from an incomplete ladder rests on its unknown part, say so: a
+    ``lower_bound`` column and a :class:`~levkit.LadderWarning` (never a bound as a fact)."""
+    from .model import ladders
+
+    summary = ladders(tiers).set_index(["exchange", "symbol"])["lower_bound_below"]
+    edge = [
+        summary.get((e, s), float("nan"))
+        for e, s in zip(out["exchange"], out["symbol"], strict=True)
+    ]
+    edge_arr = pd.to_numeric(pd.Series(edge), errors="coerce").to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        lower = (
+            filled & (edge_arr > 1) & ~leverage_at_most(edge_arr, out["leverage"].to_numpy(float))
+        )
+    if lower.any():
+        out["lower_bound"] = lower
+        names = sorted(
+            {
+                f"{e} {s}"
+                for e, s, low in zip(out["exchange"], out["symbol"], lower, strict=True)
+                if low
+            }
+        )
+        warnings.warn(
+            f"max_position_value of {', '.join(names)} at the leverage in force is only a "
+            "lower bound: it comes from an incomplete ladder (lk.ladders shows what is known)",
+            LadderWarning,
+            stacklevel=3,
+        )
 
 
 POSITION_COLUMNS = [
