@@ -152,8 +152,8 @@ def load_snapshot(
         if ex not in exchanges:
             msg = f"no {ex!r} {_what(kind)} in the snapshot ({_where(path)}); available: "
             msg += _listing(full)
-            if kind == "margin" and ex == "bybit":
-                msg += " (Bybit's margin rates are in its leverage ladders: kind='leverage')"
+            if kind == "margin" and _rates_in_ladder(ex):
+                msg += f" ({ex}'s margin rates are in its leverage ladders: kind='leverage')"
             raise SnapshotError(msg)
         mask &= (full["exchange"] == ex).to_numpy()
     if symbol is not None:
@@ -198,6 +198,16 @@ def _match_symbols(full: pd.DataFrame, mask: np.ndarray, symbol: Any, exchange: 
                 f"no {where}{what} for {sym!r} in the snapshot; available: " + _listing(pool)
             )
     return hit
+
+
+def _rates_in_ladder(exchange: str) -> bool:
+    """A registry venue whose maintenance rates come with its ladder (no separate bands)."""
+    from ..venues import venue
+
+    try:
+        return not venue(exchange).capabilities.margin_bands
+    except ValueError:
+        return False
 
 
 def _what(kind: str) -> str:
