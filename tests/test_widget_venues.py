@@ -11,6 +11,8 @@ import warnings
 import pytest
 
 import levkit as lk
+from levkit.client import Client
+from levkit.numbers import show
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.venues import client_class, venue
 from levkit.widget import LeverageControl
@@ -205,20 +207,64 @@ def test_hedge_mode_has_one_leverage_per_side_and_a_validity_row_each(sim):
     assert c.validity()["valid"].all() and c.can_apply
 
 
-@pytest.mark.parametrize("name", ["binance", "okx", "bitget", "bybit-legacy"])
-def test_venues_without_positions_say_the_position_is_unknown(sim, name):
-    c = control(sim, name)
+def test_a_client_that_reads_no_positions_says_the_position_is_unknown(sim):
+    class NoPositions(lk.Binance):  # the base contract's default: no positions read
+        positions = Client.positions
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = LeverageControl(NoPositions(DEMO_KEY, DEMO_SECRET, session=sim.session()), "BTCUSDT")
     assert math.isnan(c.position_value) and "reads no open positions" in c.position_note
 
 
-@pytest.mark.parametrize("name", ["bybit", "bingx", "gate", "hyperliquid"])
-def test_venues_with_positions_read_the_open_position(sim, name):
+@pytest.mark.parametrize("name", ALL)
+def test_every_venue_reads_the_open_position(sim, name):
     sim.open_position(name, _symbol(name), "long", 100_000)
     c = control(sim, name)
     value = c.position_value
     held = sum(value.values()) if isinstance(value, dict) else value
     assert held == pytest.approx(100_000, rel=1e-3)
+    assert c.position_note == ""
     sim.close_position(name)
+
+
+def _two_okx_tiers():
+    from levkit.frames import tiers_frame
+
+    return tiers_frame(
+        {"exchange": "okx", "symbol": "BTC-USDT-SWAP", "max_notional": [300_000.0, 1_200_000.0],
+         "max_leverage": [100.0, 50.0]},
+        source="snapshot",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["binance", "okx", "bitget", "bybit-legacy"])
+def test_open_position_caps_the_leverage_on_the_venues_that_now_read_positions(sim, name):
+    # The shipped OKX snapshot holds one BTC tier only: a second tier gives the position
+    # a cap below the top.
+    s = Simulator(tiers=_two_okx_tiers()) if name == "okx" else sim
+    first = control(s, name)
+    band = first.tiers[first.tiers["max_leverage"] < first.max_leverage].iloc[0]
+    value = float(band.min_notional + band.max_notional) / 2  # inside the band
+    balance = s.account(name).balance
+    s.set_balance(name, 1e8)  # margin for the position at any leverage (OKX checks it)
+    s.open_position(name, _symbol(name), "long", value)
+    c = control(s, name)
+    assert c.position_value == pytest.approx(value, rel=1e-9)
+    set_path = venue(name).endpoint("set_leverage").path
+    before = s.count(set_path, method="POST")
+    c.leverage = c.max_leverage
+    row = c.validity().iloc[0]
+    assert not row.valid
+    assert row.reason.startswith("your ")
+    assert f"USDT position needs <= {show(band.max_leverage)}x" in row.reason, row.reason
+    assert c.apply() is None and not c.can_apply
+    assert s.count(set_path, method="POST") == before
+    c.leverage = float(band.max_leverage)  # the cap the position needs: allowed, and sent
+    assert c.validity()["valid"].iloc[0] and c.apply() is not None
+    assert s.count(set_path, method="POST") == before + 1
+    s.close_position(name)
+    s.set_balance(name, balance)
 
 
 # -- liquidation price ------------------------------------------------------------------------

@@ -581,3 +581,74 @@ def test_snapshot_style_ladder_builds_a_simulator_ladder():
     c = sim_client(Simulator(frame))
     assert c.leverage("SOL")["max_leverage"].tolist() == [100.0]
     assert math.isclose(c.leverage("SOLUSDT")["max_position_value"].iloc[0], 100_000.0)
+
+
+# -- positions (GET /fapi/v2/positionRisk) ------------------------------------------------
+POSITION_RISK = "https://fapi.binance.com/fapi/v2/positionRisk"
+
+
+def _risk_row(side="BOTH", amount="0.000", notional="0", **kw):
+    """A positionRisk row in the docs' shape (every number a string)."""
+    row = {"symbol": "BTCUSDT", "positionAmt": amount, "entryPrice": "0.0",
+           "breakEvenPrice": "0.0", "markPrice": "61000.00000000", "unRealizedProfit": "0",
+           "liquidationPrice": "0", "leverage": "20", "maxNotionalValue": "3000000",
+           "marginType": "cross", "isolatedMargin": "0.00000000", "isAutoAddMargin": "false",
+           "positionSide": side, "notional": notional, "isolatedWallet": "0", "updateTime": 0}  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def test_position_risk_hedge_rows_parse_with_sides_and_positive_values():
+    from levkit.venues.binance.parse import parse_position_risk
+
+    rows = [_risk_row("LONG", "0.5", "30500", entryPrice="60000"),
+            _risk_row("SHORT", "-2", "-122000", entryPrice="62000")]  # fmt: skip
+    df = parse_position_risk(rows)
+    assert df[["side", "direction", "size", "position_value", "entry_price"]].values.tolist() == [
+        ["long", "long", 0.5, 30500.0, 60000.0],
+        ["short", "short", 2.0, 122000.0, 62000.0],
+    ]
+    assert df["max_notional"].tolist() == [3e6, 3e6]
+    with pytest.raises(ParseError, match="positionSide"):
+        parse_position_risk([_risk_row("UP")])
+
+
+@responses.activate
+def test_positions_over_responses_one_signed_call_flat_rows_dropped():
+    responses.get(POSITION_RISK, json=[_risk_row(), _risk_row(symbol="ETHUSDT", amount="1",
+                                                              notional="3000")])  # fmt: skip
+    c = client()
+    assert c.positions("BTC/USDT:USDT").empty
+    assert len(responses.calls) == 1
+    q = dict(query_of(responses.calls[0]))
+    assert q["symbol"] == "BTCUSDT" and "signature" in q
+    responses.replace(responses.GET, POSITION_RISK, json=[_risk_row(amount="-0.5",
+                                                                  notional="-30500")])  # fmt: skip
+    row = c.positions("BTCUSDT").iloc[0]
+    assert (row.side, row.direction, row.position_value, row.mark_price) == (
+        "both", "short", 30500.0, 61000.0)  # fmt: skip
+
+
+@responses.activate
+def test_positions_without_keys_raise_naming_the_env_vars_before_sending():
+    with pytest.raises(lk.AuthenticationError, match="BINANCE_API_KEY"):
+        lk.Binance().positions("BTCUSDT")
+    assert len(responses.calls) == 0
+
+
+def test_positions_on_the_simulator_flat_then_open_then_hedge():
+    sim = Simulator(demo_ladder())
+    c = lk.Binance(DEMO_KEY, DEMO_SECRET, session=sim.session())
+    flat = c.positions("BTCUSDT")
+    assert flat.empty and list(flat.columns) == lk.client.POSITION_COLUMNS
+    sim.open_position("binance", "BTCUSDT", "long", 1_000_000)
+    df = c.positions("BTCUSDT")
+    assert df[["exchange", "symbol", "side", "direction"]].values.tolist() == [
+        ["binance", "BTCUSDT", "both", "long"]]  # fmt: skip
+    assert df["position_value"].iloc[0] == pytest.approx(1_000_000)
+    assert df.attrs["source"] == "simulator"
+    sim.set_position_mode("binance", True)
+    sim.open_position("binance", "BTCUSDT", "short", 200_000)
+    assert c.positions("BTCUSDT")[["side", "position_value"]].values.tolist() == [
+        ["long", pytest.approx(1_000_000)], ["short", pytest.approx(200_000)]]  # fmt: skip
+    assert sim.count("/fapi/v2/positionRisk") == 3

@@ -20,6 +20,7 @@ from levkit.errors import (
     ExchangeError,
     ExchangeLeverageError,
     InvalidLeverageError,
+    ParseError,
     PositionModeError,
     RateLimitError,
 )
@@ -483,3 +484,71 @@ def test_sim_second_side_failing_is_reported_partial(bg, sim):
         bg.set_leverage("BTCUSDT", 100)  # long may take 100x, the short position may not
     assert info.value.partial and "long side was already set" in str(info.value)
     assert sim.leverage("bitget", "BTCUSDT", "long") == 100.0
+
+
+# -- positions (GET /api/v2/mix/position/single-position) ---------------------------------
+POSITION = "/api/v2/mix/position/single-position"
+
+
+def _bitget_position(hold="long", total="0.01", mode="one_way_mode", **kw):
+    """A single-position row as the docs' example gives it (strings)."""
+    row = {"marginCoin": "USDT", "symbol": "BTCUSDT", "holdSide": hold, "openDelegateSize": "0",
+           "marginSize": "96.0616", "available": total, "locked": "0", "total": total,
+           "leverage": "10", "achievedProfits": "0", "openPriceAvg": "96061.6",
+           "marginMode": "crossed", "posMode": mode, "unrealizedPL": "14.338",
+           "liquidationPrice": "-9880613.76", "keepMarginRate": "0.004", "markPrice": "97495.4",
+           "cTime": "1739431888793", "uTime": "1739621073343"}  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def test_single_position_value_is_total_times_mark_and_side_follows_pos_mode():
+    from levkit.venues.bitget.parse import parse_single_position
+
+    one_way = parse_single_position([_bitget_position()])
+    assert one_way[["side", "direction", "size"]].values.tolist() == [["both", "long", 0.01]]
+    assert one_way["position_value"].iloc[0] == pytest.approx(0.01 * 97495.4)
+    hedge = parse_single_position(
+        [_bitget_position("long", "2", "hedge_mode"), _bitget_position("short", "1", "hedge_mode")]
+    )
+    assert hedge[["side", "direction"]].values.tolist() == [["long", "long"], ["short", "short"]]
+    assert parse_single_position([]).empty and parse_single_position(None).empty
+    with pytest.raises(ParseError, match="holdSide"):
+        parse_single_position([_bitget_position("net")])
+
+
+@responses.activate
+def test_positions_over_responses_signed_with_product_and_margin_coin():
+    body = {"code": "00000", "msg": "success", "requestTime": 1, "data": [_bitget_position()]}
+    responses.get(HOST + POSITION, json=body)
+    df = _client().positions("BTC/USDT:USDT")
+    assert df[["exchange", "symbol", "side", "entry_price", "mark_price"]].values.tolist() == [
+        ["bitget", "BTCUSDT", "both", 96061.6, 97495.4]]  # fmt: skip
+    q = dict(parse_qsl(urlsplit(responses.calls[0].request.url).query))
+    assert q == {"marginCoin": "USDT", "productType": "USDT-FUTURES", "symbol": "BTCUSDT"}
+    assert responses.calls[0].request.headers["ACCESS-SIGN"]
+
+
+@responses.activate
+def test_positions_without_keys_raise_before_sending():
+    with pytest.raises(AuthenticationError, match="BITGET_PASSPHRASE"):
+        lk.Bitget().positions("BTCUSDT")
+    assert len(responses.calls) == 0
+
+
+def test_positions_on_the_simulator_flat_open_and_hedge():
+    sim = Simulator()
+    c = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session())
+    assert c.positions("BTCUSDT").empty
+    sim.open_position("bitget", "BTCUSDT", "short", 1_000_000)
+    df = c.positions("BTCUSDT")
+    assert df[["side", "direction"]].values.tolist() == [["both", "short"]]
+    assert df["position_value"].iloc[0] == pytest.approx(1_000_000, rel=1e-12)
+    sim.set_position_mode("bitget", True)
+    sim.open_position("bitget", "BTCUSDT", "long", 40_000)
+    assert c.positions("BTCUSDT")[["side", "position_value"]].values.tolist() == [
+        ["long", pytest.approx(40_000)], ["short", pytest.approx(1_000_000)]]  # fmt: skip
+    unsigned = lk.Bitget(DEMO_KEY, "wrong-secret", passphrase=DEMO_PASSPHRASE,
+                         session=sim.session(), max_retries=0)  # fmt: skip
+    with pytest.raises(AuthenticationError):
+        unsigned.positions("BTCUSDT")  # the simulator checks the signature here too

@@ -540,3 +540,61 @@ def test_tiers_frame_is_a_valid_ladder(sim):
     assert isinstance(df, pd.DataFrame) and df["max_leverage"].notna().all()
     assert (df.groupby("symbol")["max_leverage"].max() == pd.Series(
         {"BTC-USDT-SWAP": 100.0, "ETH-USDT-SWAP": 75.0})).all()  # fmt: skip
+
+
+# -- positions (GET /api/v5/account/positions) ---------------------------------------------
+def _okx_position(pos="-50", side="net", **kw):
+    """A positions row with the docs' fields levkit reads (strings)."""
+    row = {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "mgnMode": "cross", "posSide": side,
+           "pos": pos, "avgPx": "60000", "markPx": "61000", "notionalUsd": "30490.5",
+           "lever": "20", "upl": "-500"}  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def test_positions_value_is_contracts_times_contract_value_times_mark():
+    from levkit.venues.okx.parse import parse_instruments, parse_positions
+
+    inst = parse_instruments([BTC_INSTRUMENT])
+    rows = [_okx_position("3", "long"), _okx_position("5", "short")]
+    df = parse_positions(rows, inst)
+    ct = float(inst["ct_val"].iloc[0]) * float(inst["ct_mult"].iloc[0])
+    assert df["position_value"].tolist() == pytest.approx([3 * ct * 61000, 5 * ct * 61000])
+    assert df[["side", "direction"]].values.tolist() == [["long", "long"], ["short", "short"]]
+    unknown = parse_positions([_okx_position(instId="ZZZ-USDT-SWAP")], inst)
+    assert unknown["position_value"].tolist() == [30490.5]  # no contract value: notionalUsd
+    with pytest.raises(ParseError, match="posSide"):
+        parse_positions([_okx_position(side="both")], inst)
+
+
+@responses.activate
+def test_positions_over_responses_signed_with_inst_type_and_empty_when_flat():
+    responses.get(f"{HOST}/api/v5/account/positions", json=env([]))
+    c = lk.OKX(KEY, SECRET, passphrase=PASSPHRASE)
+    assert c.positions("BTC").empty
+    assert len(responses.calls) == 1  # flat: no instruments call
+    req = responses.calls[0].request
+    assert "instType=SWAP" in req.url and "instId=BTC-USDT-SWAP" in req.url
+    assert req.headers["OK-ACCESS-SIGN"] and PASSPHRASE not in req.url
+
+
+@responses.activate
+def test_positions_without_keys_raise_before_sending():
+    with pytest.raises(lk.AuthenticationError, match="OKX_PASSPHRASE"):
+        lk.OKX().positions("BTC-USDT-SWAP")
+    assert len(responses.calls) == 0
+
+
+def test_positions_on_the_simulator_net_and_long_short_mode():
+    sim = Simulator()
+    c = lk.OKX(DEMO_KEY, DEMO_SECRET, passphrase=PASS, session=sim.session())
+    assert c.positions("BTC-USDT-SWAP").empty
+    sim.open_position("okx", "BTC-USDT-SWAP", "short", 1_000_000)
+    df = c.positions("BTC")
+    assert df[["side", "direction"]].values.tolist() == [["both", "short"]]
+    assert df["position_value"].iloc[0] == pytest.approx(1_000_000, rel=1e-12)
+    assert df["mark_price"].iloc[0] == sim.price("BTC-USDT-SWAP")
+    sim.set_position_mode("okx", True)
+    sim.open_position("okx", "BTC-USDT-SWAP", "long", 250_000)
+    assert c.positions("BTC")[["side", "position_value"]].values.tolist() == [
+        ["long", pytest.approx(250_000)], ["short", pytest.approx(1_000_000)]]  # fmt: skip

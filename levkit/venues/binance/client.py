@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...client import Client
+from ...client import Client, positions_frame
 from ...errors import InvalidLeverageError, LevkitError, RateLimitError
 from ...numbers import show
 from ...validate import check_leverage, check_side
@@ -27,6 +27,7 @@ from .parse import (
     leverage_rows,
     parse_brackets,
     parse_dual_side,
+    parse_position_risk,
     parse_set_leverage,
     parse_symbol_config,
 )
@@ -156,6 +157,30 @@ class Binance(Client):
             margin_type=config["margin_type"],
         )
         return self._stamp(frame, resp)
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open positions on ``symbol`` (``GET /fapi/v2/positionRisk``, signed, weight 5):
+        ``side`` (``both`` in one-way mode, ``long``/``short`` in hedge mode), ``direction``,
+        ``size`` (coins, ``|positionAmt|``), ``position_value`` (``|notional|``, in the
+        quote coin), ``entry_price``, ``mark_price``; empty when flat.
+
+        Examples
+        --------
+        >>> import levkit as lk
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> from levkit.venues.binance.sim import demo_ladder
+        >>> sim = Simulator(demo_ladder())
+        >>> _ = sim.open_position("binance", "BTCUSDT", "short", 500_000)
+        >>> c = lk.Binance(DEMO_KEY, DEMO_SECRET, session=sim.session())
+        >>> c.positions("BTCUSDT")[["side", "direction", "position_value"]].values.tolist()
+        [['both', 'short', 500000.0]]
+        """
+        self._require_keys("Binance.positions")
+        sym = self.symbol(symbol)
+        resp = self._call("positions", {"symbol": sym})
+        frame = parse_position_risk(resp.result, source=resp.source)
+        frame = frame[frame["symbol"] == sym].reset_index(drop=True)
+        return positions_frame(self._stamp(frame, resp))
 
     def _hedge_mode(self) -> bool:
         return parse_dual_side(self._call("mode").result)

@@ -13,6 +13,9 @@ Every answer carries ``X-MBX-USED-WEIGHT-1M``: the simulator counts weight per e
 Leverage rules: a whole number from 1 to the symbol's top bracket leverage, else -4028
 "Leverage N is not valid"; an open position larger than the cap at the new leverage:
 -2027.  One leverage per symbol: the simulator's long and short states move together.
+GET /fapi/v2/positionRisk answers the account's positions: one BOTH row per symbol in
+one-way mode, LONG and SHORT rows in hedge mode, zeros where flat (``positionAmt`` =
+value / mark, ``notional`` signed).
 ``rate_limited(..., code=418)`` answers an IP ban (HTTP 418, ``Retry-After``).
 """
 
@@ -211,6 +214,55 @@ def _dual(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
     return json_reply({"dualSidePosition": sim.account(EXCHANGE).hedge})
 
 
+def _position_rows(sim: Simulator, symbol: str) -> list[dict[str, Any]]:
+    """GET /fapi/v2/positionRisk rows of ``symbol``: BOTH in one-way mode, LONG and SHORT in
+    hedge mode; flat sides answer zeros, as the exchange does."""
+    acct, lev = sim.account(EXCHANGE), _current(sim, symbol)
+    mark = sim.price(symbol)
+    rows = []
+    for side in ("LONG", "SHORT") if acct.hedge else ("BOTH",):
+        held = [acct.positions.get((symbol, s)) for s in ("long", "short")]
+        if side != "BOTH":
+            held = [acct.positions.get((symbol, side.lower()))]
+        pos = next((p for p in held if p is not None and p.value > 0), None)
+        sign = -1.0 if pos is not None and pos.side == "short" else 1.0
+        amount = sign * pos.value / mark if pos else 0.0
+        rows.append(
+            {
+                "symbol": symbol,
+                "positionAmt": fmt(round(amount, 6)),
+                "entryPrice": fmt(pos.price) if pos else "0.0",
+                "breakEvenPrice": fmt(pos.price) if pos else "0.0",
+                "markPrice": fmt(mark),
+                "unRealizedProfit": "0.00000000",
+                "liquidationPrice": "0",
+                "leverage": str(lev),
+                "maxNotionalValue": fmt(sim.ladder(EXCHANGE, symbol).cap_at(lev)),
+                "marginType": "cross" if acct.margin_mode == "cross" else "isolated",
+                "isolatedMargin": "0.00000000",
+                "isAutoAddMargin": "false",
+                "positionSide": side,
+                "notional": fmt(sign * pos.value) if pos else "0",
+                "isolatedWallet": "0",
+                "updateTime": pos.created_ms if pos else 0,
+            }
+        )
+    return rows
+
+
+def _position_risk(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+    symbol, error = _symbol(sim, req, params, required=False)
+    if error is not None:
+        return error
+    return json_reply(
+        [
+            row
+            for s in ([symbol] if symbol else sim.symbols(EXCHANGE))
+            for row in _position_rows(sim, s)
+        ]
+    )
+
+
 def _set_leverage(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
     symbol, error = _symbol(sim, req, params, required=True)
     if error is not None:
@@ -238,4 +290,5 @@ _ROUTES = {
     ("GET", "/fapi/v1/symbolConfig"): _symbol_config,
     ("GET", "/fapi/v1/positionSide/dual"): _dual,
     ("POST", "/fapi/v1/leverage"): _set_leverage,
+    ("GET", "/fapi/v2/positionRisk"): _position_risk,
 }

@@ -50,6 +50,11 @@ VENUE = Venue(
             "set_leverage": Endpoint(
                 "POST", "/fapi/v1/leverage", signed=True, limit=_WEIGHT, weight=1
             ),
+            # "Position Information V2 (USER_DATA)": weight 5 [B2] (openxapi
+            # specs/binance/openapi/umfutures, GET /fapi/v2/positionRisk).
+            "positions": Endpoint(
+                "GET", "/fapi/v2/positionRisk", signed=True, limit=_WEIGHT, weight=5
+            ),
         }
     ),
     errors=frozen_map(

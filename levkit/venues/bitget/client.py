@@ -14,13 +14,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps
+from ...client import Client, fill_caps, positions_frame
 from ...errors import ExchangeError, LevkitError, ParseError, PositionModeError
 from ...numbers import leverage_equal
 from ...validate import check_leverage, check_side
 from ...wire import RequestSequence, Response
 from .dialect import BitgetDialect, bitget_error
-from .parse import leverage_in_force, parse_account, parse_contracts, parse_position_lever
+from .parse import (
+    leverage_in_force,
+    parse_account,
+    parse_contracts,
+    parse_position_lever,
+    parse_single_position,
+)
 from .spec import VENUE
 
 __all__ = ["Bitget", "BitgetDialect", "bitget_error", "PRODUCT_TYPE", "MARGIN_COIN"]
@@ -157,6 +163,31 @@ class Bitget(Client):
         self._require_keys("Bitget.leverage")
         frame, _ = self._read(sym)
         return fill_caps(frame, self._ladder_or_empty(sym))
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open positions on ``symbol`` (``GET /api/v2/mix/position/single-position``,
+        signed, 10/s per UID): ``side`` (``both`` in one-way mode), ``direction``
+        (``holdSide``), ``size`` (coins, ``total``), ``position_value`` (``total x
+        markPrice``, USDT), ``entry_price`` (``openPriceAvg``), ``mark_price``; empty when
+        flat.
+
+        Examples
+        --------
+        >>> import levkit as lk
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
+        >>> sim = Simulator()
+        >>> _ = sim.open_position("bitget", "BTCUSDT", "long", 1_000_000)
+        >>> bg = lk.Bitget(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session())
+        >>> bg.positions("BTCUSDT")[["side", "direction", "position_value"]].values.tolist()
+        [['both', 'long', 1000000.0]]
+        """
+        sym = self.symbol(symbol)
+        self._require_keys("Bitget.positions")
+        resp = self._call(
+            "positions", {"symbol": sym, "productType": PRODUCT_TYPE, "marginCoin": MARGIN_COIN}
+        )
+        frame = parse_single_position(resp.result, source=resp.source)
+        return positions_frame(self._stamp(frame, resp))
 
     def _read(self, sym: str) -> tuple[pd.DataFrame, Response]:
         resp = self._call(

@@ -35,6 +35,7 @@ __all__ = [
     "parse_position_lever",
     "parse_contracts",
     "parse_account",
+    "parse_single_position",
     "leverage_in_force",
 ]
 
@@ -228,3 +229,57 @@ def parse_account(data: Any, *, symbol: str, source: str = "api", **attrs: Any) 
         "position_mode": [pos] * len(sides),
     }
     return leverage_frame(frame, source=source, **attrs)
+
+
+def parse_single_position(rows: Any, *, source: str = "api") -> pd.DataFrame:
+    """``data`` of ``GET /api/v2/mix/position/single-position`` -> one row per held side.
+
+    Fields ("Get Single Position", www.bitget.com/api-doc/contract/position/
+    Get-Single-Position, 10/s per UID; strings): ``holdSide`` long/short, ``total`` (size
+    in coins), ``openPriceAvg``, ``markPrice``, ``leverage``, ``marginMode``, ``posMode``
+    (``one_way_mode``/``hedge_mode``).  The answer carries no notional:
+    ``position_value`` = ``total x markPrice`` (USDT).  ``side`` is the leverage slot:
+    ``both`` in one-way mode, the ``holdSide`` in hedge mode; ``direction`` is the
+    ``holdSide``.  Extra columns: ``leverage``, ``margin_mode``, ``position_mode``.
+
+    Examples
+    --------
+    A row as the docs' example gives it (one-way mode, cross margin):
+
+    >>> row = {"marginCoin": "USDT", "symbol": "BTCUSDT", "holdSide": "long",
+    ...        "openDelegateSize": "0", "marginSize": "96.0616", "available": "0.01",
+    ...        "locked": "0", "total": "0.01", "leverage": "10", "openPriceAvg": "96061.6",
+    ...        "marginMode": "crossed", "posMode": "one_way_mode", "markPrice": "97495.4"}
+    >>> parse_single_position([row])[["side", "direction", "size", "position_value"]].values.tolist()
+    [['both', 'long', 0.01, 974.954]]
+    """
+    what = "position/single-position"
+    rows = rows_of(rows or [], what)
+    if not rows:
+        return pd.DataFrame({"exchange": [], "symbol": [], "side": [], "position_value": []})
+    hold = [str(v).lower() for v in column(rows, "holdSide", what)]
+    if any(h not in ("long", "short") for h in hold):
+        raise ParseError(f"{what}: holdSide must be long or short, got {hold}")
+    pos = [POSITION_MODES.get(str(v).lower()) for v in column(rows, "posMode", what)]
+    if None in pos:
+        raise ParseError(f"{what}: unknown posMode in {column(rows, 'posMode', what)}")
+    size = numbers(rows, "total", what)
+    mark = numbers(rows, "markPrice", what)
+    margin = [str(v).lower() for v in column(rows, "marginMode", what, "")]
+    frame = pd.DataFrame(
+        {
+            "exchange": "bitget",
+            "symbol": texts(rows, "symbol", what),
+            "side": ["both" if p == "one-way" else h for p, h in zip(pos, hold, strict=True)],
+            "direction": hold,
+            "size": size,
+            "position_value": np.round(size * mark, 8),
+            "entry_price": numbers(rows, "openPriceAvg", what, default=""),
+            "mark_price": mark,
+            "leverage": numbers(rows, "leverage", what, default=""),
+            "margin_mode": [MARGIN_MODES.get(m, m) for m in margin],
+            "position_mode": pos,
+        }
+    )
+    frame.attrs["source"] = source
+    return frame

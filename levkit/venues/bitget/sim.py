@@ -19,7 +19,8 @@ of the tier an open position is in (40104 "Lever adjustment failure").  Cross ma
 isolated one-way mode keep one leverage for both sides (``holdSide`` ignored); isolated hedge
 mode needs ``holdSide`` long/short (40017 without).  The simulated account keeps one pair of
 leverages per symbol for whichever margin mode is in force (Bitget keeps cross and isolated
-values apart; switching modes is not simulated).
+values apart; switching modes is not simulated).  ``position/single-position`` answers the
+held sides only (``total`` = value / mark coins), ``[]`` when flat.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
         req,
         _ROUTES,
         not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
-        public=lambda path: not path.startswith("/api/v2/mix/account/"),
+        public=lambda path: not path.startswith(("/api/v2/mix/account/", "/api/v2/mix/position/")),
         authenticate=_authenticate,
         rate_limited=rate_limited,
         bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
@@ -225,6 +226,44 @@ def _account(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     )
 
 
+def _single_position(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    """The held sides of ``symbol`` (none when flat: ``data`` ``[]``); ``total`` in coins
+    at the current mark, so ``total x markPrice`` is the simulator's value."""
+    symbol, error = _margin_symbol(sim, req, params)
+    if error is not None:
+        return error
+    acct, lev = sim.account(EXCHANGE), sim.lev_state(EXCHANGE, symbol)
+    margin, pos_mode = _modes(sim)
+    mark = sim.price(symbol)
+    rows = []
+    for pos in acct.open_positions(symbol):
+        size = pos.value / mark
+        rows.append(
+            {
+                "marginCoin": "USDT",
+                "symbol": symbol,
+                "holdSide": pos.side,
+                "openDelegateSize": "0",
+                "marginSize": fmt(round(pos.value / lev[pos.side], 8)),
+                "available": repr(size),
+                "locked": "0",
+                "total": repr(size),
+                "leverage": fmt(lev[pos.side]),
+                "achievedProfits": "0",
+                "openPriceAvg": fmt(pos.price),
+                "marginMode": margin,
+                "posMode": pos_mode,
+                "unrealizedPL": "0",
+                "liquidationPrice": "",
+                "keepMarginRate": fmt(sim.ladder(EXCHANGE, symbol).mmr[0]),
+                "markPrice": fmt(mark),
+                "cTime": str(pos.created_ms),
+                "uTime": str(pos.created_ms),
+            }
+        )
+    return _answer(req, rows)
+
+
 def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     symbol, error = _margin_symbol(sim, req, params)
     if error is not None:
@@ -282,4 +321,5 @@ _ROUTES = {
     ("GET", "/api/v2/mix/market/query-position-lever"): _position_lever,
     ("GET", "/api/v2/mix/account/account"): _account,
     ("POST", "/api/v2/mix/account/set-leverage"): _set_leverage,
+    ("GET", "/api/v2/mix/position/single-position"): _single_position,
 }

@@ -45,6 +45,14 @@ VENUE = Venue(
                 signed=True,
                 limit=RateLimit(10, 1.0, source="[G3] 10/s per UID"),
             ),
+            # "Get Single Position": 10/s per UID
+            # (www.bitget.com/api-doc/contract/position/Get-Single-Position).
+            "positions": Endpoint(
+                "GET",
+                "/api/v2/mix/position/single-position",
+                signed=True,
+                limit=RateLimit(10, 1.0, source="Get-Single-Position: 10/s per UID"),
+            ),
             "set_leverage": Endpoint(
                 "POST",
                 "/api/v2/mix/account/set-leverage",

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...client import Client
+from ...client import Client, positions_frame
 from ...errors import (
     ExchangeError,
     ExchangeLeverageError,
@@ -38,7 +38,7 @@ from ...numbers import leverage_equal, show
 from ...validate import check_leverage, check_side
 from ...wire import Response
 from .dialect import BybitLegacyDialect, legacy_error, wire_value
-from .parse import parse_leverage_save, parse_user_leverage, rate_limit_of
+from .parse import parse_leverage_save, parse_position_list, parse_user_leverage, rate_limit_of
 from .spec import VENUE
 
 __all__ = ["BybitLegacy", "BybitLegacyDialect", "ExchangeLeverageError", "legacy_error"]
@@ -167,6 +167,21 @@ class BybitLegacy(Client):
             )
         frame = parse_user_leverage(resp.result, source=resp.source)
         return self._stamp(frame, resp)
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open position on ``symbol`` from ``GET /v2/private/position/list`` (signed, v2
+        signing): side ``both``, ``direction`` (Buy long, Sell short), ``size``
+        (contracts), ``position_value`` in the quote currency (inverse ``...USD``: the size,
+        1 USD a contract; v2's own ``position_value`` is in the coin and kept as
+        ``position_value_coin``), ``entry_price``; ``mark_price`` NaN (v2 gives none);
+        empty when flat.  See :func:`levkit.venues.bybit_legacy.parse.parse_position_list`.
+        """
+        sym = self.symbol(symbol)
+        self._require_keys("BybitLegacy.positions")
+        resp = self._call("positions", {"symbol": sym})
+        frame = parse_position_list(resp.result, source=resp.source)
+        frame = frame[frame["symbol"] == sym].reset_index(drop=True)
+        return positions_frame(self._stamp(frame, resp))
 
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False

@@ -17,6 +17,7 @@ Where things come from:
   force); others ``"isolated"``.  ``max_leverage`` / ``max_position_value`` stay NaN: the
   answer does not carry them.
 - ``POST /user/leverage/save``: ``result`` = the new leverage as a number.
+- ``GET /v2/private/position/list``: see :func:`parse_position_list`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "time_now_ms",
     "parse_user_leverage",
     "parse_leverage_save",
+    "parse_position_list",
 ]
 
 #: The envelope fields kept in ``attrs["envelope"]`` (``result`` itself is left out).
@@ -186,3 +188,68 @@ def parse_leverage_save(result: Any) -> float:
     if isinstance(result, dict | list):
         raise ParseError("bybit v2 /user/leverage/save: result must be a number")
     return float(numeric([result], field="bybit v2 /user/leverage/save result")[0])
+
+
+def parse_position_list(result: Any, *, source: str = "api") -> pd.DataFrame:
+    """``result`` of ``GET /v2/private/position/list`` -> one row per symbol.
+
+    Source: Bybit's v2 inverse-perpetual docs, "My Position" (bybit-exchange/docs-legacy
+    ``source/includes/futuresV2/inverse_perpetual/_account_data.md``): with ``symbol`` the
+    result is one position object, without it a list of ``{"is_valid", "data"}``.  Fields:
+    ``side`` Buy/Sell/None, ``size`` (contracts: 1 USD each on inverse perpetuals),
+    ``position_value`` (in the **coin** for inverse: 5 contracts at 7197 are "0.0006947"),
+    ``entry_price``, ``leverage``; no mark price (``mark_price`` NaN).
+
+    ``position_value`` here is in the quote currency: for an inverse symbol (``...USD``)
+    the ``size`` in USD, the coin value kept as ``position_value_coin``; for a USDT symbol
+    (served on v2 by ``/private/linear/position/list``, where ``size`` is coins and
+    ``position_value`` USDT) the answer's ``position_value``.  ``side`` is ``both`` (v2
+    had one leverage per symbol); ``direction`` long (Buy) or short (Sell).
+
+    Examples
+    --------
+    The docs' example (with ``symbol``):
+
+    >>> result = {"id": 27913, "user_id": 1, "risk_id": 1, "symbol": "BTCUSD", "side": "Buy",
+    ...           "size": 5, "position_value": "0.0006947", "entry_price": "7197.35137469",
+    ...           "is_isolated": True, "leverage": "1", "position_status": "Normal"}
+    >>> df = parse_position_list(result)
+    >>> df[["side", "direction", "size", "position_value", "position_value_coin"]].values.tolist()
+    [['both', 'long', 5.0, 5.0, 0.0006947]]
+    """
+    what = "bybit v2 /v2/private/position/list"
+    items = [result] if isinstance(result, dict) else result
+    if not isinstance(items, list):
+        raise ParseError(f"{what}: result must be a position object or a list")
+    rows = []
+    for item in items:
+        row = item.get("data", item) if isinstance(item, dict) else None
+        if not isinstance(row, dict) or not isinstance(row.get("symbol"), str):
+            raise ParseError(f"{what}: a position has no symbol")
+        if isinstance(item, dict) and item.get("is_valid") is False:
+            continue
+        rows.append(row)
+    sides = [str(r.get("side") or "None") for r in rows]
+    if any(s not in ("Buy", "Sell", "None") for s in sides):
+        raise ParseError(f"{what}: side must be Buy, Sell or None, got {sides}")
+    symbols = [r["symbol"] for r in rows]
+    size = numeric([r.get("size") for r in rows], field=f"{what}.size")
+    coin = numeric([r.get("position_value", "") for r in rows], field=f"{what}.position_value")
+    inverse = np.array([s.endswith("USD") for s in symbols], dtype=bool)
+    flat = np.array([s == "None" for s in sides], dtype=bool)
+    frame = pd.DataFrame(
+        {
+            "exchange": "bybit-legacy",
+            "symbol": pd.Series(symbols, dtype=object),
+            "side": "both",
+            "direction": ["long" if s == "Buy" else "short" if s == "Sell" else "" for s in sides],
+            "size": np.where(flat, 0.0, size),
+            "position_value": np.where(flat, 0.0, np.where(inverse, size, coin)),
+            "entry_price": numeric([r.get("entry_price", "") for r in rows], field=what),
+            "mark_price": np.nan,
+            "leverage": numeric([r.get("leverage", "") for r in rows], field=what),
+            "position_value_coin": np.where(inverse, coin, np.nan),
+        }
+    )
+    frame.attrs["source"] = source
+    return frame

@@ -6,7 +6,8 @@ Signing: ``sign`` = :func:`levkit.signing.bybit_v2_signature` over every other p
 (query string for GET, JSON body for POST).  Checks: ``api_key`` (10003), ``timestamp``
 within ``[now - recv_window, now + 1000)`` (10002), ``sign`` (10004), rate limit (10006).
 Save: leverage above the maximum for the position's tier 34019; unchanged 34036; the
-new leverage applies to both sides.
+new leverage applies to both sides.  ``/v2/private/position/list`` answers the shared
+account's position (inverse: ``size`` USD contracts, ``position_value`` coin).
 
 Symbols: the inverse perpetuals v2 served (:data:`INVERSE`, those of Bybit's own v2 doc
 example, starting at its leverages) and any symbol the simulator holds a ladder for.  Per
@@ -152,7 +153,56 @@ def _save(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo |
     return _answer(req, _number(leverage), info=info)
 
 
+def _position(sim: Simulator, symbol: str) -> dict[str, Any]:
+    """A v2 position object (the docs' "My Position" fields levkit reads, and a few more).
+    Inverse symbols (``...USD``): ``size`` in USD contracts, ``position_value`` in the coin;
+    USDT symbols: ``size`` in coins, ``position_value`` in USDT (v2's linear list)."""
+    acct = sim.account(ACCOUNT)
+    pos = next((p for p in acct.open_positions(symbol)), None)
+    state = _state(sim, symbol, keep=False) or {"long": 0.0}
+    value = pos.value if pos else 0.0
+    inverse = symbol.endswith("USD")
+    price = pos.price if pos else 0.0
+    return {
+        "id": 0,
+        "position_idx": 0,
+        "mode": 0,
+        "user_id": 1,
+        "risk_id": 1,
+        "symbol": symbol,
+        "side": ("Buy" if pos.side == "long" else "Sell") if pos else "None",
+        "size": (round(value) if inverse else round(value / price, 6)) if pos else 0,
+        "position_value": (
+            f"{value / price:.8f}" if inverse else f"{value:.8f}".rstrip("0").rstrip(".")
+        )
+        if pos
+        else "0",
+        "entry_price": f"{price:.8f}".rstrip("0").rstrip(".") if pos else "0",
+        "is_isolated": True,
+        "auto_add_margin": 0,
+        "leverage": str(_number(state["long"])),
+        "position_status": "Normal",
+        "created_at": "2020-08-10T07:04:32Z",
+        "updated_at": "2020-08-10T07:04:32Z",
+    }
+
+
+def _position_list(
+    sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo | None
+) -> Reply:
+    """With ``symbol``: one position object; without: ``[{"is_valid": true, "data": ...}]``
+    for every symbol (as the v2 docs' examples show)."""
+    symbol = str(params.get("symbol") or "")
+    if symbol:
+        if _state(sim, symbol, keep=False) is None:
+            return _answer(req, code=10001, msg="params error: symbol invalid", info=info)
+        return _answer(req, _position(sim, symbol), info=info)
+    rows = [{"is_valid": True, "data": _position(sim, s)} for s in _symbols(sim)]
+    return _answer(req, rows, info=info)
+
+
 _ROUTES = {
+    ("GET", "/v2/private/position/list"): _position_list,
     ("GET", "/user/leverage"): _get,
     ("POST", "/user/leverage/save"): _save,
 }

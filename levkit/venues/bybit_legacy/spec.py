@@ -31,6 +31,14 @@ VENUE = Venue(
             "set_leverage": Endpoint(
                 "POST", "/user/leverage/save", signed=True, limit=RateLimit(75, 60.0)
             ),
+            # v2 inverse docs "My Position" (bybit-exchange/docs-legacy futuresV2/
+            # inverse_perpetual/_account_data.md): its examples answer "rate_limit": 120.
+            "positions": Endpoint(
+                "GET",
+                "/v2/private/position/list",
+                signed=True,
+                limit=RateLimit(120, 60.0, source="v2 docs example: rate_limit 120 / min"),
+            ),
         }
     ),
     errors=frozen_map(
@@ -66,7 +74,7 @@ VENUE = Venue(
         max_api_leverage=100.0,
     ),
     sim="levkit.venues.bybit_legacy.sim",
-    sim_prefixes=("/user/leverage",),
+    sim_prefixes=("/user/leverage", "/v2/private/position/"),
     sim_account="bybit",
     symbol_example="BTCUSD",
     quote="USD",

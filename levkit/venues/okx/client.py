@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ...client import Client
+from ...client import Client, positions_frame
 from ...errors import InvalidSymbolError, LevkitError, PositionModeError
 from ...numbers import leverage_equal, to_wire
 from ...validate import check_leverage, check_side
@@ -28,6 +28,7 @@ from .parse import (
     parse_marks,
     parse_pos_mode,
     parse_position_tiers,
+    parse_positions,
 )
 from .spec import FAMILIES_PER_CALL, VENUE
 
@@ -236,6 +237,20 @@ class OKX(Client):
         pos_mode = self._pos_mode()
         frame = self._leverage_info(sym, mode, pos_mode)
         return self._caps(frame, sym, mode)
+
+    def positions(self, symbol: str) -> pd.DataFrame:
+        """Open positions on ``symbol`` (``GET /api/v5/account/positions``, signed, 10 / 2 s):
+        ``side`` (``both`` in net mode), ``direction``, ``size`` (contracts),
+        ``position_value`` (USDT: ``|pos| x ctVal x ctMult x markPx``, the contract value
+        from the cached public instruments list), ``entry_price`` (``avgPx``),
+        ``mark_price``; empty when flat.  See :func:`levkit.venues.okx.parse.parse_positions`.
+        """
+        self._require_keys("OKX.positions")
+        sym = self.symbol(symbol)
+        resp = self._call("positions", {"instType": "SWAP", "instId": sym})
+        inst = self.instruments(sym) if resp.result else pd.DataFrame()
+        frame = parse_positions(resp.result, inst, source=resp.source)
+        return positions_frame(self._stamp(frame, resp))
 
     def _pos_mode(self) -> str:
         return parse_pos_mode(self._call("mode", {}).result)

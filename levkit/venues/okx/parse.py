@@ -33,6 +33,7 @@ __all__ = [
     "parse_position_tiers",
     "parse_leverage_info",
     "parse_pos_mode",
+    "parse_positions",
     "POS_SIDES",
 ]
 
@@ -260,3 +261,69 @@ def parse_leverage_info(
     if pos_mode:
         frame["pos_mode"] = [pos_mode] * n
     return leverage_frame(frame, source=source, **attrs)
+
+
+def parse_positions(rows: Any, instruments: pd.DataFrame, *, source: str = "api") -> pd.DataFrame:
+    """``data`` of ``GET /api/v5/account/positions?instType=SWAP`` -> one row per position.
+
+    Fields ("Get positions", OKX docs v5 [O1]; strings): ``pos`` (contracts, signed in net
+    mode), ``posSide`` long/short/net, ``avgPx``, ``markPx``, ``notionalUsd``, ``lever``,
+    ``mgnMode``.  ``position_value`` is in the quote currency:
+    ``|pos| x ctVal x ctMult x markPx`` with the contract value of ``instruments``
+    (inverse swaps: ``|pos| x ctVal x ctMult``, already USD).  OKX's ``notionalUsd`` is in
+    USD, not USDT: kept as ``notional_usd`` and used only for an instrument levkit has no
+    contract value for.  ``size`` is ``|pos|`` in contracts; ``direction`` is the side, or
+    the sign of ``pos`` in net mode.  Extra columns: ``leverage``, ``margin_mode``,
+    ``notional_usd``, ``ct_val``.
+
+    Examples
+    --------
+    >>> inst = pd.DataFrame({"symbol": ["BTC-USDT-SWAP"], "ct_val": [0.01], "ct_mult": [1.0],
+    ...                      "ct_type": ["linear"]})
+    >>> row = {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "mgnMode": "cross",
+    ...        "posSide": "net", "pos": "-50", "avgPx": "60000", "markPx": "61000",
+    ...        "notionalUsd": "30490.5", "lever": "20"}
+    >>> parse_positions([row], inst)[["side", "direction", "size", "position_value"]].values.tolist()
+    [['both', 'short', 50.0, 30500.0]]
+    """
+    what = "account/positions"
+    rows = rows_of(rows, what)
+    if not rows:
+        return pd.DataFrame({"exchange": [], "symbol": [], "side": [], "position_value": []})
+    pos_side = [str(v) for v in column(rows, "posSide", what, "")]
+    unknown = sorted(set(pos_side) - set(POS_SIDES))
+    if unknown:
+        raise ParseError(f"{what}: unknown posSide {unknown[0]!r}")
+    symbols = texts(rows, "instId", what)
+    pos = numbers(rows, "pos", what)
+    mark = numbers(rows, "markPx", what, default="")
+    inst = instruments.drop_duplicates("symbol").set_index("symbol")
+    ct = inst["ct_val"].reindex(symbols).to_numpy(float) * inst["ct_mult"].reindex(
+        symbols
+    ).to_numpy(float)
+    inverse = (inst["ct_type"].reindex(symbols) == "inverse").to_numpy(bool)
+    usd = numbers(rows, "notionalUsd", what, default="")
+    value = np.abs(pos) * ct * np.where(inverse, 1.0, mark)
+    value = np.where(np.isnan(ct), np.abs(usd), value)
+    side = [POS_SIDES[p] for p in pos_side]
+    frame = pd.DataFrame(
+        {
+            "exchange": "okx",
+            "symbol": symbols,
+            "side": side,
+            "direction": [
+                s if s != "both" else ("short" if p < 0 else "long")
+                for s, p in zip(side, pos, strict=True)
+            ],
+            "size": np.abs(pos),
+            "position_value": value,
+            "entry_price": numbers(rows, "avgPx", what, default=""),
+            "mark_price": mark,
+            "leverage": numbers(rows, "lever", what, default=""),
+            "margin_mode": [str(v) for v in column(rows, "mgnMode", what, "")],
+            "notional_usd": usd,
+            "ct_val": ct,
+        }
+    )
+    frame.attrs["source"] = source
+    return frame

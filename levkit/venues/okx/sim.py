@@ -20,7 +20,9 @@ rules: lever a number in [1, the symbol's top] (above: 59102; not a number or be
 51000); ``posSide`` required for isolated margin in long/short mode (51000); under cross
 margin, or in net mode, both sides take the value; above the maximum of the tier holding
 the side's open position: 59104; initial margin above the balance: 59103.  No "not
-modified" code: setting the value in force answers the same echo.
+modified" code: setting the value in force answers the same echo.  ``account/positions``
+lists open positions only (``pos`` = value / (ctVal x mark) contracts, signed in net mode;
+``notionalUsd`` the simulator's value, USD taken as USDT).
 """
 
 from __future__ import annotations
@@ -244,6 +246,59 @@ def _leverage_info(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
     return _answer(req, rows)
 
 
+def _position_row(sim: Simulator, symbol: str, side: str, net: bool) -> dict[str, Any] | None:
+    """The ``account/positions`` row of an open position (None when flat): ``pos`` in
+    contracts at the current mark (signed in net mode), ``notionalUsd`` its value."""
+    pos = sim.account("okx").positions.get((symbol, side))
+    if pos is None or pos.value <= 0:
+        return None
+    base, quote = _parts(symbol)
+    contract = CONTRACT_VALUES.get(base, 1.0)
+    mark = _mark(sim, symbol)
+    size = pos.value / (contract if quote == "USD" else contract * mark)
+    sign = -1.0 if net and side == "short" else 1.0
+    lever = sim.lev_state("okx", symbol)[side]
+    return {
+        "instType": "SWAP",
+        "instId": symbol,
+        "mgnMode": sim.account("okx").margin_mode,
+        "posId": f"{pos.created_ms}{1 if side == 'long' else 2}",
+        "posSide": "net" if net else side,
+        "pos": repr(sign * size),
+        "posCcy": "",
+        "availPos": repr(size),
+        "avgPx": fmt(pos.price),
+        "markPx": fmt(mark),
+        "upl": "0",
+        "lever": fmt(lever),
+        "liqPx": "",
+        "imr": fmt(round(pos.value / lever, 8)),
+        "margin": "",
+        "mmr": "",
+        "notionalUsd": fmt(pos.value),
+        "ccy": "USDT" if quote == "USDT" else base,
+        "cTime": str(pos.created_ms),
+        "uTime": str(pos.created_ms),
+    }
+
+
+def _positions(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
+    """Open positions only (OKX lists no flat rows), of ``instId`` or of every swap."""
+    if params.get("instType") not in (None, "", "SWAP"):
+        return _answer(req, [])  # the simulator holds swaps only
+    symbols = [s for s in str(params.get("instId") or "").split(",") if s]
+    if any(not _known(sim, s) for s in symbols):
+        return _answer(req, code=51001, msg="Instrument ID does not exist")
+    net = not sim.account("okx").hedge
+    rows = [
+        row
+        for sym in symbols or sim.symbols("okx")
+        for side in ("long", "short")
+        if (row := _position_row(sim, sym, side, net)) is not None
+    ]
+    return _answer(req, rows)
+
+
 def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     sym = str(params.get("instId") or "")
     if not sym:
@@ -296,4 +351,5 @@ _ROUTES = {
     ("GET", "/api/v5/account/config"): _config,
     ("GET", "/api/v5/account/leverage-info"): _leverage_info,
     ("POST", "/api/v5/account/set-leverage"): _set_leverage,
+    ("GET", "/api/v5/account/positions"): _positions,
 }

@@ -2,7 +2,7 @@
 
 Sources: [O1] www.okx.com/docs-v5/en/ as extracted in github.com/openxapi/openxapi
 ``specs/okx/openapi/rest/*.yaml`` (position-tiers, instruments, mark-price, account/config,
-account/leverage-info, account/set-leverage: parameters and "Rate Limit" lines);
+account/leverage-info, account/set-leverage, account/positions: parameters and "Rate Limit" lines);
 [O2] okxapi/python-okx (signing, demo header); [O3] the ccxt OKX exceptions map (the 59xxx
 meanings).  Figures in ``../shared/reference/okx_*``.
 """
@@ -27,6 +27,7 @@ _TIME = RateLimit(10, 2.0, scope="ip", source="assumed: lowest public-data limit
 _CONFIG = RateLimit(5, 2.0, source="OKX docs v5 account/config: 5 / 2 s per user ID")
 _LEVERAGE_INFO = RateLimit(20, 2.0, source="OKX docs v5 leverage-info: 20 / 2 s per user ID")
 _SET_LEVERAGE = RateLimit(20, 2.0, source="OKX docs v5 set-leverage: 20 / 2 s per user ID")
+_POSITIONS = RateLimit(10, 2.0, source="OKX docs v5 account/positions: 10 / 2 s per user ID")
 
 #: Instrument families per position-tiers call ([O1]: "instFamily ... no more than 5
 #: separated with comma"; ``uly`` allows only 3, and can name another family: ccxt #29228).
@@ -56,6 +57,9 @@ VENUE = Venue(
             ),
             "set_leverage": Endpoint(
                 "POST", "/api/v5/account/set-leverage", signed=True, limit=_SET_LEVERAGE
+            ),
+            "positions": Endpoint(
+                "GET", "/api/v5/account/positions", signed=True, limit=_POSITIONS
             ),
         }
     ),
