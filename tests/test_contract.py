@@ -320,3 +320,20 @@ def test_nan_and_inf_symbols_are_not_symbols():
         for bad in (math.nan, None, 3):
             with pytest.raises(lk.LevkitError):
                 normalize_symbol(bad, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_positions_are_empty_when_flat_and_show_an_open_one(name, sim, sim_clock):
+    from levkit.client import POSITION_COLUMNS
+
+    client = make(name, sim, sim_clock)
+    # a symbol the simulator holds a ladder for (v2's inverse BTCUSD has none: BTCUSDT then)
+    sym = example(name) if example(name) in sim.symbols(name) else sim.symbols(name)[0]
+    flat = client.positions(sym)
+    assert list(flat.columns[: len(POSITION_COLUMNS)]) == POSITION_COLUMNS and flat.empty
+    sim.open_position(name, sym, "long", 50_000)
+    held = client.positions(sym)
+    assert len(held) == 1 and (held["exchange"] == name).all()
+    assert held["direction"].tolist() == ["long"]
+    assert held["position_value"].iloc[0] == pytest.approx(50_000, rel=0.02)
+    assert not leaks(shown(held))
