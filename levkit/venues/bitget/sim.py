@@ -80,20 +80,6 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     return None
 
 
-def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Bitget v2 request."""
-    return kit.dispatch(
-        sim,
-        req,
-        _ROUTES,
-        not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
-        public=lambda path: not path.startswith("/api/v2/mix/account/"),
-        authenticate=_authenticate,
-        rate_limited=rate_limited,
-        bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
-    )
-
-
 def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     return _answer(req, {"serverTime": str(req.now_ms)})
 
@@ -283,3 +269,13 @@ _ROUTES = {
     ("GET", "/api/v2/mix/account/account"): _account,
     ("POST", "/api/v2/mix/account/set-leverage"): _set_leverage,
 }
+
+#: Answer one Bitget v2 request.
+dispatch = kit.Dispatch(
+    _ROUTES,
+    not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
+    public=lambda path: not path.startswith("/api/v2/mix/account/"),
+    authenticate=_authenticate,
+    rate_limited=rate_limited,
+    bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
+)

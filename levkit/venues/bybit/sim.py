@@ -104,24 +104,6 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     return None
 
 
-def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Bybit v5 request (market paths: no key, not counted)."""
-    return kit.dispatch(
-        sim,
-        req,
-        _ROUTES,
-        not_found=lambda req: _answer(req, code=10017, msg="route not found", status=404),
-        public=lambda path: path.startswith("/v5/market/"),
-        authenticate=_authenticate,
-        rate_limited=rate_limited,
-        bad_body=lambda req: _answer(
-            req, code=10001, msg="params error: body is not a JSON object"
-        ),
-        limit_headers=_limit_headers,
-        count_public=False,
-    )
-
-
 def _category(req: Request, params: dict[str, Any]) -> tuple[str, Reply | None]:
     category = str(params.get("category") or "")
     if category not in _CATEGORIES:
@@ -320,3 +302,15 @@ _ROUTES = {
     ("GET", "/v5/position/list"): _position_list,
     ("POST", "/v5/position/set-leverage"): _set_leverage,
 }
+
+#: Answer one Bybit v5 request (market paths: no key, not counted).
+dispatch = kit.Dispatch(
+    _ROUTES,
+    not_found=lambda req: _answer(req, code=10017, msg="route not found", status=404),
+    public=lambda path: path.startswith("/v5/market/"),
+    authenticate=_authenticate,
+    rate_limited=rate_limited,
+    bad_body=lambda req: _answer(req, code=10001, msg="params error: body is not a JSON object"),
+    limit_headers=_limit_headers,
+    count_public=False,
+)
