@@ -9,7 +9,7 @@ mean.  Nothing here names an exchange.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +24,7 @@ __all__ = [
     "ELIDED",
     "envelope_code",
     "first_ms",
+    "open_envelope",
     "hmac_b64",
     "hmac_hex",
     "preview_headers",
@@ -70,6 +71,38 @@ def envelope_code(payload: Any, field: str, *, exchange: str, endpoint: str, sta
     if not isinstance(payload, dict) or field not in payload:
         raise ParseError(f"{exchange} {endpoint}: HTTP {status} answer has no {field} envelope")
     return code_of(payload[field], f"{exchange} {endpoint}")
+
+
+def open_envelope(
+    payload: Any,
+    code: str,
+    data: str,
+    meta: Mapping[str, Any],
+    *,
+    exchange: str,
+    endpoint: str,
+    status: int,
+    accept: Container[int],
+    error: Callable[[int, Mapping[str, Any]], Exception],
+) -> tuple[Any, dict[str, Any], int]:
+    """``(payload[data], meta, code)`` of an enveloped answer whose ``payload[code]`` is 0
+    or in ``accept``; ``meta`` maps the envelope fields to keep to their default.  Any
+    other code raises ``error(code, payload)``; no envelope, as :func:`envelope_code`.
+
+    >>> open_envelope({"code": "0", "msg": "ok", "data": [1]}, "code", "data", {"msg": ""},
+    ...               exchange="x", endpoint="/y", status=200, accept=(), error=None)
+    ([1], {'msg': 'ok'}, 0)
+    >>> open_envelope({"code": 7}, "code", "data", {}, exchange="x", endpoint="/y", status=400,
+    ...               accept=(), error=lambda code, payload: ValueError(f"code {code}"))
+    Traceback (most recent call last):
+    ...
+    ValueError: code 7
+    """
+    number = envelope_code(payload, code, exchange=exchange, endpoint=endpoint, status=status)
+    if number == 0 or number in accept:
+        kept = {name: payload.get(name, default) for name, default in meta.items()}
+        return payload.get(data), kept, number
+    raise error(number, payload)
 
 
 def rate_headers(headers: Mapping[str, str], names: Mapping[str, str]) -> dict[str, int]:

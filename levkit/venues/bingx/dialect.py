@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import ExchangeError, ParseError, PositionModeError
 from ...signing import bingx_param_string, bingx_signature
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, envelope_code, first_ms, preview_headers, rate_headers
+from .._dialect import ELIDED, first_ms, open_envelope, preview_headers, rate_headers
 from .spec import VENUE
 
 __all__ = ["BingXDialect", "bingx_error", "MODE_RULE", "RATE_HEADERS"]
@@ -78,13 +78,17 @@ class BingXDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
+        return open_envelope(
+            payload,
+            "code",
+            "data",
+            {"msg": "", "timestamp": None},
+            exchange=self.exchange,
+            endpoint=endpoint,
+            status=status,
+            accept=accept,
+            error=lambda code, p: bingx_error(code, str(p.get("msg") or ""), endpoint),
         )
-        meta = {"msg": payload.get("msg", ""), "timestamp": payload.get("timestamp")}
-        if code == 0 or code in accept:
-            return payload.get("data"), meta, code
-        raise bingx_error(code, str(payload.get("msg") or ""), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return rate_headers(headers, RATE_HEADERS)

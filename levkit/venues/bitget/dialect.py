@@ -21,7 +21,13 @@ from urllib.parse import urlencode
 from ...errors import AuthenticationError, ExchangeError, ParseError
 from ...signing import format_value, hmac_b64
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, envelope_code, first_ms, preview_headers, query_or_json
+from .._dialect import (
+    ELIDED,
+    first_ms,
+    open_envelope,
+    preview_headers,
+    query_or_json,
+)
 from .spec import VENUE
 
 __all__ = ["BitgetDialect", "bitget_error", "prehash", "sign", "sorted_query"]
@@ -112,13 +118,17 @@ class BitgetDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
+        return open_envelope(
+            payload,
+            "code",
+            "data",
+            {"msg": "", "requestTime": None},
+            exchange=self.exchange,
+            endpoint=endpoint,
+            status=status,
+            accept=accept,
+            error=lambda code, p: bitget_error(code, str(p.get("msg") or ""), endpoint),
         )
-        meta = {"msg": payload.get("msg", ""), "requestTime": payload.get("requestTime")}
-        if code == 0 or code in accept:
-            return payload.get("data"), meta, code
-        raise bitget_error(code, str(payload.get("msg") or ""), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return {}  # Bitget sends no rate-limit headers [G7]

@@ -10,7 +10,7 @@ from ...signing import bybit_v5_signature
 from ...wire import Credentials, Prepared
 from .._dialect import (
     ELIDED,
-    envelope_code,
+    open_envelope,
     preview_headers,
     query_or_json,
     rate_headers,
@@ -69,13 +69,17 @@ class BybitDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "retCode", exchange=self.exchange, endpoint=endpoint, status=status
+        return open_envelope(
+            payload,
+            "retCode",
+            "result",
+            {"time": None, "retMsg": ""},
+            exchange=self.exchange,
+            endpoint=endpoint,
+            status=status,
+            accept=accept,
+            error=lambda code, p: bybit_error(code, str(p.get("retMsg", "")), endpoint),
         )
-        meta = {"time": payload.get("time"), "retMsg": payload.get("retMsg", "")}
-        if code == 0 or code in accept:
-            return payload.get("result"), meta, code
-        raise bybit_error(code, str(payload.get("retMsg", "")), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return rate_headers(headers, RATE_HEADERS)

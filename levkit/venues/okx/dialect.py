@@ -21,7 +21,7 @@ from typing import Any
 from ...errors import ExchangeError, ParseError
 from ...signing import hmac_b64
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, envelope_code, preview_headers, query_or_json
+from .._dialect import ELIDED, open_envelope, preview_headers, query_or_json
 from .spec import VENUE
 
 __all__ = ["OKXDialect", "okx_error", "okx_signature", "okx_timestamp", "DEMO_HEADER"]
@@ -57,6 +57,15 @@ def okx_signature(
 def okx_error(code: int, message: str, endpoint: str) -> ExchangeError:
     """The levkit exception for an OKX ``code``, from the spec's error table."""
     return VENUE.error(code, message, endpoint)
+
+
+def _message(payload: Mapping[str, Any]) -> str:
+    """An error answer's ``msg``, else the first item's ``sMsg`` (batch answers)."""
+    message = str(payload.get("msg", ""))
+    data = payload.get("data")
+    if not message and isinstance(data, list) and data and isinstance(data[0], dict):
+        message = str(data[0].get("sMsg", ""))  # per-item errors of batch answers
+    return message
 
 
 class OKXDialect:
@@ -101,22 +110,22 @@ class OKXDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
+        data, meta, code = open_envelope(
+            payload,
+            "code",
+            "data",
+            {"msg": ""},
+            exchange=self.exchange,
+            endpoint=endpoint,
+            status=status,
+            accept=accept,
+            error=lambda code, p: okx_error(code, _message(p), endpoint),
         )
-        meta = {"msg": payload.get("msg", "")}
-        if code == 0 or code in accept:
-            data = payload.get("data")
-            if data is None:
-                data = []
-            if not isinstance(data, list):
-                raise ParseError(f"okx {endpoint}: data is not a list")
-            return data, meta, code
-        message = str(payload.get("msg", ""))
-        data = payload.get("data")
-        if not message and isinstance(data, list) and data and isinstance(data[0], dict):
-            message = str(data[0].get("sMsg", ""))  # per-item errors of batch answers
-        raise okx_error(code, message, endpoint)
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise ParseError(f"okx {endpoint}: data is not a list")
+        return data, meta, code
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         # OKX sends no rate-limit headers (none documented [O1]).
