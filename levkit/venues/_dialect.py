@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +23,10 @@ from ._parse import code_of
 
 __all__ = [
     "ELIDED",
+    "Envelope",
+    "EnvelopeCheck",
     "envelope_code",
     "first_ms",
-    "open_envelope",
     "hmac_b64",
     "hmac_hex",
     "preview_headers",
@@ -73,36 +75,49 @@ def envelope_code(payload: Any, field: str, *, exchange: str, endpoint: str, sta
     return code_of(payload[field], f"{exchange} {endpoint}")
 
 
-def open_envelope(
-    payload: Any,
-    code: str,
-    data: str,
-    meta: Mapping[str, Any],
-    *,
-    exchange: str,
-    endpoint: str,
-    status: int,
-    accept: Container[int],
-    error: Callable[[int, Mapping[str, Any]], Exception],
-) -> tuple[Any, dict[str, Any], int]:
-    """``(payload[data], meta, code)`` of an enveloped answer whose ``payload[code]`` is 0
-    or in ``accept``; ``meta`` maps the envelope fields to keep to their default.  Any
-    other code raises ``error(code, payload)``; no envelope, as :func:`envelope_code`.
+@dataclass(frozen=True)
+class Envelope:
+    """A venue's answer envelope, as data: the field of the code, of the payload, the
+    fields kept as ``meta`` (name -> default) and ``error(code, payload, endpoint)``, the
+    exception of a refused answer."""
 
-    >>> open_envelope({"code": "0", "msg": "ok", "data": [1]}, "code", "data", {"msg": ""},
-    ...               exchange="x", endpoint="/y", status=200, accept=(), error=None)
+    code: str
+    data: str
+    meta: Mapping[str, Any]
+    error: Callable[[int, Mapping[str, Any], str], Exception]
+
+
+class EnvelopeCheck:
+    """The ``check`` of a dialect whose answers come in its class attribute ``envelope``
+    (an :class:`Envelope`): ``(payload[data], meta, code)`` when the code is 0 or in
+    ``accept``, else ``envelope.error``; no envelope, as :func:`envelope_code`.
+
+    >>> class Demo(EnvelopeCheck):
+    ...     exchange = "demo"
+    ...     envelope = Envelope("code", "data", {"msg": ""},
+    ...                         lambda code, payload, endpoint: ValueError(f"{endpoint}: {code}"))
+    >>> Demo().check({"code": "0", "msg": "ok", "data": [1]}, endpoint="/y", status=200, accept=())
     ([1], {'msg': 'ok'}, 0)
-    >>> open_envelope({"code": 7}, "code", "data", {}, exchange="x", endpoint="/y", status=400,
-    ...               accept=(), error=lambda code, payload: ValueError(f"code {code}"))
+    >>> Demo().check({"code": 7}, endpoint="/y", status=400, accept=())
     Traceback (most recent call last):
     ...
-    ValueError: code 7
+    ValueError: /y: 7
     """
-    number = envelope_code(payload, code, exchange=exchange, endpoint=endpoint, status=status)
-    if number == 0 or number in accept:
-        kept = {name: payload.get(name, default) for name, default in meta.items()}
-        return payload.get(data), kept, number
-    raise error(number, payload)
+
+    exchange: str
+    envelope: Envelope
+
+    def check(
+        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
+    ) -> tuple[Any, dict[str, Any], int]:
+        env = self.envelope
+        code = envelope_code(
+            payload, env.code, exchange=self.exchange, endpoint=endpoint, status=status
+        )
+        if code == 0 or code in accept:
+            meta = {name: payload.get(name, default) for name, default in env.meta.items()}
+            return payload.get(env.data), meta, code
+        raise env.error(code, payload, endpoint)
 
 
 def rate_headers(headers: Mapping[str, str], names: Mapping[str, str]) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError
@@ -10,7 +10,8 @@ from ...signing import bybit_v5_signature
 from ...wire import Credentials, Prepared
 from .._dialect import (
     ELIDED,
-    open_envelope,
+    Envelope,
+    EnvelopeCheck,
     preview_headers,
     query_or_json,
     rate_headers,
@@ -33,12 +34,18 @@ def bybit_error(code: int, message: str, endpoint: str) -> ExchangeError:
     return VENUE.error(code, message, endpoint)
 
 
-class BybitDialect:
+class BybitDialect(EnvelopeCheck):
     """Signing and envelope rules of Bybit v5 (see API_NOTES.md)."""
 
     exchange = VENUE.name
     server_time_path = VENUE.endpoint("time").path
     skew_codes = frozenset({10002})
+    envelope = Envelope(
+        "retCode",
+        "result",
+        {"time": None, "retMsg": ""},
+        lambda code, p, endpoint: bybit_error(code, str(p.get("retMsg", "")), endpoint),
+    )
 
     def prepare(
         self,
@@ -65,21 +72,6 @@ class BybitDialect:
                 }
             )
         return query, body, headers
-
-    def check(
-        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
-    ) -> tuple[Any, dict[str, Any], int]:
-        return open_envelope(
-            payload,
-            "retCode",
-            "result",
-            {"time": None, "retMsg": ""},
-            exchange=self.exchange,
-            endpoint=endpoint,
-            status=status,
-            accept=accept,
-            error=lambda code, p: bybit_error(code, str(p.get("retMsg", "")), endpoint),
-        )
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return rate_headers(headers, RATE_HEADERS)

@@ -21,7 +21,7 @@ from typing import Any
 from ...errors import ExchangeError, ParseError
 from ...signing import hmac_b64
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, open_envelope, preview_headers, query_or_json
+from .._dialect import ELIDED, Envelope, EnvelopeCheck, preview_headers, query_or_json
 from .spec import VENUE
 
 __all__ = ["OKXDialect", "okx_error", "okx_signature", "okx_timestamp", "DEMO_HEADER"]
@@ -68,13 +68,19 @@ def _message(payload: Mapping[str, Any]) -> str:
     return message
 
 
-class OKXDialect:
+class OKXDialect(EnvelopeCheck):
     """Signing and envelope rules of OKX API v5.  ``demo=True`` adds the demo-trading
     header to every request (public ones too, as python-okx does)."""
 
     exchange = VENUE.name
     server_time_path = VENUE.endpoint("time").path
     skew_codes = frozenset({50102})
+    envelope = Envelope(
+        "code",
+        "data",
+        {"msg": ""},
+        lambda code, p, endpoint: okx_error(code, _message(p), endpoint),
+    )
 
     def __init__(self, demo: bool = False) -> None:
         self.demo = bool(demo)
@@ -110,17 +116,7 @@ class OKXDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        data, meta, code = open_envelope(
-            payload,
-            "code",
-            "data",
-            {"msg": ""},
-            exchange=self.exchange,
-            endpoint=endpoint,
-            status=status,
-            accept=accept,
-            error=lambda code, p: okx_error(code, _message(p), endpoint),
-        )
+        data, meta, code = super().check(payload, endpoint=endpoint, status=status, accept=accept)
         if data is None:
             data = []
         if not isinstance(data, list):
