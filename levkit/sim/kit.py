@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .wire import Reply, Request, json_reply
@@ -211,6 +212,7 @@ def page(items: Sequence[T], start: int, size: int) -> tuple[list[T], int | None
     return list(items[start:end]), (end if end < len(items) else None)
 
 
+@dataclass(frozen=True)
 class Dispatch:
     """A venue's ``dispatch(sim, req)``, declared as data: routes ``(method, path) ->
     handler`` answered in the usual order: unknown route (``not_found``), the key and
@@ -230,26 +232,14 @@ class Dispatch:
     404
     """
 
-    def __init__(
-        self,
-        routes: Mapping[tuple[str, str], Handler],
-        *,
-        not_found: Callable[[Request], Reply],
-        public: Callable[[str], bool],
-        authenticate: Callable[[Simulator, Request], Reply | None],
-        rate_limited: Callable[[Simulator, Request, RateInfo], Reply],
-        bad_body: Callable[[Request], Reply],
-        limit_headers: Callable[[RateInfo], dict[str, str]] | None = None,
-        count_public: bool = True,
-    ) -> None:
-        self.routes = routes
-        self.not_found = not_found
-        self.public = public
-        self.authenticate = authenticate
-        self.rate_limited = rate_limited
-        self.bad_body = bad_body
-        self.limit_headers = limit_headers
-        self.count_public = count_public
+    routes: Mapping[tuple[str, str], Handler]
+    not_found: Callable[[Request], Reply]
+    public: Callable[[str], bool]
+    authenticate: Callable[[Simulator, Request], Reply | None]
+    rate_limited: Callable[[Simulator, Request, RateInfo], Reply]
+    bad_body: Callable[[Request], Reply]
+    limit_headers: Callable[[RateInfo], dict[str, str]] | None = None
+    count_public: bool = True
 
     def __call__(self, sim: Simulator, req: Request) -> Reply:
         route = self.routes.get((req.method, req.path))
