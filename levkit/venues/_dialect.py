@@ -149,12 +149,17 @@ def reset_retry_after(
     2.5
     >>> reset_retry_after({}, 1_000, {"remaining": 3, "reset_ms": 3_500}) is None
     True
+    >>> reset_retry_after({}, 10**400, {"remaining": 0, "reset_ms": 3_500})
+    0.0
     """
     after = retry_after_header(headers)
     if after is not None:
         return after
     if "reset_ms" in rate and rate.get("remaining", 1) <= 0:
-        return max(0.0, (rate["reset_ms"] - now_ms) / 1000.0)
+        wait_ms = rate["reset_ms"] - now_ms
+        if wait_ms > 1e15:  # an absurd server time (a fuzzed answer): no known wait
+            return None
+        return max(0.0, wait_ms / 1000.0) if wait_ms > 0 else 0.0
     return None
 
 
