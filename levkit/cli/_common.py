@@ -96,6 +96,22 @@ def add_live_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_symbols_parser(
+    sub: Any,
+    parents: list[argparse.ArgumentParser],
+    name: str,
+    *,
+    example: str,
+    **texts: str,
+) -> argparse.ArgumentParser:
+    """A subcommand that takes SYMBOL... and the source options (``texts``: its ``help``
+    and ``description``; ``example``: the SYMBOL help)."""
+    p = sub.add_parser(name, parents=parents, **texts)
+    p.add_argument("symbols", nargs="+", metavar="SYMBOL", help=example)
+    add_source_args(p)
+    return p
+
+
 def add_source_args(p: argparse.ArgumentParser) -> None:
     add_exchange_arg(
         p, "only this exchange (default: every exchange the snapshot has the symbol on)"

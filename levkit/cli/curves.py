@@ -11,23 +11,23 @@ from typing import Any
 import pandas as pd
 
 from ..errors import LadderWarning, LevkitError
-from ._common import add_source_args, leverage_arg, load
+from ._common import add_symbols_parser, leverage_arg, load
 from ._output import ladder_notes, stale_ladders
 
 NAME = "curves"
 
 
 def add_parser(sub, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
+    p = add_symbols_parser(
+        sub,
+        parents,
         NAME,
-        parents=parents,
+        example="e.g. BTC-USDT, BTCUSDT, BTC",
         help="draw max position value vs leverage",
         description="Draw max position value against leverage, one curve per symbol and "
         "exchange, into a PNG.  The unknown part of an incomplete ladder is drawn dashed "
         "and named in a note.",
     )
-    p.add_argument("symbols", nargs="+", metavar="SYMBOL", help="e.g. BTC-USDT, BTCUSDT, BTC")
-    add_source_args(p)
     p.add_argument(
         "--leverage", type=leverage_arg, metavar="L", help="mark leverage L on each curve"
     )

@@ -5,23 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import add_source_args, load, say
+from ._common import add_symbols_parser, load, say
 from ._output import format_tiers, ladder_notes, stale_ladders
 
 NAME = "tiers"
 
 
 def add_parser(sub, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
+    p = add_symbols_parser(
+        sub,
+        parents,
         NAME,
-        parents=parents,
+        example="e.g. BTCUSDT, BTC-USDT, BTC",
         help="print a leverage ladder",
         description="Print leverage ladders (risk limits) as a table: band, max leverage, "
         "margin rates.  An incomplete ladder gets a note saying below which leverage its "
         "answers are only lower bounds; figures older than 30 days are marked STALE.",
     )
-    p.add_argument("symbols", nargs="+", metavar="SYMBOL", help="e.g. BTCUSDT, BTC-USDT, BTC")
-    add_source_args(p)
     p.add_argument(
         "--kind",
         choices=("leverage", "margin"),

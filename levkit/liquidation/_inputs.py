@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidPositionError
+from ..model._ladder import as_array
 from ._book import Book
 
 __all__ = ["Inputs", "broadcast", "shape"]
@@ -39,13 +40,7 @@ def broadcast(args: dict[str, Any], error: dict[str, type[Exception]]) -> Inputs
     """
     arrays, index, arrays_given = {}, None, []
     for name, value in args.items():
-        exc = error.get(name, InvalidPositionError)
-        try:
-            arr = np.asarray(value, dtype="float64")
-        except (TypeError, ValueError) as err:
-            raise exc(f"{name} must be a number or a 1-D array of numbers, got {value!r}") from err
-        if arr.ndim > 1:
-            raise exc(f"{name} must be a number or a 1-D array, got shape {arr.shape}")
+        arr = as_array(value, name, error.get(name, InvalidPositionError))
         if isinstance(value, pd.Series) and index is None:
             index = value.index
         if arr.ndim == 1:

@@ -300,13 +300,27 @@ def values(x: Any, what: str) -> tuple[np.ndarray, bool, pd.Index | None]:
     Index keeps it; anything else has none)."""
     err = InvalidLeverageError if what == "leverage" else InvalidNotionalError
     index = x.index if isinstance(x, pd.Series) else None
+    arr = as_array(x, what, err)
+    return arr.reshape(-1), arr.ndim == 0, index
+
+
+def as_array(x: Any, what: str, err: type[Exception]) -> np.ndarray:
+    """``x`` as a float array of at most one dimension, else ``err`` saying why.
+
+    >>> as_array([1, 2], "leverage", ValueError).tolist()
+    [1.0, 2.0]
+    >>> as_array("x", "leverage", ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: leverage must be a number or a 1-D array of numbers, got 'x'
+    """
     try:
         arr = np.asarray(x, dtype="float64")
     except (TypeError, ValueError) as exc:
         raise err(f"{what} must be a number or a 1-D array of numbers, got {x!r}") from exc
     if arr.ndim > 1:
         raise err(f"{what} must be a number or a 1-D array, got shape {arr.shape}")
-    return arr.reshape(-1), arr.ndim == 0, index
+    return arr
 
 
 def take(arr: np.ndarray, row: np.ndarray) -> np.ndarray:

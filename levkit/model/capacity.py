@@ -18,12 +18,25 @@ _GRID_TOL = 1e-9  # snapping k = (L - 1) / step to whole steps
 
 def check_balance(balance: Any) -> float:
     """``balance`` as a float > 0, else ``ValueError`` saying why."""
+    return _positive(balance, "balance")
+
+
+def _positive(x: Any, what: str) -> float:
+    """``x`` as a finite float > 0, else ``ValueError`` naming ``what``.
+
+    >>> _positive("0.5", "step")
+    0.5
+    >>> _positive(0, "step")
+    Traceback (most recent call last):
+    ...
+    ValueError: step must be a finite number > 0, got 0
+    """
     try:
-        value = float(balance)
+        value = float(x)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"balance must be a number, got {balance!r}") from exc
+        raise ValueError(f"{what} must be a number, got {x!r}") from exc
     if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"balance must be a finite number > 0, got {balance!r}")
+        raise ValueError(f"{what} must be a finite number > 0, got {x!r}")
     return value
 
 
@@ -82,12 +95,7 @@ def best_leverage(tiers: pd.DataFrame, balance: float, step: float = 1.0) -> flo
     80.0
     """
     value = check_balance(balance)
-    try:
-        step = float(step)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"step must be a number, got {step!r}") from exc
-    if not np.isfinite(step) or step <= 0:
-        raise ValueError(f"step must be a finite number > 0, got {step!r}")
+    step = _positive(step, "step")
     lad = use(tiers)
     k_top = np.floor((lad.top - 1) / step + _GRID_TOL)
     with np.errstate(invalid="ignore", over="ignore"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .wire import Reply, Request, json_reply
@@ -29,9 +30,10 @@ __all__ = [
     "DATA",
     "MSG",
     "NOW",
+    "Dispatch",
     "Envelope",
     "check_timestamp",
-    "dispatch",
+    "counted",
     "json_params",
     "page",
     "passphrase_problem",
@@ -210,40 +212,77 @@ def page(items: Sequence[T], start: int, size: int) -> tuple[list[T], int | None
     return list(items[start:end]), (end if end < len(items) else None)
 
 
-def dispatch(
+@dataclass(frozen=True)
+class Dispatch:
+    """A venue's ``dispatch(sim, req)``, declared as data: routes ``(method, path) ->
+    handler`` answered in the usual order: unknown route (``not_found``), the key and
+    signature of a private path (``authenticate``, skipped where ``public(path)``), then
+    :func:`counted` (the spec's rate limit, public paths too unless ``count_public=False``;
+    a POST body that is not a JSON object, ``bad_body``; the handler).
+
+    Examples
+    --------
+    >>> from levkit.sim import Simulator
+    >>> hello = Dispatch({("GET", "/hi"): lambda sim, req, p: json_reply(p)},
+    ...     not_found=lambda req: json_reply({}, status=404), public=lambda path: True,
+    ...     authenticate=None, rate_limited=None, bad_body=None)
+    >>> hello(Simulator(), Request("GET", "/hi", query="a=1")).json()
+    {'a': '1'}
+    >>> hello(Simulator(), Request("GET", "/no")).status
+    404
+    """
+
+    routes: Mapping[tuple[str, str], Handler]
+    not_found: Callable[[Request], Reply]
+    public: Callable[[str], bool]
+    authenticate: Callable[[Simulator, Request], Reply | None]
+    rate_limited: Callable[[Simulator, Request, RateInfo], Reply]
+    bad_body: Callable[[Request], Reply]
+    limit_headers: Callable[[RateInfo], dict[str, str]] | None = None
+    count_public: bool = True
+
+    def __call__(self, sim: Simulator, req: Request) -> Reply:
+        route = self.routes.get((req.method, req.path))
+        if route is None:
+            return self.not_found(req)
+        is_public = self.public(req.path)
+        if not is_public:
+            error = self.authenticate(sim, req)
+            if error is not None:
+                return error
+        return counted(
+            sim,
+            req,
+            route,
+            json_params(req),
+            rate_limited=self.rate_limited,
+            limit_headers=self.limit_headers,
+            bad_body=self.bad_body,
+            count=self.count_public or not is_public,
+        )
+
+
+def counted(
     sim: Simulator,
     req: Request,
-    routes: Mapping[tuple[str, str], Handler],
+    route: Handler,
+    params: dict[str, Any] | None,
     *,
-    not_found: Callable[[Request], Reply],
-    public: Callable[[str], bool],
-    authenticate: Callable[[Simulator, Request], Reply | None],
     rate_limited: Callable[[Simulator, Request, RateInfo], Reply],
-    bad_body: Callable[[Request], Reply],
     limit_headers: Callable[[RateInfo], dict[str, str]] | None = None,
-    count_public: bool = True,
+    bad_body: Callable[[Request], Reply] | None = None,
+    count: bool = True,
 ) -> Reply:
-    """Answer a request of a venue whose routes are ``(method, path) -> handler``, in the
-    usual order: unknown route (``not_found``), the key and signature of a private path
-    (``authenticate``, skipped where ``public(path)``), the spec's rate limit
-    (``rate_limited``; public paths too unless ``count_public=False``), a POST body that is
-    not a JSON object (``bad_body``), then the handler with the parameters.  Every
-    counted answer carries ``limit_headers(info)`` when given."""
-    route = routes.get((req.method, req.path))
-    if route is None:
-        return not_found(req)
-    is_public = public(req.path)
-    if not is_public:
-        error = authenticate(sim, req)
-        if error is not None:
-            return error
-    info = sim.rate(req.method, req.path, req.now) if count_public or not is_public else None
+    """The end every venue's dispatch shares, once the caller is known: count the request
+    against the spec's limit (``count``; refused: ``rate_limited``), refuse ``params``
+    None (``bad_body``), then answer with ``route``; a counted answer carries
+    ``limit_headers(info)`` when given."""
+    info = sim.rate(req.method, req.path, req.now) if count else None
     if info is not None and not info.allowed:
         return rate_limited(sim, req, info)
-    params = json_params(req)
-    if params is None:
+    if params is None and bad_body is not None:
         return bad_body(req)
-    reply = route(sim, req, params)
+    reply = route(sim, req, params or {})
     if info is not None and limit_headers is not None:
         reply.headers.update(limit_headers(info))
     return reply

@@ -9,7 +9,8 @@ mean.  Nothing here names an exchange.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,8 @@ from ._parse import code_of
 
 __all__ = [
     "ELIDED",
+    "Envelope",
+    "EnvelopeCheck",
     "envelope_code",
     "first_ms",
     "hmac_b64",
@@ -72,6 +75,51 @@ def envelope_code(payload: Any, field: str, *, exchange: str, endpoint: str, sta
     return code_of(payload[field], f"{exchange} {endpoint}")
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """A venue's answer envelope, as data: the field of the code, of the payload, the
+    fields kept as ``meta`` (name -> default) and ``error(code, payload, endpoint)``, the
+    exception of a refused answer."""
+
+    code: str
+    data: str
+    meta: Mapping[str, Any]
+    error: Callable[[int, Mapping[str, Any], str], Exception]
+
+
+class EnvelopeCheck:
+    """The ``check`` of a dialect whose answers come in its class attribute ``envelope``
+    (an :class:`Envelope`): ``(payload[data], meta, code)`` when the code is 0 or in
+    ``accept``, else ``envelope.error``; no envelope, as :func:`envelope_code`.
+
+    >>> class Demo(EnvelopeCheck):
+    ...     exchange = "demo"
+    ...     envelope = Envelope("code", "data", {"msg": ""},
+    ...                         lambda code, payload, endpoint: ValueError(f"{endpoint}: {code}"))
+    >>> Demo().check({"code": "0", "msg": "ok", "data": [1]}, endpoint="/y", status=200, accept=())
+    ([1], {'msg': 'ok'}, 0)
+    >>> Demo().check({"code": 7}, endpoint="/y", status=400, accept=())
+    Traceback (most recent call last):
+    ...
+    ValueError: /y: 7
+    """
+
+    exchange: str
+    envelope: Envelope
+
+    def check(
+        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
+    ) -> tuple[Any, dict[str, Any], int]:
+        env = self.envelope
+        code = envelope_code(
+            payload, env.code, exchange=self.exchange, endpoint=endpoint, status=status
+        )
+        if code == 0 or code in accept:
+            meta = {name: payload.get(name, default) for name, default in env.meta.items()}
+            return payload.get(env.data), meta, code
+        raise env.error(code, payload, endpoint)
+
+
 def rate_headers(headers: Mapping[str, str], names: Mapping[str, str]) -> dict[str, int]:
     """The rate-limit headers named in ``names`` (``{key: header name}``) as whole numbers;
     an absent, empty or non-numeric header (text, ``inf``, ``nan``) is left out.
@@ -101,12 +149,17 @@ def reset_retry_after(
     2.5
     >>> reset_retry_after({}, 1_000, {"remaining": 3, "reset_ms": 3_500}) is None
     True
+    >>> reset_retry_after({}, 10**400, {"remaining": 0, "reset_ms": 3_500})
+    0.0
     """
     after = retry_after_header(headers)
     if after is not None:
         return after
     if "reset_ms" in rate and rate.get("remaining", 1) <= 0:
-        return max(0.0, (rate["reset_ms"] - now_ms) / 1000.0)
+        wait_ms = rate["reset_ms"] - now_ms
+        if wait_ms > 1e15:  # an absurd server time (a fuzzed answer): no known wait
+            return None
+        return max(0.0, wait_ms / 1000.0) if wait_ms > 0 else 0.0
     return None
 
 

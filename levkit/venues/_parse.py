@@ -12,7 +12,16 @@ import numpy as np
 from ..errors import ParseError
 from ..frames import numeric
 
-__all__ = ["rows_of", "column", "columns", "numbers", "code_of", "texts", "check_texts"]
+__all__ = [
+    "rows_of",
+    "column",
+    "columns",
+    "numbers",
+    "code_of",
+    "texts",
+    "check_texts",
+    "ladder_columns",
+]
 
 
 def rows_of(value: Any, what: str) -> list[dict]:
@@ -85,3 +94,32 @@ def check_texts(values: list, key: str, what: str) -> list[str]:
     if not all(isinstance(v, str) and v for v in distinct):
         raise ParseError(f"{what}: {key!r} must be a non-empty string in every row")
     return values
+
+
+def ladder_columns(
+    exchange: str,
+    symbols: list[str],
+    *rates: Any,
+    category: str,
+    unit: Any,
+) -> dict[str, Any]:
+    """The common columns of a tiers frame, in order: ``rates`` are ``max_notional``,
+    ``max_leverage``, ``maintenance_margin_rate``, ``initial_margin_rate`` and
+    ``mm_deduction``; ``category`` and a text ``unit`` fill every row (an array ``unit``
+    is used as it is).  The venue adds its own columns after these.
+
+    >>> cols = ladder_columns("x", ["A", "B"], [1, 2], [10, 5], [0.1, 0.2], [0.1, 0.2], [0, 1],
+    ...                       category="linear", unit="USDT")
+    >>> list(cols)[:3], cols["notional_unit"].tolist()
+    (['exchange', 'symbol', 'max_notional'], ['USDT', 'USDT'])
+    """
+    n = len(symbols)
+    names = ("max_notional", "max_leverage", "maintenance_margin_rate")
+    names += ("initial_margin_rate", "mm_deduction")
+    return {
+        "exchange": [exchange] * n,
+        "symbol": symbols,
+        **dict(zip(names, rates, strict=True)),
+        "category": np.full(n, category, dtype=object),
+        "notional_unit": np.full(n, unit, dtype=object) if isinstance(unit, str) else unit,
+    }

@@ -132,13 +132,11 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
         params, error = _authenticate(sim, req)
         if error is not None:
             return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    reply = route(sim, req, params)
-    if info is not None:
-        reply.headers[USED_WEIGHT] = str(info.limit - info.remaining)
-    return reply
+    return kit.counted(sim, req, route, params, rate_limited=rate_limited, limit_headers=_weight)
+
+
+def _weight(info: RateInfo) -> dict[str, str]:
+    return {USED_WEIGHT: str(info.limit - info.remaining)}
 
 
 def _symbol(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError, PositionModeError
 from ...signing import bingx_param_string, bingx_signature
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, envelope_code, first_ms, preview_headers, rate_headers
+from .._dialect import ELIDED, Envelope, EnvelopeCheck, first_ms, preview_headers, rate_headers
 from .spec import VENUE
 
 __all__ = ["BingXDialect", "bingx_error", "MODE_RULE", "RATE_HEADERS"]
@@ -38,7 +38,7 @@ def bingx_error(code: int, message: str, endpoint: str) -> ExchangeError:
     return VENUE.error(code, message, endpoint)
 
 
-class BingXDialect:
+class BingXDialect(EnvelopeCheck):
     """Signing and envelope rules of BingX perpetual swap v2 (see API_NOTES.md).
 
     Signed calls put every parameter in the query string in the order given, ``timestamp``
@@ -50,6 +50,12 @@ class BingXDialect:
     exchange = VENUE.name
     server_time_path = SERVER_TIME
     skew_codes = frozenset({100421})
+    envelope = Envelope(
+        "code",
+        "data",
+        {"msg": "", "timestamp": None},
+        lambda code, p, endpoint: bingx_error(code, str(p.get("msg") or ""), endpoint),
+    )
 
     def prepare(
         self,
@@ -74,17 +80,6 @@ class BingXDialect:
         payload = bingx_param_string(ordered)
         query = f"{payload}&signature={bingx_signature(credentials.secret, payload)}"
         return query, None, {"X-BX-APIKEY": credentials.api_key}
-
-    def check(
-        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
-    ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
-        )
-        meta = {"msg": payload.get("msg", ""), "timestamp": payload.get("timestamp")}
-        if code == 0 or code in accept:
-            return payload.get("data"), meta, code
-        raise bingx_error(code, str(payload.get("msg") or ""), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return rate_headers(headers, RATE_HEADERS)

@@ -94,13 +94,14 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
     params, error = _authenticate(sim, req)
     if error is not None:
         return error
-    info = sim.rate(req.method, req.path, req.now)
-    if info is not None and not info.allowed:
-        return rate_limited(sim, req, info)
-    reply = route(sim, req, params)
-    if info is not None:
-        reply.headers.update(_limit_headers(info, info.remaining))
-    return reply
+    return kit.counted(
+        sim,
+        req,
+        route,
+        params,
+        rate_limited=rate_limited,
+        limit_headers=lambda info: _limit_headers(info, info.remaining),
+    )
 
 
 def _symbol(

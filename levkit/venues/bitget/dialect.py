@@ -14,14 +14,21 @@ Bitget publishes no rate-limit or ``Retry-After`` headers [G7]: only a standard
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from ...errors import AuthenticationError, ExchangeError, ParseError
 from ...signing import format_value, hmac_b64
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, envelope_code, first_ms, preview_headers, query_or_json
+from .._dialect import (
+    ELIDED,
+    Envelope,
+    EnvelopeCheck,
+    first_ms,
+    preview_headers,
+    query_or_json,
+)
 from .spec import VENUE
 
 __all__ = ["BitgetDialect", "bitget_error", "prehash", "sign", "sorted_query"]
@@ -58,7 +65,7 @@ def bitget_error(code: int, message: str, endpoint: str) -> ExchangeError:
     return VENUE.error(code, message, endpoint)
 
 
-class BitgetDialect:
+class BitgetDialect(EnvelopeCheck):
     """Signing and envelope rules of Bitget v2.
 
     Parameters
@@ -70,6 +77,12 @@ class BitgetDialect:
     exchange = VENUE.name
     server_time_path = SERVER_TIME
     skew_codes = frozenset({40004, 40008})
+    envelope = Envelope(
+        "code",
+        "data",
+        {"msg": "", "requestTime": None},
+        lambda code, p, endpoint: bitget_error(code, str(p.get("msg") or ""), endpoint),
+    )
 
     def __init__(self, demo: bool = False):
         self.demo = bool(demo)
@@ -108,17 +121,6 @@ class BitgetDialect:
                 }
             )
         return query, body, headers
-
-    def check(
-        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
-    ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
-        )
-        meta = {"msg": payload.get("msg", ""), "requestTime": payload.get("requestTime")}
-        if code == 0 or code in accept:
-            return payload.get("data"), meta, code
-        raise bitget_error(code, str(payload.get("msg") or ""), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return {}  # Bitget sends no rate-limit headers [G7]

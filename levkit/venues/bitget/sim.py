@@ -81,20 +81,6 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     return None
 
 
-def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Bitget v2 request."""
-    return kit.dispatch(
-        sim,
-        req,
-        _ROUTES,
-        not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
-        public=lambda path: not path.startswith(("/api/v2/mix/account/", "/api/v2/mix/position/")),
-        authenticate=_authenticate,
-        rate_limited=rate_limited,
-        bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
-    )
-
-
 def _time(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     return _answer(req, {"serverTime": str(req.now_ms)})
 
@@ -323,3 +309,13 @@ _ROUTES = {
     ("POST", "/api/v2/mix/account/set-leverage"): _set_leverage,
     ("GET", "/api/v2/mix/position/single-position"): _single_position,
 }
+
+#: Answer one Bitget v2 request.
+dispatch = kit.Dispatch(
+    _ROUTES,
+    not_found=lambda req: _answer(req, code="40404", msg="Request URL NOT FOUND", status=404),
+    public=lambda path: not path.startswith(("/api/v2/mix/account/", "/api/v2/mix/position/")),
+    authenticate=_authenticate,
+    rate_limited=rate_limited,
+    bad_body=lambda req: _answer(req, code="40017", msg="Parameter verification failed: body"),
+)

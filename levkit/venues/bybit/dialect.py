@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError
@@ -10,7 +10,8 @@ from ...signing import bybit_v5_signature
 from ...wire import Credentials, Prepared
 from .._dialect import (
     ELIDED,
-    envelope_code,
+    Envelope,
+    EnvelopeCheck,
     preview_headers,
     query_or_json,
     rate_headers,
@@ -33,12 +34,18 @@ def bybit_error(code: int, message: str, endpoint: str) -> ExchangeError:
     return VENUE.error(code, message, endpoint)
 
 
-class BybitDialect:
+class BybitDialect(EnvelopeCheck):
     """Signing and envelope rules of Bybit v5 (see API_NOTES.md)."""
 
     exchange = VENUE.name
     server_time_path = VENUE.endpoint("time").path
     skew_codes = frozenset({10002})
+    envelope = Envelope(
+        "retCode",
+        "result",
+        {"time": None, "retMsg": ""},
+        lambda code, p, endpoint: bybit_error(code, str(p.get("retMsg", "")), endpoint),
+    )
 
     def prepare(
         self,
@@ -65,17 +72,6 @@ class BybitDialect:
                 }
             )
         return query, body, headers
-
-    def check(
-        self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
-    ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "retCode", exchange=self.exchange, endpoint=endpoint, status=status
-        )
-        meta = {"time": payload.get("time"), "retMsg": payload.get("retMsg", "")}
-        if code == 0 or code in accept:
-            return payload.get("result"), meta, code
-        raise bybit_error(code, str(payload.get("retMsg", "")), endpoint)
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         return rate_headers(headers, RATE_HEADERS)

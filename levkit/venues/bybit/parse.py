@@ -20,7 +20,7 @@ import pandas as pd
 from ...errors import ParseError
 from ...frames import leverage_frame, numeric, tiers_frame
 from ...symbols import notional_currency
-from .._parse import check_texts, column, columns, numbers, rows_of, texts
+from .._parse import check_texts, column, columns, ladder_columns, numbers, rows_of, texts
 
 __all__ = [
     "parse_risk_limits",
@@ -153,18 +153,9 @@ def parse_risk_limits(
         odd_id = ~np.isnan(risk_id) & ((risk_id != np.round(risk_id)) | (np.abs(risk_id) > 2**53))
     if odd_id.any():
         raise ParseError(f"risk-limit.id: expected a whole number, got {risk_id[odd_id][0]:g}")
-    frame = {
-        "exchange": ["bybit"] * len(rows),
-        "symbol": symbols,
-        "max_notional": cap,
-        "max_leverage": lev,
-        "maintenance_margin_rate": mm,
-        "initial_margin_rate": im,
-        "mm_deduction": ded,
-        "category": np.full(len(rows), category, dtype=object),
-        "notional_unit": _unit(symbols, category),
-        "risk_id": pd.Series(risk_id).astype("Int64").array,
-    }
+    unit = _unit(symbols, category)
+    frame = ladder_columns("bybit", symbols, cap, lev, mm, im, ded, category=category, unit=unit)
+    frame["risk_id"] = pd.Series(risk_id).astype("Int64").array
     if pct.any():
         attrs.setdefault("percent_rates_converted", int(pct.sum()))
     return tiers_frame(frame, source=source, **attrs)

@@ -57,6 +57,28 @@ def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None 
     )
 
 
+def clock_problem(now_ms: int, ts: Any, window: Any, message: str, detail: str) -> str | None:
+    """The ``msg`` of Bybit's retCode 10002 (v5 and v2 alike), or None when the request
+    timestamp ``ts`` is fresh: ``message`` when ``ts`` or ``window`` is not a whole number,
+    ``message + detail`` (formatted with ``ts``, ``now``, ``window``) when it is more than
+    ``window`` ms behind the server or 1 s or more ahead.
+
+    >>> clock_problem(10_000, "9000", "5000", "bad", " {ts} {now} {window}") is None
+    True
+    >>> clock_problem(10_000, "11000", 5000, "bad", " {ts} {now} {window}")
+    'bad 11000 10000 5000'
+    >>> clock_problem(10_000, None, 5000, "bad", " {ts}")
+    'bad'
+    """
+    try:
+        ts, window = int(ts), int(window)
+    except (TypeError, ValueError):
+        return message
+    if kit.check_timestamp(now_ms, ts, window, ahead=1000, open_ahead=True):
+        return message + detail.format(ts=ts, now=now_ms, window=window)
+    return None
+
+
 def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     key = req.header("X-BAPI-API-KEY") or ""
     secret = sim.keys.get(key)
@@ -64,23 +86,15 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
         return _answer(req, code=10003, msg="API key is invalid.")
     ts_text = req.header("X-BAPI-TIMESTAMP") or ""
     window_text = req.header("X-BAPI-RECV-WINDOW") or "5000"
-    try:
-        ts, window = int(ts_text), int(window_text)
-    except ValueError:
-        return _answer(
-            req,
-            code=10002,
-            msg="invalid request, please check your server timestamp or recv_window param",
-        )
-    if kit.check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
-        return _answer(
-            req,
-            code=10002,
-            msg=(
-                f"invalid request, please check your server timestamp or recv_window param. "
-                f"req_timestamp[{ts}],server_timestamp[{req.now_ms}],recv_window[{window}]"
-            ),
-        )
+    problem = clock_problem(
+        req.now_ms,
+        ts_text,
+        window_text,
+        "invalid request, please check your server timestamp or recv_window param",
+        ". req_timestamp[{ts}],server_timestamp[{now}],recv_window[{window}]",
+    )
+    if problem is not None:
+        return _answer(req, code=10002, msg=problem)
     payload = req.query if req.method == "GET" else req.body.decode("utf-8", "replace")
     expected = bybit_v5_signature(secret, ts_text, key, window_text, payload)
     if not kit.verify_hmac(req.header("X-BAPI-SIGN"), expected):
@@ -88,24 +102,6 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
             req, code=10004, msg="error sign! please check your signature generation algorithm"
         )
     return None
-
-
-def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Bybit v5 request (market paths: no key, not counted)."""
-    return kit.dispatch(
-        sim,
-        req,
-        _ROUTES,
-        not_found=lambda req: _answer(req, code=10017, msg="route not found", status=404),
-        public=lambda path: path.startswith("/v5/market/"),
-        authenticate=_authenticate,
-        rate_limited=rate_limited,
-        bad_body=lambda req: _answer(
-            req, code=10001, msg="params error: body is not a JSON object"
-        ),
-        limit_headers=_limit_headers,
-        count_public=False,
-    )
 
 
 def _category(req: Request, params: dict[str, Any]) -> tuple[str, Reply | None]:
@@ -306,3 +302,15 @@ _ROUTES = {
     ("GET", "/v5/position/list"): _position_list,
     ("POST", "/v5/position/set-leverage"): _set_leverage,
 }
+
+#: Answer one Bybit v5 request (market paths: no key, not counted).
+dispatch = kit.Dispatch(
+    _ROUTES,
+    not_found=lambda req: _answer(req, code=10017, msg="route not found", status=404),
+    public=lambda path: path.startswith("/v5/market/"),
+    authenticate=_authenticate,
+    rate_limited=rate_limited,
+    bad_body=lambda req: _answer(req, code=10001, msg="params error: body is not a JSON object"),
+    limit_headers=_limit_headers,
+    count_public=False,
+)

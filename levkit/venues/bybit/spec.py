@@ -13,6 +13,19 @@ from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Ve
 #: the public market endpoints count against the IP limit of 600 requests per 5 s.
 _IP = RateLimit(600, 5.0, scope="ip", group="ip", source="docs v5 rate-limit: 600 / 5 s per IP")
 
+#: The error rules v2 (``bybit-legacy``) shares with v5, written once here.
+SHARED_ERRORS = {
+    10002: ErrorRule(AuthenticationError, "request timestamp outside the recv window"),
+    10003: ErrorRule(
+        AuthenticationError,
+        "invalid API key (check BYBIT_API_KEY, and testnet vs mainnet keys)",
+    ),
+    10004: ErrorRule(AuthenticationError, "signature error: the API secret does not match the key"),
+    10010: ErrorRule(AuthenticationError, "this IP is not on the key's whitelist"),
+    10006: ErrorRule(RateLimitError, "too many requests"),
+    10016: ErrorRule(ExchangeError, "Bybit server error", retryable=True),
+}
+
 VENUE = Venue(
     name="bybit",
     client="levkit.venues.bybit.client:Bybit",
@@ -42,24 +55,14 @@ VENUE = Venue(
     ),
     errors=frozen_map(
         {
-            10002: ErrorRule(AuthenticationError, "request timestamp outside the recv window"),
-            10003: ErrorRule(
-                AuthenticationError,
-                "invalid API key (check BYBIT_API_KEY, and testnet vs mainnet keys)",
-            ),
-            10004: ErrorRule(
-                AuthenticationError, "signature error: the API secret does not match the key"
-            ),
+            **SHARED_ERRORS,
             10005: ErrorRule(
                 AuthenticationError,
                 "permission denied: the key needs the Contract/Position permission",
             ),
-            10010: ErrorRule(AuthenticationError, "this IP is not on the key's whitelist"),
             33004: ErrorRule(AuthenticationError, "the API key has expired"),
-            10006: ErrorRule(RateLimitError, "too many requests"),
             10018: ErrorRule(RateLimitError, "too many requests"),
             10001: ErrorRule(ExchangeError, "parameter error"),
-            10016: ErrorRule(ExchangeError, "Bybit server error", retryable=True),
             10017: ErrorRule(ExchangeError, "route not found (is this host a Bybit v5 host?)"),
             110012: ErrorRule(ExchangeError, "insufficient available balance"),
             110013: ErrorRule(

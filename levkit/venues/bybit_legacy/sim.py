@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ...signing import bybit_v2_signature
 from ...sim import kit
 from ...sim.wire import Reply, Request, json_reply, parse_number
+from ..bybit.sim import clock_problem
 from .spec import VENUE
 
 if TYPE_CHECKING:
@@ -83,24 +84,15 @@ def _authenticate(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
     secret = sim.keys.get(str(params.get("api_key") or ""))
     if secret is None:
         return _answer(req, code=10003, msg="invalid api_key")
-    try:
-        ts = int(params.get("timestamp", ""))
-        window = int(params.get("recv_window") or 5000)
-    except (TypeError, ValueError):
-        return _answer(
-            req,
-            code=10002,
-            msg="invalid request, please check your timestamp and recv_window param",
-        )
-    if kit.check_timestamp(req.now_ms, ts, window, ahead=1000, open_ahead=True):
-        return _answer(
-            req,
-            code=10002,
-            msg=(
-                f"invalid request, please check your timestamp and recv_window param. "
-                f"req_timestamp: {ts} server_timestamp: {req.now_ms} recv_window: {window}"
-            ),
-        )
+    problem = clock_problem(
+        req.now_ms,
+        params.get("timestamp", ""),
+        params.get("recv_window") or 5000,
+        "invalid request, please check your timestamp and recv_window param",
+        ". req_timestamp: {ts} server_timestamp: {now} recv_window: {window}",
+    )
+    if problem is not None:
+        return _answer(req, code=10002, msg=problem)
     sign = str(params.get("sign") or "")
     if not kit.verify_hmac(sign, bybit_v2_signature(secret, params)):
         return _answer(req, code=10004, msg="error sign! origin_string[...]")

@@ -7,8 +7,9 @@ v2 offline; levkit keeps them for old scripts.  Limits: v2 docs "rate-limits" (G
 
 from __future__ import annotations
 
-from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
+from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError
 from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from ..bybit.spec import SHARED_ERRORS
 
 _NOT_MODIFIED = ErrorRule(ExchangeError, "leverage not modified")
 
@@ -50,18 +51,8 @@ VENUE = Venue(
                 ExchangeLeverageError,
                 "leverage above this symbol's maximum; choose a lower leverage",
             ),
-            10002: ErrorRule(AuthenticationError, "request timestamp outside the recv window"),
-            10003: ErrorRule(
-                AuthenticationError,
-                "invalid API key (check BYBIT_API_KEY, and testnet vs mainnet keys)",
-            ),
-            10004: ErrorRule(
-                AuthenticationError, "signature error: the API secret does not match the key"
-            ),
             10005: ErrorRule(AuthenticationError, "permission denied"),
-            10010: ErrorRule(AuthenticationError, "this IP is not on the key's whitelist"),
-            10006: ErrorRule(RateLimitError, "too many requests"),
-            10016: ErrorRule(ExchangeError, "Bybit server error", retryable=True),
+            **SHARED_ERRORS,
         }
     ),
     capabilities=Capabilities(

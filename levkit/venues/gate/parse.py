@@ -23,7 +23,7 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import leverage_frame, numeric, tiers_frame
-from .._parse import column, columns, numbers, rows_of
+from .._parse import column, columns, ladder_columns, numbers, rows_of
 
 __all__ = [
     "MODES",
@@ -106,20 +106,9 @@ def parse_risk_limits(
             ded[idx] = np.where(absent[idx], derived, ded[idx])
         attrs.setdefault("mm_deduction_derived", int(absent.sum()))
     tier = numeric(cols["tier"], field=f"{what}.tier")
-    n = len(rows)
-    frame = {
-        "exchange": ["gate"] * n,
-        "symbol": symbols,
-        "max_notional": cap,
-        "max_leverage": lev,
-        "maintenance_margin_rate": mm,
-        "initial_margin_rate": im,
-        "mm_deduction": ded,
-        "category": np.full(n, "linear", dtype=object),
-        "notional_unit": np.full(n, "USDT", dtype=object),
-        "risk_tier": pd.Series(tier).astype("Int64").array,
-        "deduction_derived": absent,
-    }
+    frame = ladder_columns("gate", symbols, cap, lev, mm, im, ded, category="linear", unit="USDT")
+    frame["risk_tier"] = pd.Series(tier).astype("Int64").array
+    frame["deduction_derived"] = absent
     return tiers_frame(frame, source=source, **attrs)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from ...errors import ExchangeError, ParseError
 from ...signing import hmac_b64
 from ...wire import Credentials, Prepared, retry_after_header
-from .._dialect import ELIDED, envelope_code, preview_headers, query_or_json
+from .._dialect import ELIDED, Envelope, EnvelopeCheck, preview_headers, query_or_json
 from .spec import VENUE
 
 __all__ = ["OKXDialect", "okx_error", "okx_signature", "okx_timestamp", "DEMO_HEADER"]
@@ -59,13 +59,28 @@ def okx_error(code: int, message: str, endpoint: str) -> ExchangeError:
     return VENUE.error(code, message, endpoint)
 
 
-class OKXDialect:
+def _message(payload: Mapping[str, Any]) -> str:
+    """An error answer's ``msg``, else the first item's ``sMsg`` (batch answers)."""
+    message = str(payload.get("msg", ""))
+    data = payload.get("data")
+    if not message and isinstance(data, list) and data and isinstance(data[0], dict):
+        message = str(data[0].get("sMsg", ""))  # per-item errors of batch answers
+    return message
+
+
+class OKXDialect(EnvelopeCheck):
     """Signing and envelope rules of OKX API v5.  ``demo=True`` adds the demo-trading
     header to every request (public ones too, as python-okx does)."""
 
     exchange = VENUE.name
     server_time_path = VENUE.endpoint("time").path
     skew_codes = frozenset({50102})
+    envelope = Envelope(
+        "code",
+        "data",
+        {"msg": ""},
+        lambda code, p, endpoint: okx_error(code, _message(p), endpoint),
+    )
 
     def __init__(self, demo: bool = False) -> None:
         self.demo = bool(demo)
@@ -101,22 +116,12 @@ class OKXDialect:
     def check(
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
-        code = envelope_code(
-            payload, "code", exchange=self.exchange, endpoint=endpoint, status=status
-        )
-        meta = {"msg": payload.get("msg", "")}
-        if code == 0 or code in accept:
-            data = payload.get("data")
-            if data is None:
-                data = []
-            if not isinstance(data, list):
-                raise ParseError(f"okx {endpoint}: data is not a list")
-            return data, meta, code
-        message = str(payload.get("msg", ""))
-        data = payload.get("data")
-        if not message and isinstance(data, list) and data and isinstance(data[0], dict):
-            message = str(data[0].get("sMsg", ""))  # per-item errors of batch answers
-        raise okx_error(code, message, endpoint)
+        data, meta, code = super().check(payload, endpoint=endpoint, status=status, accept=accept)
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise ParseError(f"okx {endpoint}: data is not a list")
+        return data, meta, code
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
         # OKX sends no rate-limit headers (none documented [O1]).

@@ -112,22 +112,6 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
     return None
 
 
-def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one OKX v5 request."""
-    return kit.dispatch(
-        sim,
-        req,
-        _ROUTES,
-        not_found=lambda req: _answer(
-            req, code=50014, msg=f"Path not found: {req.path}", status=404
-        ),
-        public=lambda path: path.startswith("/api/v5/public/"),
-        authenticate=_authenticate,
-        rate_limited=rate_limited,
-        bad_body=lambda req: _answer(req, code=50002, msg="Body is not a JSON object"),
-    )
-
-
 def _swap_type(req: Request, params: dict[str, Any]) -> Reply | None:
     if params.get("instType") != "SWAP":
         return _answer(
@@ -353,3 +337,13 @@ _ROUTES = {
     ("POST", "/api/v5/account/set-leverage"): _set_leverage,
     ("GET", "/api/v5/account/positions"): _positions,
 }
+
+#: Answer one OKX v5 request.
+dispatch = kit.Dispatch(
+    _ROUTES,
+    not_found=lambda req: _answer(req, code=50014, msg=f"Path not found: {req.path}", status=404),
+    public=lambda path: path.startswith("/api/v5/public/"),
+    authenticate=_authenticate,
+    rate_limited=rate_limited,
+    bad_body=lambda req: _answer(req, code=50002, msg="Body is not a JSON object"),
+)
