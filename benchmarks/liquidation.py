@@ -57,7 +57,8 @@ def synthetic_tiers(n_symbols: int = 600, seed: int = 20260415) -> pd.DataFrame:
         cols["max_leverage"] += levs.astype(float).tolist()
         cols["maintenance_margin_rate"] += mmr.tolist()
         cols["mm_deduction"] += ded.tolist() if s % 3 else [""] * n
-    return tiers_frame(cols, source="simulator")
+    # Whole ladders, as an exchange gives them: complete (the warning path is not timed)
+    return tiers_frame(cols, source="api")
 
 
 def loop(tiers: pd.DataFrame, side: str = "long") -> pd.DataFrame:
