@@ -24,6 +24,7 @@ _CLIENT_ARGS = {
     "cache_ttl",
     "progress",
     "passphrase",
+    "address",
 }
 
 
