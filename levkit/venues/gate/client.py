@@ -46,11 +46,8 @@ class Gate(Client):
     Examples
     --------
     >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
-    >>> from levkit.frames import tiers_frame
-    >>> tiers = tiers_frame({"exchange": "gate", "symbol": "BTC_USDT",
-    ...                      "max_notional": [1e6, 2e6], "max_leverage": [125, 50]},
-    ...                     source="api")
-    >>> gate = Gate(DEMO_KEY, DEMO_SECRET, session=Simulator(tiers=tiers).session())
+    >>> from levkit.venues.gate.sim import demo_ladder
+    >>> gate = Gate(DEMO_KEY, DEMO_SECRET, session=Simulator(tiers=demo_ladder()).session())
     >>> gate.risk_limits("BTC/USDT:USDT")["max_leverage"].tolist()
     [125.0, 50.0]
     """
@@ -179,12 +176,8 @@ class Gate(Client):
 
         Examples
         --------
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
-        >>> from levkit.frames import tiers_frame
-        >>> tiers = tiers_frame({"exchange": "gate", "symbol": "BTC_USDT",
-        ...                      "max_notional": [1e6, 2e6], "max_leverage": [125, 50]},
-        ...                     source="api")
-        >>> gate = Gate(DEMO_KEY, DEMO_SECRET, session=Simulator(tiers=tiers).session())
+        >>> from levkit.venues.gate.sim import demo_client
+        >>> gate = demo_client()
         >>> gate.leverage("BTC_USDT")[["side", "leverage", "margin_mode", "max_leverage",
         ...                            "max_position_value"]].values.tolist()
         [['both', 10.0, 'cross', 125.0, 2000000.0]]
@@ -257,12 +250,8 @@ class Gate(Client):
 
         Examples
         --------
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
-        >>> from levkit.frames import tiers_frame
-        >>> tiers = tiers_frame({"exchange": "gate", "symbol": "BTC_USDT",
-        ...                      "max_notional": [1e6, 2e6], "max_leverage": [125, 50]},
-        ...                     source="api")
-        >>> gate = Gate(DEMO_KEY, DEMO_SECRET, session=Simulator(tiers=tiers).session())
+        >>> from levkit.venues.gate.sim import demo_client
+        >>> gate = demo_client()
         >>> out = gate.set_leverage("BTC_USDT", 20)
         >>> out[["leverage", "previous_leverage", "changed", "margin_mode"]].values.tolist()
         [[20.0, 10.0, True, 'cross']]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ...frames import tiers_frame
 from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, json_reply, parse_number
@@ -38,15 +39,41 @@ from .dialect import RATE_HEADERS, gate_signature
 from .spec import VENUE
 
 if TYPE_CHECKING:
-    from ...sim.core import RateInfo, Simulator
+    import pandas as pd
 
-__all__ = ["dispatch", "rate_limited", "EXCHANGE", "WINDOW_S"]
+    from ...sim.core import RateInfo, Simulator
+    from .client import Gate
+
+__all__ = ["dispatch", "rate_limited", "demo_ladder", "demo_client", "EXCHANGE", "WINDOW_S"]
 
 EXCHANGE = VENUE.name
 #: How far (seconds) a request's ``Timestamp`` may be from the server clock.
 WINDOW_S = 60
 _F = "/api/v4/futures/usdt"
 _MARGIN = "_gate_margin_modes"
+
+
+def demo_ladder() -> pd.DataFrame:
+    """A two-tier Gate ladder for examples: BTC_USDT 125x up to 1e6, 50x up to 2e6."""
+    return tiers_frame(
+        {
+            "exchange": "gate",
+            "symbol": "BTC_USDT",
+            "max_notional": [1e6, 2e6],
+            "max_leverage": [125, 50],
+        },
+        source="api",
+    )
+
+
+def demo_client(sim: Simulator | None = None) -> Gate:
+    """A keyed :class:`~levkit.Gate` on ``sim`` (default: a new simulator holding
+    :func:`demo_ladder`), for examples."""
+    from ...sim.core import DEMO_KEY, DEMO_SECRET, Simulator
+    from .client import Gate
+
+    sim = Simulator(tiers=demo_ladder()) if sim is None else sim
+    return Gate(DEMO_KEY, DEMO_SECRET, session=sim.session())
 
 
 def _error(label: str, message: str, status: int = 400, headers: dict | None = None) -> Reply:
