@@ -131,10 +131,8 @@ class Binance(Client):
 
         Examples
         --------
-        >>> import levkit as lk
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
-        >>> from levkit.venues.binance.sim import demo_ladder
-        >>> c = lk.Binance(DEMO_KEY, DEMO_SECRET, session=Simulator(demo_ladder()).session())
+        >>> from levkit.venues.binance.sim import demo_client
+        >>> c = demo_client()
         >>> c.leverage("BTCUSDT")[["side", "leverage", "max_leverage", "max_position_value"]].values.tolist()
         [['both', 10.0, 125.0, 3000000.0]]
         """
@@ -216,10 +214,8 @@ class Binance(Client):
 
         Examples
         --------
-        >>> import levkit as lk
-        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
-        >>> from levkit.venues.binance.sim import demo_ladder
-        >>> c = lk.Binance(DEMO_KEY, DEMO_SECRET, session=Simulator(demo_ladder()).session())
+        >>> from levkit.venues.binance.sim import demo_client
+        >>> c = demo_client()
         >>> out = c.set_leverage("BTCUSDT", 120)
         >>> out[["side", "leverage", "previous_leverage", "changed", "max_position_value"]].values.tolist()
         [['both', 120.0, 10.0, True, 50000.0]]

@@ -35,8 +35,9 @@ from .spec import VENUE
 
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
+    from .client import Binance
 
-__all__ = ["dispatch", "rate_limited", "demo_ladder", "EXCHANGE"]
+__all__ = ["dispatch", "rate_limited", "demo_ladder", "demo_client", "EXCHANGE"]
 
 EXCHANGE = VENUE.name
 #: How far ahead of the server clock a timestamp may be (ms), per -1021's second message.
@@ -70,6 +71,16 @@ def demo_ladder() -> pd.DataFrame:
         },
         source="snapshot",
     )
+
+
+def demo_client(sim: Simulator | None = None) -> Binance:
+    """A keyed :class:`~levkit.Binance` on ``sim`` (default: a new simulator holding
+    :func:`demo_ladder`), for examples."""
+    from ...sim.core import DEMO_KEY, DEMO_SECRET, Simulator
+    from .client import Binance
+
+    sim = Simulator(demo_ladder()) if sim is None else sim
+    return Binance(DEMO_KEY, DEMO_SECRET, session=sim.session())
 
 
 def _error(req: Request, code: int, msg: str, *, status: int = 400, **headers: str) -> Reply:
