@@ -264,14 +264,9 @@ class Hyperliquid(Client):
 
         Examples
         --------
-        >>> import numpy as np
         >>> import levkit as lk
         >>> from levkit.sim import Simulator
-        >>> from levkit.frames import tiers_frame
-        >>> ladder = tiers_frame({"exchange": ["hyperliquid"], "symbol": ["ETH"],
-        ...                       "max_notional": np.array([np.inf]), "max_leverage": [25]},
-        ...                      source="snapshot")
-        >>> hl = lk.Hyperliquid(address="0x" + "cd" * 20, session=Simulator(tiers=ladder).session())
+        >>> hl = lk.Hyperliquid(address="0x" + "cd" * 20, session=Simulator().session())
         >>> out = hl.set_leverage("ETH", 10)          # already in force: nothing to send
         >>> bool(out["changed"].iloc[0]), float(out["previous_leverage"].iloc[0])
         (False, 10.0)
