@@ -155,14 +155,14 @@ def lower_bound_mask(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "complete": False,
-    ...                  "max_notional": [3e5, 2.6e6], "max_leverage": [150, 90]},
+    >>> t = tiers_frame({"exchange": "gate", "symbol": "BTC_USDT", "complete": False,
+    ...                  "max_notional": [1e6, 2e6], "max_leverage": [125, 83.33]},
     ...                 source="snapshot")
     >>> import warnings
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     table = compare(t, leverages=(10, 100))
-    >>> lower_bound_mask(table).loc["BTC", "bybit"].tolist()
+    >>> lower_bound_mask(table).loc["BTC", "gate"].tolist()
     [True, False, False, False]
     """
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)

@@ -155,14 +155,18 @@ def liquidation_price(
     Examples
     --------
     >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSDT"] * 2,
-    ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 100],
-    ...                  "maintenance_margin_rate": [0.0033, 0.005],
-    ...                  "mm_deduction": [0, 510]}, source="api")
-    >>> round(liquidation_price(t, entry_price=50_000, leverage=50, notional=1e6), 2)
-    49220.6
-    >>> liquidation_price(t, entry_price=50_000, leverage=[1, 50], notional=1e6).round(2).tolist()
-    [0.0, 49220.6]
+    >>> t = tiers_frame({"exchange": ["binance"] * 2, "symbol": ["BTCUSDT"] * 2,
+    ...                  "max_notional": [5e4, 2.5e5], "max_leverage": [125, 100],
+    ...                  "maintenance_margin_rate": [0.004, 0.005],
+    ...                  "mm_deduction": [0, 50]}, source="api")
+
+    Binance, long, 100,000 USDT at 50x (Q = 2 BTC, M = 2,000, tier 2: cum 50, MMR 0.005):
+    (100,000 - 2,000 - 50) / (2 x (1 - 0.005)) = 49,221.11; at 1x there is no liquidation.
+
+    >>> round(liquidation_price(t, entry_price=50_000, leverage=50, notional=1e5), 2)
+    49221.11
+    >>> liquidation_price(t, entry_price=50_000, leverage=[1, 50], notional=1e5).round(2).tolist()
+    [0.0, 49221.11]
     """
     s, inputs, q, v = position(
         entry_price=entry_price, leverage=leverage, side=side, notional=notional, size=size,
