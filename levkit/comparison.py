@@ -67,9 +67,7 @@ def _leverages(leverages: Any) -> list[float]:
     return [read_leverage(x, "compare: each leverage") for x in items]
 
 
-def compare(
-    tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
-) -> pd.DataFrame:
+def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)) -> pd.DataFrame:
     """Max position value at ``leverages`` per base asset (rows) and venue (columns).
 
     Parameters

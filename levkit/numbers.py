@@ -170,7 +170,5 @@ def read_leverage(value: Any, what: str = "leverage") -> float:
     if isinstance(value, str) and text != text.strip():
         x = None  # "20 x" and similar: not how a leverage is written
     if x is None or x <= 0:
-        raise ValueError(
-            f"{what} must be a finite number > 0 (such as 20 or \"20x\"), got {value!r}"
-        )
+        raise ValueError(f'{what} must be a finite number > 0 (such as 20 or "20x"), got {value!r}')
     return x
