@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .ccxt_roads import ROADS, UNIFIED_FIELDS, ccxt_method, mark_price, unified_rows
+from .ccxt_roads import ROADS, UNIFIED_FIELDS, ccxt_method, mark_prices, needs_price, unified_rows
 from .errors import LadderWarning, LevkitError, ParseError
 from .frames import FLOAT_TIER_COLUMNS
 
@@ -166,49 +166,62 @@ def _from_info(info: Any, keys: Iterable[str]) -> float:
     return np.nan
 
 
-def _unified_frame(ex: Any, sym: str, tiers: list, market: Mapping, prices: Any) -> pd.DataFrame:
-    """One symbol by ccxt's unified fields (contracts converted), deduction and initial
-    rate from ``info`` where it has them (:data:`INFO_FIELDS`)."""
-    rows = unified_rows(ex, sym, tiers, market, prices)
-    for row, t in zip(rows, tiers, strict=True):
-        for col, keys in INFO_FIELDS.items():
-            row[col] = _from_info(t.get("info"), keys)
+def _readable(road: Any, tiers: list, market: Mapping) -> bool:
+    """Whether levkit's road can read this symbol's raw rows: a market ccxt knows, of a
+    kind the road reads, and one raw row (``info``) per tier (ccxt's emulated tiers share
+    one object, which is not the exchange's tier row)."""
+    infos = [t.get("info") for t in tiers]
+    return bool(
+        road is not None
+        and market.get("id")
+        and (road.inverse or not market.get("inverse"))
+        and all(isinstance(i, dict) for i in infos)
+        and len({id(i) for i in infos}) == len(infos)
+    )
+
+
+def _parse_road(name: str, items: dict[str, tuple]) -> tuple[list[pd.DataFrame], dict[str, str]]:
+    """levkit's parser of ``name`` over every symbol at once; where that fails, symbol by
+    symbol, and those it cannot read go back to ccxt's fields (``{symbol: why}``)."""
+    road = ROADS[name]
+
+    def parse(batch: list[str]) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LadderWarning)  # checked once, on the whole frame
+            frame = road.parse([items[s] for s in batch])
+        ids = {items[s][1]["id"]: s for s in batch}
+        return frame.assign(ccxt_symbol=frame["symbol"].map(ids))
+
+    try:
+        return [parse(list(items))], {}
+    except ParseError:
+        pass
+    frames, failed = [], {}
+    for sym in items:
+        try:
+            frames.append(parse([sym]))
+        except ParseError as exc:
+            failed[sym] = str(exc)
+    return frames, failed
+
+
+def _unified_frame(ex: Any, name: str, v: Any, plan: dict, priced: dict) -> pd.DataFrame:
+    """Every symbol of ``plan`` by ccxt's unified fields (contracts converted), deduction
+    and initial rate from ``info`` where it has them (:data:`INFO_FIELDS`)."""
+    rows = []
+    for sym, (tiers, market) in plan.items():
+        native, unit = _native(ex, sym, v), market.get("quote")
+        for row, t in zip(unified_rows(tiers, market, priced.get(sym)), tiers, strict=True):
+            row.update({col: _from_info(t.get("info"), keys) for col, keys in INFO_FIELDS.items()})
+            row.update(exchange=name, symbol=native, ccxt_symbol=sym)
+            if unit:
+                row["notional_unit"] = str(unit)
+            rows.append(row)
     raw = pd.DataFrame(rows)
     for col in ("tier", *FLOAT_TIER_COLUMNS[1:]):
         if col in raw:
             raw[col] = pd.to_numeric(raw[col], errors="coerce")
-    if market.get("quote"):
-        raw["notional_unit"] = str(market["quote"])
     return raw
-
-
-def _road_frame(
-    ex: Any, name: str, sym: str, tiers: list, market: Mapping, prices: Any, used: dict
-) -> pd.DataFrame | None:
-    """One symbol by levkit's own parser of ``name`` on ccxt's raw rows (``info``); None
-    where there is no such road or the rows are not raw rows levkit can read."""
-    road = ROADS.get(name)
-    infos = [t.get("info") for t in tiers]
-    if road is None or not market.get("id") or (market.get("inverse") and not road.inverse):
-        return None
-    if not all(isinstance(i, dict) for i in infos) or len({id(i) for i in infos}) < len(infos):
-        return None  # one object for every tier (emulated tiers): not the exchange's rows
-    price = np.nan
-    if road.price and not market.get("inverse"):
-        price, where = mark_price(ex, sym, market, prices)
-        used[sym] = {"price": price, "source": where}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", LadderWarning)  # checked once, on the whole frame
-            return road.parse([dict(i) for i in infos], market, price)
-    except ParseError as exc:
-        warnings.warn(
-            f"from_ccxt: levkit's {name} parser cannot read ccxt's raw rows of {sym} ({exc}); "
-            "ccxt's unified fields are used for it",
-            UserWarning,
-            stacklevel=4,
-        )
-        return None
 
 
 def from_ccxt(
@@ -280,7 +293,10 @@ def from_ccxt(
     wanted = [symbols] if isinstance(symbols, str) else (list(symbols) if symbols else None)
     got, failed = _fetch(ex, wanted)
     name, v = _names(ex)
-    frames, unified, roads, used = [], [], {}, {}
+    ident = str(getattr(ex, "id", name))
+    road = ROADS.get(name)
+    plan: dict[str, tuple[list, Mapping]] = {}
+    on_road: dict[str, bool] = {}
     for sym, tiers in got.items():
         if not tiers:
             failed[sym] = "no tiers in the answer"
@@ -288,29 +304,47 @@ def from_ccxt(
         for t in tiers:
             if not isinstance(t, Mapping):
                 raise _odd(ex, f"tiers of {sym!r}", t, "a tier (dict)")
-        native = _native(ex, sym, v)
-        market = _market(ex, sym)
-        frame = _road_frame(ex, name, sym, tiers, market, prices, used) if market else None
-        roads[sym] = f"levkit's {name} parser"
-        if frame is None:
-            frame = _unified_frame(ex, sym, tiers, market, prices)
-            unified.append(frame)
-            roads[sym] = "ccxt's unified fields"
-        frames.append(frame.assign(exchange=name, symbol=native, ccxt_symbol=sym))
-    ident = getattr(ex, "id", name)
+        plan[sym] = (tiers, _market(ex, sym))
+        on_road[sym] = _readable(road, tiers, plan[sym][1])
+    pricing = {s: m for s, (_, m) in plan.items()
+               if needs_price(ident, s, m, road if on_road[s] else None)}  # fmt: skip
+    priced = mark_prices(ex, pricing, prices) if pricing else {}
+    frames, roads = [], {}
+    if any(on_road.values()):
+        items = {
+            s: ([dict(t["info"]) for t in tiers], m, priced.get(s, (np.nan,))[0])
+            for s, (tiers, m) in plan.items() if on_road[s]
+        }  # fmt: skip
+        parsed, unread = _parse_road(name, items)
+        frames += parsed
+        roads.update({s: f"levkit's {name} parser" for s in items if s not in unread})
+        for sym, why in unread.items():
+            on_road[sym] = False
+            needs_price(ident, sym, plan[sym][1], None)  # ccxt's fields: contract size known?
+            warnings.warn(
+                f"from_ccxt: levkit's {name} parser cannot read ccxt's raw rows of {sym} "
+                f"({why}); ccxt's unified fields are used for it",
+                UserWarning,
+                stacklevel=2,
+            )
+    unified = {s: p for s, p in plan.items() if not on_road[s]}
+    if unified:
+        frames.append(_unified_frame(ex, name, v, unified, priced))
+        roads.update({s: "ccxt's unified fields" for s in unified})
     failed = {s: failed[s] for s in [*(wanted or []), *failed] if s in failed}  # asked order
     if not frames:
         why = "; ".join(f"{s}: {m}" for s, m in failed.items())
         raise LevkitError(f"ccxt {ident} returned no leverage tiers{': ' + why if why else ''}")
-    raw = pd.concat(frames, ignore_index=True)
-    missing = [c for c in INFO_FIELDS if unified and pd.concat(unified)[c].isna().all()]
+    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    missing = [c for c in INFO_FIELDS if unified and frames[-1][c].isna().all()]
     read = [c for c in INFO_FIELDS if unified and c not in missing]
     raw["mm_deduction"] = pd.to_numeric(raw["mm_deduction"], errors="coerce").fillna(0.0)
-    raw = raw.sort_values(["exchange", "symbol", "max_notional"], kind="stable")
-    frame = tiers_frame(raw.reset_index(drop=True), source="api")
-    frame.attrs.update(ccxt_id=str(ident), ccxt_missing=missing, ccxt_from_info=read,
-                       ccxt_roads=roads, ccxt_prices=used,
-                       missing=list(failed.items()))  # fmt: skip
+    frame = tiers_frame(raw, source="api")
+    frame.attrs.update(
+        ccxt_id=ident, ccxt_missing=missing, ccxt_from_info=read, ccxt_roads=roads,
+        ccxt_prices={s: {"price": p, "source": w} for s, (p, w) in priced.items()},
+        missing=list(failed.items()),
+    )  # fmt: skip
     if failed:
         from .fetch_many import FetchWarning
 

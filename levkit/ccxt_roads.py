@@ -35,8 +35,8 @@ from .errors import LevkitError
 from .numbers import parse_number
 
 __all__ = [
-    "CONTRACT_TIERS", "ROADS", "Road", "UNIFIED_FIELDS", "ccxt_method", "mark_price",
-    "unified_rows",
+    "CONTRACT_TIERS", "ROADS", "Road", "UNIFIED_FIELDS", "ccxt_method", "mark_prices",
+    "needs_price", "unified_rows",
 ]  # fmt: skip
 
 #: ccxt ids whose unified tier bounds are numbers of contracts (module text for sources).
@@ -61,60 +61,79 @@ def ccxt_method(ex: Any, snake: str) -> Any:
     return fn if callable(fn) and has.get(camel, True) not in (False, None) else None
 
 
+#: One symbol on a road: its raw rows (ccxt's ``info``), its ccxt market, its mark price.
+Item = tuple[list[dict], Mapping, float]
+
+
 @dataclass(frozen=True)
 class Road:
     """levkit's parser for one registry venue's raw rows.
 
-    ``parse(rows, market, price)`` -> a tiers frame; ``inverse``: it reads coin-margined
-    markets too; ``price``: it needs a mark price (linear markets).
+    ``parse(items)`` -> one tiers frame for every symbol at once (a parser call per symbol
+    would cost ~10 ms each); ``inverse``: it reads coin-margined markets too; ``price``: it
+    needs a mark price (linear markets).
     """
 
-    parse: Callable[[list[dict], Mapping, float], pd.DataFrame]
+    parse: Callable[[list[Item]], pd.DataFrame]
     inverse: bool = False
     price: bool = False
 
 
-def _binance(rows: list[dict], market: Mapping, price: float) -> pd.DataFrame:
+def _with_symbol(items: list[Item], key: str = "symbol") -> list[dict]:
+    """Every item's rows, each naming its market id under ``key``."""
+    return [{**r, key: market["id"]} for rows, market, _ in items for r in rows]
+
+
+def _binance(items: list[Item]) -> pd.DataFrame:
     from .venues.binance.parse import parse_brackets
 
-    return parse_brackets([{"symbol": market["id"], "brackets": rows}])
+    return parse_brackets([{"symbol": m["id"], "brackets": rows} for rows, m, _ in items])
 
 
-def _bybit(rows: list[dict], market: Mapping, price: float) -> pd.DataFrame:
+def _bybit(items: list[Item]) -> pd.DataFrame:
     from .venues.bybit.parse import parse_risk_limits
 
-    category = "inverse" if market.get("inverse") else "linear"
-    return parse_risk_limits([{"symbol": market["id"], **r} for r in rows], category=category)
+    frames = []
+    for category in ("linear", "inverse"):
+        some = [it for it in items if bool(it[1].get("inverse")) == (category == "inverse")]
+        if some:
+            frames.append(parse_risk_limits(_with_symbol(some), category=category))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _gate(rows: list[dict], market: Mapping, price: float) -> pd.DataFrame:
+def _gate(items: list[Item]) -> pd.DataFrame:
     from .venues.gate.parse import parse_risk_limits
 
-    return parse_risk_limits(rows, contract=market["id"])
+    return parse_risk_limits(_with_symbol(items, "contract"))
 
 
-def _bitget(rows: list[dict], market: Mapping, price: float) -> pd.DataFrame:
+def _bitget(items: list[Item]) -> pd.DataFrame:
     from .venues.bitget.parse import parse_position_lever
 
-    return parse_position_lever([{"symbol": market["id"], **r} for r in rows])
+    return parse_position_lever(_with_symbol(items))
 
 
-def _bingx(rows: list[dict], market: Mapping, price: float) -> pd.DataFrame:
+def _bingx(items: list[Item]) -> pd.DataFrame:
     from .venues.bingx.parse import parse_margin_ratio
 
-    return parse_margin_ratio(rows, symbol=market["id"])
+    return parse_margin_ratio(_with_symbol(items))
 
 
-def _okx(rows: list[dict], market: Mapping, price: float) -> pd.DataFrame:
+def _okx(items: list[Item]) -> pd.DataFrame:
+    """One parse per symbol: OKX keys tiers by family, which a swap and a dated future
+    share; ccxt asks OKX one request per symbol anyway."""
     from .venues.okx.parse import parse_instruments, parse_position_tiers
 
-    info = dict(market.get("info") or {})
-    info.setdefault("instId", market["id"])
-    if not info.get("ctVal"):  # a market built without OKX's row: ccxt's contract size
-        info.update(ctVal=str(market.get("contractSize") or ""), ctMult="1")
-    info.setdefault("ctType", "inverse" if market.get("inverse") else "linear")
-    inst = parse_instruments([info])
-    return parse_position_tiers(rows, inst, {market["id"]: price})
+    frames = []
+    for rows, market, price in items:
+        info = dict(market.get("info") or {})
+        info.setdefault("instId", market["id"])
+        if not info.get("ctVal"):  # a market built without OKX's row: ccxt's contract size
+            info.update(ctVal=str(market.get("contractSize") or ""), ctMult="1")
+        info.setdefault("ctType", "inverse" if market.get("inverse") else "linear")
+        inst = parse_instruments([info])
+        frames.append(parse_position_tiers(rows, inst, {market["id"]: price}))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 #: levkit registry name -> its road.  A venue not here (Hyperliquid: ccxt has no leverage
@@ -129,31 +148,73 @@ ROADS: dict[str, Road] = {
 }
 
 
-def mark_price(ex: Any, symbol: str, market: Mapping, prices: Mapping | None) -> tuple[float, str]:
-    """The price a contract-sized ladder is converted at, and where it came from:
-    ``prices[symbol]`` (or the market id), else the exchange object's ``fetch_mark_price``
-    or ``fetch_ticker`` (``markPrice``, else ``last``).  No price: :class:`LevkitError`."""
+def _price_of(ticker: Any) -> tuple[float, str] | None:
+    """A ccxt ticker's ``markPrice``, else its ``last`` (> 0), with the field's name."""
+    for field in ("markPrice", "last"):
+        value = parse_number(ticker.get(field)) if isinstance(ticker, Mapping) else None
+        if value is not None and value > 0:
+            return value, field
+    return None
+
+
+def _given(symbol: str, market: Mapping, prices: Mapping | None) -> float | None:
     for key in (symbol, market.get("id")):
         if prices and key in prices:
             value = parse_number(prices[key])
             if value is None or value <= 0:
                 raise ValueError(f"prices[{key!r}] must be a finite price > 0, got {prices[key]!r}")
-            return value, "given"
-    tried = []
+            return value
+    return None
+
+
+def mark_prices(
+    ex: Any, markets: Mapping[str, Mapping], prices: Mapping | None
+) -> dict[str, tuple[float, str]]:
+    """``{symbol: (price, where)}`` for contract-sized ladders: ``prices`` first (by ccxt
+    symbol or market id), then the exchange object's ``fetch_mark_prices``/``fetch_tickers``
+    for several symbols at once, then ``fetch_mark_price``/``fetch_ticker`` one by one;
+    ``markPrice``, else ``last``.  A symbol with no price: :class:`LevkitError` saying so."""
+    out: dict[str, tuple[float, str]] = {}
+    for sym, market in markets.items():
+        value = _given(sym, market, prices)
+        if value is not None:
+            out[sym] = (value, "given")
+    need = [s for s in markets if s not in out]
+    tried: list[str] = []
+    for name in ("fetch_mark_prices", "fetch_tickers") if len(need) > 1 else ():
+        fetch = ccxt_method(ex, name)
+        if fetch is None:
+            continue
+        try:
+            answer = fetch(need)
+        except Exception as exc:  # noqa: BLE001 - any ccxt error: said below, not raised raw
+            tried.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        for sym in need:
+            got = _price_of(answer.get(sym)) if isinstance(answer, Mapping) else None
+            if got is not None:
+                out[sym] = got
+        need = [s for s in need if s not in out]
+        if not need:
+            break
+    for sym in need:
+        out[sym] = _one_price(ex, sym, markets[sym], list(tried))
+    return out
+
+
+def _one_price(ex: Any, symbol: str, market: Mapping, tried: list[str]) -> tuple[float, str]:
     for name in ("fetch_mark_price", "fetch_ticker"):
         fetch = ccxt_method(ex, name)
         if fetch is None:
             continue
         try:
-            ticker = fetch(symbol)
+            got = _price_of(fetch(symbol))
         except Exception as exc:  # noqa: BLE001 - any ccxt error: said below, not raised raw
             tried.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        for field in ("markPrice", "last"):
-            value = parse_number(ticker.get(field)) if isinstance(ticker, Mapping) else None
-            if value is not None and value > 0:
-                return value, field
-        tried.append(f"{name}: no markPrice or last in {type(ticker).__name__} answer")
+        if got is not None:
+            return got
+        tried.append(f"{name}: no markPrice or last in the answer")
     raise LevkitError(
         f"from_ccxt: {getattr(ex, 'id', '?')} {symbol}: its tiers are stated in contracts, so a "
         f"mark price is needed to give them in {market.get('quote') or 'quote currency'}, and "
@@ -162,13 +223,12 @@ def mark_price(ex: Any, symbol: str, market: Mapping, prices: Mapping | None) ->
     )
 
 
-def unified_rows(
-    ex: Any, symbol: str, tiers: list[Mapping], market: Mapping, prices: Mapping | None
-) -> list[dict]:
-    """Rows of ccxt's unified fields for one symbol; contract-sized tiers converted to
-    quote notional (module text)."""
-    ident = str(getattr(ex, "id", "") or "")
-    rows = [{col: t.get(key) for col, key in UNIFIED_FIELDS.items()} for t in tiers]
+def needs_price(ident: str, symbol: str, market: Mapping, road: Road | None) -> bool:
+    """Whether ``symbol``'s ladder must be converted at a price: a road that needs one on a
+    linear market, or ccxt's fields of a contract-sized exchange (which needs the market's
+    ``contractSize`` too, and refuses a coin-margined market: ccxt does not say its unit)."""
+    if road is not None:
+        return road.price and not market.get("inverse")
     if market.get("inverse") and market.get("id"):
         raise LevkitError(
             f"from_ccxt: {ident} {symbol} is coin-margined, and ccxt's unified tiers do not "
@@ -176,19 +236,30 @@ def unified_rows(
             "and Bybit (through its own parsers)"
         )
     if ident not in CONTRACT_TIERS:
-        return rows
+        return False
     size = parse_number(market.get("contractSize"))
     if size is None or size <= 0:
         raise LevkitError(
             f"from_ccxt: {ident} {symbol}: its tiers are in contracts and the market states no "
             "contractSize (load the markets, or pass an exchange object with them)"
         )
-    price, where = mark_price(ex, symbol, market, prices)
+    return True
+
+
+def unified_rows(
+    tiers: list[Mapping], market: Mapping, price: tuple[float, str] | None
+) -> list[dict]:
+    """Rows of ccxt's unified fields for one symbol; with ``price`` (a contract-sized
+    ladder) converted to quote notional with the market's ``contractSize``."""
+    rows = [{col: t.get(key) for col, key in UNIFIED_FIELDS.items()} for t in tiers]
+    if price is None:
+        return rows
+    size = parse_number(market.get("contractSize"))
     for row, t in zip(rows, tiers, strict=True):
         contracts = parse_number(t.get("maxNotional"))
         row.update(
-            max_notional=np.nan if contracts is None else contracts * size * price,
+            max_notional=np.nan if contracts is None else contracts * size * price[0],
             min_size=parse_number(t.get("minNotional")), max_size=contracts,
-            contract_size=size, price=price, price_source=where,
+            contract_size=size, price=price[0], price_source=price[1],
         )  # fmt: skip
     return rows

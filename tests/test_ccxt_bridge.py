@@ -216,3 +216,32 @@ def test_emulated_tiers_sharing_one_info_take_ccxts_fields():
     t = lk.from_ccxt(fake)
     assert t["max_notional"].tolist() == [1e6, 2e6]
     assert t.attrs["ccxt_roads"] == {"BTC/USDT:USDT": "ccxt's unified fields"}
+
+
+def test_prices_for_several_symbols_come_in_one_call_and_the_rest_one_by_one():
+    fake = Fake({"BTC/USDT:USDT": [ROW], "ETH/USDT:USDT": [ROW], "SOL/USDT:USDT": [ROW]})
+    fake.id = "mexc"
+    fake.markets = {
+        s: {"id": s.split("/")[0] + "_USDT", "symbol": s, "contractSize": 0.1, "quote": "USDT",
+            "linear": True}
+        for s in fake.tiers
+    }  # fmt: skip
+    calls = []
+
+    def tickers(symbols):
+        calls.append(("tickers", list(symbols)))
+        return {"BTC/USDT:USDT": {"markPrice": 80_000}}  # ETH missing from the answer
+
+    def ticker(symbol):
+        calls.append(("ticker", symbol))
+        return {"last": 3_000}
+
+    fake.fetch_tickers, fake.fetch_ticker = tickers, ticker
+    t = lk.from_ccxt(fake, prices={"SOL_USDT": 150})  # given by market id
+    assert calls == [("tickers", ["BTC/USDT:USDT", "ETH/USDT:USDT"]), ("ticker", "ETH/USDT:USDT")]
+    prices = {s: (p["price"], p["source"]) for s, p in t.attrs["ccxt_prices"].items()}
+    assert prices == {"SOL/USDT:USDT": (150.0, "given"), "BTC/USDT:USDT": (80_000.0, "markPrice"),
+                      "ETH/USDT:USDT": (3_000.0, "last")}  # fmt: skip
+    caps = t.groupby("symbol")["max_notional"].first().to_dict()
+    assert caps == pytest.approx({"BTC_USDT": 5e4 * 0.1 * 80_000, "ETH_USDT": 5e4 * 0.1 * 3_000,
+                                  "SOL_USDT": 5e4 * 0.1 * 150})  # fmt: skip

@@ -46,6 +46,7 @@ import responses
 
 import levkit as lk
 from levkit.ccxt_bridge import _unified_frame
+from levkit.ccxt_roads import mark_prices
 from levkit.frames import tiers_frame
 
 ccxt = pytest.importorskip("ccxt", reason="the ccxt road needs ccxt (pip install -e '.[dev]')")
@@ -265,6 +266,56 @@ def test_margin_liquidation_and_sizing_answer_the_same(case):
         assert kind == "ok" and np.isfinite(np.asarray(got, float)).any()
 
 
+def hand_made(native: pd.DataFrame) -> pd.DataFrame:
+    """What a user types from a venue's web page: caps, leverages and maintenance rates,
+    no deduction (PUBLIC_API 0.3: the venue's rule supplies it, the same on every road)."""
+    cols = ["exchange", "symbol", "max_notional", "max_leverage", "maintenance_margin_rate"]
+    return tiers_frame(native[cols].to_dict("list"), source="api")
+
+
+def through_the_snapshot(native: pd.DataFrame, folder) -> pd.DataFrame:
+    lk.save_snapshot(native, folder)
+    exchange, symbol = native["exchange"].iloc[0], native["symbol"].iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lk.StaleDataWarning)
+        return lk.load_snapshot(exchange, symbol)
+
+
+ROADS = [(c, r) for c in CASES for r in ("snapshot", "hand-made")
+         if not (c.venue == "bingx" and r == "snapshot")]  # fmt: skip
+# (BingX's bands are saved as margin bands; load_snapshot reads leverage ladders.)
+
+
+@pytest.mark.parametrize(("case", "road"), ROADS, ids=[f"{c.venue}-{r}" for c, r in ROADS])
+def test_the_snapshot_and_a_hand_made_frame_answer_as_the_native_road(
+    case, road, tmp_path, monkeypatch
+):
+    """PUBLIC_API 0.3: one maintenance-margin rule per venue on every road.  A hand-made
+    frame has no deduction: the venue's rule (the published one where the frame has it,
+    else the continuity recursion; OKX none) must give the native frame's answers."""
+    monkeypatch.setenv("LEVKIT_DATA_DIR", str(tmp_path))
+    native, _ = both_roads(case)
+    other = through_the_snapshot(native, tmp_path) if road == "snapshot" else hand_made(native)
+    v, lev = list(case.notionals), case.leverage
+    checks = {
+        "margin": lambda t: lk.margin(t, v, lev)["maintenance_margin"],
+        "liquidation_price long": lambda t: lk.liquidation_price(
+            t, entry_price=100.0, leverage=lev or 10.0, notional=v, side="long"),
+        "liquidation_price short": lambda t: lk.liquidation_price(
+            t, entry_price=100.0, leverage=lev or 10.0, notional=v, side="short"),
+        "leverage_for": lambda t: lk.leverage_for(t, v, v[-1] / 7.5),
+    }  # fmt: skip
+    failed = {}
+    for what, fn in checks.items():
+        try:
+            same(fn, native, other)
+        except AssertionError as exc:
+            failed[what] = " ".join(str(exc).split())[:160]
+    assert not failed, failed
+    kind, _ = same(checks["margin"], native, native)
+    assert kind == "ok"
+
+
 def test_okx_tiers_are_quote_notional_at_the_mark_not_contracts():
     case = next(c for c in CASES if c.venue == "okx")
     _, t = both_roads(case)
@@ -298,10 +349,11 @@ def test_ccxts_own_unified_fields_give_the_same_caps(venue):
     case = next(c for c in CASES if c.venue == venue)
     native, _ = both_roads(case)
     ex = ccxt_exchange(case)
-    tiers = ex.fetch_market_leverage_tiers(case.symbol)
-    raw = _unified_frame(ex, case.symbol, tiers, ex.markets[case.symbol], None)
-    got = tiers_frame(raw.assign(exchange=venue, symbol=case.native_symbol),
-                                source="api")  # fmt: skip
+    tiers, market = ex.fetch_market_leverage_tiers(case.symbol), ex.markets[case.symbol]
+    priced = mark_prices(ex, {case.symbol: market}, None) if venue == "okx" else {}
+    raw = _unified_frame(ex, venue, None, {case.symbol: (tiers, market)}, priced)
+    got = tiers_frame(raw, source="api")
+    assert got["symbol"].unique().tolist() == [case.native_symbol]
     for col in ("max_notional", "max_leverage", "maintenance_margin_rate"):
         np.testing.assert_allclose(got[col], native[col], rtol=1e-12, err_msg=col)
 
