@@ -19,6 +19,7 @@ Clients are kept for reuse (per venue and client arguments), so a repeat within
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 import warnings
 from collections import OrderedDict
@@ -30,7 +31,9 @@ import pandas as pd
 
 from .errors import AuthenticationError, LevkitError
 
-__all__ = ["FetchWarning", "fetch_many"]
+log = logging.getLogger("levkit")
+
+__all__ = ["FetchWarning", "fetch_many", "say_missing"]
 
 #: Columns :func:`fetch_many` adds to say where each row comes from.
 ORIGIN = "origin"
@@ -43,6 +46,13 @@ _POOL_SIZE = 32
 class FetchWarning(UserWarning):
     """Some ladders asked for could not be fetched (a venue, a (venue, symbol) pair, a page
     of a listing); the others were returned."""
+
+
+def say_missing(text: str, *, stacklevel: int = 5) -> None:
+    """Log and warn (:class:`FetchWarning`) that something asked for is missing from a
+    frame: the one way a client says it, never a log line alone."""
+    log.warning(text)
+    warnings.warn(text, FetchWarning, stacklevel=stacklevel)
 
 
 def _as_list(value: Any) -> list | None:

@@ -350,9 +350,7 @@ def _with_caps(frame: pd.DataFrame, ladder: pd.DataFrame, top: float) -> pd.Data
 def _paging_notes(odd: dict[str, list], page_size: int) -> list[str]:
     """What went wrong while paging the listing, warned (:class:`FetchWarning`) and kept in
     ``attrs["paging_notes"]``."""
-    import warnings
-
-    from ...fetch_many import FetchWarning
+    from ...fetch_many import say_missing
 
     notes = [
         f"gate: the page at offset {offset} held {n} of {page_size} markets, yet markets "
@@ -366,7 +364,7 @@ def _paging_notes(odd: dict[str, list], page_size: int) -> list[str]:
             "is kept once, and a market delisted meanwhile may be missing"
         )
     for note in notes:
-        warnings.warn(note, FetchWarning, stacklevel=5)
+        say_missing(note, stacklevel=6)
     return notes
 
 

@@ -194,13 +194,9 @@ class OKX(Client):
             raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
         missing = frame.attrs.get("no_mark_price")
         if missing:  # named in attrs["no_mark_price"] and warned, never dropped silently
-            import warnings
+            from ...fetch_many import say_missing
 
-            from ...fetch_many import FetchWarning
-
-            text = f"okx: no mark price for {', '.join(missing)}; their tiers are left out"
-            log.warning(text)
-            warnings.warn(text, FetchWarning, stacklevel=4)
+            say_missing(f"okx: no mark price for {', '.join(missing)}; their tiers are left out")
         return self._stamp(frame, last[0])
 
     def _ladder_if_cached(self, sym: str, mode: str) -> pd.DataFrame | None:
