@@ -56,7 +56,18 @@ def _order(exchanges: Iterable[str]) -> list[str]:
     return sorted(set(exchanges), key=lambda e: (known.index(e) if e in known else 99, e))
 
 
-def compare(tiers: pd.DataFrame, leverages: Iterable[float] = (10, 20, 50)) -> pd.DataFrame:
+def _leverages(leverages: Any) -> list[float]:
+    """``leverages`` as floats, read like the CLI reads them (``20``, ``"20x"``); a
+    leverage that is not positive, or none at all, raises ``ValueError``."""
+    from .numbers import read_leverage
+
+    items = [leverages] if np.ndim(leverages) == 0 else list(leverages)
+    if not items:
+        raise ValueError("compare needs at least one leverage, e.g. leverages=(10, 20, 50)")
+    return [read_leverage(x, "compare: each leverage") for x in items]
+
+
+def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)) -> pd.DataFrame:
     """Max position value at ``leverages`` per base asset (rows) and venue (columns).
 
     Parameters
@@ -65,8 +76,10 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float] = (10, 20, 50)) -> p
         A tiers frame with one or more venues and symbols.  Where a venue has several
         symbols on one base (``BTCUSDT`` and ``BTCUSDC``), its USDT-margined perpetual
         (the one ``lk.normalize_symbol(base, exchange)`` names) is used.
-    leverages : iterable of float
-        The leverages to compare at.
+    leverages : iterable of float or str
+        The leverages to compare at, as numbers or as the CLI reads them (``"20x"``).
+        A leverage that is not a positive number raises ``ValueError``; one below a
+        venue's 1x or above its top is NaN in that venue's column.
 
     Returns
     -------
@@ -91,12 +104,14 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float] = (10, 20, 50)) -> p
     >>> table = lk.compare(t, leverages=(10, 20, 50))
     >>> float(table.loc["BTC", ("okx", 20)]), float(table.loc["BTC", ("gate", 50)])
     (5000000.0, 2000000.0)
+    >>> list(lk.compare(t, leverages=("20x", 50)).columns[:2])
+    [('okx', 20), ('okx', 50)]
     >>> list(table.columns[:5])
     [('okx', 10), ('okx', 20), ('okx', 50), ('okx', 'max_leverage'), ('okx', 'complete')]
     """
     from .model.completeness import as_of_dates
 
-    levs = [float(x) for x in leverages]
+    levs = _leverages(leverages)
     labels = [int(x) if float(x).is_integer() else x for x in levs]
     lad = use(tiers)
     bases = np.array([_base(s, e) for e, s in zip(lad.exchange, lad.symbol, strict=True)])

@@ -3,8 +3,13 @@
 One thread per venue; each venue's client paces its own requests by its published rate
 limits (the limiters of :mod:`levkit.ratelimit`, shared per venue, host and key), so the
 venues run side by side and none exceeds its own budget.  One tqdm bar counts the
-(venue, symbol) fetches.  A venue that fails does not stop the others: its message is in
-``attrs["errors"]`` and a :class:`FetchWarning` names it.
+(venue, symbol) fetches.  A venue that fails does not stop the others, and one symbol that
+fails never stops a venue's other symbols (only an error about the venue itself does: no
+ladder to read, keys missing).  What is missing is named, never dropped silently: each
+venue's messages are in ``attrs["errors"]``, each (venue, symbol) without a ladder in
+``attrs["missing"]`` (OKX instruments left out for want of a mark price included), and one
+:class:`FetchWarning` counts the venues that failed and the (venue, symbol) pairs that
+failed, apart.
 
 Clients are kept for reuse (per venue and client arguments), so a repeat within
 ``cache_ttl`` answers from each client's cache, as a single client does, and
@@ -14,6 +19,7 @@ Clients are kept for reuse (per venue and client arguments), so a repeat within
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 import warnings
 from collections import OrderedDict
@@ -25,7 +31,9 @@ import pandas as pd
 
 from .errors import AuthenticationError, LevkitError
 
-__all__ = ["FetchWarning", "fetch_many"]
+log = logging.getLogger("levkit")
+
+__all__ = ["FetchWarning", "fetch_many", "say_missing"]
 
 #: Columns :func:`fetch_many` adds to say where each row comes from.
 ORIGIN = "origin"
@@ -36,7 +44,15 @@ _POOL_SIZE = 32
 
 
 class FetchWarning(UserWarning):
-    """Some venues of a many-venue fetch failed; the others were returned."""
+    """Some ladders asked for could not be fetched (a venue, a (venue, symbol) pair, a page
+    of a listing); the others were returned."""
+
+
+def say_missing(text: str, *, stacklevel: int = 5) -> None:
+    """Log and warn (:class:`FetchWarning`) that something asked for is missing from a
+    frame: the one way a client says it, never a log line alone."""
+    log.warning(text)
+    warnings.warn(text, FetchWarning, stacklevel=stacklevel)
 
 
 def _as_list(value: Any) -> list | None:
@@ -113,6 +129,8 @@ def _fetch_venue(
     kwargs: Mapping[str, Any],
     tick: Any,
 ) -> tuple[list[pd.DataFrame], dict[str | None, str]]:
+    """The venue's frames, and ``{symbol: message}`` of what failed (``None``: the venue
+    itself, for every symbol)."""
     frames: list[pd.DataFrame] = []
     errors: dict[str | None, str] = {}
     for i, sym in enumerate(symbols):
@@ -120,8 +138,10 @@ def _fetch_venue(
             method = client.risk_limits
             frame = method(sym, **_method_kwargs(method, kwargs))
             frames.append(_mark(frame, str(frame.attrs.get("source", "api"))))
+            for inst in frame.attrs.get("no_mark_price") or ():  # OKX: left out of the frame
+                errors[inst] = "no mark price, so its tiers could not be converted"
         except Exception as exc:  # noqa: BLE001 - one venue's failure is reported, not fatal
-            if _venue_wide(exc):  # no ladder, no keys: the same for every symbol
+            if _venue_wide(exc, name):  # no ladder, no keys: the same for every symbol
                 for _ in symbols[i + 1 :]:
                     tick()
                 return frames, {None: _message(exc)}
@@ -131,28 +151,37 @@ def _fetch_venue(
     return frames, errors
 
 
-def _venue_wide(exc: BaseException) -> bool:
-    """An error about the venue or the keys, not the symbol: raised before any request
-    (a venue without a public ladder, keys missing)."""
+def _venue_wide(exc: BaseException, name: str) -> bool:
+    """An error about the venue or the keys, not the symbol (a venue without a ladder to
+    read, keys missing): asking for the other symbols would fail the same way."""
+    from .venues import venue
+
     if isinstance(exc, AuthenticationError):
         return getattr(exc, "code", None) is None
-    return type(exc) is LevkitError
+    return not venue(name).capabilities.ladder
 
 
-def _fallback(name: str, symbols: list[str | None]) -> list[pd.DataFrame]:
-    """The snapshot's ladders of ``name`` for ``symbols`` (all with ``[None]``), where
-    it has them."""
-    from .snapshot import load_snapshot
+def _native(name: str, sym: str | None) -> str | None:
     from .venues import normalize_symbol
 
-    out = []
+    try:
+        return normalize_symbol(sym, name) if sym is not None else None
+    except (LevkitError, ValueError):
+        return sym
+
+
+def _fallback(name: str, symbols: list[str | None]) -> tuple[list[pd.DataFrame], dict]:
+    """The snapshot's ladders of ``name`` for ``symbols`` (all with ``[None]``), and
+    ``{symbol: message}`` of those it does not have either."""
+    from .snapshot import load_snapshot
+
+    out, absent = [], {}
     for sym in symbols:
         try:
-            wanted = normalize_symbol(sym, name) if sym is not None else None
-            out.append(_mark(load_snapshot(name, wanted), "snapshot"))
-        except LevkitError:
-            continue
-    return out
+            out.append(_mark(load_snapshot(name, _native(name, sym)), "snapshot"))
+        except (LevkitError, ValueError) as exc:
+            absent[sym] = f"not in the snapshot either ({_message(exc)})"
+    return out, absent
 
 
 def fetch_many(
@@ -251,18 +280,32 @@ def fetch_many(
             bar.close()
 
     frames: list[pd.DataFrame] = []
+    missing: dict[tuple[str, str | None], str] = {}  # (venue, symbol) -> why
     for name in dict.fromkeys(names):
-        got, failed = results.get(name, ([], {}))
+        got, failed = results.get(name, ([], {None: errors.get(name, "")}))
         frames += got
-        if failed:
+        if failed and name not in errors:
             errors[name] = "; ".join(
                 msg if sym is None else f"{sym}: {msg}" for sym, msg in failed.items()
             )
+        for sym, msg in failed.items():
+            for one in wanted if sym is None else [sym]:
+                missing[(name, _native(name, one))] = msg
+    filled: list[tuple[str, str | None]] = []
     if fallback == "snapshot":
         for name in list(errors):
-            failed = list(results.get(name, ([], {None: ""}))[1])
-            frames += _fallback(name, wanted if None in failed else failed)
-    return _combine(names, frames, errors)
+            failed = results.get(name, ([], {None: ""}))[1]
+            got, absent = _fallback(name, wanted if None in failed else list(failed))
+            frames += got
+            for key in [k for k in missing if k[0] == name]:
+                if key[1] not in {_native(name, s) for s in absent}:
+                    filled.append(key)
+                    del missing[key]
+                else:
+                    why = [m for s, m in absent.items() if _native(name, s) == key[1]]
+                    missing[key] += "; " + why[0]
+    dead = [n for n in dict.fromkeys(names) if not results.get(n, ([], {}))[0]]
+    return _combine(names, dead, wanted, frames, errors, missing, filled)
 
 
 def _check_kwargs(built: Mapping[str, Any], kwargs: Mapping[str, Any]) -> None:
@@ -282,7 +325,15 @@ def _bar(progress: bool | None, total: int) -> Any:
     return tqdm(total=total, desc="risk limits", unit="fetch", leave=False)
 
 
-def _combine(names: list[str], frames: list[pd.DataFrame], errors: dict[str, str]) -> pd.DataFrame:
+def _combine(
+    names: list[str],
+    dead: list[str],
+    wanted: list[str | None],
+    frames: list[pd.DataFrame],
+    errors: dict[str, str],
+    missing: dict[tuple[str, str | None], str],
+    filled: list[tuple[str, str | None]],
+) -> pd.DataFrame:
     from .frames import TIERS_COLUMNS, empty_tiers
 
     if frames:
@@ -297,6 +348,8 @@ def _combine(names: list[str], frames: list[pd.DataFrame], errors: dict[str, str
         "source": kinds.pop() if len(kinds) == 1 else "mixed",
         "fetched_at": pd.Timestamp.now(tz="UTC"),
         "errors": dict(errors),
+        "missing": [(ex, sym, why) for (ex, sym), why in missing.items()],
+        "filled": list(filled),
         "origins": origins,
         "exchanges": list(dict.fromkeys(names)),
     }
@@ -305,11 +358,37 @@ def _combine(names: list[str], frames: list[pd.DataFrame], errors: dict[str, str
             "fetch_risk_limits: no venue answered: "
             + "; ".join(f"{n}: {m}" for n, m in errors.items())
         )
-    if errors:
-        shown = "; ".join(f"{n} ({m})" for n, m in errors.items())
-        warnings.warn(
-            f"fetch_risk_limits: {len(errors)} of {len(set(names))} venues failed: {shown}",
-            FetchWarning,
-            stacklevel=4,
-        )
+    text = _summary(list(dict.fromkeys(names)), dead, wanted, errors, missing, filled)
+    if text:
+        warnings.warn(f"fetch_risk_limits: {text}", FetchWarning, stacklevel=4)
     return out
+
+
+def _summary(
+    names: list[str],
+    dead: list[str],
+    wanted: list[str | None],
+    errors: dict[str, str],
+    missing: dict[tuple[str, str | None], str],
+    filled: list[tuple[str, str | None]],
+) -> str:
+    """One line: the venues that failed (no ladder from them at all), then the (venue,
+    symbol) pairs without a ladder, counted apart; "" when nothing failed."""
+    parts = []
+    if dead:
+        shown = "; ".join(f"{n} ({errors.get(n, 'no answer')})" for n in dead)
+        parts.append(f"{len(dead)} of {len(names)} venues failed: {shown}")
+    pairs = [(ex, sym) for ex, sym in missing if sym is not None]
+    if pairs:
+        total = len(names) * sum(w is not None for w in wanted)
+        shown = ", ".join(
+            f"{ex} {sym}" + ("" if ex in dead else f" ({missing[(ex, sym)]})") for ex, sym in pairs
+        )
+        parts.append(
+            f"{len(pairs)} of {max(total, len(pairs))} (venue, symbol) pairs have no ladder: "
+            + shown
+        )
+    if filled:
+        shown = ", ".join(f"{ex} {sym}" if sym else f"{ex} (every symbol)" for ex, sym in filled)
+        parts.append(f"filled from the snapshot: {shown}")
+    return "; ".join(parts)

@@ -31,6 +31,7 @@ __all__ = [
     "leverage_equal",
     "on_step",
     "parse_number",
+    "read_leverage",
     "show",
     "to_wire",
     "json_number",
@@ -149,3 +150,25 @@ def parse_number(value: Any) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return x if math.isfinite(x) else None
+
+
+def read_leverage(value: Any, what: str = "leverage") -> float:
+    """A leverage as people write it: a number or text such as ``"20"``, ``"20x"``,
+    ``"12.5X"``; ``ValueError`` (naming ``what``) for anything else, and for a leverage
+    that is not a finite number > 0.  Whether it is >= 1 or on a venue's step is for the
+    caller to say.
+
+    >>> read_leverage("20x"), read_leverage(" 12.5X "), read_leverage(50)
+    (20.0, 12.5, 50.0)
+    >>> read_leverage("0")
+    Traceback (most recent call last):
+    ...
+    ValueError: leverage must be a finite number > 0 (such as 20 or "20x"), got '0'
+    """
+    text = value.strip().removesuffix("x").removesuffix("X") if isinstance(value, str) else value
+    x = None if isinstance(text, str) and not text.strip() else parse_number(text)
+    if isinstance(value, str) and text != text.strip():
+        x = None  # "20 x" and similar: not how a leverage is written
+    if x is None or x <= 0:
+        raise ValueError(f'{what} must be a finite number > 0 (such as 20 or "20x"), got {value!r}')
+    return x

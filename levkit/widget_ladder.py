@@ -33,13 +33,18 @@ from .errors import LevkitError
 from .numbers import leverage_at_most
 from .venues import venue
 
-__all__ = ["LadderSource", "Caps", "read_ladder", "discovery_offer", "with_margins"]
+__all__ = [
+    "LadderSource", "Caps", "read_ladder", "given_ladder", "discovery_offer", "with_margins",
+]  # fmt: skip
 
 log = logging.getLogger("levkit")
 
 #: Rough number of set-leverage calls discovery makes (BingX BTC-USDT: about 20, restoring
 #: included; see ``BingX.discover_tiers``).
 DISCOVERY_CALLS = 20
+
+#: Sources whose date is when the figures were fetched (others: "as of" a date).
+FETCHED = ("api", "simulator", "probe")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class LadderSource:
         why there is no ladder, or ``""``.
     origin : str
         The venue whose ladder it is (``ladder_from``; e.g. ``bybit`` for ``bybit-legacy``).
+    of : str
+        For a ``"given"`` ladder, the frame's own source (``api``, ``snapshot``...).
     lower_bound_below : float
         Leverages below this fall on the unknown part of an incomplete ladder (their caps
         are lower bounds); 1.0 when nothing is unknown.
@@ -71,6 +78,8 @@ class LadderSource:
     >>> s = LadderSource("snapshot", pd.Timestamp("2026-01-01", tz="UTC"), origin="bybit")
     >>> s.text
     'snapshot (bybit, as of 2026-01-01)'
+    >>> LadderSource("given", pd.Timestamp("2026-01-01", tz="UTC"), of="snapshot").text
+    'given (snapshot, as of 2026-01-01)'
     """
 
     kind: str
@@ -80,6 +89,7 @@ class LadderSource:
     note: str = ""
     origin: str = ""
     lower_bound_below: float = 1.0
+    of: str = ""
 
     def lower_bound_at(self, leverage: float) -> bool:
         """Whether the cap at ``leverage`` is only a lower bound (the unknown part)."""
@@ -89,8 +99,10 @@ class LadderSource:
     def text(self) -> str:
         """One line for the view: ``api (fetched 2026-11-28 09:36 UTC)``..."""
         parts = [self.origin] if self.origin and self.kind == "snapshot" else []
+        if self.kind == "given" and self.of:
+            parts.append(self.of)
         if self.as_of is not None and not pd.isna(self.as_of):
-            fetched = self.kind in ("api", "simulator", "probe")
+            fetched = (self.of if self.kind == "given" else self.kind) in FETCHED
             stamp = self.as_of.strftime("%Y-%m-%d %H:%M UTC" if fetched else "%Y-%m-%d")
             parts.append(f"{'fetched' if fetched else 'as of'} {stamp}")
         if self.stale:
@@ -117,9 +129,18 @@ def _stamp(tiers: pd.DataFrame) -> pd.Timestamp | None:
     return None
 
 
+def _own_source(tiers: pd.DataFrame) -> str:
+    """Where a given frame says its figures come from (``attrs`` or a ``source`` column)."""
+    said = tiers.attrs.get("source")
+    if not said and "source" in tiers.columns and len(tiers):
+        said = tiers["source"].iloc[0]
+    return str(said) if isinstance(said, str) and said else ""
+
+
 def describe(tiers: pd.DataFrame, kind: str, origin: str = "", unit: str = "") -> LadderSource:
     """The :class:`LadderSource` of a ladder read as ``kind``; warns
-    :class:`~levkit.StaleDataWarning` once when it is older than 30 days."""
+    :class:`~levkit.StaleDataWarning` once when it is older than 30 days.  A ``"given"``
+    ladder keeps the frame's own source in ``of``."""
     from .snapshot import check_staleness
 
     stale = not check_staleness(tiers, _stacklevel=4).empty
@@ -128,7 +149,56 @@ def describe(tiers: pd.DataFrame, kind: str, origin: str = "", unit: str = "") -
     note = "" if complete else model.lower_bound_note(tiers, unit=unit)
     edge = summary["lower_bound_below"].max() if len(summary) else math.nan
     below = float(edge) if not complete and pd.notna(edge) else 1.0
-    return LadderSource(kind, _stamp(tiers), stale, complete, note, origin, below)
+    of = _own_source(tiers) if kind == "given" else ""
+    return LadderSource(kind, _stamp(tiers), stale, complete, note, origin, below, of)
+
+
+def given_ladder(client: Any, symbol: str, tiers: Any) -> pd.DataFrame:
+    """The rows of ``tiers`` (given to the control) for the client's venue and ``symbol``.
+
+    A frame may hold other ladders too (``lk.load_snapshot()``); one that holds none for
+    this venue (or the venue serving its ladder, ``ladder_from``) and symbol raises
+    ``ValueError`` naming both: another venue's or symbol's caps and rules would be shown
+    and applied as this one's.
+
+    Examples
+    --------
+    >>> from levkit.frames import tiers_frame
+    >>> from levkit.venues.bybit.client import Bybit
+    >>> t = tiers_frame({"exchange": "binance", "symbol": "BTCUSDT",
+    ...                  "max_notional": [5e4], "max_leverage": [125]}, source="api")
+    >>> given_ladder(Bybit(), "BTCUSDT", t)
+    Traceback (most recent call last):
+    ...
+    ValueError: tiers= holds the ladder of binance BTCUSDT, not of bybit BTCUSDT (the control's venue and symbol); pass that venue's own ladder, e.g. client.risk_limits('BTCUSDT')
+    """
+    from .widget_io import normalize
+
+    v = venue(client.exchange)
+    accepted = {v.name, v.capabilities.ladder_from or v.name}
+    if not isinstance(tiers, pd.DataFrame) or not {"exchange", "symbol"} <= set(tiers.columns):
+        raise ValueError("tiers= must be a tiers frame with exchange and symbol columns")
+
+    def registry_name(name: str) -> str:
+        try:
+            return venue(name).name
+        except ValueError:
+            return name
+
+    pairs = list(zip(tiers["exchange"].astype(str), tiers["symbol"].astype(str), strict=True))
+    names = {e: registry_name(e) for e in dict.fromkeys(e for e, _ in pairs)}
+    mine = [names[e] in accepted and normalize(s, names[e]) == symbol for e, s in pairs]
+    if not any(mine):
+        held = sorted(dict.fromkeys(f"{names[e]} {s}" for e, s in pairs))
+        shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+        raise ValueError(
+            f"tiers= holds the ladder of {shown or 'nothing'}, not of {v.name} {symbol} (the "
+            f"control's venue and symbol); pass that venue's own ladder, e.g. "
+            f"client.risk_limits({symbol!r})"
+        )
+    out = tiers[np.asarray(mine, dtype=bool)].reset_index(drop=True)
+    out.attrs = dict(tiers.attrs)
+    return out
 
 
 def read_ladder(
@@ -142,12 +212,7 @@ def read_ladder(
     v = venue(client.exchange)
     origin = v.capabilities.ladder_from or v.name
     if given is not None:
-        tiers = given
-        if "symbol" in tiers.columns and tiers["symbol"].nunique() > 1:
-            tiers = tiers[tiers["symbol"] == symbol]
-            if tiers.empty:
-                raise LevkitError(f"tiers= holds no rows for {symbol}")
-        tiers = _checked(tiers)
+        tiers = _checked(given_ladder(client, symbol, given))
         return tiers, describe(tiers, "given", origin)
     why: list[str] = []
     if v.capabilities.ladder:

@@ -102,6 +102,8 @@ class ControlState(ControlReadouts, ControlActions):
         self.balance = None if balance is None else model.check_balance(balance)
         self.price = math.nan if price is None else float(price)
         self.confirm_seconds = float(confirm_seconds)
+        if tiers is not None:  # another venue's or symbol's ladder: refused here, not shown
+            tiers = ladder.given_ladder(client, self.symbol, tiers)
         self._given = {"tiers": tiers, "step": step, "max_leverage": max_leverage}
         self._probed: pd.DataFrame | None = None
         self._clock = clock

@@ -441,6 +441,18 @@ def test_curves_of_an_incomplete_ladder_say_the_note_and_draw_it_dashed(capsys, 
     assert dashed and dashed[0].get_xydata()[:, 0].min() == 1.0
 
 
+def test_curves_leverage_above_the_top_exits_2_naming_it(capsys, tmp_path):
+    out_png = tmp_path / "c.png"
+    code, _, err = run(capsys, "curves", "BTC-USDT", "--exchange", "bingx", "--leverage", "500",
+                       "--out", str(out_png))  # fmt: skip
+    assert code == EXIT_USAGE and not out_png.exists()
+    assert_one_line_error(err, "500x is above every curve's top: bingx BTC-USDT tops out at 150x")
+    code, out, err = run(capsys, "curves", "BTCUSDT", "LTC-USDT", "--leverage", "120x",
+                         "--out", str(out_png))  # fmt: skip
+    assert code == 0, err  # 120x is within some curves: drawn, the others named
+    assert "note: no 120x marker where " in out and "LTC" in out.split("no 120x marker")[1]
+
+
 def test_curves_of_several_symbols_draw_one_curve_each(capsys, tmp_path):
     out_png = tmp_path / "many.png"
     code, out, _ = run(capsys, "curves", "BTCUSDT", "LTC-USDT", "--leverage", "20", "--out",

@@ -115,3 +115,16 @@ def test_plot_with_few_ladders_is_unchanged():
     assert [t.get_text() for t in ax.texts] == ["2M at 20x", "5M at 20x"]
     assert ax.get_title() == ""
     plt.close(fig)
+
+
+def test_compare_reads_leverages_like_the_cli_and_refuses_what_is_not_positive():
+    t = venues()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lk.LadderWarning)
+        text = lk.compare(t, leverages=("20x", "50X", 10))
+        numbers = lk.compare(t, leverages=(20, 50, 10))
+    pd.testing.assert_frame_equal(text, numbers)
+    assert text.attrs["leverages"] == [20, 50, 10]
+    for bad in [(0,), (-5,), ("0x",), ("lots",), (float("nan"),), ()]:
+        with pytest.raises(ValueError, match="leverage"):
+            lk.compare(t, leverages=bad)

@@ -44,11 +44,13 @@ def say(level: str, message: Any) -> None:
 
 
 def leverage_arg(text: str) -> float:
-    """argparse type: a finite leverage >= 1."""
+    """argparse type: a finite leverage >= 1 (``20`` or ``20x``)."""
+    from ..numbers import read_leverage
+
     try:
-        value = float(text)
+        value = read_leverage(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        value = math.nan
     if not math.isfinite(value) or value < 1:
         raise argparse.ArgumentTypeError(f"leverage must be a number >= 1, not {text!r}")
     return value

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import LadderWarning, LevkitError
-from ._common import add_symbols_parser, leverage_arg, load
+from ..numbers import leverage_at_most, show
+from ._common import UsageError, add_symbols_parser, leverage_arg, load
 from ._output import ladder_notes, stale_ladders
 
 NAME = "curves"
@@ -96,6 +97,16 @@ def _no_leverage(tiers: pd.DataFrame) -> list[str]:
     return [f"{ex} {sym}" for (ex, sym), ok in has.items() if not ok]
 
 
+def _above_top(tiers: pd.DataFrame, leverage: float | None) -> dict[str, float]:
+    """``{"exchange symbol": top}`` of the curves whose highest leverage is below
+    ``leverage`` (no marker can go on them)."""
+    if leverage is None:
+        return {}
+    tops = tiers.groupby(["exchange", "symbol"], sort=True)["max_leverage"].max()
+    return {f"{ex} {sym}": float(top) for (ex, sym), top in tops.items()
+            if not leverage_at_most(leverage, top)}  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     tiers = load(args)
     missing = _no_leverage(tiers)
@@ -104,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
             f"no leverage in the figures for {', '.join(missing)}: nothing to draw "
             "(margin bands carry no leverage)"
         )
+    above = _above_top(tiers, args.leverage)
+    tops = ", ".join(f"{name} tops out at {show(top)}x" for name, top in above.items())
+    if above and len(above) == tiers.groupby(["exchange", "symbol"]).ngroups:
+        raise UsageError(f"--leverage {show(args.leverage)}x is above every curve's top: {tops}")
     try:
         with warnings.catch_warnings():
             # Incomplete and stale ladders are said below, once, in plain words.
@@ -119,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     if "as_of" in tiers:
         for (ex, sym), text in stale_ladders(tiers).items():
             print(f"STALE: {ex} {sym}: {text} (refresh: levkit snapshot --exchange {ex})")
+    if above:
+        print(f"note: no {show(args.leverage)}x marker where {tops}")
     for line in ladder_notes(tiers):
         print(f"note: {line} (drawn dashed)")
     return 0

@@ -222,13 +222,15 @@ def test_risk_limits_of_every_market_follow_offsets_until_a_short_page():
     def answer(request):
         q = parse_qs(urlsplit(request.url).query)
         assert q["limit"] == ["2"]
-        names = pages[int(q["offset"][0])]
+        names = pages.get(int(q["offset"][0]), [])
         return 200, {}, json.dumps([{**r, "contract": n} for n in names for r in BTC_ROWS])
 
     responses.add_callback(responses.GET, TIERS, callback=answer)
     df = lk.Gate(progress=False).risk_limits(page_size=2)
     assert sorted(df["symbol"].unique()) == markets
-    assert len(responses.calls) == 3  # ceil(5 markets / 2 per page)
+    # ceil(5 markets / 2 per page), and one more: a short page ends the listing only when
+    # the next one is empty (Gate gives no total)
+    assert len(responses.calls) == 4
     with pytest.raises(ValueError):
         lk.Gate().risk_limits(page_size=1001)
 
@@ -387,7 +389,8 @@ def test_sim_ladder_one_and_all(sim, gate):
     assert one["max_leverage"].tolist() == [125, 50, 1] and one.attrs["source"] == "simulator"
     every = lk.Gate(session=sim.session(), progress=False).risk_limits(page_size=2)
     assert sorted(every["symbol"].unique()) == ["BTC_USDT", "ETH_USDT", "SOL_USDT"]
-    assert sim.count("/api/v4/futures/usdt/risk_limit_tiers") == 3  # 1 + ceil(3 / 2)
+    # 1 + ceil(3 / 2) + the empty page that confirms the short one ended the listing
+    assert sim.count("/api/v4/futures/usdt/risk_limit_tiers") == 4
 
 
 def test_sim_leverage_read_and_set_then_already_in_force(sim, gate):

@@ -113,22 +113,36 @@ class Gate(Client):
             return self._stamp(frame, resp, requests=1)
         rows: list[dict] = []
         last: list[Response] = []
+        seen: set = set()
+        short: list[tuple[int, int]] = []  # (offset, markets) of a short page
+        odd: dict[str, list] = {"short": [], "repeated": []}
 
         def page(cursor: str | None):
+            # Gate pages MARKETS, not rows, by offset [T1], and says nothing of the total:
+            # a short page ends the listing only if the page after it is empty (one more
+            # request), and a market seen on an earlier page (a listing added between pages
+            # shifts the offsets) is kept once.  Both are said (FetchWarning), not hidden.
             offset = int(cursor or 0)
             resp = self._send("ladder", {"limit": page_size, "offset": offset})
             last[:] = [resp]
             got = _list(resp.result, "risk_limit_tiers")
-            markets = {r.get("contract") for r in got if isinstance(r, dict)}
-            full = len(markets) >= page_size
-            return got, (str(offset + page_size) if full and got else None)
+            markets = list(dict.fromkeys(r.get("contract") for r in got if isinstance(r, dict)))
+            fresh = {m for m in markets if m not in seen}
+            odd["repeated"] += [m for m in markets if m in seen]
+            seen.update(fresh)
+            if short and markets:  # the page after a short one was not empty
+                odd["short"].append(short.pop())
+            short[:] = [(offset, len(markets))] if 0 < len(markets) < page_size else []
+            keep = [r for r in got if not isinstance(r, dict) or r.get("contract") in fresh]
+            return keep, (str(offset + page_size) if fresh else None)
 
         for chunk in self._pages(page, "gate usdt risk limits"):
             rows.extend(chunk)
         if not rows:
             raise LevkitError("Gate returned no USDT risk-limit tiers")
+        notes = _paging_notes(odd, page_size)
         frame = parse_risk_limits(rows, source=last[0].source)
-        return self._stamp(frame, last[0], page_size=page_size)
+        return self._stamp(frame, last[0], page_size=page_size, paging_notes=notes or None)
 
     def contract(self, symbol: str, *, refresh: bool = False) -> dict[str, Any]:
         """``GET /api/v4/futures/usdt/contracts/{contract}``: ``max_leverage``,
@@ -331,6 +345,27 @@ def _with_caps(frame: pd.DataFrame, ladder: pd.DataFrame, top: float) -> pd.Data
     out["max_leverage"] = out["max_leverage"].fillna(top)
     out.attrs = attrs
     return out
+
+
+def _paging_notes(odd: dict[str, list], page_size: int) -> list[str]:
+    """What went wrong while paging the listing, warned (:class:`FetchWarning`) and kept in
+    ``attrs["paging_notes"]``."""
+    from ...fetch_many import say_missing
+
+    notes = [
+        f"gate: the page at offset {offset} held {n} of {page_size} markets, yet markets "
+        "followed (read on to an empty page)"
+        for offset, n in odd["short"]
+    ]
+    if odd["repeated"]:
+        names = ", ".join(sorted(set(map(str, odd["repeated"])))[:10])
+        notes.append(
+            f"gate: paging repeated {names} (the listing changed between pages); each ladder "
+            "is kept once, and a market delisted meanwhile may be missing"
+        )
+    for note in notes:
+        say_missing(note, stacklevel=6)
+    return notes
 
 
 def _list(result: Any, what: str) -> list:

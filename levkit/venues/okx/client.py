@@ -193,8 +193,10 @@ class OKX(Client):
         if sym is not None and sym not in set(frame["symbol"]):
             raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
         missing = frame.attrs.get("no_mark_price")
-        if missing:
-            log.warning("okx: no mark price for %s; their tiers are left out", ", ".join(missing))
+        if missing:  # named in attrs["no_mark_price"] and warned, never dropped silently
+            from ...fetch_many import say_missing
+
+            say_missing(f"okx: no mark price for {', '.join(missing)}; their tiers are left out")
         return self._stamp(frame, last[0])
 
     def _ladder_if_cached(self, sym: str, mode: str) -> pd.DataFrame | None:
