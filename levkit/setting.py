@@ -19,6 +19,13 @@ steps; STYLE.md).  :meth:`SetsLeverage.set_leverage` runs:
    ``partial=True`` and ``applied`` and says what was applied;
 6. **read back** once: the frame after (``_set_result``: the venue's reply) with
    ``previous_leverage``, ``changed`` and the caps (``_with_caps``), stamped.
+
+A venue client declares ``one_side``, ``skip_in_force``, ``not_modified`` and defines
+``_read_state`` and ``_set_requests``; it overrides ``_set_options`` (its keyword options),
+``_leverage_limits`` (default: the top of ``risk_limits``, the declared step),
+``_set_result`` (default: the sides set at the value asked), ``_set_error``,
+``_check_state`` or ``_mode_was_stale`` only where it differs, and keeps a ``set_leverage``
+of its own only for its signature and docstring.
 """
 
 from __future__ import annotations
