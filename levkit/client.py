@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -356,6 +356,23 @@ class Client(CapsFromLadder, SetsLeverage):
                     from tqdm.auto import tqdm
 
                     bar = tqdm(desc=desc, unit="page", initial=n, leave=False)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _each(self, items: Sequence[Any], desc: str, unit: str) -> Iterator[Any]:
+        """Iterate ``items`` (one request each) with a tqdm bar when there is more than
+        one, unless ``progress=False``."""
+        bar = None
+        if len(items) > 1 and self.progress is not False:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(items), desc=desc, unit=unit, leave=False)
+        try:
+            for item in items:
+                yield item
+                if bar is not None:
+                    bar.update(1)
         finally:
             if bar is not None:
                 bar.close()

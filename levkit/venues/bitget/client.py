@@ -103,20 +103,10 @@ class Bitget(Client):
         symbols = contracts.loc[contracts["status"] == "normal", "symbol"].tolist()
         if not symbols:
             raise LevkitError("Bitget lists no USDT-FUTURES contract in status 'normal'")
-        bar = None
-        if self.progress is not False and len(symbols) > 1:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(symbols), desc="bitget leverage tiers", unit="symbol", leave=False)
-        frames = []
-        try:
-            for sym in symbols:
-                frames.append(self._cached(("risk", sym), refresh, lambda s=sym: self._ladder(s)))
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+        frames = [
+            self._cached(("risk", sym), refresh, lambda s=sym: self._ladder(s))
+            for sym in self._each(symbols, "bitget leverage tiers", "symbol")
+        ]
         out = pd.concat(frames, ignore_index=True)
         out.attrs = dict(frames[-1].attrs)
         return out

@@ -167,24 +167,11 @@ class OKX(Client):
         ]
         rows: list[dict] = []
         last: list[Response] = []
-        bar = None
-        if len(chunks) > 1 and self.progress is not False:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(
-                total=len(chunks), desc=f"okx {mode} position tiers", unit="call", leave=False
-            )
-        try:
-            for chunk in chunks:
-                params = {"instType": "SWAP", "tdMode": mode, "instFamily": ",".join(chunk)}
-                resp = self._call("ladder", params)
-                last[:] = [resp]
-                rows.extend(resp.result)
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+        for chunk in self._each(chunks, f"okx {mode} position tiers", "call"):
+            params = {"instType": "SWAP", "tdMode": mode, "instFamily": ",".join(chunk)}
+            resp = self._call("ladder", params)
+            last[:] = [resp]
+            rows.extend(resp.result)
         if not rows:
             raise LevkitError(f"OKX returned no position tiers for {sym or 'any USDT swap'}")
         frame = parse_position_tiers(
