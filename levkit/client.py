@@ -5,88 +5,33 @@ A client class names its venue's declaration (``venue = VENUE`` from its ``spec.
 ``exchange``, ``hosts`` and ``env_prefix`` follow from it, and calls go out by endpoint
 role (``self._call("ladder", params)``) so the path, the signing and the published rate
 limit are the ones the spec declares, the same the simulator answers with.
+
+``set_leverage`` runs once for every venue (:mod:`levkit.setting`: validate, read, skip
+if in force, preview or send, read back) and the caps of leverage frames come from one
+place (:mod:`levkit.caps`); a venue client supplies small hooks and declared data.
 """
 
 from __future__ import annotations
 
 import os
 import time
-import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 import requests
 
-from .errors import AuthenticationError, LadderWarning, LevkitError
+from .caps import CapsFromLadder, fill_caps
+from .errors import AuthenticationError, LevkitError
 from .frames import stamp
-from .numbers import leverage_at_most
 from .ratelimit import RateLimiter, shared_limiter
+from .setting import SetsLeverage
 from .transport import RetryPolicy, Transport
 from .venues import normalize_symbol
 from .venues._spec import Endpoint, Venue
 from .wire import Credentials, Dialect, Response, is_loopback_url, mask
 
-__all__ = ["Client", "POSITION_COLUMNS", "fill_caps", "positions_frame"]
-
-
-def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``max_leverage`` (the symbol's top) and ``max_position_value`` (at the leverage
-    in force) of a leverage frame from a tiers frame, following PUBLIC_API's model meaning:
-    the cap is the largest ``max_notional`` among tiers with ``max_leverage >= leverage``."""
-    if frame.empty or tiers.empty:
-        return frame
-    key = ["exchange", "symbol"]
-    top = tiers.groupby(key, sort=False)["max_leverage"].max().rename("_top")
-    rows = frame.reset_index(drop=True).reset_index(names="_row")
-    pairs = rows[["_row", *key, "leverage"]].merge(
-        tiers[[*key, "max_leverage", "max_notional"]], on=key, how="inner"
-    )
-    ok = leverage_at_most(pairs["leverage"].to_numpy(float), pairs["max_leverage"].to_numpy(float))
-    caps = pairs[ok].groupby("_row")["max_notional"].max()
-    rows = rows.join(top, on=key)
-    rows["max_leverage"] = rows["max_leverage"].where(rows["max_leverage"].notna(), rows["_top"])
-    known = rows["max_position_value"].notna()
-    rows["max_position_value"] = rows["max_position_value"].where(
-        known, rows["_row"].map(caps).astype("float64")
-    )
-    out = rows.drop(columns=["_row", "_top"])
-    out.attrs = dict(frame.attrs)
-    _mark_lower_bounds(out, ~known.to_numpy(), tiers)
-    return out
-
-
-def _mark_lower_bounds(out: pd.DataFrame, filled: Any, tiers: pd.DataFrame) -> None:
-    """Where a cap filled from an incomplete ladder rests on its unknown part, say so: a
-    ``lower_bound`` column and a :class:`~levkit.LadderWarning` (never a bound as a fact)."""
-    from .model import ladders
-
-    summary = ladders(tiers).set_index(["exchange", "symbol"])["lower_bound_below"]
-    edge = [
-        summary.get((e, s), float("nan"))
-        for e, s in zip(out["exchange"], out["symbol"], strict=True)
-    ]
-    edge_arr = pd.to_numeric(pd.Series(edge), errors="coerce").to_numpy(float)
-    with np.errstate(invalid="ignore"):
-        lower = (
-            filled & (edge_arr > 1) & ~leverage_at_most(edge_arr, out["leverage"].to_numpy(float))
-        )
-    if lower.any():
-        out["lower_bound"] = lower
-        names = sorted(
-            {
-                f"{e} {s}"
-                for e, s, low in zip(out["exchange"], out["symbol"], lower, strict=True)
-                if low
-            }
-        )
-        warnings.warn(
-            f"max_position_value of {', '.join(names)} at the leverage in force is only a "
-            "lower bound: it comes from an incomplete ladder (lk.ladders shows what is known)",
-            LadderWarning,
-            stacklevel=3,
-        )
+__all__ = ["Client", "POSITION_COLUMNS", "fill_caps", "positions_frame"]  # fill_caps: .caps
 
 
 POSITION_COLUMNS = [
@@ -119,7 +64,7 @@ def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
     return out
 
 
-class Client:
+class Client(CapsFromLadder, SetsLeverage):
     """Base of every exchange client (:func:`levkit.exchanges` lists them).
 
     Parameters
@@ -313,25 +258,41 @@ class Client:
         """The leverage frame: leverage in force per side, with the caps."""
         raise NotImplementedError  # pragma: no cover - every client defines it
 
-    def set_leverage(self, symbol: str, leverage: float, *, side: str = "both",
-                     dry_run: bool = False, **kwargs: Any) -> Any:  # fmt: skip
-        """Set the leverage; validated before anything is sent (see each client)."""
-        raise NotImplementedError  # pragma: no cover - every client defines it
+    # set_leverage: the one sequence of levkit.setting.SetsLeverage, with venue hooks.
 
     # -- symbols and calls by role -------------------------------------------------------
     def symbol(self, symbol: str) -> str:
         """``symbol`` in this venue's own spelling (native symbols pass unchanged)."""
         return normalize_symbol(symbol, self.venue)
 
-    def _call(self, role: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Response:
+    def _call(
+        self,
+        role: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        path: Mapping[str, str] | None = None,
+        **kw: Any,
+    ) -> Response:
         """Send the endpoint the spec declares for ``role``, signed if it is, paced by its
-        published limit."""
+        published limit and weight.  ``path`` fills the fields of the spec's path
+        (Gate's ``{contract}``).  Every venue's requests go through here."""
         ep = self.venue.endpoint(role)
         kw.setdefault("signed", ep.signed)
         if ep.limit is not None:
             limiter = self._endpoint_limiter(ep)
             kw.setdefault("limiter", limiter.weighted(ep.weight) if ep.weight > 1 else limiter)
-        return self.transport.request(ep.method, ep.path, params or {}, **kw)
+        where = ep.path.format(**path) if path else ep.path
+        try:
+            return self.transport.request(ep.method, where, params or {}, **kw)
+        except LevkitError as exc:
+            err = self._call_error(exc, role)
+            if err is exc:
+                raise
+            raise err from None
+
+    def _call_error(self, exc: LevkitError, role: str) -> LevkitError:
+        """The error a failed call raises: ``exc``, or the venue's own reading of it."""
+        return exc
 
     def _endpoint_limiter(self, ep: Endpoint) -> RateLimiter:
         limit = ep.limit
@@ -395,6 +356,23 @@ class Client:
                     from tqdm.auto import tqdm
 
                     bar = tqdm(desc=desc, unit="page", initial=n, leave=False)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _each(self, items: Sequence[Any], desc: str, unit: str) -> Iterator[Any]:
+        """Iterate ``items`` (one request each) with a tqdm bar when there is more than
+        one, unless ``progress=False``."""
+        bar = None
+        if len(items) > 1 and self.progress is not False:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(items), desc=desc, unit=unit, leave=False)
+        try:
+            for item in items:
+                yield item
+                if bar is not None:
+                    bar.update(1)
         finally:
             if bar is not None:
                 bar.close()

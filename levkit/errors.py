@@ -7,6 +7,9 @@ passes the endpoint path (never the signed query string) into them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 __all__ = [
     "LadderWarning",
     "StaleDataWarning",
@@ -26,7 +29,22 @@ __all__ = [
 
 
 class LevkitError(Exception):
-    """Base class of every error levkit raises on purpose."""
+    """Base class of every error levkit raises on purpose.
+
+    Attributes
+    ----------
+    partial : bool
+        A multi-request operation (``set_leverage`` of both sides where the venue sets one
+        side per request) failed after an earlier request of it was applied.
+    applied : mapping
+        What that earlier request applied, per side: ``{"long": 25.0}`` (empty otherwise).
+    mode : str
+        The position mode levkit believed the account was in when it sent the call.
+    """
+
+    partial: bool = False
+    applied: Mapping[str, float] = MappingProxyType({})
+    mode: str = ""
 
 
 class TransportError(LevkitError):
@@ -61,16 +79,11 @@ class ExchangeError(LevkitError):
     retryable : bool
         Whether the transport may try the call again (a server error the venue's error
         table marks as passing).
-    partial : bool
-        A multi-request operation (both sides in hedge mode) failed after an earlier
-        request of it was applied.
-    mode : str
-        The position mode levkit believed the account was in when it sent the call.
+    partial, applied, mode
+        See :class:`LevkitError`.
     """
 
     retryable: bool = False
-    partial: bool = False
-    mode: str = ""
 
     def __init__(
         self,

@@ -544,7 +544,7 @@ def test_setting_the_same_value_is_success_with_changed_false():
     responses.post(LEV, json=set_answer(20))
     df = client().set_leverage("BTC-USDT", 20)
     assert df["changed"].tolist() == [False, False]
-    assert df.attrs["message"] == "leverage unchanged (already set)"
+    assert df.attrs["message"] == "leverage already in force"
     assert df["max_position_value"].isna().all()  # the answer had none; no snapshot guess
 
 
@@ -577,9 +577,10 @@ def test_a_failure_between_long_and_short_says_long_was_already_set():
     responses.post(LEV, json=fail(101209, "position value too big"))
     with pytest.raises(lk.ExchangeError, match="position value") as info:
         client().set_leverage("BTC-USDT", 100)
-    assert (
-        "side LONG was already set to 100x; side SHORT was not changed" in info.value.__notes__[0]
-    )
+    err = info.value
+    assert err.partial and err.applied == {"long": 100.0} and err.mode == "hedge"
+    assert "short side failed" in str(err) and "long side was already set to 100x" in str(err)
+    assert "set the short side again" in err.__notes__[0]
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), 0, 0.5, -3, 2.5, "ten", None, True])

@@ -393,7 +393,7 @@ def test_set_leverage_zero_explains_levkit_does_not_switch_margin_mode(zero):
 @pytest.mark.parametrize("side", ["long", "SHORT"])
 @responses.activate
 def test_set_leverage_one_leverage_per_symbol_refuses_a_side(side):
-    with pytest.raises(lk.PositionModeError, match="side='both'"):
+    with pytest.raises(lk.PositionModeError, match="side must be 'both'"):
         client().set_leverage("BTCUSD", 5, side=side)
     with pytest.raises(ValueError):
         client().set_leverage("BTCUSD", 5, side="up")

@@ -302,7 +302,7 @@ def test_responses_error_codes(status, code, kind, clock):
     responses.get(HOST + ACCOUNT, json={"code": code, "msg": "x", "requestTime": 1, "data": None},
                   status=status)  # fmt: skip
     with pytest.raises(kind) as info:
-        _client(max_retries=0, clock=clock, sleep=clock.sleep)._read("BTCUSDT")
+        _client(max_retries=0, clock=clock, sleep=clock.sleep)._read_state("BTCUSDT", {})
     assert info.value.code == int(code) and info.value.exchange == "bitget"
 
 
@@ -315,7 +315,7 @@ def test_responses_skew_resyncs_with_server_time(clock):
     responses.get(HOST + TIME, json={"code": "00000", "msg": "success", "requestTime": server_ms,
                                      "data": {"serverTime": str(server_ms)}})  # fmt: skip
     client = _client(clock=clock, sleep=clock.sleep)
-    frame, _ = client._read("BTCUSDT")
+    frame = client._read_state("BTCUSDT", {})
     assert frame["leverage"].tolist() == [20.0, 20.0]
     assert abs(client.transport.offset_ms - 60_000) < 50
     assert [urlsplit(c.request.url).path for c in responses.calls] == [ACCOUNT, TIME, ACCOUNT]

@@ -312,7 +312,7 @@ def test_set_leverage_validates_before_sending():
         c.set_leverage("BTC_USDT", 126)
     with pytest.raises(lk.InvalidLeverageError):
         c.set_leverage("BTC_USDT", 0.5)
-    with pytest.raises(lk.PositionModeError, match="side='both'"):
+    with pytest.raises(lk.PositionModeError, match="side must be 'both'"):
         c.set_leverage("BTC_USDT", 5, side="long")
     assert all(call.request.method == "GET" for call in responses.calls)
     assert all("/positions/" not in call.request.url for call in responses.calls)

@@ -464,7 +464,7 @@ def test_set_leverage_validates_before_anything_is_sent(sim):
     assert sim.count(method="POST") == 1  # meta only (public), no account read
     with pytest.raises(InvalidLeverageError, match="step"):
         hl.set_leverage("BTC", 12.5)
-    with pytest.raises(InvalidLeverageError, match="side='both'"):
+    with pytest.raises(InvalidLeverageError, match="side must be 'both'"):
         hl.set_leverage("BTC", 5, side="long")
     with pytest.raises(InvalidLeverageError):
         hl.set_leverage("BTC", 0)

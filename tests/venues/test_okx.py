@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 
 import pandas as pd
 import pytest
@@ -345,9 +344,14 @@ def test_set_leverage_over_responses_reads_first_and_maps_59102():
     responses.get(f"{HOST}/api/v5/account/config", json=env([{"posMode": "long_short_mode"}]))
     responses.get(f"{HOST}/api/v5/account/leverage-info", json=env(DOCS_LEVERAGE_INFO))
     responses.post(f"{HOST}/api/v5/account/set-leverage", json=env(DOCS_SET_ECHO))
+    responses.get(f"{HOST}/api/v5/public/mark-price",
+                  json=env([{"instId": "BTC-USDT-SWAP", "markPx": "50000"}]))  # fmt: skip
+    responses.get(f"{HOST}/api/v5/public/position-tiers", json=env(CCXT_TIERS))
     client = lk.OKX(KEY, SECRET, passphrase=PASSPHRASE)
     out = client.set_leverage("BTC-USDT-SWAP", 30, side="long", margin_mode="isolated")
-    sent = responses.calls[-1].request
+    posts = [c.request for c in responses.calls if c.request.method == "POST"]
+    assert len(posts) == 1
+    sent = posts[0]
     assert json.loads(sent.body) == {
         "instId": "BTC-USDT-SWAP", "lever": "30", "mgnMode": "isolated", "posSide": "long",
     }  # fmt: skip
@@ -356,8 +360,12 @@ def test_set_leverage_over_responses_reads_first_and_maps_59102():
         ["long", 30.0, 10.0, True],
         ["short", 10.0, 10.0, False],
     ]
-    assert out["max_leverage"].tolist() == [100.0, 100.0]
-    assert out["max_position_value"].isna().all()  # no ladder held, OKX's echo has no cap
+    # OKX's echo has no cap: the public isolated ladder, read once, gives it (tier 1: 500
+    # contracts x 0.01 BTC x 50000) and its top (125x in these 2022 tiers)
+    assert out["max_leverage"].tolist() == [125.0, 125.0]
+    assert out["max_position_value"].tolist() == [250_000.0, 250_000.0]
+    tiers = [c.request.url for c in responses.calls if "position-tiers" in c.request.url]
+    assert len(tiers) == 1 and "tdMode=isolated" in tiers[0]
     responses.replace(responses.POST, f"{HOST}/api/v5/account/set-leverage",
                       json=env([], "59102", "Leverage exceeds the maximum leverage"))  # fmt: skip
     with pytest.raises(lk.ExchangeLeverageError):
@@ -417,20 +425,18 @@ def test_sim_ladder_matches_the_simulator(sim):
 
 def test_sim_leverage_read_net_and_hedge(sim):
     client = client_on(sim)
-    lev = client.leverage("BTC-USDT-SWAP")
+    lev = client.leverage("BTC-USDT-SWAP")  # the public ladder is read for the cap
     assert lev[["side", "leverage", "max_leverage"]].values.tolist() == [["both", 10.0, 100.0]]
-    assert math.isnan(lev["max_position_value"].iloc[0])  # no ladder held yet
-    client.risk_limits("BTC-USDT-SWAP")
-    lev = client.leverage("BTC-USDT-SWAP")
     assert lev["max_position_value"].tolist() == [sim.ladder("okx", "BTC-USDT-SWAP").cap_at(10)]
+    assert sim.count("/api/v5/public/position-tiers") == 1
+    client.leverage("BTC-USDT-SWAP")
+    assert sim.count("/api/v5/public/position-tiers") == 1  # cached on the client
     sim.set_position_mode("okx", True)
     sim.set_leverage("okx", "BTC-USDT-SWAP", 50, side="short")
     lev = client.leverage("BTC-USDT-SWAP", margin_mode="isolated")
     assert lev[["side", "leverage"]].values.tolist() == [["long", 10.0], ["short", 50.0]]
-    assert lev["max_position_value"].isna().all()  # the isolated ladder is not held yet
-    client.risk_limits("BTC-USDT-SWAP", margin_mode="isolated")
-    lev = client.leverage("BTC-USDT-SWAP", margin_mode="isolated")
     assert lev["max_position_value"].tolist() == [6_000_000.0, 1_200_000.0]
+    assert sim.count("/api/v5/public/position-tiers") == 2  # the isolated ladder, once
     assert set(lev["pos_mode"]) == {"long_short_mode"}
 
 

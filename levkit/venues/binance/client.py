@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
 
 import pandas as pd
 
 from ...client import Client, positions_frame
 from ...errors import InvalidLeverageError, LevkitError, RateLimitError
 from ...numbers import show
-from ...validate import check_leverage, check_side
+from ...setting import LeverageChange, SetRequest, after_frame
 from ...wire import Response
 from .dialect import BinanceDialect, binance_error, binance_signature
 from .parse import (
@@ -39,8 +38,7 @@ log = logging.getLogger("levkit")
 
 ONE_LEVERAGE = (
     "Binance USDⓈ-M keeps one leverage per symbol for both sides (hedge mode included: "
-    "'LONG and SHORT positions of one symbol use the same initial leverage'), so side "
-    "must be 'both'"
+    "'LONG and SHORT positions of one symbol use the same initial leverage')"
 )
 
 
@@ -59,13 +57,10 @@ class Binance(Client):
     def _dialect(self) -> BinanceDialect:
         return BinanceDialect()
 
-    def _call(self, role: str, params: Any = None, **kw: Any) -> Response:
-        try:
-            return super()._call(role, params, **kw)
-        except RateLimitError as exc:
-            if exc.status == 418:  # an IP ban: never retried; say until when
-                raise _banned(exc, self._clock()) from None
-            raise
+    def _call_error(self, exc: LevkitError, role: str) -> LevkitError:
+        if isinstance(exc, RateLimitError) and exc.status == 418:
+            return _banned(exc, self._clock())  # an IP ban: never retried; say until when
+        return exc
 
     # -- the ladder ------------------------------------------------------------------
     def risk_limits(self, symbol: str | None = None, *, refresh: bool = False) -> pd.DataFrame:
@@ -183,7 +178,7 @@ class Binance(Client):
     def _hedge_mode(self) -> bool:
         return parse_dual_side(self._call("mode").result)
 
-    # -- setting ---------------------------------------------------------------------
+    # -- setting: the one sequence of levkit.setting, with Binance's hooks --------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
     ):
@@ -226,36 +221,28 @@ class Binance(Client):
         ...
         levkit.errors.InvalidLeverageError: side='long': Binance USDⓈ-M keeps one leverage per symbol for both sides (hedge mode included: 'LONG and SHORT positions of one symbol use the same initial leverage'), so side must be 'both'
         """
-        side = check_side(side)
-        if side != "both":
-            raise InvalidLeverageError(f"side={side!r}: {ONE_LEVERAGE}")
-        sym = self.symbol(symbol)
-        check_leverage(leverage, max_leverage=math.inf, symbol=sym, integer=True)
-        self._require_keys("Binance.set_leverage")
-        lev = check_leverage(leverage, max_leverage=self._top(sym), step=1.0, symbol=sym)
-        before = self._read_leverage(sym)
-        previous = float(before["leverage"].iloc[0])
-        same = previous == lev
-        body = {"symbol": sym, "leverage": int(lev)}
-        path = self.venue.endpoint("set_leverage").path
-        if dry_run:
-            note = f"dry run: {sym} -> {int(lev)}x, not sent"
-            if same:
-                note += f" ({int(lev)}x is already in force: set_leverage would send nothing)"
-            return self.transport.preview("POST", path, body, note=note)
-        after = before.copy()
-        after.attrs = dict(before.attrs)
-        after["previous_leverage"] = previous
-        if same:
-            after["changed"] = False
-            after.attrs["message"] = "leverage already in force: nothing sent"
-            return after
-        resp = self._call("set_leverage", body)
-        answer = parse_set_leverage(resp.result)
-        after["leverage"] = answer["leverage"]
+        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+
+    one_side = ONE_LEVERAGE
+    one_side_error = InvalidLeverageError
+    skip_in_force = True
+
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        return self._top(change.symbol), self.venue.capabilities.leverage_step
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
+        return self._read_leverage(sym)
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        body = {"symbol": change.symbol, "leverage": int(change.value)}
+        return [SetRequest("set_leverage", body, tuple(change.before["side"]))]
+
+    def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
+        """Binance's answer: the leverage set and the cap it allows (``maxNotionalValue``)."""
+        answer = parse_set_leverage(replies[-1].result)
+        after = after_frame(change, dict.fromkeys(change.targets, answer["leverage"]))
         after["max_position_value"] = answer["max_notional"]
-        after["changed"] = answer["leverage"] != previous
-        return self._stamp(after, resp, message="leverage changed")
+        return after
 
 
 def _banned(exc: RateLimitError, now: float) -> RateLimitError:
@@ -264,8 +251,11 @@ def _banned(exc: RateLimitError, now: float) -> RateLimitError:
     if wait is None or not math.isfinite(wait):
         until = "an unknown time (no Retry-After header)"
     else:
-        end = pd.Timestamp(now + wait, unit="s", tz="UTC").floor("s")
-        until = f"{end.isoformat()} (in {show(wait)} s)"
+        try:
+            end = pd.Timestamp(now + wait, unit="s", tz="UTC").floor("s").isoformat()
+        except (OverflowError, ValueError):  # a Retry-After past any date pandas can hold
+            end = "a date too far to show"
+        until = f"{end} (in {show(wait)} s)"
     err = RateLimitError(
         f"{exc.message}: Binance banned this IP for ignoring rate limits, until {until}; "
         "levkit does not retry during a ban",

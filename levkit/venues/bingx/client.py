@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...client import Client, positions_frame
 from ...errors import LevkitError, PositionModeError
-from ...validate import check_leverage, check_side
+from ...setting import LeverageChange, SetRequest
 from ...wire import RequestPreview, RequestSequence, Response
 from .dialect import BingXDialect, bingx_error
 from .parse import (
@@ -75,6 +75,9 @@ class BingX(Client):
         """
         sym = self._bingx_symbol(symbol, "leverage")
         self._require_keys("BingX.leverage")
+        return self._read_state(sym, {})
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
         resp = self._call("leverage", {"symbol": sym})
         return self._stamp(parse_leverage(resp.result, symbol=sym, source=resp.source), resp)
 
@@ -154,7 +157,7 @@ class BingX(Client):
             raise ValueError(f"BingX needs a symbol: BingX.{method}('BTC-USDT')")
         return self.symbol(symbol)
 
-    # -- setting -----------------------------------------------------------------------
+    # -- setting: the one sequence of levkit.setting, with BingX's hooks ---------------
     def set_leverage(
         self, symbol: str, leverage: int, *, side: str = "both", dry_run: bool = False
     ) -> pd.DataFrame | RequestPreview | RequestSequence:
@@ -167,7 +170,9 @@ class BingX(Client):
         side : {"both", "long", "short"}
             One-way accounts send ``BOTH`` (``"long"``/``"short"`` raise
             :class:`~levkit.errors.PositionModeError` before sending).  Hedge accounts send
-            ``LONG`` and/or ``SHORT``; ``"both"`` sets LONG, then SHORT.
+            ``LONG`` and/or ``SHORT``; ``"both"`` sets LONG, then SHORT: if SHORT fails
+            after LONG was set, the error (whatever its kind) has ``partial=True``,
+            ``applied={"long": L}`` and says so.
         dry_run : bool
             Send nothing; return the :class:`~levkit.transport.RequestPreview` (or, for two
             requests, a :class:`RequestSequence` of them), key masked, signature elided.
@@ -179,81 +184,70 @@ class BingX(Client):
             ``previous_leverage`` and ``changed`` (the side was targeted and its value
             differs; setting the same value is a success with ``changed`` False).
             ``max_position_value`` is BingX's cap at the new leverage.
-        """
-        side = check_side(side)
-        sym = self.symbol(symbol)
-        check_leverage(leverage, max_leverage=math.inf, symbol=sym, integer=True)
-        self._require_keys("BingX.set_leverage")
-        try:
-            return self._set_leverage(sym, leverage, side, dry_run, refresh=False)
-        except PositionModeError as exc:
-            # The mode was read from the cache and BingX refused the side before anything
-            # was set: the user may have switched modes on the website.  Read it and retry once.
-            if exc.partial or not exc.mode or self.position_mode(refresh=True) == exc.mode:
-                raise
-            return self._set_leverage(sym, leverage, side, dry_run, refresh=True)
 
-    def _set_leverage(
-        self, sym: str, leverage: int, side: str, dry_run: bool, *, refresh: bool
-    ) -> pd.DataFrame | RequestPreview | RequestSequence:
-        mode = self.position_mode(refresh=refresh)
-        wire = WIRE_SIDES[mode].get(side)
+        Notes
+        -----
+        The position mode is cached on the client; when BingX refuses the side sent for it,
+        levkit reads the mode again and, if it changed (switched on the website), sets once
+        more with the new one.
+        """
+        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+
+    def _wire(self, change: LeverageChange) -> tuple[str, ...]:
+        """BingX's side words to send, for the position mode (read, or cached)."""
+        mode = self.position_mode(refresh=change.refresh)
+        change.mode, change.detail = mode, f" ({mode} mode)"
+        change.attrs["position_mode"] = mode
+        wire = WIRE_SIDES[mode].get(change.side)
         if wire is None:
             raise PositionModeError(
                 f"the BingX account is in one-way mode: long and short share one leverage "
-                f"(side BOTH), so side={side!r} cannot be set alone; use side='both'",
+                f"(side BOTH), so side={change.side!r} cannot be set alone; use side='both'",
                 exchange="bingx",
                 endpoint=LEVERAGE,
             )
-        before = self.leverage(sym)
-        targets = {s for w in wire for s in wire_sides(w)}
+        return wire
+
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        """The lower of ``maxLongLeverage``/``maxShortLeverage`` of the sides to set."""
+        targets = {s for w in self._wire(change) for s in wire_sides(w)}
+        before = change.before
         tops = before.loc[before["side"].isin(targets), "side_max_leverage"].dropna()
-        top = float(tops.min()) if len(tops) else math.inf
-        lev = int(check_leverage(leverage, max_leverage=top, symbol=sym, integer=True))
-        calls = [{"symbol": sym, "side": w, "leverage": lev} for w in wire]
-        if dry_run:
-            note = f"dry run: {sym} {{}} -> {lev}x ({mode} mode), not sent"
-            shown = [
-                self.transport.preview("POST", LEVERAGE, p, note=note.format(p["side"]))
-                for p in calls
-            ]
-            return shown[0] if len(shown) == 1 else RequestSequence(shown)
-        answers = self._post_leverage(calls, mode)
-        after = apply_set_answers(before, [(w, r.result) for w, r in answers], lev)
-        last = answers[-1][1]
-        what = "changed" if after["changed"].any() else "unchanged (already set)"
-        return self._stamp(
-            after, last, code=last.code, position_mode=mode, message=f"leverage {what}"
+        return (float(tops.min()) if len(tops) else math.inf), 1.0
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        lev = int(change.value)
+        return [
+            SetRequest(
+                "set_leverage", {"symbol": change.symbol, "side": w, "leverage": lev},
+                wire_sides(w),
+            )
+            for w in self._wire(change)
+        ]  # fmt: skip
+
+    def _mode_was_stale(self, exc: PositionModeError) -> bool:
+        # The mode came from the cache and BingX refused the side before anything was set:
+        # the user may have switched modes on the website.  Read it; retry once if so.
+        return not exc.partial and bool(exc.mode) and self.position_mode(refresh=True) != exc.mode
+
+    def _set_error(self, exc: LevkitError, change: LeverageChange, req: SetRequest):
+        if not isinstance(exc, PositionModeError):
+            return exc
+        self._cache.pop(("position_mode",), None)  # read it again next time
+        return PositionModeError(
+            f"{exc.message}; levkit read this account as {change.mode} mode and sent side "
+            f"{req.params['side']} (the mode may have changed since: it is read again on the "
+            "next call)",
+            exchange="bingx",
+            code=exc.code,
+            endpoint=LEVERAGE,
         )
 
-    def _post_leverage(self, calls: list[dict], mode: str) -> list[tuple[str, Response]]:
-        answers: list[tuple[str, Response]] = []
-        for params in calls:
-            try:
-                resp = self._call("set_leverage", params)
-            except LevkitError as exc:
-                err = exc
-                if isinstance(exc, PositionModeError):
-                    self._cache.pop(("position_mode",), None)  # read it again next time
-                    err = PositionModeError(
-                        f"{exc.message}; levkit read this account as {mode} mode and sent "
-                        f"side {params['side']} (the mode may have changed since: it is read "
-                        "again on the next call)",
-                        exchange="bingx",
-                        code=exc.code,
-                        endpoint=LEVERAGE,
-                    )
-                err.partial = bool(answers)
-                err.mode = mode
-                if answers:
-                    done = ", ".join(w for w, _ in answers)
-                    err.add_note(
-                        f"BingX {params['symbol']}: side {done} was already set to "
-                        f"{params['leverage']}x; side {params['side']} was not changed"
-                    )
-                raise err from None
-            answers.append((params["side"], resp))
-        return answers
+    def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
+        answers = [
+            (r.params["side"], a.result) for r, a in zip(change.requests, replies, strict=True)
+        ]
+        return apply_set_answers(change.before, answers, change.value)
 
     # -- probing ------------------------------------------------------------------------
     def probe_leverage(self, symbol: str, wire_side: str, leverage: int, mode: str) -> dict:
@@ -262,8 +256,11 @@ class BingX(Client):
         ...}, ...}``).  The probing interface :mod:`levkit.discovery` drives: it changes
         the account's leverage, so use :meth:`discover_tiers`, which puts it back."""
         self._require_keys("BingX.probe_leverage")
-        call = {"symbol": self.symbol(symbol), "side": wire_side, "leverage": int(leverage)}
-        ((_, resp),) = self._post_leverage([call], mode)
+        sym = self.symbol(symbol)
+        call = {"symbol": sym, "side": wire_side, "leverage": int(leverage)}
+        change = LeverageChange(sym, "both", float(leverage), {}, read=lambda: None, mode=mode)
+        change.requests = [SetRequest("set_leverage", call, wire_sides(wire_side))]
+        (resp,) = self._send_set(change)
         return parse_set_leverage(resp.result, wire_side=wire_side)
 
     def pause(self, seconds: float) -> None:

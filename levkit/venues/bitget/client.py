@@ -9,16 +9,13 @@ Bitget(host='https://api.bitget.com', api_key='test...')
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps, positions_frame
-from ...errors import ExchangeError, LevkitError, ParseError, PositionModeError
-from ...numbers import leverage_equal
-from ...validate import check_leverage, check_side
-from ...wire import RequestSequence, Response
+from ...client import Client, positions_frame
+from ...errors import LevkitError, ParseError, PositionModeError
+from ...setting import LeverageChange, SetRequest, after_frame
+from ...wire import Response
 from .dialect import BitgetDialect, bitget_error
 from .parse import (
     leverage_in_force,
@@ -106,20 +103,10 @@ class Bitget(Client):
         symbols = contracts.loc[contracts["status"] == "normal", "symbol"].tolist()
         if not symbols:
             raise LevkitError("Bitget lists no USDT-FUTURES contract in status 'normal'")
-        bar = None
-        if self.progress is not False and len(symbols) > 1:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(symbols), desc="bitget leverage tiers", unit="symbol", leave=False)
-        frames = []
-        try:
-            for sym in symbols:
-                frames.append(self._cached(("risk", sym), refresh, lambda s=sym: self._ladder(s)))
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+        frames = [
+            self._cached(("risk", sym), refresh, lambda s=sym: self._ladder(s))
+            for sym in self._each(symbols, "bitget leverage tiers", "symbol")
+        ]
         out = pd.concat(frames, ignore_index=True)
         out.attrs = dict(frames[-1].attrs)
         return out
@@ -161,8 +148,7 @@ class Bitget(Client):
         """
         sym = self.symbol(symbol)
         self._require_keys("Bitget.leverage")
-        frame, _ = self._read(sym)
-        return fill_caps(frame, self._ladder_or_empty(sym))
+        return self._with_caps(self._read_state(sym, {}))
 
     def positions(self, symbol: str) -> pd.DataFrame:
         """Open positions on ``symbol`` (``GET /api/v2/mix/position/single-position``,
@@ -189,19 +175,12 @@ class Bitget(Client):
         frame = parse_single_position(resp.result, source=resp.source)
         return positions_frame(self._stamp(frame, resp))
 
-    def _read(self, sym: str) -> tuple[pd.DataFrame, Response]:
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
         resp = self._call(
             "leverage", {"symbol": sym, "productType": PRODUCT_TYPE, "marginCoin": MARGIN_COIN}
         )
         frame = parse_account(resp.result, symbol=sym, source=resp.source)
-        return self._stamp(frame, resp), resp
-
-    def _ladder_or_empty(self, sym: str) -> pd.DataFrame:
-        try:
-            return self.risk_limits(sym)
-        except LevkitError as exc:  # caps stay NaN; say why in the log
-            log.warning("bitget: could not read the ladder of %s to fill caps: %s", sym, exc)
-            return pd.DataFrame(columns=["exchange", "symbol", "max_leverage", "max_notional"])
+        return self._stamp(frame, resp)
 
     # -- setting -----------------------------------------------------------------------
     def set_leverage(
@@ -218,7 +197,9 @@ class Bitget(Client):
         side : {"both", "long", "short"}
             Cross margin holds one leverage per symbol, and so does isolated one-way mode:
             only ``"both"``.  Isolated hedge mode sets a side with ``holdSide``; ``"both"``
-            there is two requests (long, then short).
+            there is two requests (long, then short): if the short one fails after the
+            long one was set, the error (exchange refusal, 5xx, timeout, drop or rate
+            limit alike) has ``partial=True``, ``applied={"long": L}`` and says so.
         dry_run : bool
             Send nothing; return the :class:`~levkit.wire.RequestPreview` (or a
             :class:`~levkit.wire.RequestSequence` of two) with the key masked and the
@@ -253,55 +234,47 @@ class Bitget(Client):
         ACCESS-PASSPHRASE: <passphrase: not shown>
         ...
         """
-        side = check_side(side)
-        sym = self.symbol(symbol)
-        check_leverage(leverage, max_leverage=float("inf"), symbol=sym)  # before any request
-        self._require_keys("Bitget.set_leverage")
-        tiers = self.risk_limits(sym)
-        lev = check_leverage(
-            leverage,
-            max_leverage=float(tiers["max_leverage"].max()),
-            step=VENUE.capabilities.leverage_step,
-            symbol=sym,
-        )
-        before, _ = self._read(sym)
+        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+
+    # -- set_leverage hooks (the cap and step: the ladder's top, whole numbers) --------
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        before = change.before
         mode = str(before["margin_mode"].iloc[0])
         pos = str(before["position_mode"].iloc[0])
-        hold_sides = _hold_sides(mode, pos, side, sym)
+        change.mode = f"{mode} {pos}"
         base = {
-            "symbol": sym,
+            "symbol": change.symbol,
             "productType": PRODUCT_TYPE,
             "marginCoin": MARGIN_COIN,
-            "leverage": str(int(lev)),
+            "leverage": str(int(change.value)),
         }
-        bodies = [base if h is None else {**base, "holdSide": h} for h in hold_sides]
-        if dry_run:
-            previews = [
-                self.transport.preview(
-                    "POST", SET_PATH, body, note=f"dry run: {sym} {side} -> {lev:g}x, not sent"
-                )
-                for body in bodies
-            ]
-            return previews[0] if len(previews) == 1 else RequestSequence(previews)
-        answers: list[dict[str, Any]] = []
-        resp = None
-        for i, body in enumerate(bodies):
-            try:
-                resp = self._call("set_leverage", body)
-            except ExchangeError as exc:
-                if i > 0:
-                    exc.partial = True
-                    exc.message += f" (the {bodies[0].get('holdSide')} side was already set)"
-                    exc.args = (exc._text(),)
-                exc.mode = f"{mode} {pos}"
-                raise
-            if not isinstance(resp.result, dict):
-                raise ParseError(f"bitget {SET_PATH}: data is not an object")
-            answers.append(resp.result)
-        assert resp is not None
-        after = _after(before, answers[-1], lev, hold_sides, mode)
-        out = fill_caps(after, tiers)
-        return self._stamp(out, resp, message="leverage set (Bitget has no 'not modified' code)")
+        return [
+            SetRequest("set_leverage", base, tuple(before["side"]))
+            if h is None
+            else SetRequest("set_leverage", {**base, "holdSide": h}, (h,))
+            for h in _hold_sides(mode, pos, change.side, change.symbol)
+        ]
+
+    def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
+        """The echo's leverages where it has them [G2], else the value sent."""
+        echo = replies[-1].result
+        if not isinstance(echo, dict):
+            raise ParseError(f"bitget {SET_PATH}: data is not an object")
+        mode = change.mode.split()[0]
+        try:
+            _, _, now = leverage_in_force(
+                {
+                    "marginMode": echo.get("marginMode")
+                    or ("crossed" if mode == "cross" else mode),
+                    "posMode": "hedge_mode",
+                    "crossedMarginLeverage": echo.get("crossMarginLeverage", change.value),
+                    "isolatedLongLever": echo.get("longLeverage", change.value),
+                    "isolatedShortLever": echo.get("shortLeverage", change.value),
+                }
+            )
+        except ParseError:
+            now = {"long": change.value, "short": change.value}
+        return after_frame(change, {"both": now["long"], **now})
 
 
 def _hold_sides(mode: str, pos: str, side: str, sym: str) -> list[str | None]:
@@ -318,39 +291,3 @@ def _hold_sides(mode: str, pos: str, side: str, sym: str) -> list[str | None]:
             endpoint=SET_PATH,
         )
     return [None]
-
-
-def _after(
-    before: pd.DataFrame, echo: dict, lev: float, hold: list[str | None], mode: str
-) -> pd.DataFrame:
-    """The frame after setting: the echo's leverages where it has them, else the value sent."""
-    try:
-        _, _, now = leverage_in_force(
-            {
-                "marginMode": echo.get("marginMode") or ("crossed" if mode == "cross" else mode),
-                "posMode": "hedge_mode",
-                "crossedMarginLeverage": echo.get("crossMarginLeverage", lev),
-                "isolatedLongLever": echo.get("longLeverage", lev),
-                "isolatedShortLever": echo.get("shortLeverage", lev),
-            }
-        )
-    except ParseError:
-        now = {"long": lev, "short": lev}
-    targets = {"long", "short"} if None in hold else set(hold)  # type: ignore[arg-type]
-    after = before.copy()
-    after["previous_leverage"] = after["leverage"]
-    new = [
-        (now["long"] if s in ("both", "long") else now["short"])
-        if (s == "both" or s in targets)
-        else prev
-        for s, prev in zip(after["side"], after["leverage"], strict=True)
-    ]
-    after["leverage"] = np.asarray(new, dtype=float)
-    targeted = after["side"].map(lambda s: s == "both" or s in targets).to_numpy(bool)
-    same = leverage_equal(
-        after["previous_leverage"].to_numpy(float), after["leverage"].to_numpy(float)
-    )
-    after["changed"] = targeted & ~same
-    after["max_leverage"] = np.nan
-    after["max_position_value"] = np.nan
-    return after

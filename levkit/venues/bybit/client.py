@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps, positions_frame
-from ...errors import ExchangeError, LevkitError, ParseError, PositionModeError
+from ...client import Client, positions_frame
+from ...errors import LevkitError, ParseError, PositionModeError
 from ...numbers import to_wire
-from ...validate import check_leverage, check_side
+from ...setting import LeverageChange, SetRequest
+from ...wire import Response
 from .dialect import BybitDialect, bybit_error
 from .parse import decode_risk_limit_page, parse_instruments, parse_positions, parse_risk_limits
 from .spec import VENUE
@@ -68,27 +68,33 @@ class Bybit(Client):
         return frame.copy()
 
     def _fetch_risk_limits(self, symbol: str | None, category: str) -> pd.DataFrame:
-        rows: list[dict] = []
-        last = []
-
-        def page(cursor: str | None):
-            params = {"category": category}
-            if symbol:
-                params["symbol"] = symbol
-            if cursor:
-                params["cursor"] = cursor
-            resp = self._call("ladder", params, decoder=decode_risk_limit_page)
-            last[:] = [resp]
-            result = _result_dict(resp.result, "/v5/market/risk-limit")
-            return result.get("list") or [], result.get("nextPageCursor") or None
-
-        for chunk in self._pages(page, f"bybit {category} risk limits"):
-            rows.extend(chunk)
+        params = {"category": category, **({"symbol": symbol} if symbol else {})}
+        rows, last = self._cursor_rows(
+            "ladder", params, f"bybit {category} risk limits", decoder=decode_risk_limit_page
+        )
         if not rows:
             what = symbol or f"any {category} symbol"
             raise LevkitError(f"Bybit returned no risk limits for {what}")
-        frame = parse_risk_limits(rows, category=category, source=last[0].source)
-        return self._stamp(frame, last[0])
+        frame = parse_risk_limits(rows, category=category, source=last.source)
+        return self._stamp(frame, last)
+
+    def _cursor_rows(
+        self, role: str, params: dict[str, Any], desc: str, **kw: Any
+    ) -> tuple[list[dict], Response]:
+        """Every ``result.list`` row of a v5 endpoint, following ``nextPageCursor``
+        (:meth:`Client._pages`), and the last answer."""
+        rows: list[dict] = []
+        last: list[Response] = []
+
+        def page(cursor: str | None):
+            resp = self._call(role, {**params, **({"cursor": cursor} if cursor else {})}, **kw)
+            last[:] = [resp]
+            result = _result_dict(resp.result, self.venue.endpoint(role).path)
+            return result.get("list") or [], result.get("nextPageCursor") or None
+
+        for chunk in self._pages(page, desc):
+            rows.extend(chunk)
+        return rows, last[0]
 
     def instruments(
         self, symbol: str | None = None, *, category: str = "linear", refresh: bool = False
@@ -98,20 +104,8 @@ class Bybit(Client):
         sym = self.symbol(symbol) if symbol is not None else None
 
         def fetch() -> pd.DataFrame:
-            rows: list[dict] = []
-
-            def page(cursor: str | None):
-                params: dict[str, Any] = {"category": category, "limit": 1000}
-                if sym:
-                    params["symbol"] = sym
-                if cursor:
-                    params["cursor"] = cursor
-                resp = self._call("instruments", params)
-                result = _result_dict(resp.result, "/v5/market/instruments-info")
-                return result.get("list") or [], result.get("nextPageCursor") or None
-
-            for chunk in self._pages(page, f"bybit {category} instruments"):
-                rows.extend(chunk)
+            params = {"category": category, "limit": 1000, **({"symbol": sym} if sym else {})}
+            rows, _ = self._cursor_rows("instruments", params, f"bybit {category} instruments")
             if not rows:
                 raise LevkitError(f"Bybit has no {category} instrument {sym or ''}".strip())
             return parse_instruments(rows)
@@ -132,10 +126,7 @@ class Bybit(Client):
         category = _category(category)
         sym = self.symbol(symbol) if symbol is not None else None
         frame = self._positions(sym, category, settle_coin)
-        symbols = sorted(set(frame["symbol"]))
-        tiers = self._ladder_for(symbols, category)
-        out = fill_caps(frame, tiers)
-        return out
+        return self._with_caps(frame, {"category": category})
 
     def positions(self, symbol: str, *, category: str = "linear") -> pd.DataFrame:
         """Open positions on ``symbol`` (``GET /v5/position/list``): ``side``, ``size``,
@@ -156,25 +147,9 @@ class Bybit(Client):
         return positions_frame(frame)
 
     def _positions(self, symbol: str | None, category: str, settle_coin: str) -> pd.DataFrame:
-        rows: list[dict] = []
-        last = []
-
-        def page(cursor: str | None):
-            params: dict[str, Any] = {"category": category}
-            if symbol:
-                params["symbol"] = symbol
-            else:
-                params["settleCoin"] = settle_coin
-            params["limit"] = 200
-            if cursor:
-                params["cursor"] = cursor
-            resp = self._call("positions", params)
-            last[:] = [resp]
-            result = _result_dict(resp.result, "/v5/position/list")
-            return result.get("list") or [], result.get("nextPageCursor") or None
-
-        for chunk in self._pages(page, "bybit positions"):
-            rows.extend(chunk)
+        which = {"symbol": symbol} if symbol else {"settleCoin": settle_coin}
+        params = {"category": category, **which, "limit": 200}
+        rows, last = self._cursor_rows("positions", params, "bybit positions")
         if not rows:
             if symbol:
                 raise LevkitError(f"Bybit returned no position row for {symbol} ({category})")
@@ -182,21 +157,10 @@ class Bybit(Client):
                 f"no open {category} positions settled in {settle_coin}: Bybit lists flat "
                 "symbols only when asked by name, so pass symbol=... to read its leverage"
             )
-        frame = parse_positions(rows, category=category, source=last[0].source)
-        return self._stamp(frame, last[0])
+        frame = parse_positions(rows, category=category, source=last.source)
+        return self._stamp(frame, last)
 
-    def _ladder_for(self, symbols: list[str], category: str) -> pd.DataFrame:
-        try:
-            if len(symbols) <= 3:
-                return pd.concat(
-                    [self.risk_limits(s, category=category) for s in symbols], ignore_index=True
-                )
-            return self.risk_limits(category=category)
-        except LevkitError as exc:  # caps stay NaN; say why in the log
-            log.warning("bybit: could not read risk limits to fill caps: %s", exc)
-            return pd.DataFrame(columns=["exchange", "symbol", "max_leverage", "max_notional"])
-
-    # -- setting -----------------------------------------------------------------------
+    # -- setting: the one sequence of levkit.setting, with Bybit's hooks ----------------
     def set_leverage(
         self,
         symbol: str,
@@ -206,13 +170,15 @@ class Bybit(Client):
         category: str = "linear",
         dry_run: bool = False,
     ):
-        """Set the leverage of ``symbol``; validated before anything is sent.
+        """Set the leverage of ``symbol``; validated before anything is sent (against the
+        instrument's ``leverageFilter``: its maximum and 0.01 step).
 
         Parameters
         ----------
         side : {"both", "long", "short"}
             ``"both"`` sets buy and sell alike (one-way mode needs that); in hedge mode
             ``"long"``/``"short"`` change one side and keep the other as it is.
+        category : {"linear", "inverse"}
         dry_run : bool
             Send nothing and return the :class:`~levkit.transport.RequestPreview`
             (method, URL, body; key masked).  The current leverage is still read.
@@ -222,78 +188,65 @@ class Bybit(Client):
         DataFrame
             The leverage frame after the change, with ``changed`` (False when Bybit
             answered 110043 "leverage not modified") and ``previous_leverage``.
+
+        Examples
+        --------
+        >>> import levkit as lk
+        >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
+        >>> bybit = lk.Bybit(DEMO_KEY, DEMO_SECRET, session=Simulator().session())
+        >>> print(bybit.set_leverage("BTCUSDT", 25, dry_run=True).note)
+        dry run: BTCUSDT both -> 25x, not sent
         """
-        side = check_side(side)
-        category = _category(category)
-        sym = self.symbol(symbol)
-        check_leverage(leverage, max_leverage=float("inf"), symbol=sym)  # before any request
-        self._require_keys("Bybit.set_leverage")
-        limits = self.instruments(sym, category=category).iloc[0]
-        lev = check_leverage(
-            leverage,
-            max_leverage=float(limits["max_leverage"]),
-            step=float(limits["leverage_step"]) or None,
-            symbol=sym,
-        )
-        before = self._positions(sym, category, "USDT")
-        current = dict(zip(before["side"], before["leverage"], strict=False))
+        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run, category=category)
+
+    not_modified = frozenset({NOT_MODIFIED})
+
+    def _set_options(self, *, category: str = "linear") -> dict[str, Any]:
+        return {"category": _category(category)}
+
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        limits = self.instruments(change.symbol, category=change.options["category"]).iloc[0]
+        return float(limits["max_leverage"]), float(limits["leverage_step"]) or None
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
+        return self._positions(sym, opts["category"], "USDT")
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        """One request with ``buyLeverage`` and ``sellLeverage``; in hedge mode the side
+        not asked keeps the value it holds."""
+        current = dict(zip(change.before["side"], change.before["leverage"], strict=False))
         hedge = "both" not in current
+        change.mode = "hedge" if hedge else "one-way"
+        side, lev = change.side, change.value
         if not hedge and side != "both":
             raise PositionModeError(
-                f"{sym} is in one-way mode: buy and sell leverage are one value, so "
+                f"{change.symbol} is in one-way mode: buy and sell leverage are one value, so "
                 f"side={side!r} cannot be set alone; use side='both'",
                 exchange="bybit",
-                endpoint="/v5/position/set-leverage",
+                endpoint=self.venue.endpoint("set_leverage").path,
             )
-        if hedge:
-            buy = lev if side in ("both", "long") else current.get("long", lev)
-            sell = lev if side in ("both", "short") else current.get("short", lev)
-        else:
-            buy = sell = lev
+        sides = tuple(s for s in ("long", "short") if side in ("both", s)) if hedge else ("both",)
+        buy = current.get("long", lev) if hedge and "long" not in sides else lev
+        sell = current.get("short", lev) if hedge and "short" not in sides else lev
         body = {
-            "category": category,
-            "symbol": sym,
+            "category": change.options["category"],
+            "symbol": change.symbol,
             "buyLeverage": _fmt(buy),
             "sellLeverage": _fmt(sell),
         }
-        path = self.venue.endpoint("set_leverage").path
-        if dry_run:
-            return self.transport.preview(
-                "POST", path, body, note=f"dry run: {sym} {side} -> {lev:g}x, not sent"
+        return [SetRequest("set_leverage", body, sides, accept=self.not_modified)]
+
+    def _set_error(self, exc: LevkitError, change: LeverageChange, req: SetRequest):
+        said = getattr(exc, "message", str(exc))
+        if change.mode == "hedge" and change.side != "both" and getattr(exc, "code", 0) == 10001:
+            return PositionModeError(
+                f"{said}; in hedge mode under cross margin both sides must be "
+                "equal: use side='both' or switch the symbol to isolated margin",
+                exchange="bybit",
+                code=10001,
+                endpoint=self.venue.endpoint("set_leverage").path,
             )
-        try:
-            resp = self._call("set_leverage", body, accept={NOT_MODIFIED})
-        except ExchangeError as exc:
-            if hedge and side != "both" and exc.code == 10001:
-                raise PositionModeError(
-                    f"{exc.message}; in hedge mode under cross margin both sides must be "
-                    "equal: use side='both' or switch the symbol to isolated margin",
-                    exchange="bybit",
-                    code=exc.code,
-                    endpoint=path,
-                ) from None
-            raise
-        after = before.copy()
-        after["previous_leverage"] = after["leverage"]
-        new = {"both": buy, "long": buy, "short": sell}
-        after["leverage"] = after["side"].map(new).astype("float64")
-        targets = ["both"] if not hedge else [s for s in ("long", "short") if side in ("both", s)]
-        prev = after["previous_leverage"].to_numpy(dtype=float)
-        differs = ~np.isclose(prev, after["leverage"].to_numpy(dtype=float))
-        if resp.code == NOT_MODIFIED:
-            # The exchange already held these values.  If we saw other values just before
-            # (a retry after an answer was lost), the change did happen.
-            differs &= ~np.isnan(prev)
-        after["changed"] = after["side"].isin(targets).to_numpy() & differs
-        after["max_position_value"] = np.nan
-        after["max_leverage"] = np.nan
-        out = fill_caps(after, self._ladder_for([sym], category))
-        return self._stamp(
-            out,
-            resp,
-            code=resp.code,
-            message="leverage not modified" if resp.code == NOT_MODIFIED else "leverage changed",
-        )
+        return exc
 
 
 def _category(category: str) -> str:

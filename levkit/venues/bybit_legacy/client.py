@@ -34,14 +34,21 @@ from ...errors import (
     PositionModeError,
 )
 from ...frames import leverage_frame, stamp
-from ...numbers import leverage_equal, show
-from ...validate import check_leverage, check_side
+from ...numbers import leverage_equal
+from ...setting import LeverageChange, SetRequest, after_frame
+from ...validate import check_leverage
 from ...wire import Response
 from .dialect import BybitLegacyDialect, legacy_error, wire_value
 from .parse import parse_leverage_save, parse_position_list, parse_user_leverage, rate_limit_of
 from .spec import VENUE
 
-__all__ = ["BybitLegacy", "BybitLegacyDialect", "ExchangeLeverageError", "legacy_error"]
+__all__ = [
+    "BybitLegacy",
+    "BybitLegacyDialect",
+    "ExchangeLeverageError",
+    "legacy_error",
+    "refuse_zero",
+]
 
 log = logging.getLogger("levkit")
 
@@ -68,22 +75,33 @@ CAPS_NOTE = (
 _LEVKIT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
+def refuse_zero(leverage: Any) -> None:
+    """Bybit v2 read leverage 0 as "cross margin", a margin-mode switch: refuse it with
+    that reason (levkit sets leverages of at least 1 only).
+
+    >>> refuse_zero(25)
+    """
+    if isinstance(leverage, bool):
+        return
+    try:
+        zero = float(leverage) == 0
+    except (TypeError, ValueError):
+        zero = False
+    if zero:
+        raise InvalidLeverageError(
+            "leverage 0 meant 'cross margin' on Bybit v2, a margin-mode switch; levkit does "
+            "not switch margin mode, so it sets only leverages of at least 1"
+        )
+
+
 def check_v2_leverage(leverage: Any, symbol: str = "") -> float:
-    """Validate a v2 leverage before sending: finite, 1..100, on a 0.01 step; 0 refused.
+    """Validate a v2 leverage on its own: finite, 1..100, on a 0.01 step; 0 refused
+    (``set_leverage`` runs the same checks in its one sequence).
 
     >>> check_v2_leverage(25, "BTCUSD")
     25.0
     """
-    if not isinstance(leverage, bool):
-        try:
-            zero = float(leverage) == 0
-        except (TypeError, ValueError):
-            zero = False
-        if zero:
-            raise InvalidLeverageError(
-                "leverage 0 meant 'cross margin' on Bybit v2, a margin-mode switch; levkit does "
-                "not switch margin mode, so it sets only leverages of at least 1"
-            )
+    refuse_zero(leverage)
     return check_leverage(leverage, max_leverage=MAX_LEVERAGE, step=LEVERAGE_STEP, symbol=symbol)
 
 
@@ -118,13 +136,10 @@ class BybitLegacy(Client):
     def _dialect(self) -> BybitLegacyDialect:
         return BybitLegacyDialect()
 
-    def _call(self, role: str, params: Any = None, **kw: Any) -> Response:
-        try:
-            return super()._call(role, params, **kw)
-        except ExchangeError as exc:
-            if exc.code == 404 and exc.status == 404:  # a non-JSON 404: the route is gone
-                raise legacy_error(404, "HTTP 404", self.venue.endpoint(role).path) from None
-            raise
+    def _call_error(self, exc: LevkitError, role: str) -> LevkitError:
+        if isinstance(exc, ExchangeError) and exc.code == 404 and exc.status == 404:
+            return legacy_error(404, "HTTP 404", self.venue.endpoint(role).path)  # route gone
+        return exc
 
     def _stamp(self, frame: pd.DataFrame, response: Response, **extra: Any) -> pd.DataFrame:
         envelope = dict(response.meta) if "ret_code" in response.meta else {}
@@ -200,7 +215,7 @@ class BybitLegacy(Client):
         ----------
         dry_run : bool
             Send nothing and return the :class:`~levkit.transport.RequestPreview` (the JSON
-            body with ``api_key`` masked and ``sign`` elided).
+            body with ``api_key`` masked and ``sign`` elided); nothing is read either.
 
         Returns
         -------
@@ -208,56 +223,56 @@ class BybitLegacy(Client):
             One row (side ``both``) with ``changed`` (False on 34036/34015/34020) and
             ``previous_leverage``.
         """
-        side = check_side(side)
-        if side != "both":
+        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+
+    one_side = (
+        "Bybit v2 kept one leverage per symbol (lk.Bybit sets long and short separately "
+        "in hedge mode)"
+    )
+    not_modified = NOT_MODIFIED
+
+    def _leverage_value(self, leverage: Any, sym: str) -> float:
+        refuse_zero(leverage)
+        return super()._leverage_value(leverage, sym)
+
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        # No per-symbol maximum in v2: the API's own cap (max_api_leverage, 100x) applies;
+        # a symbol with a lower maximum answers 34019 (ExchangeLeverageError).
+        return math.inf, LEVERAGE_STEP
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
+        """The symbol's row of ``GET /user/leverage`` (leverage NaN when v2 lists none)."""
+        every = self._user_leverage()
+        row = every[every["symbol"] == sym].head(1).reset_index(drop=True)
+        if row.empty:
+            row = leverage_frame(
+                {"exchange": [self.exchange], "symbol": [sym], "side": ["both"],
+                 "leverage": [math.nan]},
+                source=every.attrs.get("source", "api"),
+            )  # fmt: skip
+        row.attrs = dict(every.attrs)
+        return row
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        body = {"symbol": change.symbol, "leverage": wire_value(change.value)}
+        return [SetRequest("set_leverage", body, ("both",), accept=NOT_MODIFIED)]
+
+    def _check_state(self, change: LeverageChange) -> None:
+        before = change.before
+        if before is not None and (before.get("margin_mode") == "cross").any():
             raise PositionModeError(
-                f"side={side!r}: Bybit v2 kept one leverage per symbol, so only side='both' "
-                "can be set (lk.Bybit sets long and short separately in hedge mode)",
+                f"{change.symbol} is in cross margin (v2 leverage 0); saving a leverage would "
+                "switch it to isolated margin, and levkit does not switch margin mode",
                 exchange=self.exchange,
                 endpoint=SAVE,
             )
-        sym = self.symbol(symbol)
-        lev = check_v2_leverage(leverage, sym)
-        self._require_keys("BybitLegacy.set_leverage")
-        body = {"symbol": sym, "leverage": wire_value(lev)}
-        if dry_run:
-            return self.transport.preview(
-                "POST", SAVE, body, note=f"dry run: {sym} -> {show(lev)}x, not sent"
-            )
-        before = self._user_leverage()
-        row = before[before["symbol"] == sym]
-        if len(row) and row["margin_mode"].iloc[0] == "cross":
-            raise PositionModeError(
-                f"{sym} is in cross margin (v2 leverage 0); saving a leverage would switch it to "
-                "isolated margin, and levkit does not switch margin mode",
-                exchange=self.exchange,
-                endpoint=SAVE,
-            )
-        previous = float(row["leverage"].iloc[0]) if len(row) else math.nan
-        resp = self._call("set_leverage", body, accept=NOT_MODIFIED)
-        not_modified = resp.code in NOT_MODIFIED
-        answered = math.nan if not_modified else parse_leverage_save(resp.result)
+
+    def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
+        resp = replies[-1]
+        answered = math.nan if resp.code in NOT_MODIFIED else parse_leverage_save(resp.result)
+        lev = change.value
         if math.isfinite(answered) and not leverage_equal(answered, lev):
             log.warning("bybit v2 %s: asked for %gx, the answer says %gx", SAVE, lev, answered)
-        new = answered if math.isfinite(answered) else lev
-        same = math.isfinite(previous) and leverage_equal(previous, new)
-        # Not modified after a lost answer: we saw another value just before, so it changed.
-        changed = (math.isfinite(previous) and not same) if not_modified else not same
-        frame = leverage_frame(
-            {
-                "exchange": [self.exchange],
-                "symbol": [sym],
-                "side": ["both"],
-                "leverage": [new],
-                "changed": [changed],
-                "previous_leverage": [previous],
-                "margin_mode": ["isolated"],
-            },
-            source=resp.source,
-        )
-        return self._stamp(
-            frame,
-            resp,
-            code=resp.code,
-            message="leverage not modified" if not_modified else "leverage changed",
-        )
+        after = after_frame(change, {"both": answered if math.isfinite(answered) else lev})
+        after["margin_mode"] = "isolated"
+        return after

@@ -12,13 +12,12 @@ import logging
 import re
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps, positions_frame
-from ...errors import ExchangeError, InvalidSymbolError, LevkitError, ParseError, PositionModeError
-from ...numbers import leverage_equal, to_wire
-from ...validate import check_leverage, check_side
+from ...client import Client, positions_frame
+from ...errors import ExchangeError, InvalidSymbolError, LevkitError, ParseError
+from ...numbers import to_wire
+from ...setting import LeverageChange, SetRequest
 from ...wire import RequestPreview, Response
 from .dialect import GateDialect
 from .parse import parse_contract, parse_positions, parse_risk_limits
@@ -57,26 +56,13 @@ class Gate(Client):
     def _dialect(self) -> GateDialect:
         return GateDialect()
 
-    # -- calls -------------------------------------------------------------------------
-    def _contract(self, symbol: str) -> str:
-        sym = self.symbol(symbol)
-        if not _CONTRACT.fullmatch(sym):  # it goes into a URL path
+    def symbol(self, symbol: str) -> str:
+        """``symbol`` as Gate spells it (``BTC_USDT``); it goes into URL paths, so anything
+        else is refused."""
+        sym = super().symbol(symbol)
+        if not _CONTRACT.fullmatch(sym):
             raise InvalidSymbolError(f"{symbol!r} is not a Gate contract name such as 'BTC_USDT'")
         return sym
-
-    def _path(self, role: str, contract: str | None = None) -> str:
-        path = self.venue.endpoint(role).path
-        return path.format(contract=contract) if "{contract}" in path else path
-
-    def _send(
-        self, role: str, params: dict[str, Any] | None = None, contract: str | None = None, **kw
-    ) -> Response:
-        """Like ``_call``, with the ``{contract}`` of the spec's path filled in."""
-        ep = self.venue.endpoint(role)
-        kw.setdefault("signed", ep.signed)
-        if ep.limit is not None:
-            kw.setdefault("limiter", self._endpoint_limiter(ep))
-        return self.transport.request(ep.method, self._path(role, contract), params or {}, **kw)
 
     # -- public data -------------------------------------------------------------------
     def risk_limits(
@@ -97,7 +83,7 @@ class Gate(Client):
         """
         if not 1 <= int(page_size) <= MAX_PAGE:
             raise ValueError(f"page_size must be in [1, {MAX_PAGE}], not {page_size!r}")
-        sym = self._contract(symbol) if symbol is not None else None
+        sym = self.symbol(symbol) if symbol is not None else None
         frame = self._cached(
             ("risk", sym), refresh, lambda: self._fetch_risk_limits(sym, int(page_size))
         )
@@ -105,7 +91,7 @@ class Gate(Client):
 
     def _fetch_risk_limits(self, symbol: str | None, page_size: int) -> pd.DataFrame:
         if symbol is not None:
-            resp = self._send("ladder", {"contract": symbol})
+            resp = self._call("ladder", {"contract": symbol})
             rows = _list(resp.result, "risk_limit_tiers")
             if not rows:
                 raise LevkitError(f"Gate returned no risk-limit tiers for {symbol}")
@@ -123,7 +109,7 @@ class Gate(Client):
             # request), and a market seen on an earlier page (a listing added between pages
             # shifts the offsets) is kept once.  Both are said (FetchWarning), not hidden.
             offset = int(cursor or 0)
-            resp = self._send("ladder", {"limit": page_size, "offset": offset})
+            resp = self._call("ladder", {"limit": page_size, "offset": offset})
             last[:] = [resp]
             got = _list(resp.result, "risk_limit_tiers")
             markets = list(dict.fromkeys(r.get("contract") for r in got if isinstance(r, dict)))
@@ -153,27 +139,22 @@ class Gate(Client):
         >>> lk.Gate().contract("BTC_USDT")["max_leverage"]  # doctest: +SKIP
         125.0
         """
-        sym = self._contract(symbol)
+        sym = self.symbol(symbol)
         return dict(
             self._cached(
                 ("contract", sym),
                 refresh,
-                lambda: parse_contract(self._send("contract", {}, sym).result),
+                lambda: parse_contract(self._call("contract", path={"contract": sym}).result),
             )
         )
 
-    def _top_and_ladder(self, sym: str) -> tuple[float, pd.DataFrame]:
-        """The symbol's top leverage and its ladder (the ladder may be empty: then the
-        contract's ``leverage_max``)."""
+    def _top_fallback(self, symbol: str) -> float:
+        """The contract's ``leverage_max`` (where the ladder cannot be read)."""
         try:
-            ladder = self.risk_limits(sym)
-            return float(ladder["max_leverage"].max()), ladder
-        except (LevkitError, ParseError) as exc:
-            if isinstance(exc, ExchangeError) and exc.code == "CONTRACT_NOT_FOUND":
-                raise
-            log.warning("gate: no risk limits for %s (%s); using the contract's maximum", sym, exc)
-        empty = pd.DataFrame(columns=["exchange", "symbol", "max_leverage", "max_notional"])
-        return float(self.contract(sym)["max_leverage"]), empty
+            return float(self.contract(symbol)["max_leverage"])
+        except LevkitError as exc:
+            log.warning("gate: could not read %s's maximum leverage: %s", symbol, exc)
+            return float("nan")
 
     # -- private data ------------------------------------------------------------------
     def leverage(self, symbol: str) -> pd.DataFrame:
@@ -197,10 +178,7 @@ class Gate(Client):
         [['both', 10.0, 'cross', 125.0, 2000000.0]]
         """
         self._require_keys("Gate.leverage")
-        sym = self._contract(symbol)
-        frame = self._positions(sym)
-        top, ladder = self._top_and_ladder(sym)
-        return _with_caps(frame, ladder, top)
+        return self._with_caps(self._positions(self.symbol(symbol)))
 
     def positions(self, symbol: str) -> pd.DataFrame:
         """Open positions on ``symbol`` (``GET /futures/usdt/positions/{contract}``, dual
@@ -213,11 +191,11 @@ class Gate(Client):
         """The position rows of ``sym``: single mode first, dual mode on
         ``POSITION_DUAL_MODE`` (Gate docs, error labels: "Operation forbidden in dual-mode")."""
         try:
-            resp = self._send("position", {}, sym)
+            resp = self._call("position", path={"contract": sym})
         except ExchangeError as exc:
             if exc.code != "POSITION_DUAL_MODE":
                 raise
-            resp = self._send("dual_position", {}, sym)
+            resp = self._call("dual_position", path={"contract": sym})
         frame = parse_positions(resp.result, source=resp.source)
         return self._stamp(frame, resp)
 
@@ -275,76 +253,62 @@ class Gate(Client):
         POST https://.../api/v4/futures/usdt/positions/BTC_USDT/leverage?leverage=0&cross_leverage_limit=50
         ...
         """
-        side = check_side(side)
+        return super().set_leverage(
+            symbol, leverage, side=side, dry_run=dry_run, margin_mode=margin_mode
+        )
+
+    # -- set_leverage hooks ----------------------------------------------------------
+    one_side = "Gate keeps one leverage per contract (dual mode sets long and short together)"
+    skip_in_force = True
+
+    def _set_options(self, *, margin_mode: str | None = None) -> dict[str, Any]:
         if margin_mode is not None and margin_mode not in MARGIN_MODES:
             raise ValueError(
                 f"margin_mode must be 'cross', 'isolated' or None, not {margin_mode!r}"
             )
-        sym = self._contract(symbol)
-        check_leverage(leverage, max_leverage=float("inf"), symbol=sym)  # before any request
-        if side != "both":
-            raise PositionModeError(
-                f"Gate keeps one leverage per contract (dual mode sets long and short "
-                f"together), so side={side!r} cannot be set alone; use side='both'",
-                exchange="gate",
-                endpoint=self._path("set_leverage", sym),
-            )
-        self._require_keys("Gate.set_leverage")
-        top, ladder = self._top_and_ladder(sym)
-        lev = check_leverage(
-            leverage, max_leverage=top, step=self.venue.capabilities.leverage_step, symbol=sym
-        )
-        before = self._positions(sym)
+        return {"margin_mode": margin_mode}
+
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        """The top of the ladder; the contract's ``leverage_max`` when it has none."""
+        step = self.venue.capabilities.leverage_step
+        try:
+            return float(self.risk_limits(change.symbol)["max_leverage"].max()), step
+        except LevkitError as exc:
+            if isinstance(exc, ExchangeError) and exc.code == "CONTRACT_NOT_FOUND":
+                raise
+            log.warning("gate: no risk limits for %s (%s); using the contract's maximum",
+                        change.symbol, exc)  # fmt: skip
+        return float(self.contract(change.symbol)["max_leverage"]), step
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
+        return self._positions(sym)
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        """QUERY parameters; cross stays cross (``leverage=0&cross_leverage_limit=L``)."""
+        before = change.before
         dual = bool((before["mode"] != "single").any())
-        current_mode = str(before["margin_mode"].iloc[0])
-        target_mode = margin_mode or current_mode
-        if target_mode == "cross":
-            params = {"leverage": "0", "cross_leverage_limit": to_wire(lev, places=2)}
-        else:
-            params = {"leverage": to_wire(lev, places=2)}
+        target = change.options["margin_mode"] or str(before["margin_mode"].iloc[0])
+        change.detail = f" {target}{' (dual mode)' if dual else ''}"
+        change.attrs["margin_mode"] = target
+        lev = to_wire(change.value, places=2)
+        params = (
+            {"leverage": "0", "cross_leverage_limit": lev}
+            if target == "cross"
+            else {"leverage": lev}
+        )
         role = "dual_set_leverage" if dual else "set_leverage"
-        path = self._path(role, sym)
-        if dry_run:
-            note = f"dry run: {sym} -> {lev:g}x {target_mode}{' (dual mode)' if dual else ''}, not sent"
-            return self.transport.preview("POST", path, params, note=note)
-        in_force = bool(
-            (before["margin_mode"] == target_mode).all()
-            and np.all(leverage_equal(before["leverage"].to_numpy(float), lev))
-        )
-        if in_force:
-            after = before.copy()
-            after["previous_leverage"] = after["leverage"]
-            after["changed"] = False
-            out = _with_caps(after, ladder, top)
-            out.attrs = dict(before.attrs)
-            out.attrs["message"] = "leverage already in force: nothing sent"
-            return out
-        resp = self._send(role, params, sym)
-        after = parse_positions(resp.result, source=resp.source)
-        prev = before.set_index("side")["leverage"]
-        prev_mode = before.set_index("side")["margin_mode"]
-        after["previous_leverage"] = after["side"].map(prev).astype("float64")
-        after["previous_margin_mode"] = after["side"].map(prev_mode)
-        same = leverage_equal(
-            after["previous_leverage"].to_numpy(float), after["leverage"].to_numpy(float)
-        )
-        after["changed"] = (
-            ~np.asarray(same, dtype=bool)
-            | (after["previous_margin_mode"] != after["margin_mode"]).to_numpy()
-        )
-        out = _with_caps(after, ladder, top)
-        return self._stamp(out, resp, message="leverage changed", margin_mode=target_mode)
+        return [SetRequest(role, params, tuple(before["side"]), path={"contract": change.symbol})]
 
+    def _in_force(self, change: LeverageChange) -> bool:
+        modes = change.before["margin_mode"]
+        return bool((modes == change.attrs["margin_mode"]).all()) and super()._in_force(change)
 
-def _with_caps(frame: pd.DataFrame, ladder: pd.DataFrame, top: float) -> pd.DataFrame:
-    attrs = dict(frame.attrs)
-    frame = frame.copy()
-    frame["max_leverage"] = np.nan
-    frame["max_position_value"] = np.nan
-    out = fill_caps(frame, ladder) if len(ladder) else frame
-    out["max_leverage"] = out["max_leverage"].fillna(top)
-    out.attrs = attrs
-    return out
+    def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
+        """Gate answers the position(s) after the change."""
+        after = parse_positions(replies[-1].result, source=replies[-1].source)
+        modes = change.before.drop_duplicates("side").set_index("side")["margin_mode"]
+        after["previous_margin_mode"] = after["side"].map(modes)
+        return after
 
 
 def _paging_notes(odd: dict[str, list], page_size: int) -> list[str]:

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...client import Client, fill_caps, positions_frame
+from ...client import Client, positions_frame
 from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
-from ...numbers import leverage_equal, show
-from ...ratelimit import RateLimiter
-from ...validate import check_leverage, check_side
+from ...numbers import show
+from ...setting import LeverageChange, SetRequest
 from ...wire import RequestPreview, Response
 from .dialect import HyperliquidDialect, decode, hyperliquid_error
 from .parse import parse_active_asset_data, parse_clearinghouse_state, parse_meta
@@ -37,17 +36,6 @@ SDK_HINT = (
     "hyperliquid.exchange.Exchange(wallet, base_url).update_leverage(leverage, coin, is_cross) "
     "(github.com/hyperliquid-dex/hyperliquid-python-sdk), or the Hyperliquid app"
 )
-
-
-class _Weighted:
-    """Acquire ``weight`` units of a shared weight budget per call (Hyperliquid counts
-    1200 weight per minute per IP, and a call weighs 2 or 20 [H3])."""
-
-    def __init__(self, limiter: RateLimiter, weight: int):
-        self.limiter, self.weight = limiter, max(int(weight), 1)
-
-    def acquire(self) -> float:
-        return sum(self.limiter.acquire() for _ in range(self.weight))
 
 
 class Hyperliquid(Client):
@@ -125,10 +113,8 @@ class Hyperliquid(Client):
 
     # -- calls -------------------------------------------------------------------------
     def _info(self, role: str, body: dict[str, Any]) -> Response:
-        ep = self.venue.endpoint(role)
-        assert ep.limit is not None
-        limiter = _Weighted(self._endpoint_limiter(ep), ep.weight)
-        return self._call(role, body, limiter=limiter, decoder=decode)
+        """``POST /info``: ``Client._call`` charges the role's weight to the IP budget."""
+        return self._call(role, body, decoder=decode)
 
     def _meta(self, refresh: bool = False) -> tuple[Any, Response]:
         """The ``meta`` answer (cached ``cache_ttl`` seconds): one request, weight 20."""
@@ -212,12 +198,8 @@ class Hyperliquid(Client):
         else:
             coin = self._coin(symbol)
             frame = self._active(user, coin)
-        tiers = self.risk_limits()
-        asked = set(frame["symbol"]) - set(tiers["symbol"])
-        if asked:  # delisted coins: ladders asked by name
-            tiers = pd.concat([tiers, *(self.risk_limits(s) for s in sorted(asked))])
         frame["max_leverage"] = np.nan  # the top of the ladder, never a position's limit
-        return fill_caps(frame, tiers)
+        return self._with_caps(frame)
 
     def positions(self, symbol: str) -> pd.DataFrame:
         """Open position of ``address`` on ``symbol`` (``clearinghouseState``, weight 2):
@@ -273,63 +255,54 @@ class Hyperliquid(Client):
         >>> print(hl.set_leverage("ETH", 5, dry_run=True).note)   # doctest: +ELLIPSIS
         cannot be sent by levkit: ETH -> 5x (cross) needs a wallet signature...
         """
-        side = check_side(side)
-        coin = self.symbol(symbol)
-        check_leverage(leverage, max_leverage=float("inf"), symbol=coin)  # before any request
-        if side != "both":
-            raise InvalidLeverageError(
-                f"Hyperliquid keeps one leverage per coin for both sides: side={side!r} "
-                "cannot be set alone; use side='both'"
-            )
+        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+
+    one_side = "Hyperliquid keeps one leverage per coin for both sides"
+    one_side_error = InvalidLeverageError
+    skip_in_force = True  # and nothing else: levkit never sends
+
+    def _set_keys(self, dry_run: bool) -> None:
         if not dry_run:  # an address is needed to know the leverage in force: say so first
             self._require_address("Hyperliquid.set_leverage")
-        coin = self._coin(coin)
-        ladder = self.risk_limits(coin)
-        top = float(ladder["max_leverage"].max())
-        lev = check_leverage(
-            leverage, max_leverage=top, step=self.venue.capabilities.leverage_step, symbol=coin
-        )
-        before = self._active(self.address, coin) if self.address is not None else None
-        if dry_run:
-            return self._preview(coin, lev, ladder, before)
-        assert before is not None
-        current = float(before["leverage"].iloc[0])
-        if not leverage_equal(current, lev):
-            raise LevkitError(
-                f"{coin}: leverage {show(current)}x is in force and {show(lev)}x is valid, "
-                f"but {SDK_HINT}"
-            )
-        out = before.copy()
-        out["previous_leverage"] = out["leverage"]
-        out["changed"] = False
-        out["max_leverage"] = np.nan
-        out = fill_caps(out, ladder)
-        out.attrs = dict(before.attrs)
-        out.attrs["message"] = "leverage already in force: nothing sent"
-        return out
 
-    def _preview(
-        self, coin: str, lev: float, ladder: pd.DataFrame, before: pd.DataFrame | None
-    ) -> RequestPreview:
-        if before is not None:
-            cross = before["margin_mode"].iloc[0] == "cross"
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        ladder = self.risk_limits(self._coin(change.symbol))
+        return float(ladder["max_leverage"].max()), self.venue.capabilities.leverage_step
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame | None:
+        if self.address is None:  # a dry run without an account: nothing to read
+            return None
+        frame = self._active(self.address, sym)
+        frame["max_leverage"] = np.nan  # the top of the ladder, never a position's limit
+        return frame
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        """The unsigned ``updateLeverage`` action (for the preview only)."""
+        ladder = self.risk_limits(change.symbol)
+        if change.before is not None:
+            cross = change.before["margin_mode"].iloc[0] == "cross"
         else:  # unknown account: cross unless the coin is isolated-only
             cross = not bool(ladder["only_isolated"].iloc[0])
+        change.detail = f" ({'cross' if cross else 'isolated'})"
         action = {
             "type": "updateLeverage",
             "asset": int(ladder["asset"].iloc[0]),
             "isCross": bool(cross),
-            "leverage": int(round(lev)),
+            "leverage": int(round(change.value)),
         }
+        return [SetRequest("set_leverage", action, ("both",))]
+
+    def _set_preview(self, change: LeverageChange) -> RequestPreview:
+        (req,) = change.requests
         body = {
-            "action": action,
+            "action": req.params,
             "nonce": "<ms timestamp when signed>",
             "signature": "<EIP-712 wallet signature: levkit does not sign>",
         }
-        same = before is not None and leverage_equal(float(before["leverage"].iloc[0]), lev)
+        same = change.before is not None and self._in_force(change)
         note = (
-            f"cannot be sent by levkit: {coin} -> {show(lev)}x "
-            f"({'cross' if cross else 'isolated'}) needs a wallet signature; "
+            f"cannot be sent by levkit: {change.symbol} -> {show(change.value)}x"
+            f"{change.detail} needs a wallet signature; "
             + ("that leverage is already in force, so nothing is needed; " if same else "")
             + SDK_HINT
         )
@@ -340,9 +313,17 @@ class Hyperliquid(Client):
             self.base_url + path,
             {"Content-Type": "application/json"},
             json.dumps(body, separators=(",", ":")),
-            params=action,
+            params=dict(req.params),
             note=note,
         )
+
+    def _check_state(self, change: LeverageChange) -> None:
+        if not self._in_force(change):
+            current = float(change.before["leverage"].iloc[0])
+            raise LevkitError(
+                f"{change.symbol}: leverage {show(current)}x is in force and "
+                f"{show(change.value)}x is valid, but {SDK_HINT}"
+            )
 
 
 def _check_address(address: Any) -> str:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ...client import Client, positions_frame
 from ...errors import InvalidSymbolError, LevkitError, PositionModeError
-from ...numbers import leverage_equal, to_wire
-from ...validate import check_leverage, check_side
-from ...wire import RequestSequence, Response
+from ...numbers import to_wire
+from ...setting import LeverageChange, SetRequest
+from ...wire import Response
 from .dialect import OKXDialect, okx_error
 from .parse import (
     MARGIN_MODES,
@@ -167,24 +167,11 @@ class OKX(Client):
         ]
         rows: list[dict] = []
         last: list[Response] = []
-        bar = None
-        if len(chunks) > 1 and self.progress is not False:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(
-                total=len(chunks), desc=f"okx {mode} position tiers", unit="call", leave=False
-            )
-        try:
-            for chunk in chunks:
-                params = {"instType": "SWAP", "tdMode": mode, "instFamily": ",".join(chunk)}
-                resp = self._call("ladder", params)
-                last[:] = [resp]
-                rows.extend(resp.result)
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+        for chunk in self._each(chunks, f"okx {mode} position tiers", "call"):
+            params = {"instType": "SWAP", "tdMode": mode, "instFamily": ",".join(chunk)}
+            resp = self._call("ladder", params)
+            last[:] = [resp]
+            rows.extend(resp.result)
         if not rows:
             raise LevkitError(f"OKX returned no position tiers for {sym or 'any USDT swap'}")
         frame = parse_position_tiers(
@@ -199,27 +186,17 @@ class OKX(Client):
             say_missing(f"okx: no mark price for {', '.join(missing)}; their tiers are left out")
         return self._stamp(frame, last[0])
 
-    def _ladder_if_cached(self, sym: str, mode: str) -> pd.DataFrame | None:
-        """The ladder of ``sym`` if this client already holds it (nothing is fetched)."""
-        now = self._clock()
-        for key in (("tiers", mode, sym), ("tiers", mode, None)):
-            hit = self._cache.get(key)
-            if hit is not None and now < hit[0]:
-                frame = hit[1]
-                rows = frame[frame["symbol"] == sym]
-                if not rows.empty:
-                    return rows
-        return None
-
     # -- private data ----------------------------------------------------------------
     def leverage(self, symbol: str, *, margin_mode: str = "cross") -> pd.DataFrame:
         """Leverage in force on ``symbol`` for ``margin_mode``, one row per side
         (``long``/``short`` in long/short mode, ``both`` in net mode).
 
-        ``max_leverage`` is the instrument's top (``lever`` of the instruments list);
-        ``max_position_value`` is the ladder's cap at the leverage in force when this
-        client already holds the ladder (call :meth:`risk_limits` first), else NaN (OKX's
-        answer carries no cap).  Extra columns ``margin_mode`` and ``pos_mode``.
+        ``max_leverage`` is the top of the symbol's ladder for ``margin_mode`` and
+        ``max_position_value`` its cap at the leverage in force (OKX's answer carries
+        neither): the public ladder is read when this client does not hold it yet (see
+        :meth:`risk_limits`), then cached.  Where it cannot be read, ``max_leverage`` is
+        the instrument's ``lever`` and the cap NaN (the log says why).  Extra columns
+        ``margin_mode`` and ``pos_mode``.
 
         Examples
         --------
@@ -229,16 +206,13 @@ class OKX(Client):
         ...     "max_notional": [600000.0], "max_leverage": [75.0]}, source="snapshot")
         >>> okx = OKX(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE,
         ...           session=Simulator(tiers=ladder).session())
-        >>> _ = okx.risk_limits("ETH-USDT-SWAP")
         >>> okx.leverage("ETH")[["side", "leverage", "max_leverage", "max_position_value"]].values.tolist()
         [['both', 10.0, 75.0, 600000.0]]
         """
         self._require_keys("OKX.leverage")
         mode = _mode(margin_mode)
         sym = self.symbol(symbol)
-        pos_mode = self._pos_mode()
-        frame = self._leverage_info(sym, mode, pos_mode)
-        return self._caps(frame, sym, mode)
+        return self._with_caps(self._read_state(sym, {"margin_mode": mode}), {"margin_mode": mode})
 
     def positions(self, symbol: str) -> pd.DataFrame:
         """Open positions on ``symbol`` (``GET /api/v5/account/positions``, signed, 10 / 2 s):
@@ -262,25 +236,6 @@ class OKX(Client):
         frame = parse_leverage_info(resp.result, source=resp.source, pos_mode=pos_mode)
         return self._stamp(frame, resp)
 
-    def _caps(self, frame: pd.DataFrame, sym: str, mode: str) -> pd.DataFrame:
-        out = frame.copy()
-        try:
-            top = float(self.instruments(sym).iloc[0]["max_leverage"])
-        except LevkitError as exc:  # max_leverage stays NaN; say why
-            log.warning("okx: could not read %s's maximum leverage: %s", sym, exc)
-            top = math.nan
-        out["max_leverage"] = top
-        ladder = self._ladder_if_cached(sym, mode)
-        if ladder is not None:
-            lev = out["leverage"].to_numpy(float)
-            caps = []
-            for value in lev:
-                ok = ladder["max_leverage"].to_numpy(float) >= value - 1e-9 * max(1.0, value)
-                caps.append(float(ladder["max_notional"][ok].max()) if ok.any() else math.nan)
-            out["max_position_value"] = caps
-            out["max_leverage"] = float(ladder["max_leverage"].max())
-        return out
-
     # -- setting ---------------------------------------------------------------------
     def set_leverage(
         self,
@@ -298,7 +253,8 @@ class OKX(Client):
         margin the leverage is one value per instrument for both sides, and in net mode
         there is one side: ``side`` must then be ``"both"``.  Isolated margin in
         long/short mode sets one side per request (``posSide``): ``side="both"`` sends two,
-        long then short.
+        long then short; if the short one fails after the long one was set, the error
+        (whatever its kind) has ``partial=True`` and ``applied={"long": L}`` and says so.
 
         Parameters
         ----------
@@ -333,20 +289,27 @@ class OKX(Client):
         >>> print(okx.set_leverage("BTC-USDT-SWAP", 30, dry_run=True).body)
         {"instId":"BTC-USDT-SWAP","lever":"30","mgnMode":"cross"}
         """
-        side = check_side(side)
-        mode = _mode(margin_mode)
-        sym = self.symbol(symbol)
-        check_leverage(leverage, max_leverage=float("inf"), symbol=sym)  # before any request
-        self._require_keys("OKX.set_leverage")
-        top = float(self.instruments(sym).iloc[0]["max_leverage"])
-        lev = check_leverage(
-            leverage,
-            max_leverage=top if math.isfinite(top) else float("inf"),
-            step=self.venue.capabilities.leverage_step,
-            symbol=sym,
+        return super().set_leverage(
+            symbol, leverage, side=side, dry_run=dry_run, margin_mode=margin_mode
         )
-        pos_mode = self._pos_mode()
-        before = self._leverage_info(sym, mode, pos_mode)
+
+    # -- set_leverage hooks ----------------------------------------------------------
+    def _set_options(self, *, margin_mode: str = "cross") -> dict[str, Any]:
+        return {"margin_mode": _mode(margin_mode)}
+
+    def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
+        top = float(self.instruments(change.symbol).iloc[0]["max_leverage"])
+        return (top if math.isfinite(top) else math.inf), self.venue.capabilities.leverage_step
+
+    def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame:
+        return self._leverage_info(sym, opts["margin_mode"], self._pos_mode())
+
+    def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
+        """One request per instrument, or per side (``posSide``) in isolated long/short
+        mode, where ``side="both"`` is two: long, then short."""
+        mode, side, before = change.options["margin_mode"], change.side, change.before
+        pos_mode = str(before["pos_mode"].iloc[0])
+        change.mode, change.detail = pos_mode, f" {mode}"
         per_side = pos_mode == "long_short_mode" and mode == "isolated"
         if not per_side and side != "both":
             why = (
@@ -355,39 +318,20 @@ class OKX(Client):
                 else "under cross margin OKX keeps one leverage per instrument for both sides"
             )
             raise PositionModeError(
-                f"{sym}: {why}, so side={side!r} cannot be set alone; use side='both'"
+                f"{change.symbol}: {why}, so side={side!r} cannot be set alone; use side='both'"
                 + ("" if pos_mode == "net_mode" else " or margin_mode='isolated'"),
                 exchange="okx",
                 endpoint=self.venue.endpoint("set_leverage").path,
             )
-        base = {"instId": sym, "lever": to_wire(lev, places=2), "mgnMode": mode}
-        targets = [s for s in ("long", "short") if side in ("both", s)] if per_side else []
-        bodies = [{**base, "posSide": s} for s in targets] if per_side else [base]
-        path = self.venue.endpoint("set_leverage").path
-        if dry_run:
-            previews = [
-                self.transport.preview(
-                    "POST", path, body, note=f"dry run: {sym} {mode} {side} -> {lev:g}x, not sent"
-                )
-                for body in bodies
-            ]
-            return previews[0] if len(previews) == 1 else RequestSequence(previews)
-        resp = None
-        for body in bodies:
-            resp = self._call("set_leverage", body)
-        assert resp is not None
-        after = before.copy()
-        after["previous_leverage"] = after["leverage"]
-        touched = after["side"].isin(targets).to_numpy() if per_side else np.ones(len(after), bool)
-        after.loc[touched, "leverage"] = lev
-        prev = after["previous_leverage"].to_numpy(float)
-        same = np.asarray(leverage_equal(prev, after["leverage"].to_numpy(float)), dtype=bool)
-        after["changed"] = touched & ~same
-        out = self._caps(after, sym, mode)
-        changed = bool(out["changed"].any())
-        return self._stamp(
-            out,
-            resp,
-            code=resp.code,
-            message="leverage changed" if changed else "leverage already in force",
-        )
+        body = {"instId": change.symbol, "lever": to_wire(change.value, places=2), "mgnMode": mode}
+        if not per_side:
+            return [SetRequest("set_leverage", body, tuple(before["side"]))]
+        sides = [s for s in ("long", "short") if side in ("both", s)]
+        return [SetRequest("set_leverage", {**body, "posSide": s}, (s,)) for s in sides]
+
+    def _top_fallback(self, symbol: str) -> float:
+        try:
+            return float(self.instruments(symbol).iloc[0]["max_leverage"])
+        except LevkitError as exc:  # max_leverage stays NaN; say why
+            log.warning("okx: could not read %s's maximum leverage: %s", symbol, exc)
+            return math.nan
