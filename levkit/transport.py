@@ -37,6 +37,7 @@ from .wire import (  # re-exported: the transport's vocabulary
     Response,
     check_base_url,
     mask,
+    scrub_request,
 )
 
 __all__ = [
@@ -80,6 +81,19 @@ _decode_json = msgspec.json.Decoder().decode
 #: What reading the server's time from an arbitrary answer may raise (then: our clock).
 _NO_SERVER_TIME = (msgspec.DecodeError, LevkitError, ArithmeticError, LookupError, TypeError,
                    ValueError, AttributeError)  # fmt: skip
+
+
+def _failure(exc: requests.RequestException, timeout: float) -> str:
+    """What went wrong on the wire, in words (no URL: it may hold a signature)."""
+    if isinstance(exc, requests.Timeout):  # before ConnectionError: ConnectTimeout is both
+        return f"no answer within {timeout:g}s"
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        return "answer cut off before its end (connection closed mid-answer)"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed or dropped"
+    return type(exc).__name__
 
 
 class Transport:
@@ -178,6 +192,7 @@ class Transport:
         limiter: RateLimiter | None = None,
         accept: Container[int] = (),
         decoder: Callable[[bytes], Any] | None = None,
+        write: bool | None = None,
     ) -> Response:
         """Send one API call and return its checked :class:`Response`.
 
@@ -186,21 +201,33 @@ class Transport:
         the body bytes into the envelope (default: generic JSON); a typed msgspec decoder
         makes large answers much faster to read.
 
-        A write (POST) that ends in a :class:`TransportError` (no readable answer on any
-        try) may still have been applied by the exchange: the error says so.
+        ``write`` says whether the call changes something on the exchange (default: any
+        method but GET; Hyperliquid's ``POST /info`` is a read and says ``write=False``).
+        A write that ends in a :class:`TransportError` (no readable answer on any try)
+        may still have been applied by the exchange: the error says so.  A read's error
+        never does.
+
+        No exception raised here carries the signed request: the ``requests`` exception
+        behind a dropped connection or a timeout is not chained (``__context__`` is
+        None), and the answers it keeps have their request scrubbed.
         """
+        if write is None:
+            write = method.upper() != "GET"
+        failed: TransportError | None = None
         try:
             return self._attempts(method, path, params, signed, limiter, accept, decoder)
         except TransportError as exc:
-            if method == "GET":
+            if not write:
                 raise
-            raise TransportError(
-                f"{exc} (the exchange may still have applied this {method}: read the state "
-                "back, e.g. with leverage(), before trying again)",
-                exchange=exc.exchange,
-                endpoint=exc.endpoint,
-                status=exc.status,
-            ) from None
+            failed = exc
+        # Raised outside the handler, so the error chains nothing (no hidden request).
+        raise TransportError(
+            f"{failed} (the exchange may still have applied this {method}: read the state "
+            "back, e.g. with leverage(), before trying again)",
+            exchange=failed.exchange,
+            endpoint=failed.endpoint,
+            status=failed.status,
+        )
 
     def _attempts(
         self,
@@ -261,6 +288,7 @@ class Transport:
         exchange = self.dialect.exchange
         start = time.perf_counter()
         self.calls += 1
+        what = ""
         try:
             response = self.session.request(
                 prepared.method,
@@ -270,12 +298,8 @@ class Transport:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            if isinstance(exc, requests.Timeout):  # before ConnectionError: ConnectTimeout is both
-                what = f"no answer within {self.timeout:g}s"
-            elif isinstance(exc, requests.ConnectionError):
-                what = "connection failed or dropped"
-            else:
-                what = type(exc).__name__
+            what = _failure(exc, self.timeout)
+        if what:
             log.debug(
                 "%s %s %s -> %s after %.3fs",
                 exchange,
@@ -284,9 +308,14 @@ class Transport:
                 what,
                 time.perf_counter() - start,
             )
+            # Raised outside the handler: the requests exception (whose ``.request`` holds
+            # the signed headers, passphrase included) is not chained as __context__.
             raise TransportError(
                 f"{prepared.endpoint}: {what}", exchange=exchange, endpoint=prepared.endpoint
-            ) from None
+            )
+        response.request = scrub_request(response.request)  # no live signature kept
+        for earlier in response.history:
+            earlier.request = scrub_request(earlier.request)
         log.debug(
             "%s %s %s -> HTTP %s in %.3fs",
             exchange,

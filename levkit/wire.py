@@ -7,10 +7,12 @@ Pure data and small helpers; :mod:`levkit.transport` sends and retries.
 from __future__ import annotations
 
 import ipaddress
+import json
+import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import AuthenticationError
 
@@ -22,10 +24,14 @@ __all__ = [
     "RequestPreview",
     "RequestSequence",
     "Response",
+    "SecretHeaders",
     "check_base_url",
     "is_loopback_url",
     "mask",
+    "masked_url",
     "retry_after_header",
+    "scrub_request",
+    "shown_value",
 ]
 
 SIMULATOR_HEADER = "X-Levkit-Simulator"
@@ -102,15 +108,128 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-@dataclass
+#: Header and parameter names (lower case, any part) whose values are never shown: a
+#: signature, a passphrase, a secret, a token.  Names with ``key`` show :func:`mask`.
+_HIDDEN_WORDS = ("sign", "secret", "pass", "token", "auth", "cookie")
+HIDDEN = "<hidden>"
+
+
+def shown_value(name: str, value: Any) -> Any:
+    """``value`` as a repr may show it: hidden for a signature, passphrase, secret or
+    token (by ``name``), masked for an API key, as it is otherwise.
+
+    >>> shown_value("OK-ACCESS-PASSPHRASE", "hunter2"), shown_value("X-MBX-APIKEY", "abcdef")
+    ('<hidden>', 'abcd...')
+    >>> shown_value("signature", "f00d"), shown_value("symbol", "BTCUSDT")
+    ('<hidden>', 'BTCUSDT')
+    """
+    low = str(name).lower()
+    if any(word in low for word in _HIDDEN_WORDS):
+        return HIDDEN
+    if "key" in low:
+        return mask(str(value))
+    return value
+
+
+def masked_query(query: str) -> str:
+    """A query string with signatures hidden and keys masked (Binance, BingX and Bybit v2
+    sign in the query; v2 sends ``api_key`` there too).
+
+    >>> masked_query("symbol=BTCUSDT&api_key=abcdef&sign=f00d")
+    'symbol=BTCUSDT&api_key=abcd...&sign=<hidden>'
+    """
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return "&".join(f"{k}={shown_value(k, v)}" for k, v in pairs)
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its query masked by :func:`masked_query`."""
+    base, sep, query = str(url).partition("?")
+    return base + (sep + masked_query(query) if sep else "")
+
+
+def masked_body(body: Any) -> str | None:
+    """A request body fit to show: a JSON object with its signature hidden and key masked
+    (Bybit v2 signs in the body), anything else as its length only."""
+    if body is None or body == b"" or body == "":
+        return None
+    try:
+        payload = json.loads(body)
+    except (TypeError, ValueError):
+        payload = None
+    if isinstance(payload, dict):
+        return json.dumps({k: shown_value(k, v) for k, v in payload.items()}, default=str)
+    return f"<{len(body)} bytes>"
+
+
+class SecretHeaders(dict):
+    """Request headers that hold a key, a signature or a passphrase: a plain ``dict`` to
+    ``requests``, but its ``repr``/``str`` hide the signature and passphrase and mask the
+    key (:func:`shown_value`), and it refuses to be pickled.
+
+    >>> SecretHeaders({"OK-ACCESS-KEY": "abcdef", "OK-ACCESS-PASSPHRASE": "hunter2"})
+    {'OK-ACCESS-KEY': 'abcd...', 'OK-ACCESS-PASSPHRASE': '<hidden>'}
+    """
+
+    def masked(self) -> dict[str, Any]:
+        """A plain dict copy with the values a repr may show."""
+        return {k: shown_value(k, v) for k, v in self.items()}
+
+    def __repr__(self) -> str:
+        return repr(self.masked())
+
+    __str__ = __repr__
+
+    def __reduce__(self):  # never pickle a passphrase or a live signature by accident
+        raise TypeError("SecretHeaders cannot be pickled (they hold a key and a signature)")
+
+
+@dataclass(repr=False)
 class Prepared:
-    """A signed request, exactly as it will go on the wire."""
+    """A signed request, exactly as it will go on the wire.
+
+    Its ``repr`` hides the signature and the passphrase and masks the key (headers, query
+    and body alike), so a traceback that shows locals (``pytest --showlocals``, error
+    reporters) shows no secret; ``headers`` is a :class:`SecretHeaders`.
+
+    >>> Prepared("GET", "https://h/x?a=1&signature=f00d", {"X-MBX-APIKEY": "abcdef"}, None, "/x")
+    Prepared(GET https://h/x?a=1&signature=<hidden>, headers={'X-MBX-APIKEY': 'abcd...'})
+    """
 
     method: str
     url: str
     headers: dict[str, str]
     body: str | None
     endpoint: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.headers, SecretHeaders):
+            self.headers = SecretHeaders(self.headers or {})
+
+    def __repr__(self) -> str:
+        body = masked_body(self.body)
+        tail = f", body={body}" if body is not None else ""
+        return f"Prepared({self.method} {masked_url(self.url)}, headers={self.headers!r}{tail})"
+
+    __str__ = __repr__
+
+
+def scrub_request(request: Any) -> Any:
+    """A copy of a ``requests.PreparedRequest`` fit to keep on a response or an error:
+    headers, query and body masked (:class:`SecretHeaders`, :func:`masked_url`,
+    :func:`masked_body`).  ``None`` stays ``None``."""
+    if request is None:
+        return None
+    import requests
+
+    clean = requests.PreparedRequest()
+    clean.method = request.method
+    clean.url = masked_url(request.url or "")
+    clean.headers = requests.structures.CaseInsensitiveDict(
+        {k: shown_value(k, v) for k, v in (request.headers or {}).items()}
+    )
+    clean.body = masked_body(request.body)
+    return clean
 
 
 @dataclass
@@ -230,15 +349,23 @@ class Dialect(Protocol):
 
 
 def _header_float(headers: Mapping[str, str], name: str) -> float | None:
+    """A header as a finite, non-negative number of seconds; None when it is absent or is
+    not one (text, an HTTP date, ``inf``, ``nan``, a negative number)."""
     value = headers.get(name)
     if value in (None, ""):
         return None
     try:
-        return float(value)
-    except ValueError:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def retry_after_header(headers: Mapping[str, str]) -> float | None:
-    """The standard ``Retry-After`` header in seconds (HTTP dates are not used by these APIs)."""
+    """The standard ``Retry-After`` header in seconds (HTTP dates are not used by these
+    APIs); a value that is not a finite, non-negative number counts as absent.
+
+    >>> [retry_after_header({"Retry-After": v}) for v in ("2", "inf", "-1", "soon")]
+    [2.0, None, None, None]
+    """
     return _header_float(headers, "Retry-After")

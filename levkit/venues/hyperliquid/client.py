@@ -128,7 +128,8 @@ class Hyperliquid(Client):
         ep = self.venue.endpoint(role)
         assert ep.limit is not None
         limiter = _Weighted(self._endpoint_limiter(ep), ep.weight)
-        return self._call(role, body, limiter=limiter, decoder=decode)
+        # /info is a POST that reads: its errors must never say a change may have been applied
+        return self._call(role, body, limiter=limiter, decoder=decode, write=False)
 
     def _meta(self, refresh: bool = False) -> tuple[Any, Response]:
         """The ``meta`` answer (cached ``cache_ttl`` seconds): one request, weight 20."""
