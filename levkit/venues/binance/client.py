@@ -264,8 +264,11 @@ def _banned(exc: RateLimitError, now: float) -> RateLimitError:
     if wait is None or not math.isfinite(wait):
         until = "an unknown time (no Retry-After header)"
     else:
-        end = pd.Timestamp(now + wait, unit="s", tz="UTC").floor("s")
-        until = f"{end.isoformat()} (in {show(wait)} s)"
+        try:
+            end = pd.Timestamp(now + wait, unit="s", tz="UTC").floor("s").isoformat()
+        except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+            end = "a date too far to show"  # an absurd Retry-After: say it, do not crash
+        until = f"{end} (in {show(wait)} s)"
     err = RateLimitError(
         f"{exc.message}: Binance banned this IP for ignoring rate limits, until {until}; "
         "levkit does not retry during a ban",
