@@ -10,6 +10,7 @@ Hyperliquid(host='https://api.hyperliquid.xyz', address=None)
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from typing import Any
@@ -30,6 +31,8 @@ from .spec import VENUE
 __all__ = ["Hyperliquid", "HyperliquidDialect", "hyperliquid_error"]
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+#: Seconds a market list read by a refresh serves refreshes of other symbols (one fetch).
+REFRESH_SHARED_S = 10.0
 #: How to set leverage instead (python SDK [H4]).
 SDK_HINT = (
     "Hyperliquid sets leverage with an updateLeverage action signed by the wallet "
@@ -102,6 +105,8 @@ class Hyperliquid(Client):
             )
         super().__init__(**kwargs)
         self.address = _check_address(address) if address is not None else None
+        # When a refresh last read the market list, and the symbols refreshes asked since.
+        self._meta_refresh: tuple[float, set[str | None]] = (-math.inf, set())
 
     def _dialect(self) -> HyperliquidDialect:
         return HyperliquidDialect()
@@ -131,8 +136,22 @@ class Hyperliquid(Client):
         # /info is a POST that reads: its errors must never say a change may have been applied
         return self._call(role, body, limiter=limiter, decoder=decode, write=False)
 
-    def _meta(self, refresh: bool = False) -> tuple[Any, Response]:
-        """The ``meta`` answer (cached ``cache_ttl`` seconds): one request, weight 20."""
+    def _meta(self, refresh: bool = False, symbol: str | None = None) -> tuple[Any, Response]:
+        """The ``meta`` answer (cached ``cache_ttl`` seconds): one request, weight 20.
+
+        ``meta`` holds every coin's ladder, so one read serves a whole fetch: a refresh
+        for ``symbol`` reuses the list a refresh read less than :data:`REFRESH_SHARED_S`
+        seconds ago, unless a refresh has already asked for ``symbol`` since (a loop over
+        symbols, as ``fetch_risk_limits("hyperliquid", [...], refresh=True)`` runs,
+        reads the list once; asking for the same symbol again reads it anew).
+        """
+        if refresh:
+            when, asked = self._meta_refresh
+            if symbol not in asked and 0 <= self._clock() - when < REFRESH_SHARED_S:
+                asked.add(symbol)
+                refresh = False
+            else:
+                self._meta_refresh = (self._clock(), {symbol})
 
         def fetch() -> tuple[Any, Response]:
             resp = self._info("ladder", {"type": "meta"})
@@ -161,7 +180,8 @@ class Hyperliquid(Client):
         """The leverage ladder: one row per margin tier (PUBLIC_API's tiers frame).
 
         One request for every perp (``{"type": "meta"}``, weight 20 of 1200 per minute);
-        cached on this client for ``cache_ttl`` seconds, ``refresh=True`` fetches anew.
+        cached on this client for ``cache_ttl`` seconds, ``refresh=True`` fetches anew
+        (once per fetch: refreshes of other symbols within 10 s share that read).
         The top tier has no cap: ``max_notional`` is ``inf``.  Delisted coins are left
         out unless asked for by name.  Rates are derived as the docs define them
         (``1 / (2 maxLeverage)``, ``1 / maxLeverage``, the deduction recursion).
@@ -171,7 +191,7 @@ class Hyperliquid(Client):
         >>> lk.Hyperliquid().risk_limits("BTC")  # doctest: +SKIP
         """
         sym = self.symbol(symbol) if symbol is not None else None
-        meta, resp = self._meta(refresh)
+        meta, resp = self._meta(refresh, sym)
         frame = parse_meta(meta, sym, source=resp.source)
         return self._stamp(frame, resp)
 
