@@ -380,6 +380,10 @@ def _after(reply: Reply, fault: Fault) -> Reply:
         return Reply(0, {}, b"", dropped=True)
     elif fault.kind == "malformed":
         return Reply(200, {"Content-Type": "application/json"}, MALFORMED_BODY)
+    elif fault.kind == "partial":
+        if not reply.body:  # not processed: cut a stand-in answer
+            return Reply(200, {"Content-Type": "application/json"}, MALFORMED_BODY, cut=True)
+        reply.cut = True
     elif fault.kind in ("status", "html", "rate_limit"):
         status = fault.status or (429 if fault.kind == "rate_limit" else 200)
         headers = {"Content-Type": "text/html"}

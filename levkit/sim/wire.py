@@ -86,7 +86,8 @@ class Reply:
     """What the simulator answers.
 
     Unpacks as ``status, headers, body``.  ``delay`` (seconds) is how late the answer
-    comes; ``dropped`` means the connection closes with no answer at all.  ``code`` is
+    comes; ``dropped`` means the connection closes with no answer at all; ``cut`` that
+    it closes after the headers and half of the body (an incomplete read).  ``code`` is
     the exchange's own code, kept for the call log.
     """
 
@@ -96,6 +97,7 @@ class Reply:
     code: int | None = None
     delay: float = 0.0
     dropped: bool = False
+    cut: bool = False
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.status, self.headers, self.body))
