@@ -20,16 +20,22 @@ __all__ = [
     "SIMULATOR_HEADER",
     "Credentials",
     "Dialect",
+    "Hidden",
+    "MaskedKey",
     "Prepared",
     "RequestPreview",
     "RequestSequence",
     "Response",
     "SecretHeaders",
     "check_base_url",
+    "hide",
+    "hide_args",
     "is_loopback_url",
     "mask",
+    "masked_key",
     "masked_url",
     "retry_after_header",
+    "reveal",
     "scrub_request",
     "shown_value",
 ]
@@ -44,18 +50,107 @@ def mask(key: str | None) -> str:
     return key[:4] + "..."
 
 
+class Hidden(str):
+    """A secret on its way in (an ``api_secret`` or ``passphrase`` argument): a ``str``
+    whose ``repr``, ``str`` and ``format`` hide it, so a frame that holds it shows no
+    secret in a traceback's locals (``--showlocals``, error reporters); :meth:`reveal`
+    gives the text.  It refuses to be pickled.
+
+    >>> s = Hidden("hunter2")
+    >>> s, str(s), f"{s}", s.reveal(), bool(Hidden(""))
+    ('<hidden>', '<hidden>', '<hidden>', 'hunter2', False)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<hidden>'"
+
+    def __str__(self) -> str:
+        return "<hidden>"
+
+    def __format__(self, spec: str) -> str:
+        return "<hidden>"
+
+    def reveal(self) -> str:
+        """The secret itself, as a plain ``str``."""
+        return str.__str__(self)
+
+    def __reduce__(self):  # never pickle a secret by accident
+        raise TypeError("a hidden secret cannot be pickled")
+
+
+def hide(value: Any) -> Hidden | None:
+    """``value`` as a :class:`Hidden` (``None`` stays ``None``): the first thing a function
+    taking a secret does with it, so its own frame no longer holds the plain text.
+
+    >>> hide("s3cret"), hide(None)
+    ('<hidden>', None)
+    """
+    if value is None or isinstance(value, Hidden):
+        return value
+    return Hidden(value if isinstance(value, str) else str(value))
+
+
+def reveal(value: Any) -> Any:
+    """The plain text of a :class:`Hidden` (anything else as it is)."""
+    return value.reveal() if isinstance(value, Hidden) else value
+
+
+class MaskedKey(str):
+    """An API key whose ``repr`` shows only :func:`mask` of it (``'CKEY...'``): what a
+    traceback's locals or a container's repr show.  Otherwise a plain ``str`` (it goes
+    on the wire as it is).
+
+    >>> k = MaskedKey("abcdef123")
+    >>> k, [k], k == "abcdef123", k[:4]
+    ('abcd...', ['abcd...'], True, 'abcd')
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(mask(str.__str__(self)))
+
+
+def masked_key(value: Any) -> Any:
+    """``value`` as a :class:`MaskedKey` when it is a non-empty ``str`` (else as it is)."""
+    if isinstance(value, str) and value and not isinstance(value, MaskedKey):
+        return MaskedKey(value)
+    return value
+
+
+#: Arguments that carry a secret (the key is not one: it is masked, not hidden).
+SECRET_ARGS = ("api_secret", "passphrase")
+
+
+def hide_args(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of keyword arguments with :data:`SECRET_ARGS` values hidden (:func:`hide`)
+    and ``api_key`` masked (:func:`masked_key`).
+
+    >>> hide_args({"api_key": "abcdef", "api_secret": "s", "testnet": True})
+    {'api_key': 'abcd...', 'api_secret': '<hidden>', 'testnet': True}
+    """
+    out = {k: hide(v) if k in SECRET_ARGS else v for k, v in kwargs.items()}
+    if "api_key" in out:
+        out["api_key"] = masked_key(out["api_key"])
+    return out
+
+
 class Credentials:
     """An API key, secret and (OKX, Bitget) passphrase.  The secret and the passphrase are
-    never shown: not in ``repr``, ``str`` or errors."""
+    never shown: not in ``repr``, ``str`` or errors, nor in the locals of a traceback
+    through this constructor (they are :func:`hide`-n first)."""
 
     __slots__ = ("api_key", "_secret", "_passphrase")
 
     def __init__(self, api_key: str, api_secret: str, passphrase: str | None = None):
+        api_secret, passphrase = hide(api_secret), hide(passphrase)  # before anything raises
         if not api_key or not api_secret:
             raise AuthenticationError("both api_key and api_secret are needed")
-        self.api_key = str(api_key)
-        self._secret = str(api_secret)
-        self._passphrase = None if passphrase is None else str(passphrase)
+        self.api_key = str.__str__(api_key) if isinstance(api_key, str) else str(api_key)
+        self._secret = reveal(api_secret)
+        self._passphrase = None if passphrase is None else reveal(passphrase)
 
     @property
     def secret(self) -> str:
@@ -66,7 +161,7 @@ class Credentials:
         return self._passphrase
 
     def __repr__(self) -> str:
-        return f"Credentials(api_key={mask(self.api_key)!r})"
+        return f"Credentials(api_key={mask(getattr(self, 'api_key', None))!r})"  # half-built too
 
     __str__ = __repr__
 

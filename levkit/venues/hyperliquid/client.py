@@ -23,7 +23,7 @@ from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, Pa
 from ...numbers import leverage_equal, show
 from ...ratelimit import RateLimiter
 from ...validate import check_leverage, check_side
-from ...wire import RequestPreview, Response
+from ...wire import RequestPreview, Response, hide, hide_args, masked_key
 from .dialect import HyperliquidDialect, decode, hyperliquid_error
 from .parse import parse_active_asset_data, parse_clearinghouse_state, parse_meta
 from .spec import VENUE
@@ -96,6 +96,8 @@ class Hyperliquid(Client):
         address: str | None = None,
         **kwargs: Any,
     ):
+        api_key, api_secret = masked_key(api_key), hide(api_secret)  # none in a traceback
+        kwargs = hide_args(kwargs)
         if api_key is not None or api_secret is not None or kwargs.get("passphrase"):
             raise AuthenticationError(
                 "Hyperliquid has no API key or secret: levkit only reads it (public), and "
@@ -126,7 +128,8 @@ class Hyperliquid(Client):
         return cls(**kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(host={self.host!r}, address={self.address!r})"
+        address = self.__dict__.get("address")  # also half-built (a traceback's locals)
+        return f"{type(self).__name__}(host={self._shown_host()!r}, address={address!r})"
 
     # -- calls -------------------------------------------------------------------------
     def _info(self, role: str, body: dict[str, Any]) -> Response:
