@@ -410,11 +410,16 @@ class Transport:
         """Seconds until the exchange's rate-limit window resets.
 
         Reset headers may be absolute timestamps on the server's clock; when the answer
-        says the server's time (Bybit ``time``, BingX ``timestamp``, v2 ``time_now``) they
-        are measured against it, so a local clock that is off (before any skew sync) does
-        not turn a 1 s wait into 31 s, or into none at all.
+        says the server's time (Bybit ``time``, BingX ``timestamp``, v2 ``time_now`` in the
+        body; Gate's ``X-Out-Time`` header, read by the dialect's optional ``header_time``)
+        they are measured against it, so a local clock that is off (before any skew sync)
+        does not turn a 1 s wait into 121 s, or into none at all.
         """
         now_ms = self.now_ms()
+        stamped = getattr(self.dialect, "header_time", None)  # Gate: X-Out-Time on every answer
+        said = stamped(response.headers) if stamped is not None else None
+        if said is not None:
+            return self.dialect.retry_after(response.headers, said)
         try:
             if payload is None:
                 payload = _decode_json(response.content)
