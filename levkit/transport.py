@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -28,6 +27,7 @@ from .errors import (
     TransportError,
 )
 from .ratelimit import RateLimiter
+from .retry import RetryPolicy, failure_text
 from .wire import (  # re-exported: the transport's vocabulary
     SIMULATOR_HEADER,
     Credentials,
@@ -55,45 +55,10 @@ __all__ = [
 log = logging.getLogger("levkit")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry.  Data, not code (see tenacity's stop/wait).
-
-    The n-th retry waits ``min(backoff * factor**n, max_backoff)`` seconds, or the
-    exchange's own reset time when it sends one.  A reset further away than ``max_wait``
-    is not waited for: the call raises :class:`~levkit.errors.RateLimitError` at once.
-    """
-
-    max_retries: int = 3
-    backoff: float = 0.5
-    factor: float = 2.0
-    max_backoff: float = 8.0
-    max_wait: float = 30.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        base = min(self.backoff * self.factor**attempt, self.max_backoff)
-        if retry_after is not None and retry_after > 0:
-            return max(retry_after, 0.0)
-        return base
-
-
 _decode_json = msgspec.json.Decoder().decode
 #: What reading the server's time from an arbitrary answer may raise (then: our clock).
 _NO_SERVER_TIME = (msgspec.DecodeError, LevkitError, ArithmeticError, LookupError, TypeError,
                    ValueError, AttributeError)  # fmt: skip
-
-
-def _failure(exc: requests.RequestException, timeout: float) -> str:
-    """What went wrong on the wire, in words (no URL: it may hold a signature)."""
-    if isinstance(exc, requests.Timeout):  # before ConnectionError: ConnectTimeout is both
-        return f"no answer within {timeout:g}s"
-    if isinstance(
-        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
-    ):
-        return "answer cut off before its end (connection closed mid-answer)"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed or dropped"
-    return type(exc).__name__
 
 
 class Transport:
@@ -298,7 +263,7 @@ class Transport:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            what = _failure(exc, self.timeout)
+            what = failure_text(exc, self.timeout)
         if what:
             log.debug(
                 "%s %s %s -> %s after %.3fs",
