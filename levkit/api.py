@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from .wire import hide_args
+
 __all__ = ["fetch_risk_limits", "client_for"]
 
 _CLIENT_ARGS = {
@@ -33,6 +35,7 @@ def client_for(exchange: str, **kwargs: Any):
     environment unless given."""
     from .venues import client_class
 
+    kwargs = hide_args(kwargs)  # no plain secret in this frame's locals (tracebacks)
     cls = client_class(exchange)
     if "api_key" in kwargs or "api_secret" in kwargs:
         return cls(**kwargs)
@@ -62,6 +65,7 @@ def fetch_risk_limits(
     >>> lk.fetch_risk_limits("bybit", "BTCUSDT")  # doctest: +SKIP
     >>> lk.fetch_risk_limits(["bybit", "okx", "hyperliquid"], ["BTC", "ETH"])  # doctest: +SKIP
     """
+    kwargs = hide_args(kwargs)  # no plain secret in this frame's locals (tracebacks)
     if not isinstance(exchange, str) or not (symbol is None or isinstance(symbol, str)):
         from .fetch_many import fetch_many
 

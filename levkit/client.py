@@ -29,7 +29,7 @@ from .setting import SetsLeverage
 from .transport import RetryPolicy, Transport
 from .venues import normalize_symbol
 from .venues._spec import Endpoint, Venue
-from .wire import Credentials, Dialect, Response, is_loopback_url, mask
+from .wire import Credentials, Dialect, Response, hide, is_loopback_url, mask, masked_key
 
 __all__ = ["Client", "POSITION_COLUMNS", "fill_caps", "positions_frame"]  # fill_caps: .caps
 
@@ -125,6 +125,8 @@ class Client(CapsFromLadder, SetsLeverage):
         cache_ttl: float = 300.0,
         progress: bool | None = None,
     ):
+        # Before anything can raise: this frame then holds no plain secret (tracebacks).
+        api_key, api_secret, passphrase = masked_key(api_key), hide(api_secret), hide(passphrase)
         if (api_key is None) != (api_secret is None) or (api_key == "") != (api_secret == ""):
             raise AuthenticationError(
                 f"give both api_key and api_secret, or neither ({self._env_hint()})",
@@ -175,10 +177,10 @@ class Client(CapsFromLadder, SetsLeverage):
         ``<PREFIX>_PASSPHRASE`` where the venue needs one) and ``<PREFIX>_TESTNET=1``;
         no keys means public calls only."""
         p = cls.env_prefix
-        key = os.environ.get(f"{p}_API_KEY") or None
-        secret = os.environ.get(f"{p}_API_SECRET") or None
+        key = masked_key(os.environ.get(f"{p}_API_KEY") or None)
+        secret = hide(os.environ.get(f"{p}_API_SECRET") or None)
         if cls.venue.passphrase and key:
-            kwargs.setdefault("passphrase", os.environ.get(f"{p}_PASSPHRASE") or None)
+            kwargs.setdefault("passphrase", hide(os.environ.get(f"{p}_PASSPHRASE") or None))
         kwargs.setdefault("testnet", os.environ.get(f"{p}_TESTNET", "") in ("1", "true", "yes"))
         return cls(key, secret, **kwargs)
 
@@ -213,8 +215,19 @@ class Client(CapsFromLadder, SetsLeverage):
         return not self.is_simulated and self.base_url == self.venue.hosts.get("mainnet")
 
     def __repr__(self) -> str:
-        key = mask(self.transport.credentials.api_key) if self.has_keys else "<none>"
-        return f"{type(self).__name__}(host={self.host!r}, api_key={key!r})"
+        # Also for a client whose constructor raised half-way: a traceback that shows
+        # locals (``--showlocals``, error reporters) calls repr on it.
+        transport = self.__dict__.get("transport")
+        creds = getattr(transport, "credentials", None)
+        key = mask(creds.api_key) if creds is not None else "<none>"
+        return f"{type(self).__name__}(host={self._shown_host()!r}, api_key={key!r})"
+
+    def _shown_host(self) -> str:
+        """:attr:`host`, or ``"<not built>"`` before the constructor set the transport."""
+        if self.__dict__.get("simulator") is not None:
+            return "simulator"
+        transport = self.__dict__.get("transport")
+        return transport.base_url if transport is not None else "<not built>"
 
     # -- the contract: every client has these, with one meaning and one return type ------
     def risk_limits(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -28,6 +27,7 @@ from .errors import (
     TransportError,
 )
 from .ratelimit import RateLimiter
+from .retry import RetryPolicy, failure_text
 from .wire import (  # re-exported: the transport's vocabulary
     SIMULATOR_HEADER,
     Credentials,
@@ -37,6 +37,7 @@ from .wire import (  # re-exported: the transport's vocabulary
     Response,
     check_base_url,
     mask,
+    scrub_request,
 )
 
 __all__ = [
@@ -52,28 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("levkit")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry.  Data, not code (see tenacity's stop/wait).
-
-    The n-th retry waits ``min(backoff * factor**n, max_backoff)`` seconds, or the
-    exchange's own reset time when it sends one.  A reset further away than ``max_wait``
-    is not waited for: the call raises :class:`~levkit.errors.RateLimitError` at once.
-    """
-
-    max_retries: int = 3
-    backoff: float = 0.5
-    factor: float = 2.0
-    max_backoff: float = 8.0
-    max_wait: float = 30.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        base = min(self.backoff * self.factor**attempt, self.max_backoff)
-        if retry_after is not None and retry_after > 0:
-            return max(retry_after, 0.0)
-        return base
 
 
 _decode_json = msgspec.json.Decoder().decode
@@ -178,6 +157,7 @@ class Transport:
         limiter: RateLimiter | None = None,
         accept: Container[int] = (),
         decoder: Callable[[bytes], Any] | None = None,
+        write: bool | None = None,
     ) -> Response:
         """Send one API call and return its checked :class:`Response`.
 
@@ -186,21 +166,33 @@ class Transport:
         the body bytes into the envelope (default: generic JSON); a typed msgspec decoder
         makes large answers much faster to read.
 
-        A write (POST) that ends in a :class:`TransportError` (no readable answer on any
-        try) may still have been applied by the exchange: the error says so.
+        ``write`` says whether the call changes something on the exchange (default: any
+        method but GET; Hyperliquid's ``POST /info`` is a read and says ``write=False``).
+        A write that ends in a :class:`TransportError` (no readable answer on any try)
+        may still have been applied by the exchange: the error says so.  A read's error
+        never does.
+
+        No exception raised here carries the signed request: the ``requests`` exception
+        behind a dropped connection or a timeout is not chained (``__context__`` is
+        None), and the answers it keeps have their request scrubbed.
         """
+        if write is None:
+            write = method.upper() != "GET"
+        failed: TransportError | None = None
         try:
             return self._attempts(method, path, params, signed, limiter, accept, decoder)
         except TransportError as exc:
-            if method == "GET":
+            if not write:
                 raise
-            raise TransportError(
-                f"{exc} (the exchange may still have applied this {method}: read the state "
-                "back, e.g. with leverage(), before trying again)",
-                exchange=exc.exchange,
-                endpoint=exc.endpoint,
-                status=exc.status,
-            ) from None
+            failed = exc
+        # Raised outside the handler, so the error chains nothing (no hidden request).
+        raise TransportError(
+            f"{failed} (the exchange may still have applied this {method}: read the state "
+            "back, e.g. with leverage(), before trying again)",
+            exchange=failed.exchange,
+            endpoint=failed.endpoint,
+            status=failed.status,
+        )
 
     def _attempts(
         self,
@@ -261,6 +253,7 @@ class Transport:
         exchange = self.dialect.exchange
         start = time.perf_counter()
         self.calls += 1
+        what = ""
         try:
             response = self.session.request(
                 prepared.method,
@@ -270,12 +263,8 @@ class Transport:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            if isinstance(exc, requests.Timeout):  # before ConnectionError: ConnectTimeout is both
-                what = f"no answer within {self.timeout:g}s"
-            elif isinstance(exc, requests.ConnectionError):
-                what = "connection failed or dropped"
-            else:
-                what = type(exc).__name__
+            what = failure_text(exc, self.timeout)
+        if what:
             log.debug(
                 "%s %s %s -> %s after %.3fs",
                 exchange,
@@ -284,9 +273,14 @@ class Transport:
                 what,
                 time.perf_counter() - start,
             )
+            # Raised outside the handler: the requests exception (whose ``.request`` holds
+            # the signed headers, passphrase included) is not chained as __context__.
             raise TransportError(
                 f"{prepared.endpoint}: {what}", exchange=exchange, endpoint=prepared.endpoint
-            ) from None
+            )
+        response.request = scrub_request(response.request)  # no live signature kept
+        for earlier in response.history:
+            earlier.request = scrub_request(earlier.request)
         log.debug(
             "%s %s %s -> HTTP %s in %.3fs",
             exchange,
@@ -381,11 +375,16 @@ class Transport:
         """Seconds until the exchange's rate-limit window resets.
 
         Reset headers may be absolute timestamps on the server's clock; when the answer
-        says the server's time (Bybit ``time``, BingX ``timestamp``, v2 ``time_now``) they
-        are measured against it, so a local clock that is off (before any skew sync) does
-        not turn a 1 s wait into 31 s, or into none at all.
+        says the server's time (Bybit ``time``, BingX ``timestamp``, v2 ``time_now`` in the
+        body; Gate's ``X-Out-Time`` header, read by the dialect's optional ``header_time``)
+        they are measured against it, so a local clock that is off (before any skew sync)
+        does not turn a 1 s wait into 121 s, or into none at all.
         """
         now_ms = self.now_ms()
+        stamped = getattr(self.dialect, "header_time", None)  # Gate: X-Out-Time on every answer
+        said = stamped(response.headers) if stamped is not None else None
+        if said is not None:
+            return self.dialect.retry_after(response.headers, said)
         try:
             if payload is None:
                 payload = _decode_json(response.content)

@@ -7,49 +7,69 @@ Pure data and small helpers; :mod:`levkit.transport` sends and retries.
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .errors import AuthenticationError
+from .masking import (
+    Hidden,
+    MaskedKey,
+    SecretHeaders,
+    hide,
+    hide_args,
+    mask,
+    masked_body,
+    masked_key,
+    masked_url,
+    reveal,
+    scrub_request,
+    shown_value,
+)
 
 __all__ = [
     "SIMULATOR_HEADER",
     "Credentials",
     "Dialect",
+    "Hidden",
+    "MaskedKey",
     "Prepared",
     "RequestPreview",
     "RequestSequence",
     "Response",
+    "SecretHeaders",
     "check_base_url",
+    "hide",
+    "hide_args",
     "is_loopback_url",
     "mask",
+    "masked_key",
+    "masked_url",
     "retry_after_header",
+    "reveal",
+    "scrub_request",
+    "shown_value",
 ]
 
 SIMULATOR_HEADER = "X-Levkit-Simulator"
 
 
-def mask(key: str | None) -> str:
-    """At most the first 4 characters of an API key, then an ellipsis."""
-    if not key:
-        return "<none>"
-    return key[:4] + "..."
-
-
 class Credentials:
     """An API key, secret and (OKX, Bitget) passphrase.  The secret and the passphrase are
-    never shown: not in ``repr``, ``str`` or errors."""
+    never shown: not in ``repr``, ``str`` or errors, nor in the locals of a traceback
+    through this constructor (they are :func:`hide`-n first)."""
 
     __slots__ = ("api_key", "_secret", "_passphrase")
 
     def __init__(self, api_key: str, api_secret: str, passphrase: str | None = None):
+        api_secret, passphrase = hide(api_secret), hide(passphrase)  # before anything raises
         if not api_key or not api_secret:
             raise AuthenticationError("both api_key and api_secret are needed")
-        self.api_key = str(api_key)
-        self._secret = str(api_secret)
-        self._passphrase = None if passphrase is None else str(passphrase)
+        self.api_key = str.__str__(api_key) if isinstance(api_key, str) else str(api_key)
+        self._secret = reveal(api_secret)
+        self._passphrase = None if passphrase is None else reveal(passphrase)
 
     @property
     def secret(self) -> str:
@@ -60,7 +80,7 @@ class Credentials:
         return self._passphrase
 
     def __repr__(self) -> str:
-        return f"Credentials(api_key={mask(self.api_key)!r})"
+        return f"Credentials(api_key={mask(getattr(self, 'api_key', None))!r})"  # half-built too
 
     __str__ = __repr__
 
@@ -102,15 +122,34 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-@dataclass
+@dataclass(repr=False)
 class Prepared:
-    """A signed request, exactly as it will go on the wire."""
+    """A signed request, exactly as it will go on the wire.
+
+    Its ``repr`` hides the signature and the passphrase and masks the key (headers, query
+    and body alike), so a traceback that shows locals (``pytest --showlocals``, error
+    reporters) shows no secret; ``headers`` is a :class:`SecretHeaders`.
+
+    >>> Prepared("GET", "https://h/x?a=1&signature=f00d", {"X-MBX-APIKEY": "abcdef"}, None, "/x")
+    Prepared(GET https://h/x?a=1&signature=<hidden>, headers={'X-MBX-APIKEY': 'abcd...'})
+    """
 
     method: str
     url: str
     headers: dict[str, str]
     body: str | None
     endpoint: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.headers, SecretHeaders):
+            self.headers = SecretHeaders(self.headers or {})
+
+    def __repr__(self) -> str:
+        body = masked_body(self.body)
+        tail = f", body={body}" if body is not None else ""
+        return f"Prepared({self.method} {masked_url(self.url)}, headers={self.headers!r}{tail})"
+
+    __str__ = __repr__
 
 
 @dataclass
@@ -230,15 +269,23 @@ class Dialect(Protocol):
 
 
 def _header_float(headers: Mapping[str, str], name: str) -> float | None:
+    """A header as a finite, non-negative number of seconds; None when it is absent or is
+    not one (text, an HTTP date, ``inf``, ``nan``, a negative number)."""
     value = headers.get(name)
     if value in (None, ""):
         return None
     try:
-        return float(value)
-    except ValueError:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def retry_after_header(headers: Mapping[str, str]) -> float | None:
-    """The standard ``Retry-After`` header in seconds (HTTP dates are not used by these APIs)."""
+    """The standard ``Retry-After`` header in seconds (HTTP dates are not used by these
+    APIs); a value that is not a finite, non-negative number counts as absent.
+
+    >>> [retry_after_header({"Retry-After": v}) for v in ("2", "inf", "-1", "soon")]
+    [2.0, None, None, None]
+    """
     return _header_float(headers, "Retry-After")

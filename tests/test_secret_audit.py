@@ -6,21 +6,19 @@ The canary key appears at most as its first 4 characters.  ``http://`` to a host
 is not loopback is refused by every client.
 
 The simulator is served on loopback (real HTTP, so urllib3 logs what it sends) and holds
-only the canary credentials; its clock is fake, so nothing really waits.
+only the canary credentials; its clock is fake, so nothing really waits.  The detector
+(:class:`tests._audit.Audit`) is shared with ``test_secret_audit_faults.py``, which runs
+every venue of the registry through every fault kind.
 """
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import json
 import logging
 import pickle
-import secrets
-import traceback
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import pandas as pd
 import pytest
@@ -32,14 +30,19 @@ from levkit.sim.testing import FakeClock
 from levkit.transport import Credentials, RequestPreview, check_base_url
 from levkit.venues import client_class, names, venue, venues
 
-ROOT = Path(__file__).resolve().parents[1]
+from ._audit import (
+    CANARY_KEY,
+    CANARY_PASSPHRASE,
+    CANARY_SECRET,
+    SHOWN_KEY,
+    WRONG_SECRET,
+    Audit,
+    attempt,
+    faulty,
+    secret_forms,
+)
 
-#: Random per run, so no fixture or snapshot can hold them by accident.
-CANARY_SECRET = "CANARY-SECRET-" + secrets.token_hex(16)
-WRONG_SECRET = "CANARY-WRONG-" + secrets.token_hex(16)  # a mistyped secret is a secret too
-CANARY_KEY = "CKEY" + secrets.token_hex(12)
-CANARY_PASSPHRASE = "CANARY-PASSPHRASE-" + secrets.token_hex(16)  # OKX, Bitget: a secret too
-SHOWN_KEY = CANARY_KEY[:4]  # the most of the key any output may show
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Every venue that takes an API key (a keyless one, Hyperliquid, holds no secret at all;
 #: tests/test_contract.py covers it).  From the registry: a new venue is audited by adding it.
@@ -54,138 +57,6 @@ def build(name: str, key: str, secret: str, **kw):
 
 
 # --------------------------------------------------------------------------- the audit
-
-
-def secret_forms(secret: str) -> set[str]:
-    """The secret as text and in the encodings a careless line might use."""
-    token = secret.split("-")[-1]
-    raw = secret.encode()
-    return {
-        secret,
-        secret.lower(),
-        secret.upper(),
-        token,
-        token.upper(),
-        quote(secret),
-        quote_plus(secret),
-        raw.hex(),
-        raw.hex().upper(),
-        token.encode().hex(),
-        base64.b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode(),
-        base64.b64encode(token.encode()).decode(),
-    }
-
-
-FORBIDDEN = (
-    secret_forms(CANARY_SECRET) | secret_forms(WRONG_SECRET) | secret_forms(CANARY_PASSPHRASE)
-)
-
-
-class Audit:
-    """Everything levkit showed during a test, to be searched for the canaries."""
-
-    def __init__(self) -> None:
-        self.texts: list[tuple[str, str]] = []  # (where, text): secret and key checked
-        self.quiet: list[tuple[str, str]] = []  # logs: the secret checked (key: see below)
-        self.blobs: list[tuple[str, bytes]] = []  # pickles and files: the secret checked
-
-    # -- collecting --------------------------------------------------------------------
-    def text(self, where: str, value: Any) -> None:
-        self.texts.append((where, value if isinstance(value, str) else repr(value)))
-
-    def blob(self, where: str, data: bytes) -> None:
-        self.blobs.append((where, data))
-
-    def obj(self, where: str, value: Any) -> None:
-        """A result: its repr and str, and for frames, previews and exceptions all their
-        faces (attrs, HTML, dicts, pickles, tracebacks, causes)."""
-        if isinstance(value, BaseException):
-            self.exception(where, value)
-            return
-        self.text(where, repr(value))
-        self.text(where + " str", str(value))
-        if isinstance(value, pd.DataFrame):
-            self.text(where + " to_string", value.to_string())
-            self.text(where + " csv", value.to_csv())
-            self.text(where + " attrs", repr(value.attrs))
-            self.text(where + " html", value.to_html())
-            self.blob(where + " pickle", pickle.dumps(value))
-        if isinstance(value, RequestPreview):
-            self.text(where + " html", value._repr_html_())
-            self.text(where + " dict", value.to_dict())
-            self.blob(where + " pickle", pickle.dumps(value))
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                self.obj(f"{where}[{i}]", item)
-            if hasattr(value, "_repr_html_"):
-                self.text(where + " html", value._repr_html_())
-
-    def exception(self, where: str, exc: BaseException) -> None:
-        seen: set[int] = set()
-        while exc is not None and id(exc) not in seen:
-            seen.add(id(exc))
-            self.text(where + " str", str(exc))
-            self.text(where + " repr", repr(exc))
-            self.text(where + " args", exc.args)
-            self.text(where + " attrs", vars(exc))
-            self.text(where + " notes", getattr(exc, "__notes__", []))
-            self.text(where + " traceback", "".join(traceback.format_exception(exc)))
-            try:
-                self.blob(where + " pickle", pickle.dumps(exc))
-            except Exception as err:  # noqa: BLE001 - unpicklable is fine, leaking is not
-                self.text(where + " pickle error", str(err))
-            exc = exc.__cause__ or exc.__context__
-
-    def logs(self, caplog: pytest.LogCaptureFixture) -> None:
-        formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
-        for record in caplog.records:
-            line = formatter.format(record)  # the message with args, plus any traceback
-            self.quiet.append((f"log {record.name}", line + " " + repr(record.args)))
-        self.quiet.append(("caplog.text", caplog.text))
-
-    def files(self, root: Path) -> int:
-        n = 0
-        for path in sorted(root.rglob("*")):
-            if path.is_file():
-                self.blob(f"file {path.relative_to(root)}", path.read_bytes())
-                n += 1
-        return n
-
-    # -- checking ----------------------------------------------------------------------
-    def check(self, caplog: pytest.LogCaptureFixture | None = None) -> None:
-        if caplog is not None:
-            self.logs(caplog)
-        assert self.texts or self.blobs, "nothing was audited"
-        leaks = []
-        for where, text in [*self.texts, *self.quiet]:
-            low = text.lower()
-            leaks += [(where, form) for form in FORBIDDEN if form.lower() in low]
-        for where, data in self.blobs:
-            leaks += [(where, form) for form in FORBIDDEN if form.encode() in data]
-        assert not leaks, f"a canary secret leaked: {sorted(set(leaks))[:10]}"
-        key_shown = [w for w, t in self.texts if CANARY_KEY[:5].lower() in t.lower()]
-        assert not key_shown, f"more than 4 characters of the key shown in: {key_shown[:10]}"
-        if caplog is not None:
-            # levkit's client side never logs the key; urllib3 and the simulator's server
-            # log request lines, which for Bybit v2 carry api_key in the query (v2's design).
-            own = [
-                r.getMessage()
-                for r in caplog.records
-                if r.name == "levkit" and not r.getMessage().startswith("sim server")
-            ]
-            assert not [m for m in own if CANARY_KEY[:5] in m], "levkit logged the full key"
-
-
-def faulty(audit: Audit, sim: Simulator, kind: str, path: str, call, **fault) -> Any:
-    """Run ``call()`` while calls to ``path`` meet fault ``kind`` (every call unless
-    ``times`` is given); audit the outcome."""
-    fault.setdefault("times", None)
-    sim.inject(kind, path=path, **fault)
-    try:
-        return attempt(audit, f"{kind} {path}", call)
-    finally:
-        sim.faults.clear()
 
 
 def test_the_audit_finds_a_planted_secret_in_any_form():
@@ -206,17 +77,6 @@ def test_the_audit_finds_a_planted_secret_in_any_form():
     audit = Audit()
     audit.text("masked key", f"Bybit(api_key={SHOWN_KEY + '...'!r})")
     audit.check()
-
-
-def attempt(audit: Audit, where: str, fn, *args, **kwargs) -> Any:
-    """Run one public call; audit what it returns or raises (and return that)."""
-    try:
-        out = fn(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - every exception is audited, then returned
-        audit.exception(where, exc)
-        return exc
-    audit.obj(where, out)
-    return out
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -12,10 +12,11 @@ import pytest
 import requests
 
 import levkit.sim.core as core
-from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
+from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.sim.ladders import Ladder, fmt, ladders_from_frame
 from levkit.sim.server import check_loopback
 from levkit.sim.testing import FakeClock, RawClient
+from levkit.venues import names as venue_names
 
 ONE = pd.DataFrame(
     {"exchange": ["bingx"], "symbol": ["ONE-USDT"], "max_notional": [1e6], "max_leverage": [20.0]}
@@ -235,16 +236,21 @@ def test_cli_refuses_public_host():
     assert exc.value.code == 2
 
 
-def test_cli_prints_url_and_demo_credentials_then_serves():
+def test_cli_prints_url_every_api_and_demo_credentials_then_serves():
     proc = subprocess.Popen(
         [sys.executable, "-m", "levkit.sim", "--port", "0"], stdout=subprocess.PIPE, text=True
     )
     try:
         first = proc.stdout.readline()
-        creds = proc.stdout.readline() + proc.stdout.readline()
         url = first.split()[3]
         assert url.startswith("http://127.0.0.1:")
-        assert DEMO_KEY in creds and DEMO_SECRET in creds
+        lines = []
+        while not lines or not lines[-1].startswith("Ctrl-C"):
+            lines.append(proc.stdout.readline())
+        banner = "".join(lines)
+        # every API of the registry is named (issue 19: it named three of eight)
+        assert [ln.split()[0] for ln in lines[1:9]] == list(venue_names())
+        assert DEMO_KEY in banner and DEMO_SECRET in banner and DEMO_PASSPHRASE in banner
         assert requests.get(url + "/v5/market/time", timeout=5).json()["retCode"] == 0
     finally:
         proc.terminate()

@@ -159,6 +159,21 @@ def test_drop_after_processing_changes_state(raw, sim):
     assert sim.leverage("bingx", "BTC-USDT", "long") == 20
 
 
+def test_partial_answer_is_cut_mid_body_after_applying(raw, sim):
+    sim.inject("partial", path=LEV, method="POST")
+    with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
+        bingx_set(raw, 20)
+    assert sim.leverage("bingx", "BTC-USDT", "long") == 20
+    assert sim.calls[-1].fault == "partial" and sim.calls[-1].status == 200
+
+
+def test_partial_answer_without_applying(raw, sim):
+    sim.inject("partial", path=LEV, method="POST", apply=False)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        bingx_set(raw, 20)
+    assert sim.leverage("bingx", "BTC-USDT", "long") == 10
+
+
 def test_on_call_fires_on_the_nth_matching_call(raw, sim):
     fault = sim.inject("status", path=LEV, method="POST", on_call=3, status=500)
     raw.bingx("GET", LEV, {"symbol": "BTC-USDT"})  # does not match (GET)
@@ -214,6 +229,15 @@ def test_loopback_drop_after_applies_then_closes(served, sim):
         bybit_set(raw, 33)
     assert sim.leverage("bybit", "BTCUSDT", "both") == 33
     assert sim.count(SET) == 1  # no silent retry by the HTTP stack
+
+
+def test_loopback_partial_answer_is_an_incomplete_read(served, sim):
+    raw, _ = served
+    sim.inject("partial", path=SET)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
+        bybit_set(raw, 44)
+    assert sim.leverage("bybit", "BTCUSDT", "both") == 44
+    assert bybit_set(raw, 45).json()["retCode"] == 0  # the next call gets a new connection
 
 
 def test_loopback_status_rate_limit_and_malformed(served, sim):

@@ -2,7 +2,7 @@
 
 ::
 
-    levkit exchanges [--csv]
+    levkit [-v] exchanges [--csv]
     levkit tiers SYMBOL... [--exchange NAME] [--source snapshot|live] [--kind leverage|margin]
                            [--csv] [--data-dir DIR] [--base-url URL] [--testnet]
     levkit curves SYMBOL... [--exchange NAME] [--source snapshot|live] [--leverage L]
@@ -11,6 +11,7 @@
                     [--kind leverage|margin] [--probe] [--base-url URL] [--testnet]
     levkit list [--data-dir DIR]
 
+``-v``/``--verbose`` (``-vv`` for debug) goes before or after the command.
 ``--exchange`` takes any registry name (``lk.exchanges().index``) or alias.  Live reads go
 through :func:`levkit.api.fetch_risk_limits`; keys come from the environment
 (``<PREFIX>_API_KEY``, ``_API_SECRET``, ``_PASSPHRASE``), never from the command line.
@@ -78,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 ok, 1 runtime failure, 2 bad arguments.",
     )
     parser.add_argument("--version", action="version", version=f"levkit {__version__}")
+    # -v before the command too (``levkit -v tiers ...``); counted apart, since a
+    # subcommand's defaults would overwrite the same destination, and added up in main().
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbose_before",
+        action="count",
+        default=0,
+        help="log what levkit does to stderr (-vv for debug); before or after the command",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(sub, [common])
@@ -94,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
+        args.verbose = getattr(args, "verbose", 0) + args.verbose_before
         _configure_logging(args.verbose)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -2,7 +2,8 @@
 :class:`~levkit.sim.Simulator` instead of the network.
 
 Mounted on ``https://`` and ``http://`` by :meth:`Simulator.session`, so clients keep
-their default hosts.  A dropped connection raises ``requests.exceptions.ConnectionError``;
+their default hosts.  A dropped connection raises ``requests.exceptions.ConnectionError``,
+an answer cut off mid-way ``requests.exceptions.ChunkedEncodingError`` (as over HTTP);
 latency beyond the request's read timeout waits only the timeout (through the simulator's
 injectable ``sleep``) and raises ``requests.exceptions.ReadTimeout``.
 """
@@ -86,6 +87,13 @@ class SimAdapter(BaseAdapter):
             raise requests.exceptions.ConnectionError(
                 "('Connection aborted.', RemoteDisconnected('Remote end closed connection "
                 "without response'))",
+                request=request,
+            )
+        if reply.cut:  # what requests raises when the connection closes mid-body
+            half = len(reply.body) // 2
+            raise requests.exceptions.ChunkedEncodingError(
+                f"('Connection broken: IncompleteRead({half} bytes read, "
+                f"{len(reply.body) - half} more expected)')",
                 request=request,
             )
         limit = _read_timeout(timeout)

@@ -1,5 +1,5 @@
 """The simulator's core: one :class:`Simulator` that both transports call through
-:meth:`Simulator.handle`.
+:meth:`Simulator.handle`, for every API of the registry (``levkit.venues.names()``).
 
 Each venue's handlers live in its folder (``levkit/venues/<name>/sim.py``) and are found
 through the registry by path prefix (the spec's ``sim_prefixes``); rate limits are the
@@ -15,13 +15,13 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 
 from .. import venues as registry
 from .accounts import AccountHelpers
+from .calls import CALL_LOG, Call, CallLog, RateInfo
 from .faults import MALFORMED_BODY, Fault, FaultSet, html_page
 from .ladders import bands_from_frame, builtin_tiers, ladders_from_frame
 from .quirks import apply_quirks, check_quirks
@@ -31,6 +31,8 @@ from .wire import SIM_HEADER, Reply, Request
 __all__ = [
     "Simulator",
     "Call",
+    "CallLog",
+    "CALL_LOG",
     "RateInfo",
     "DEMO_KEY",
     "DEMO_SECRET",
@@ -67,58 +69,17 @@ def _handlers() -> list[tuple[str, Any]]:
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
-_SECRET_PARAMS = {"sign", "signature", "api_key"}
-
-
-@dataclass
-class Call:
-    """One request the simulator received (secrets and signatures left out).
-
-    Attributes
-    ----------
-    exchange : str
-        ``"bybit"``, ``"bybit-legacy"``, ``"bingx"`` or ``""`` (unknown path).
-    method, path : str
-    params : dict
-        Query and JSON-body parameters, without ``sign``/``signature``/``api_key``.
-    status : int
-        HTTP status (0 when the connection was dropped).
-    code : int or None
-        The exchange's code in the answer (None for non-JSON answers).
-    fault : str or None
-        The kind of fault that fired on this call.
-    time : float
-        Server clock when it arrived.
-    """
-
-    exchange: str
-    method: str
-    path: str
-    params: dict[str, Any] = field(default_factory=dict)
-    status: int = 0
-    code: int | None = None
-    fault: str | None = None
-    time: float = 0.0
-
-
-class RateInfo(NamedTuple):
-    """The state of a rate limiter after a request counted against it."""
-
-    allowed: bool
-    limit: int
-    remaining: int
-    reset_at: float
-
-
 class Simulator(AccountHelpers):
-    """A simulated Bybit v5 / Bybit legacy v2 / BingX perpetual-swap exchange.
+    """A simulated perpetual-swap exchange answering every API of the registry (Bybit v5,
+    Bybit legacy v2, BingX, Binance, OKX, Bitget, Gate, Hyperliquid), each in its own
+    wire format, with one account per exchange (Bybit v5 and v2 share one).
 
     Parameters
     ----------
     tiers : DataFrame, optional
-        A tiers frame (any exchanges and symbols).  Default: the shipped snapshot
-        (``load_snapshot("bybit")`` and ``load_snapshot("bingx")``), or a small built-in
-        set when the snapshot cannot be loaded.
+        A tiers frame (any exchanges and symbols).  Default: the shipped snapshot of
+        every venue (``load_snapshot()``), or a small built-in set when the snapshot
+        cannot be loaded.
     margin_tiers : DataFrame, optional
         BingX maintenance bands (``maintMarginRatio``).  Default: the snapshot's
         ``kind="margin"`` frame when ``tiers`` is not given; else the ladder's own bands.
@@ -149,6 +110,10 @@ class Simulator(AccountHelpers):
         Mark prices by base coin (``{"BTC": 60000.0}``); others default to 100.
     seed : int
         Seed for the shuffled row order.
+    call_log : int or None
+        How many :class:`Call` records ``sim.calls`` keeps (the latest; about 0.5 KB
+        each): default 10,000.  ``None`` keeps every one.  :meth:`count` and
+        ``sim.calls.total`` stay exact over every call since the last ``calls.clear()``.
     quirks : iterable of str, optional
         Real-exchange oddities to reproduce (see :mod:`levkit.sim.quirks`):
         ``"string-codes"``, ``"bingx-numeric-values"``, ``"stale-cursor"``.
@@ -181,6 +146,7 @@ class Simulator(AccountHelpers):
         prices: Mapping[str, float] | None = None,
         seed: int = 0,
         quirks: Iterable[str] | None = None,
+        call_log: int | None = CALL_LOG,
     ) -> None:
         if tiers is None:
             tiers, default_margin = _default_tiers()
@@ -204,7 +170,7 @@ class Simulator(AccountHelpers):
         self.rng = random.Random(seed)
         self.quirks = check_quirks(quirks)
         self.faults = FaultSet()
-        self.calls: list[Call] = []
+        self.calls = CallLog(maxlen=call_log)
         self.accounts = {ex: Account(ex, hedge=hedge, balance=float(balance)) for ex in accounts}
         limits = dict(DEFAULT_RATE_LIMITS)
         if rate_limits is False:
@@ -318,7 +284,8 @@ class Simulator(AccountHelpers):
         exchange: str | None = None,
         code: int | None = None,
     ) -> int:
-        """How many calls match (every argument optional).
+        """How many calls match (every argument optional); exact over every call since
+        the last ``sim.calls.clear()``, also beyond what the bounded log keeps.
 
         Examples
         --------
@@ -327,14 +294,7 @@ class Simulator(AccountHelpers):
         >>> sim.count("/v5/market/time"), sim.count(method="POST")
         (1, 0)
         """
-        return sum(
-            1
-            for c in self.calls
-            if (path is None or c.path == path)
-            and (method is None or c.method == method.upper())
-            and (exchange is None or c.exchange == exchange)
-            and (code is None or c.code == code)
-        )
+        return self.calls.count_matching(path, method=method, exchange=exchange, code=code)
 
     def calls_frame(self) -> pd.DataFrame:
         """The call log as a DataFrame (one row per call)."""
@@ -387,6 +347,9 @@ def _default_tiers() -> tuple[pd.DataFrame, pd.DataFrame | None]:
         return builtin_tiers(), None
 
 
+_SECRET_PARAMS = {"sign", "signature", "api_key"}
+
+
 def _safe_params(req: Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(req.params)
     if req.body:
@@ -417,6 +380,10 @@ def _after(reply: Reply, fault: Fault) -> Reply:
         return Reply(0, {}, b"", dropped=True)
     elif fault.kind == "malformed":
         return Reply(200, {"Content-Type": "application/json"}, MALFORMED_BODY)
+    elif fault.kind == "partial":
+        if not reply.body:  # not processed: cut a stand-in answer
+            return Reply(200, {"Content-Type": "application/json"}, MALFORMED_BODY, cut=True)
+        reply.cut = True
     elif fault.kind in ("status", "html", "rate_limit"):
         status = fault.status or (429 if fault.kind == "rate_limit" else 200)
         headers = {"Content-Type": "text/html"}

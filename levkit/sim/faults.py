@@ -19,6 +19,9 @@ kind            what the client sees                                  request ap
 ``skew``        the server clock is ``seconds`` off for these calls   yes
 ``drop``        connection closed before the request is processed     no
 ``drop_after``  request processed, connection closed, no answer       yes
+``partial``     the status, the headers and half of the body, then    yes (``apply``)
+                the connection closes (an incomplete read: the
+                client sees the answer cut off mid-way)
 ==============  ====================================================  ==============
 
 Examples
@@ -38,7 +41,17 @@ from typing import Any
 
 __all__ = ["Fault", "FaultSet", "KINDS", "html_page", "MALFORMED_BODY"]
 
-KINDS = ("latency", "status", "rate_limit", "malformed", "html", "skew", "drop", "drop_after")
+KINDS = (
+    "latency",
+    "status",
+    "rate_limit",
+    "malformed",
+    "html",
+    "skew",
+    "drop",
+    "drop_after",
+    "partial",
+)
 _APPLIED_BY_DEFAULT = {
     "latency": True,
     "status": False,
@@ -48,6 +61,7 @@ _APPLIED_BY_DEFAULT = {
     "skew": True,
     "drop": False,
     "drop_after": True,
+    "partial": True,
 }
 
 #: What a ``malformed`` fault sends: JSON cut off mid-way.

@@ -1,8 +1,9 @@
 """The loopback HTTP transport: the same :class:`~levkit.sim.Simulator` behind a
 ``ThreadingHTTPServer`` on 127.0.0.1 (or ``::1``); other hosts are refused.
 
-A dropped-connection fault closes the socket without an answer; latency faults wait
-(through the simulator's ``sleep``) before answering.
+A dropped-connection fault closes the socket without an answer, a partial-answer fault
+after half of the body; latency faults wait (through the simulator's ``sleep``) before
+answering.
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
+        if reply.cut:  # half the promised body, then close: the client reads too little
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve

@@ -1,6 +1,7 @@
 """Account state of the simulated exchanges, and the sliding-window rate limiter.
 
-Two accounts: ``"bybit"`` (shared by Bybit v5 and the legacy v2 endpoints) and ``"bingx"``.
+One account per exchange (the registry's ``account`` names: ``"bybit"`` is shared by Bybit
+v5 and the legacy v2 endpoints).
 Sides are always ``"long"`` / ``"short"`` here; each exchange module maps its own words.
 """
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..numbers import parse_number as _parse_number
+from ..wire import masked_body, masked_url, shown_value
 
 __all__ = ["Request", "Reply", "json_reply", "SIM_HEADER", "parse_number"]
 
@@ -17,9 +18,12 @@ __all__ = ["Request", "Reply", "json_reply", "SIM_HEADER", "parse_number"]
 SIM_HEADER = "X-Levkit-Simulator"
 
 
-@dataclass
+@dataclass(repr=False)
 class Request:
     """One request as the simulator sees it.
+
+    Its ``repr`` masks the key and hides signatures and passphrases (headers, query and
+    body), like :class:`levkit.wire.Prepared`: the simulator holds real-looking requests.
 
     Attributes
     ----------
@@ -49,6 +53,15 @@ class Request:
             self.body = self.body.encode()
         self.body = self.body or b""
 
+    def __repr__(self) -> str:
+        url = masked_url(self.path + (f"?{self.query}" if self.query else ""))
+        body = masked_body(self.body)
+        headers = {k: shown_value(k, v) for k, v in dict(self.headers).items()}
+        tail = f", body={body}" if body is not None else ""
+        return f"Request({self.method} {url}, headers={headers!r}{tail})"
+
+    __str__ = __repr__
+
     @property
     def now_ms(self) -> int:
         """Server time in milliseconds."""
@@ -73,7 +86,8 @@ class Reply:
     """What the simulator answers.
 
     Unpacks as ``status, headers, body``.  ``delay`` (seconds) is how late the answer
-    comes; ``dropped`` means the connection closes with no answer at all.  ``code`` is
+    comes; ``dropped`` means the connection closes with no answer at all; ``cut`` that
+    it closes after the headers and half of the body (an incomplete read).  ``code`` is
     the exchange's own code, kept for the call log.
     """
 
@@ -83,6 +97,7 @@ class Reply:
     code: int | None = None
     delay: float = 0.0
     dropped: bool = False
+    cut: bool = False
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.status, self.headers, self.body))

@@ -6,9 +6,10 @@ waits.  The only real waiting is a timeout: a latency fault holds the answer a l
 longer than the client's ``timeout`` (:data:`~.scenarios.TIMEOUT`).
 
 Each test starts from the same account state (:func:`world`): faults cleared, call log
-empty, no skew, one-way mode, every symbol at :data:`~.scenarios.INITIAL` leverage, one
-BingX position and one order, and the clock an hour later (so no rate-limit window, the
-simulator's or levkit's own, carries over from the previous test).
+empty, no skew, every account in one-way mode and cross margin, every symbol at
+:data:`~.scenarios.INITIAL` leverage, one BingX position and one order, and the clock an
+hour later (so no rate-limit window, the simulator's or levkit's own, carries over from
+the previous test).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pytest
+import requests
 
 import levkit as lk
 from levkit.sim import Simulator
@@ -28,10 +30,45 @@ from levkit.sim.testing import FakeClock
 from ..conftest import FAKE_KEY, FAKE_SECRET
 from .scenarios import INITIAL, MAX_RETRIES, PAGE_SIZE, TIMEOUT
 
+FAKE_PASSPHRASE = "test-passphrase-not-real"  # OKX, Bitget
+ADDRESS = "0x" + "5e" * 20  # Hyperliquid reads by wallet address
+
 #: Bybit linear symbols: with PAGE_SIZE 2 an unfiltered risk-limit fetch takes 4 pages.
 BYBIT_LINEAR = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "LTCUSDT")
 BYBIT_INVERSE = ("BTCUSD",)  # what the legacy v2 endpoints serve
 BINGX = ("BTC-USDT", "ETH-USDT")
+#: Every simulated account and its symbols (the venue's own spelling).
+SYMBOLS = {
+    "bybit": BYBIT_LINEAR + BYBIT_INVERSE,
+    "bingx": BINGX,
+    "binance": ("BTCUSDT", "ETHUSDT"),
+    "okx": ("BTC-USDT-SWAP", "ETH-USDT-SWAP"),
+    "bitget": ("BTCUSDT", "ETHUSDT"),
+    "gate": ("BTC_USDT", "ETH_USDT"),
+    "hyperliquid": ("BTC", "ETH"),
+}
+#: One open long position per account whose positions read the suite drives (BingX's
+#: ETH-USDT position is set apart, with its order), of :data:`POSITION_VALUE` USDT.
+POSITIONS = {
+    "bybit-legacy": "BTCUSD",
+    "binance": "BTCUSDT",
+    "okx": "BTC-USDT-SWAP",
+    "bitget": "BTCUSDT",
+    "gate": "BTC_USDT",
+    "hyperliquid": "BTC",
+}
+POSITION_VALUE = 3_000.0
+#: The client class and extra arguments of each API the suite drives.
+CLIENTS = {
+    "bybit": (lk.Bybit, {}),
+    "legacy": (lk.BybitLegacy, {}),
+    "bingx": (lk.BingX, {}),
+    "binance": (lk.Binance, {}),
+    "okx": (lk.OKX, {"passphrase": FAKE_PASSPHRASE}),
+    "bitget": (lk.Bitget, {"passphrase": FAKE_PASSPHRASE}),
+    "gate": (lk.Gate, {}),
+    "hyperliquid": (lk.Hyperliquid, {"address": ADDRESS}),
+}
 #: (notional cap, max leverage) per tier, the same for every symbol (clearly synthetic).
 LADDER = ((1_000_000.0, 100.0), (5_000_000.0, 50.0), (20_000_000.0, 20.0))
 #: How long a latency fault really holds an answer: a little beyond the client's timeout.
@@ -63,7 +100,7 @@ class LockedClock(FakeClock):
 def suite_tiers() -> pd.DataFrame:
     rows = [
         {"exchange": ex, "symbol": sym, "max_notional": cap, "max_leverage": lev}
-        for ex, symbols in (("bybit", BYBIT_LINEAR + BYBIT_INVERSE), ("bingx", BINGX))
+        for ex, symbols in SYMBOLS.items()
         for sym in symbols
         for cap, lev in LADDER
     ]
@@ -82,27 +119,34 @@ class World:
     sim: Simulator
     url: str
     clock: LockedClock
+    #: One HTTP session for every client: its kept-alive connection spares each scenario
+    #: a new connection (and a new server thread); a fault that drops one is reconnected.
+    session: requests.Session
 
     def client(self, api: str, **kw):
-        """A fresh client (empty cache) on the loopback simulator: ``bybit``, ``legacy``
-        or ``bingx``."""
-        cls = {"bybit": lk.Bybit, "legacy": lk.BybitLegacy, "bingx": lk.BingX}[api]
+        """A fresh client (empty cache) on the loopback simulator, for an API of
+        :data:`CLIENTS` (``bybit``, ``legacy``, ``bingx``, ``binance``, ``okx``...)."""
+        cls, extra = CLIENTS[api]
         options = {
             "base_url": self.url,
+            "session": self.session,
             "clock": self.clock,
             "sleep": self.clock.sleep,
             "timeout": TIMEOUT,
             "max_retries": MAX_RETRIES,
             "progress": False,
+            **extra,
             **kw,
         }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # BybitLegacy says it is old
+            if "address" in options:  # Hyperliquid: no key, an address
+                return cls(**options)
             return cls(FAKE_KEY, FAKE_SECRET, **options)
 
     def state(self) -> dict[str, dict]:
-        """Both simulated accounts as plain dicts (mode, balance, leverage, positions...)."""
-        return {ex: self.sim.snapshot_state(ex) for ex in ("bybit", "bingx")}
+        """Every simulated account as plain dicts (mode, balance, leverage, positions...)."""
+        return {ex: self.sim.snapshot_state(ex) for ex in SYMBOLS}
 
 
 @pytest.fixture(scope="session")
@@ -111,14 +155,17 @@ def _served():
     sim = Simulator(
         suite_tiers(),
         keys={FAKE_KEY: FAKE_SECRET},
+        passphrases={FAKE_KEY: FAKE_PASSPHRASE},
         clock=clock,
         sleep=latency,
         page_size=PAGE_SIZE,
     )
     server = sim.serve()
+    session = requests.Session()
     try:
-        yield World(sim, server.url, clock)
+        yield World(sim, server.url, clock, session)
     finally:
+        session.close()
         server.close()
 
 
@@ -129,7 +176,7 @@ def world(_served: World) -> World:
     sim.faults.clear()
     sim.skew = 0.0
     sim.page_size = PAGE_SIZE
-    for ex, symbols in (("bybit", BYBIT_LINEAR + BYBIT_INVERSE), ("bingx", BINGX)):
+    for ex, symbols in SYMBOLS.items():
         sim.set_account(ex, hedge=False, margin_mode="cross", balance=10_000.0)
         sim.close_position(ex)
         sim.cancel_orders(ex)
@@ -137,6 +184,8 @@ def world(_served: World) -> World:
             sim.set_leverage(ex, sym, INITIAL)
     sim.open_position("bingx", "ETH-USDT", "long", 3_000.0)
     sim.open_order("bingx", "ETH-USDT", "long", qty=0.5)
+    for ex, sym in POSITIONS.items():  # what the positions reads find
+        sim.open_position(ex, sym, "long", POSITION_VALUE)
     _served.clock.advance(3_600.0)
     _served.clock.slept.clear()
     sim.calls.clear()

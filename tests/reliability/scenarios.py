@@ -1,20 +1,20 @@
 """The fault suite's scenarios as data: endpoints x faults, each with what must happen.
 
-One list, :data:`SCENARIOS`, drives both the tests (``test_faults.py``) and the table in
-``README.md``; ``test_readme.py`` fails when the README no longer matches it.  Regenerate
-the table with::
+One list, :data:`SCENARIOS`, drives both the tests (``test_faults.py``) and the tables in
+``README.md`` (:mod:`.tables`); ``test_readme.py`` fails when the README no longer matches
+it.  Regenerate the tables with::
 
     .venv/bin/python -m tests.reliability.scenarios --write
 
-Every expectation is derived from the client's :class:`~levkit.transport.RetryPolicy` and
-the reset the simulator announces (:data:`RESET`), never typed in by hand.
+Every expectation is derived from the client's :class:`~levkit.transport.RetryPolicy`, the
+reset the simulator announces (:data:`RESET`) and each endpoint's clean-run shape (the
+calls before and after it, :class:`Endpoint`), never typed in by hand per scenario.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from levkit.transport import RetryPolicy
 
@@ -28,15 +28,49 @@ TARGET = 20  # what the set-leverage scenarios ask for
 PAGE_SIZE = 2  # Bybit risk-limit symbols per page (7 linear symbols: 4 pages)
 PAGES = 4
 REAL_SLACK = 2.0  # real seconds allowed on top of the timeouts (loopback calls take ~1 ms)
+#: Seconds the server clock runs ahead in the skew scenarios: beyond every venue's window
+#: (Binance recvWindow 5 s, Bybit 5 s, BingX 5 s, OKX 30 s, Bitget 30 s, Gate 60 s).
+SKEW = 120.0
 
-#: The rate-limit answer each API's simulator gives (``{code}`` in fault descriptions).
-RATE_LIMIT_CODE = {
-    "bybit": "retCode 10006",
-    "legacy": "ret_code 10006",
-    "bingx": "code 100410 (HTTP 429)",
-}
-BYBIT_TIME = "/v5/market/time"
-BINGX_TIME = "/openApi/swap/v2/server/time"
+
+@dataclass(frozen=True)
+class Api:
+    """One API the suite drives: its simulated account, the symbol its scenarios use, its
+    server-time endpoint (None: it signs nothing, so no clock to sync), how it says "too
+    many requests" and whether that answer announces when the window resets (else the
+    client waits RetryPolicy's backoff)."""
+
+    name: str
+    account: str
+    symbol: str
+    time_path: str | None
+    rate_limit: str
+    announces_reset: bool
+
+
+APIS: dict[str, Api] = {
+    a.name: a
+    for a in (
+        Api("bybit", "bybit", "BTCUSDT", "/v5/market/time", "retCode 10006", True),
+        Api("legacy", "bybit", "BTCUSD", "/v5/market/time", "ret_code 10006", True),
+        Api("bingx", "bingx", "BTC-USDT", "/openApi/swap/v2/server/time",
+            "code 100410 (HTTP 429)", True),
+        Api("binance", "binance", "BTCUSDT", "/fapi/v1/time",
+            "code -1003 (HTTP 429, Retry-After)", True),
+        Api("okx", "okx", "BTC-USDT-SWAP", "/api/v5/public/time",
+            "code 50011 (HTTP 429, no reset announced)", False),
+        Api("bitget", "bitget", "BTCUSDT", "/api/v2/public/time",
+            "code 429 (HTTP 429, no reset announced)", False),
+        Api("gate", "gate", "BTC_USDT", "/api/v4/spot/time",
+            "TOO_MANY_REQUESTS (HTTP 429, X-Gate-RateLimit reset)", True),
+        Api("hyperliquid", "hyperliquid", "BTC", None,
+            "HTTP 429 text (no reset announced)", False),
+    )
+}  # fmt: skip
+#: Kept for readers of 0.2's suite.
+RATE_LIMIT_CODE = {name: api.rate_limit for name, api in APIS.items()}
+BYBIT_TIME = APIS["bybit"].time_path
+BINGX_TIME = APIS["bingx"].time_path
 
 
 @dataclass(frozen=True)
@@ -44,14 +78,19 @@ class Endpoint:
     """One endpoint levkit calls, and the public call that reaches it.
 
     ``pre``/``post``: HTTP calls the public call makes before/after this endpoint in a
-    clean run.  ``path_calls``: calls to this endpoint in a clean run (4 for the paged
-    fetch), the fault firing first on call ``fault_call``.  Server-time endpoints are only
-    called after a rejected timestamp: their scenarios run with the server clock
-    :attr:`skew` seconds ahead, through the signed call ``via`` (a path).
+    clean run.  ``path_calls``: calls to this endpoint (method and path) in a clean run
+    (4 for the paged fetch; 2 for a hedge-mode set of both sides, or a Hyperliquid call
+    whose ``/info`` read follows the market list's), the fault firing first on call
+    ``fault_call``.  Server-time endpoints are only called after a rejected timestamp:
+    their scenarios run with the server clock :data:`SKEW` seconds ahead, through the
+    signed call ``via`` (a path).  ``hedge``/``margin``: the account's position mode and
+    margin mode when the scenario starts (one-way and cross otherwise); ``sides``: the
+    rows of the leverage frame a successful set returns; ``skips_unchanged``: the client
+    reads the leverage first and sends no request when it is already the one asked.
     """
 
     id: str
-    api: str  # "bybit" | "legacy" | "bingx": which client
+    api: str  # a key of APIS: which client
     method: str
     path: str
     call: str  # the public call, as the README shows it
@@ -63,13 +102,24 @@ class Endpoint:
     fault_call: int = 1
     via: str | None = None  # server-time endpoints: the signed path that triggers the sync
     skew: float = 0.0
+    hedge: bool = False
+    margin: str = "cross"
+    sides: tuple[str, ...] = ("both",)
+    skips_unchanged: bool = False  # a set already in force sends no request at all
 
     @property
-    def time_path(self) -> str:
-        return BINGX_TIME if self.api == "bingx" else BYBIT_TIME
+    def time_path(self) -> str | None:
+        return APIS[self.api].time_path
+
+    @property
+    def multi(self) -> bool:
+        """A write of several requests whose fault hits a later one (an earlier request
+        of the same set was applied: a failure is partial)."""
+        return self.write and self.fault_call > 1
 
 
 _LEV = "/openApi/swap/v2/trade/leverage"
+_GATE = "/api/v4/futures/usdt"
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("bybit.risk-limit", "bybit", "GET", "/v5/market/risk-limit",
              "Bybit.risk_limits('BTCUSDT')", signed=False),
@@ -83,18 +133,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("bybit.set-leverage", "bybit", "POST", "/v5/position/set-leverage",
              f"Bybit.set_leverage('BTCUSDT', {TARGET})", write=True, pre=2, post=1),
     Endpoint("bybit.time", "bybit", "GET", BYBIT_TIME,
-             "Bybit.leverage('BTCUSDT'), server clock +30 s", post=1,
-             via="/v5/position/list", skew=30.0),
+             "Bybit.leverage('BTCUSDT'), server clock ahead", post=1,
+             via="/v5/position/list", skew=SKEW),
     Endpoint("legacy.user-leverage", "legacy", "GET", "/user/leverage",
              "BybitLegacy.leverage('BTCUSD')"),
     Endpoint("legacy.leverage-save", "legacy", "POST", "/user/leverage/save",
              f"BybitLegacy.set_leverage('BTCUSD', {TARGET})", write=True, pre=1),
     Endpoint("legacy.time", "legacy", "GET", BYBIT_TIME,
-             "BybitLegacy.leverage('BTCUSD'), server clock +30 s",
-             via="/user/leverage", skew=30.0),
+             "BybitLegacy.leverage('BTCUSD'), server clock ahead",
+             via="/user/leverage", skew=SKEW),
     Endpoint("bingx.leverage-get", "bingx", "GET", _LEV, "BingX.leverage('BTC-USDT')"),
     Endpoint("bingx.leverage-post", "bingx", "POST", _LEV,
-             f"BingX.set_leverage('BTC-USDT', {TARGET})", write=True, pre=2),
+             f"BingX.set_leverage('BTC-USDT', {TARGET})", write=True, pre=2,
+             sides=("long", "short")),
     Endpoint("bingx.maint-margin", "bingx", "GET", "/openApi/swap/v1/maintMarginRatio",
              "BingX.margin_bands('BTC-USDT')"),
     Endpoint("bingx.position-mode", "bingx", "GET", "/openApi/swap/v1/positionSide/dual",
@@ -104,7 +155,103 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("bingx.open-orders", "bingx", "GET", "/openApi/swap/v2/trade/openOrders",
              "BingX.open_orders()"),
     Endpoint("bingx.time", "bingx", "GET", BINGX_TIME,
-             "BingX.leverage('BTC-USDT'), server clock +30 s", via=_LEV, skew=30.0),
+             "BingX.leverage('BTC-USDT'), server clock ahead", via=_LEV, skew=SKEW),
+    Endpoint("legacy.position-list", "legacy", "GET", "/v2/private/position/list",
+             "BybitLegacy.positions('BTCUSD')"),
+    Endpoint("bingx.leverage-post-hedge", "bingx", "POST", _LEV,
+             f"BingX.set_leverage('BTC-USDT', {TARGET}), hedge mode: LONG then SHORT, "
+             "fault on SHORT", write=True, pre=2, path_calls=2, fault_call=2, hedge=True,
+             sides=("long", "short")),
+    # Binance USD-M: every call levkit makes is signed (the ladder too).
+    Endpoint("binance.leverage-bracket", "binance", "GET", "/fapi/v1/leverageBracket",
+             "Binance.risk_limits('BTCUSDT')"),
+    Endpoint("binance.symbol-config", "binance", "GET", "/fapi/v1/symbolConfig",
+             "Binance.leverage('BTCUSDT')", pre=1, post=1),
+    Endpoint("binance.position-side", "binance", "GET", "/fapi/v1/positionSide/dual",
+             "Binance.leverage('BTCUSDT')", pre=2),
+    Endpoint("binance.position-risk", "binance", "GET", "/fapi/v2/positionRisk",
+             "Binance.positions('BTCUSDT')"),
+    Endpoint("binance.set-leverage", "binance", "POST", "/fapi/v1/leverage",
+             f"Binance.set_leverage('BTCUSDT', {TARGET})", write=True, pre=3,
+             skips_unchanged=True),
+    Endpoint("binance.time", "binance", "GET", "/fapi/v1/time",
+             "Binance.risk_limits('BTCUSDT'), server clock ahead",
+             via="/fapi/v1/leverageBracket", skew=SKEW),
+    # OKX v5: public instruments, marks and tiers; signed account calls with a passphrase.
+    Endpoint("okx.instruments", "okx", "GET", "/api/v5/public/instruments",
+             "OKX.instruments('BTC-USDT-SWAP')", signed=False),
+    Endpoint("okx.mark-price", "okx", "GET", "/api/v5/public/mark-price",
+             "OKX.risk_limits('BTC-USDT-SWAP')", signed=False, pre=1, post=1),
+    Endpoint("okx.position-tiers", "okx", "GET", "/api/v5/public/position-tiers",
+             "OKX.risk_limits('BTC-USDT-SWAP')", signed=False, pre=2),
+    Endpoint("okx.account-config", "okx", "GET", "/api/v5/account/config",
+             "OKX.leverage('BTC-USDT-SWAP')", post=2),
+    Endpoint("okx.leverage-info", "okx", "GET", "/api/v5/account/leverage-info",
+             "OKX.leverage('BTC-USDT-SWAP')", pre=1, post=1),
+    Endpoint("okx.positions", "okx", "GET", "/api/v5/account/positions",
+             "OKX.positions('BTC-USDT-SWAP') (then the instruments, for the contract value)",
+             post=1),
+    Endpoint("okx.set-leverage", "okx", "POST", "/api/v5/account/set-leverage",
+             f"OKX.set_leverage('BTC-USDT-SWAP', {TARGET})", write=True, pre=3),
+    Endpoint("okx.set-leverage-hedge", "okx", "POST", "/api/v5/account/set-leverage",
+             f"OKX.set_leverage('BTC-USDT-SWAP', {TARGET}, margin_mode='isolated'), "
+             "long/short mode: long then short, fault on short", write=True, pre=3,
+             path_calls=2, fault_call=2, hedge=True, margin="isolated",
+             sides=("long", "short")),
+    Endpoint("okx.time", "okx", "GET", "/api/v5/public/time",
+             "OKX.leverage('BTC-USDT-SWAP'), server clock ahead", post=2,
+             via="/api/v5/account/config", skew=SKEW),
+    # Bitget v2 mix: public contracts and tiers; signed account calls with a passphrase.
+    Endpoint("bitget.contracts", "bitget", "GET", "/api/v2/mix/market/contracts",
+             "Bitget.instruments('BTCUSDT')", signed=False),
+    Endpoint("bitget.position-lever", "bitget", "GET",
+             "/api/v2/mix/market/query-position-lever", "Bitget.risk_limits('BTCUSDT')",
+             signed=False),
+    Endpoint("bitget.account", "bitget", "GET", "/api/v2/mix/account/account",
+             "Bitget.leverage('BTCUSDT')", post=1),
+    Endpoint("bitget.single-position", "bitget", "GET",
+             "/api/v2/mix/position/single-position", "Bitget.positions('BTCUSDT')"),
+    Endpoint("bitget.set-leverage", "bitget", "POST", "/api/v2/mix/account/set-leverage",
+             f"Bitget.set_leverage('BTCUSDT', {TARGET})", write=True, pre=2),
+    Endpoint("bitget.set-leverage-hedge", "bitget", "POST",
+             "/api/v2/mix/account/set-leverage",
+             f"Bitget.set_leverage('BTCUSDT', {TARGET}), hedge mode, isolated margin: long "
+             "then short, fault on short", write=True, pre=2, path_calls=2, fault_call=2,
+             hedge=True, margin="isolated", sides=("long", "short")),
+    Endpoint("bitget.time", "bitget", "GET", "/api/v2/public/time",
+             "Bitget.leverage('BTCUSDT'), server clock ahead", post=1,
+             via="/api/v2/mix/account/account", skew=SKEW),
+    # Gate v4 futures: public tiers and contract; signed positions and leverage, single
+    # and dual (hedge) mode.
+    Endpoint("gate.risk-limit-tiers", "gate", "GET", f"{_GATE}/risk_limit_tiers",
+             "Gate.risk_limits('BTC_USDT')", signed=False),
+    Endpoint("gate.contract", "gate", "GET", f"{_GATE}/contracts/BTC_USDT",
+             "Gate.contract('BTC_USDT')", signed=False),
+    Endpoint("gate.position", "gate", "GET", f"{_GATE}/positions/BTC_USDT",
+             "Gate.leverage('BTC_USDT')", post=1),
+    Endpoint("gate.set-leverage", "gate", "POST", f"{_GATE}/positions/BTC_USDT/leverage",
+             f"Gate.set_leverage('BTC_USDT', {TARGET})", write=True, pre=2,
+             skips_unchanged=True),
+    Endpoint("gate.dual-position", "gate", "GET", f"{_GATE}/dual_comp/positions/BTC_USDT",
+             "Gate.leverage('BTC_USDT'), dual mode (single-mode read refused first)",
+             pre=1, post=1, hedge=True, sides=("long", "short")),
+    Endpoint("gate.dual-set-leverage", "gate", "POST",
+             f"{_GATE}/dual_comp/positions/BTC_USDT/leverage",
+             f"Gate.set_leverage('BTC_USDT', {TARGET}), dual mode", write=True, pre=3,
+             hedge=True, sides=("long", "short"), skips_unchanged=True),
+    Endpoint("gate.time", "gate", "GET", "/api/v4/spot/time",
+             "Gate.leverage('BTC_USDT'), server clock ahead", post=1,
+             via=f"{_GATE}/positions/BTC_USDT", skew=SKEW),
+    # Hyperliquid: every read is POST /info (a read: never "may have been applied"),
+    # unsigned; the market list (meta) comes first where a coin is checked.
+    Endpoint("hyperliquid.meta", "hyperliquid", "POST", "/info",
+             "Hyperliquid.risk_limits('BTC') (info meta)", signed=False),
+    Endpoint("hyperliquid.active-asset", "hyperliquid", "POST", "/info",
+             "Hyperliquid.leverage('BTC') (meta, then activeAssetData: fault on the 2nd)",
+             signed=False, path_calls=2, fault_call=2),
+    Endpoint("hyperliquid.clearinghouse", "hyperliquid", "POST", "/info",
+             "Hyperliquid.positions('BTC') (meta, then clearinghouseState: fault on the 2nd)",
+             signed=False, path_calls=2, fault_call=2),
 )  # fmt: skip
 
 
@@ -115,9 +262,11 @@ class Fault:
     ``kind``/``params`` go to ``sim.inject`` (``kind`` None: no fault); it fires on
     ``times`` calls (None: every call).  ``outcome`` is ``"ok"`` or the levkit exception.
     ``retried``: levkit retries it (else it raises on the first answer).  ``wait_each``:
-    seconds each retry waits, from the exchange's reset (None: RetryPolicy's backoff).
+    seconds each retry waits, from the exchange's reset (None: RetryPolicy's backoff; a
+    rate-limit answer of an API that announces no reset waits the backoff too).
     ``applied``: the exchange processed the request behind the fault.  ``only``: the
-    endpoints it applies to (``"write"``, ``"signed"``, ``"bingx"``, ``"not-time"``).
+    endpoints it applies to (``"write"``, ``"signed"``, ``"not-time"``,
+    ``"announces-reset"``, or an API name).
     """
 
     id: str
@@ -138,7 +287,7 @@ class Fault:
 
 FAULTS: tuple[Fault, ...] = (
     Fault("none", "no fault"),
-    Fault("ratelimit-code", "{code} twice, reset in 1 s", "rate_limit",
+    Fault("ratelimit-code", "{code} twice{reset}", "rate_limit",
           {"retry_after": RESET}, times=2, wait_each=RESET),
     Fault("ratelimit-109429", "BingX code 109429 (HTTP 200) twice, reset in 1 s",
           "rate_limit", {"retry_after": RESET, "code": 109429}, times=2, wait_each=RESET,
@@ -172,13 +321,18 @@ FAULTS: tuple[Fault, ...] = (
     Fault("malformed", "truncated JSON (HTTP 200)", "malformed", applied=True),
     Fault("malformed-exhausted", "truncated JSON on every call", "malformed", times=None,
           outcome="TransportError", applied=True),
+    Fault("partial", "answer cut off mid-body (headers and half the JSON, then the "
+          "connection closes)", "partial", applied=True),
+    Fault("partial-exhausted", "every answer cut off mid-body", "partial", times=None,
+          outcome="TransportError", applied=True, only=("write",)),
     Fault("html", "HTML error page with HTTP 200", "html"),
-    Fault("skew", "server clock 30 s ahead", skew="server", only=("not-time",)),
-    Fault("ratelimit-skewed", "server clock 30 s ahead and {code} once (the reset is "
-          "read on the server's clock: 1 s, not 31 s)", "rate_limit",
-          {"retry_after": RESET}, wait_each=RESET, skew="server", only=("not-time",)),
-    Fault("skew-unfixable", "this endpoint's clock 30 s ahead, server time correct",
-          "skew", {"seconds": 30.0}, times=None, outcome="AuthenticationError",
+    Fault("skew", f"server clock {SKEW:g} s ahead", skew="server", only=("not-time",)),
+    Fault("ratelimit-skewed", f"server clock {SKEW:g} s ahead and {{code}} once (the "
+          f"reset is read on the server's clock: 1 s, not {SKEW + RESET:g} s)",
+          "rate_limit", {"retry_after": RESET}, wait_each=RESET, skew="server",
+          only=("not-time", "announces-reset")),
+    Fault("skew-unfixable", f"this endpoint's clock {SKEW:g} s ahead, server time correct",
+          "skew", {"seconds": SKEW}, times=None, outcome="AuthenticationError",
           skew="path", only=("signed", "not-time")),
 )  # fmt: skip
 
@@ -191,9 +345,20 @@ def applies(endpoint: Endpoint, fault: Fault) -> bool:
             return False
         if rule == "not-time" and endpoint.via is not None:
             return False
-        if rule in ("bybit", "legacy", "bingx") and endpoint.api != rule:
+        if rule == "announces-reset" and not APIS[endpoint.api].announces_reset:
+            return False
+        if rule in APIS and endpoint.api != rule:
             return False
     return True
+
+
+def announced(ep: Endpoint, fault: Fault) -> tuple[float | None, float | None]:
+    """(``wait_each``, ``retry_after``) of ``fault`` on ``ep``: an exchange rate-limit
+    answer of an API that announces no reset is waited out by RetryPolicy's backoff, and
+    its error has no ``retry_after``."""
+    if fault.kind == "rate_limit" and not APIS[ep.api].announces_reset:
+        return None, None
+    return fault.wait_each, fault.retry_after
 
 
 def backoff(retries: int, wait_each: float | None = None) -> float:
@@ -210,7 +375,7 @@ class Scenario:
     endpoint: Endpoint
     fault: Fault
     outcome: str
-    state: str  # "unchanged" | "set" (the target leverage is in force afterwards)
+    state: str  # "unchanged" | "set" (the target in force) | "half" (first side only)
     changed: bool | None  # set-leverage frames: the ``changed`` column expected
     path_calls: int  # calls to the faulted endpoint, exact
     path_bound: int  # ... and its bound: max_retries + 1 (+1 after a skew sync)
@@ -219,6 +384,8 @@ class Scenario:
     wait: float  # injected seconds slept (backoff and resets), exact
     wait_bound: float  # ... and its bound from RetryPolicy and the reset headers
     timeouts: int  # calls that end in a (real) client timeout
+    retry_after: float | None = None  # RateLimitError.retry_after expected
+    partial: bool | None = None  # the error's ``partial`` (None: not a set's error)
 
     @property
     def id(self) -> str:
@@ -230,8 +397,11 @@ class Scenario:
         return self.timeouts * TIMEOUT + REAL_SLACK
 
 
-def slot_calls(fault: Fault) -> tuple[int, int]:
-    """(calls, retries) of the one call the fault hits: failures, then the answer if any."""
+def slot_calls(fault: Fault, ep: Endpoint | None = None) -> tuple[int, int]:
+    """(calls, retries) of the one call the fault hits: failures, then the answer if any
+    (none at all when the leverage is already in force and the client sends nothing)."""
+    if fault.preset and ep is not None and ep.skips_unchanged:
+        return 0, 0
     if fault.kind is None or fault.skew == "path":
         return 1, 0
     if not fault.retried:
@@ -244,7 +414,8 @@ def slot_calls(fault: Fault) -> tuple[int, int]:
 def expect(ep: Endpoint, fault: Fault) -> Scenario:
     """Derive what must happen when ``fault`` hits ``ep``."""
     ok = fault.outcome == "ok"
-    slot, retries = slot_calls(fault)
+    wait_each, retry_after = announced(ep, fault)
+    slot, retries = slot_calls(fault, ep)
     before = ep.fault_call - 1  # clean calls to the path before the fault fires
     after = (ep.path_calls - ep.fault_call) if ok else 0
     path = before + slot + after
@@ -266,17 +437,23 @@ def expect(ep: Endpoint, fault: Fault) -> Scenario:
             extra += 1
     elif fault.skew == "path":
         # Only this endpoint's clock is off: rejected, synced (no offset to learn), rejected.
-        path, time_calls, extra = 2, 1, 1
+        path, time_calls, extra = before + 2, 1, 1
     calls = ep.pre + path + extra + (ep.post if ok else 0)
 
-    state = "set" if ep.write and (ok or fault.applied or fault.preset) else "unchanged"
+    if ep.write and (ok or fault.applied or fault.preset):
+        state = "set"
+    elif ep.multi:
+        state = "half"  # the first side's request went through, the faulted one did not
+    else:
+        state = "unchanged"
     changed = (not fault.preset) if (ep.write and ok) else None
-    wait = backoff(retries, fault.wait_each)
+    partial = None if ok or not ep.write else ep.multi
+    wait = backoff(retries, wait_each)
     # Bounds, from the policy alone: max_retries + 1 calls per call, one more after a skew
     # sync; each retry waits the policy's backoff or the announced reset, never > max_wait.
     slot_bound = MAX_RETRIES + 1 + (1 if fault.skew and ep.signed else 0)
     path_bound = (ep.path_calls - 1 if ep.via is None else 0) + slot_bound
-    reset = fault.wait_each or 0.0
+    reset = wait_each or 0.0
     wait_bound = sum(
         min(max(POLICY.delay(n, None), reset), POLICY.max_wait) for n in range(MAX_RETRIES)
     )
@@ -294,6 +471,8 @@ def expect(ep: Endpoint, fault: Fault) -> Scenario:
         wait,
         wait_bound,
         timeouts,
+        retry_after,
+        partial,
     )
 
 
@@ -303,55 +482,15 @@ SCENARIOS: tuple[Scenario, ...] = tuple(
 BY_ID = {s.id: s for s in SCENARIOS}
 
 
-# ------------------------------------------------------------------- README table
-README = Path(__file__).with_name("README.md")
-BEGIN = "<!-- scenarios: begin (generated by python -m tests.reliability.scenarios --write) -->"
-END = "<!-- scenarios: end -->"
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def table() -> str:
-    """The scenario table in Markdown, one row per scenario."""
-    head = (
-        "| scenario | endpoint | fault | outcome | final state | calls to endpoint "
-        "(bound) | all calls | waited s (bound) | timeouts | result |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n"
-    )
-    rows = []
+def counts() -> dict[str, int]:
+    """Scenarios per API (the README's summary)."""
+    out: dict[str, int] = {}
     for s in SCENARIOS:
-        ep = s.endpoint
-        outcome = s.outcome
-        if s.changed is not None:
-            outcome += f", changed {s.changed}"
-        if s.fault.retry_after is not None:
-            outcome += f", retry_after {_num(s.fault.retry_after)}"
-        state = {"set": f"leverage {TARGET}", "unchanged": "unchanged"}[s.state]
-        if s.state == "set" and s.outcome != "ok":
-            state += " (applied by the exchange)"
-        where = f"{ep.method} {ep.path}"
-        if s.time_calls and ep.via is None:
-            where += f" (+{s.time_calls} time)"
-        what = s.fault.what.format(code=RATE_LIMIT_CODE[ep.api])
-        rows.append(
-            f"| `{s.id}` | {where} | {what} | {outcome} | {state} "
-            f"| {s.path_calls} (<= {s.path_bound}) | {s.calls} "
-            f"| {_num(s.wait)} (<= {_num(s.wait_bound)}) | {s.timeouts} | pass |"
-        )
-    return head + "\n".join(rows) + "\n"
-
-
-def render(text: str) -> str:
-    """``text`` (the README) with the table between the markers replaced."""
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n\n" + table() + "\n" + text[end:]
+        out[s.endpoint.api] = out.get(s.endpoint.api, 0) + 1
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintenance command
-    if "--write" in sys.argv:
-        README.write_text(render(README.read_text()))
-        print(f"{README}: {len(SCENARIOS)} scenarios")
-    else:
-        print(table(), end="")
+    from .tables import main
+
+    main(sys.argv)

@@ -15,6 +15,7 @@ Each scenario (see ``scenarios.py`` and the table in ``README.md``) asserts four
 from __future__ import annotations
 
 import copy
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,21 +25,24 @@ import pytest
 
 from levkit import errors
 
-from .conftest import BYBIT_LINEAR, LADDER, World
+from .conftest import BYBIT_LINEAR, LADDER, POSITION_VALUE, World
 from .scenarios import (
+    APIS,
     INITIAL,
     PAGE_SIZE,
     PAGES,
     SCENARIOS,
+    SKEW,
     TARGET,
     TIMEOUT,
     Scenario,
     slot_calls,
 )
 
-SYMBOL = {"bybit": "BTCUSDT", "legacy": "BTCUSD", "bingx": "BTC-USDT"}
-ACCOUNT = {"bybit": "bybit", "legacy": "bybit", "bingx": "bingx"}
-SKEW_CODES = {10002, 100421}
+SYMBOL = {name: api.symbol for name, api in APIS.items()}
+ACCOUNT = {name: api.account for name, api in APIS.items()}
+#: Every venue's clock-skew codes (Bybit, BingX, Binance, OKX, Bitget 40004/40008, Gate).
+SKEW_CODES = {10002, 100421, -1021, 50102, 40004, 40008, "REQUEST_EXPIRED"}
 
 OPS: dict[str, Callable[[Any], Any]] = {
     "bybit.risk-limit": lambda c: c.risk_limits("BTCUSDT"),
@@ -50,13 +54,49 @@ OPS: dict[str, Callable[[Any], Any]] = {
     "legacy.user-leverage": lambda c: c.leverage("BTCUSD"),
     "legacy.leverage-save": lambda c: c.set_leverage("BTCUSD", TARGET),
     "legacy.time": lambda c: c.leverage("BTCUSD"),
+    "legacy.position-list": lambda c: c.positions("BTCUSD"),
     "bingx.leverage-get": lambda c: c.leverage("BTC-USDT"),
     "bingx.leverage-post": lambda c: c.set_leverage("BTC-USDT", TARGET),
+    "bingx.leverage-post-hedge": lambda c: c.set_leverage("BTC-USDT", TARGET),
     "bingx.maint-margin": lambda c: c.margin_bands("BTC-USDT"),
     "bingx.position-mode": lambda c: c.position_mode(),
     "bingx.positions": lambda c: c.open_positions(),
     "bingx.open-orders": lambda c: c.open_orders(),
     "bingx.time": lambda c: c.leverage("BTC-USDT"),
+    "binance.leverage-bracket": lambda c: c.risk_limits("BTCUSDT"),
+    "binance.symbol-config": lambda c: c.leverage("BTCUSDT"),
+    "binance.position-side": lambda c: c.leverage("BTCUSDT"),
+    "binance.position-risk": lambda c: c.positions("BTCUSDT"),
+    "binance.set-leverage": lambda c: c.set_leverage("BTCUSDT", TARGET),
+    "binance.time": lambda c: c.risk_limits("BTCUSDT"),
+    "okx.instruments": lambda c: c.instruments("BTC-USDT-SWAP"),
+    "okx.mark-price": lambda c: c.risk_limits("BTC-USDT-SWAP"),
+    "okx.position-tiers": lambda c: c.risk_limits("BTC-USDT-SWAP"),
+    "okx.account-config": lambda c: c.leverage("BTC-USDT-SWAP"),
+    "okx.leverage-info": lambda c: c.leverage("BTC-USDT-SWAP"),
+    "okx.positions": lambda c: c.positions("BTC-USDT-SWAP"),
+    "okx.set-leverage": lambda c: c.set_leverage("BTC-USDT-SWAP", TARGET),
+    "okx.set-leverage-hedge": lambda c: c.set_leverage(
+        "BTC-USDT-SWAP", TARGET, margin_mode="isolated"
+    ),
+    "okx.time": lambda c: c.leverage("BTC-USDT-SWAP"),
+    "bitget.contracts": lambda c: c.instruments("BTCUSDT"),
+    "bitget.position-lever": lambda c: c.risk_limits("BTCUSDT"),
+    "bitget.account": lambda c: c.leverage("BTCUSDT"),
+    "bitget.single-position": lambda c: c.positions("BTCUSDT"),
+    "bitget.set-leverage": lambda c: c.set_leverage("BTCUSDT", TARGET),
+    "bitget.set-leverage-hedge": lambda c: c.set_leverage("BTCUSDT", TARGET),
+    "bitget.time": lambda c: c.leverage("BTCUSDT"),
+    "gate.risk-limit-tiers": lambda c: c.risk_limits("BTC_USDT"),
+    "gate.contract": lambda c: c.contract("BTC_USDT"),
+    "gate.position": lambda c: c.leverage("BTC_USDT"),
+    "gate.set-leverage": lambda c: c.set_leverage("BTC_USDT", TARGET),
+    "gate.dual-position": lambda c: c.leverage("BTC_USDT"),
+    "gate.dual-set-leverage": lambda c: c.set_leverage("BTC_USDT", TARGET),
+    "gate.time": lambda c: c.leverage("BTC_USDT"),
+    "hyperliquid.meta": lambda c: c.risk_limits("BTC"),
+    "hyperliquid.active-asset": lambda c: c.leverage("BTC"),
+    "hyperliquid.clearinghouse": lambda c: c.positions("BTC"),
 }
 
 CAPS = [cap for cap, _ in LADDER]
@@ -83,11 +123,25 @@ def _set(frame: pd.DataFrame, s: Scenario, sides: list[str]) -> None:
     assert frame["changed"].tolist() == [s.changed] * len(sides)
 
 
+#: Endpoints whose public call returns a ladder / a leverage frame / an open position /
+#: an instrument's top leverage (the new venues' checks, by kind).
+LADDERS = {"binance.leverage-bracket", "binance.time", "okx.mark-price", "okx.position-tiers",
+           "bitget.position-lever", "gate.risk-limit-tiers", "hyperliquid.meta"}  # fmt: skip
+LEVERAGES = {"binance.symbol-config", "binance.position-side", "okx.account-config",
+             "okx.leverage-info", "okx.time", "bitget.account", "bitget.time",
+             "gate.position", "gate.dual-position", "gate.time",
+             "hyperliquid.active-asset"}  # fmt: skip
+POSITIONS = {"legacy.position-list", "binance.position-risk", "okx.positions",
+             "bitget.single-position", "hyperliquid.clearinghouse"}  # fmt: skip
+INSTRUMENTS = {"okx.instruments", "bitget.contracts", "gate.contract"}
+
+
 def check_result(s: Scenario, out: Any) -> None:
     """The frame (or value) a public call returns when the scenario ends well."""
     ep = s.endpoint.id
-    if isinstance(out, pd.DataFrame) and ep != "bybit.instruments-info":  # unstamped table
-        assert out.attrs["source"] == "simulator"
+    symbol = SYMBOL[s.endpoint.api]
+    if isinstance(out, pd.DataFrame) and ep not in ("bybit.instruments-info", *INSTRUMENTS):
+        assert out.attrs["source"] == "simulator"  # (instrument tables are unstamped)
     if ep == "bybit.risk-limit":
         assert set(out["symbol"]) == {"BTCUSDT"}
         _ladder(out, "BTCUSDT")
@@ -105,10 +159,8 @@ def check_result(s: Scenario, out: Any) -> None:
     elif ep in ("legacy.user-leverage", "legacy.time"):
         _leverage(out, ["both"], INITIAL)
         assert out["symbol"].tolist() == ["BTCUSD"]
-    elif ep in ("bybit.set-leverage", "legacy.leverage-save"):
-        _set(out, s, ["both"])
-    elif ep == "bingx.leverage-post":
-        _set(out, s, ["long", "short"])
+    elif s.endpoint.write:  # every set: the frame after the change
+        _set(out, s, list(s.endpoint.sides))
     elif ep in ("bingx.leverage-get", "bingx.time"):
         _leverage(out, ["long", "short"], INITIAL)
         assert out["max_position_value"].tolist() == [max(CAPS)] * 2
@@ -120,6 +172,20 @@ def check_result(s: Scenario, out: Any) -> None:
         assert out["symbol"].tolist() == ["ETH-USDT"] and out["side"].tolist() == ["long"]
     elif ep == "bingx.open-orders":
         assert out["symbol"].tolist() == ["ETH-USDT"]
+    elif ep in LADDERS:
+        rows = out[out["symbol"] == symbol]
+        caps = CAPS[:-1] + [math.inf] if s.endpoint.api == "hyperliquid" else CAPS  # open top
+        assert rows["max_notional"].tolist() == pytest.approx(caps, rel=1e-6)  # OKX: contracts
+        assert rows["max_leverage"].tolist() == TOPS
+    elif ep in LEVERAGES:
+        _leverage(out, list(s.endpoint.sides), INITIAL)
+        assert set(out["symbol"]) == {symbol}
+    elif ep in POSITIONS:
+        assert out["symbol"].tolist() == [symbol] and out["direction"].tolist() == ["long"]
+        assert out["position_value"].tolist() == pytest.approx([POSITION_VALUE])
+    elif ep in INSTRUMENTS:
+        top = out["max_leverage"] if isinstance(out, dict) else out["max_leverage"].iloc[0]
+        assert float(top) == max(TOPS)
     else:  # pragma: no cover - a new endpoint needs its check here
         raise AssertionError(f"no result check for {ep}")
 
@@ -129,23 +195,28 @@ def check_error(s: Scenario, exc: errors.LevkitError) -> None:
     assert type(exc) is getattr(errors, s.outcome), repr(exc)
     ep, fault = s.endpoint, s.fault
     if isinstance(exc, errors.RateLimitError):
-        if fault.retry_after is None:
+        if s.retry_after is None:
             assert exc.retry_after is None
         else:
-            assert exc.retry_after == pytest.approx(fault.retry_after, abs=0.01)
+            assert exc.retry_after == pytest.approx(s.retry_after, abs=0.01)
         if fault.kind == "status":
             assert exc.status == fault.params["status"]
     elif isinstance(exc, errors.AuthenticationError):
         assert exc.code in SKEW_CODES and "even after syncing" in exc.message
     elif isinstance(exc, errors.TransportError):
         assert exc.endpoint == ep.path
+        # Only a write may say it may have been applied: a read's error never does.
+        assert ("may still have applied" in str(exc)) == ep.write, str(exc)
+    if s.partial is False:  # a set of one request: nothing of it was applied apart
+        assert not getattr(exc, "partial", False)
 
 
 # ------------------------------------------------------------------ running a scenario
 def arrange(world: World, s: Scenario) -> None:
     ep, fault = s.endpoint, s.fault
     sim = world.sim
-    sim.skew = ep.skew or (30.0 if fault.skew == "server" else 0.0)
+    sim.set_account(ACCOUNT[ep.api], hedge=ep.hedge, margin_mode=ep.margin)
+    sim.skew = ep.skew or (SKEW if fault.skew == "server" else 0.0)
     if fault.preset:
         sim.set_leverage(ACCOUNT[ep.api], SYMBOL[ep.api], TARGET)
     if fault.kind is not None:
@@ -161,9 +232,11 @@ def arrange(world: World, s: Scenario) -> None:
 
 def expected_state(before: dict, s: Scenario) -> dict:
     out = copy.deepcopy(before)
+    api = s.endpoint.api
     if s.state == "set":
-        api = s.endpoint.api
         out[ACCOUNT[api]]["leverage"][SYMBOL[api]] = {"long": TARGET, "short": TARGET}
+    elif s.state == "half":  # long went first and was applied; short was not
+        out[ACCOUNT[api]]["leverage"][SYMBOL[api]] = {"long": TARGET, "short": INITIAL}
     return out
 
 
@@ -197,7 +270,7 @@ def test_fault_scenario(world: World, s: Scenario) -> None:
     # 3. calls: exact, and within the bound
     on_path = sim.count(ep.path, method=ep.method)
     assert on_path == s.path_calls <= s.path_bound
-    assert sim.count(ep.time_path) == s.time_calls
+    assert (sim.count(ep.time_path) if ep.time_path else 0) == s.time_calls
     assert len(sim.calls) == client.transport.calls == s.calls
 
     # 4. time: injected waits exact and bounded; nothing else slept; real time bounded
@@ -219,7 +292,7 @@ def check_paging(world: World, s: Scenario, client: Any, result: pd.DataFrame | 
     page_cursors = ["", *(f"cursor-{PAGE_SIZE * n}" for n in range(1, PAGES))]
     assert list(dict.fromkeys(cursors)) == page_cursors[: len(set(cursors))]
     assert cursors[:2] == page_cursors[:2]  # pages 1 and 2 fetched once each
-    assert cursors.count(page_cursors[2]) == slot_calls(s.fault)[0]  # page 3 and its retries
+    assert cursors.count(page_cursors[2]) == slot_calls(s.fault, s.endpoint)[0]  # and retries
     sim.faults.clear()
     sim.skew = 0.0
     clean = world.client("bybit").risk_limits()
@@ -232,26 +305,64 @@ def check_paging(world: World, s: Scenario, client: Any, result: pd.DataFrame | 
         pd.testing.assert_frame_equal(again, clean)
 
 
+#: Endpoints a venue declares that levkit never calls, and why.
+NEVER_CALLED = {
+    ("hyperliquid", "POST", "/exchange"): "wallet-signed actions: levkit only previews them",
+    ("bingx", "POST", "/openApi/swap/v1/positionSide/dual"): "declared; levkit sets no mode",
+}
+
+
 def test_every_endpoint_levkit_calls_has_scenarios() -> None:
-    """The suite covers the paths the issue lists, on all three APIs."""
-    covered = {(s.endpoint.method, s.endpoint.path) for s in SCENARIOS}
-    wanted = {
-        ("GET", "/v5/market/risk-limit"),
-        ("GET", "/v5/market/instruments-info"),
-        ("GET", "/v5/position/list"),
-        ("POST", "/v5/position/set-leverage"),
-        ("GET", "/v5/market/time"),
-        ("GET", "/user/leverage"),
-        ("POST", "/user/leverage/save"),
-        ("GET", "/openApi/swap/v2/trade/leverage"),
-        ("POST", "/openApi/swap/v2/trade/leverage"),
-        ("GET", "/openApi/swap/v1/maintMarginRatio"),
-        ("GET", "/openApi/swap/v1/positionSide/dual"),
-        ("GET", "/openApi/swap/v2/user/positions"),
-        ("GET", "/openApi/swap/v2/trade/openOrders"),
-        ("GET", "/openApi/swap/v2/server/time"),
+    """Every endpoint the registry declares (each venue's spec) has scenarios, apart from
+    the ones levkit never calls (:data:`NEVER_CALLED`); every API has them."""
+    from levkit.venues import venues
+
+    declared = {
+        (v.name, e.method, e.path.replace("{contract}", "BTC_USDT"))
+        for v in venues()
+        for e in v.endpoints.values()
     }
-    assert covered == wanted
+    name = {api: venue_of(api) for api in APIS}
+    covered = {(name[s.endpoint.api], s.endpoint.method, s.endpoint.path) for s in SCENARIOS}
+    covered |= {(name[s.endpoint.api], "GET", s.endpoint.path) for s in SCENARIOS if s.endpoint.via}
+    # the server-time endpoint the legacy client shares with v5 is declared by both
+    assert covered | set(NEVER_CALLED) >= declared, sorted(declared - covered - set(NEVER_CALLED))
+    assert {s.endpoint.api for s in SCENARIOS} == set(APIS)
     faults = {s.fault.id for s in SCENARIOS}
-    assert {"http-429", "http-403", "http-418", "ratelimit-code", "timeout", "drop"} <= faults
+    assert {"http-429", "http-403", "http-418", "http-502", "ratelimit-code", "timeout",
+            "drop", "malformed", "partial", "skew"} <= faults  # fmt: skip
     assert set(OPS) == {s.endpoint.id for s in SCENARIOS}
+
+
+def venue_of(api: str) -> str:
+    """The registry name of a suite API (``legacy`` is ``bybit-legacy``)."""
+    return {"legacy": "bybit-legacy"}.get(api, api)
+
+
+@pytest.mark.parametrize(
+    "s",
+    [s for s in SCENARIOS if s.partial and not s.fault.timeouts],
+    ids=[s.id for s in SCENARIOS if s.partial and not s.fault.timeouts],
+)
+def test_a_set_failing_after_its_first_side_says_partial(world: World, s: Scenario, request):
+    """A hedge-mode set of both sides whose second request fails raises with
+    ``partial=True`` (the first side is already set: the state check of
+    :func:`test_fault_scenario` shows it).  OKX and Bitget say so once the client base's
+    one set_leverage sequence lands (engineer a-setlev): strict xfail until then."""
+    if s.endpoint.api in AWAITING_PARTIAL.get(s.fault.outcome, ()):
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="partial=True: a-setlev's set sequence")
+        )
+    arrange(world, s)
+    with pytest.raises(errors.LevkitError) as info:
+        OPS[s.endpoint.id](world.client(s.endpoint.api))
+    assert getattr(info.value, "partial", False) is True, repr(info.value)
+
+
+#: Multi-request sets that do not yet say ``partial=True``, by error (0.3 before the
+#: set_leverage sequence of the client base: OKX never, Bitget only on exchange errors).
+AWAITING_PARTIAL = {
+    "TransportError": ("okx", "bitget"),
+    "RateLimitError": ("okx",),
+    "AuthenticationError": ("okx",),
+}

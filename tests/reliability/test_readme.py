@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .scenarios import BEGIN, END, README, SCENARIOS, render
+from .scenarios import SCENARIOS
+from .tables import BEGIN, END, README, render
 
 
 def test_readme_table_matches_the_scenarios() -> None:

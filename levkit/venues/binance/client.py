@@ -253,8 +253,8 @@ def _banned(exc: RateLimitError, now: float) -> RateLimitError:
     else:
         try:
             end = pd.Timestamp(now + wait, unit="s", tz="UTC").floor("s").isoformat()
-        except (OverflowError, ValueError):  # a Retry-After past any date pandas can hold
-            end = "a date too far to show"
+        except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+            end = "a date too far to show"  # an absurd Retry-After: say it, do not crash
         until = f"{end} (in {show(wait)} s)"
     err = RateLimitError(
         f"{exc.message}: Binance banned this IP for ignoring rate limits, until {until}; "

@@ -37,7 +37,7 @@ from ...frames import leverage_frame, stamp
 from ...numbers import leverage_equal
 from ...setting import LeverageChange, SetRequest, after_frame
 from ...validate import check_leverage
-from ...wire import Response
+from ...wire import Response, hide, hide_args, masked_key
 from .dialect import BybitLegacyDialect, legacy_error, wire_value
 from .parse import parse_leverage_save, parse_position_list, parse_user_leverage, rate_limit_of
 from .spec import VENUE
@@ -129,8 +129,10 @@ class BybitLegacy(Client):
 
     venue = VENUE
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, api_key: str | None = None, api_secret: str | None = None, **kwargs: Any):
+        # Hidden before anything can raise: no plain secret in this frame (tracebacks).
+        api_key, api_secret, kwargs = masked_key(api_key), hide(api_secret), hide_args(kwargs)
+        super().__init__(api_key, api_secret, **kwargs)
         warnings.warn(DEPRECATION, DeprecationWarning, stacklevel=_caller_stacklevel())
 
     def _dialect(self) -> BybitLegacyDialect:

@@ -129,6 +129,27 @@ class GateDialect:
     def retry_after(self, headers: Mapping[str, str], now_ms: int) -> float | None:
         return reset_retry_after(headers, now_ms, self.rate_limit(headers))
 
+    def header_time(self, headers: Mapping[str, str]) -> int | None:
+        """The server's clock (epoch ms) from ``X-Out-Time`` (else ``X-In-Time``), which
+        "every API request's response header will always include", in microseconds ([T4]
+        "API Gateway in/out time"): the reset timestamp of a 429 is measured against it,
+        not against a local clock that may be off.  None when absent or not a time.
+
+        >>> GateDialect().header_time({"X-Out-Time": "1695715091551905"})
+        1695715091551
+        """
+        for name in ("X-Out-Time", "X-In-Time"):
+            value = headers.get(name)
+            if value in (None, ""):
+                continue
+            try:
+                micros = int(str(value).strip())
+            except ValueError:
+                continue
+            if 10**15 <= micros < 10**17:  # 2001..5138 in microseconds: a plausible clock
+                return micros // 1000
+        return None
+
     def server_time(self, payload: Any) -> int:
         inner = payload.get("result") if isinstance(payload, dict) else None
         for obj in (inner, payload):

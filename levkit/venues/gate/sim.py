@@ -86,13 +86,15 @@ def _limit_headers(info: RateInfo) -> dict[str, str]:
 
 
 def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: Any = None) -> Reply:
-    """HTTP 429 ``TOO_MANY_REQUESTS`` with the ``X-Gate-RateLimit-*`` headers."""
-    return _error(
+    """HTTP 429 ``TOO_MANY_REQUESTS`` with the ``X-Gate-RateLimit-*`` headers (and the
+    gateway's in/out times)."""
+    reply = _error(
         str(code) if isinstance(code, str) else "TOO_MANY_REQUESTS",
         "Request Rate limit Exceeded",
         status=429,
         headers=_limit_headers(info),
     )
+    return _stamped(reply, req)
 
 
 def _authenticate(sim: Simulator, req: Request) -> Reply | None:
@@ -140,7 +142,18 @@ _TEMPLATES = {
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
-    """Answer one Gate v4 request."""
+    """Answer one Gate v4 request; every answer carries ``X-In-Time``/``X-Out-Time`` (the
+    server clock in microseconds, as Gate's gateway sends them)."""
+    return _stamped(_route(sim, req), req)
+
+
+def _stamped(reply: Reply, req: Request) -> Reply:
+    stamp = str(int(req.now * 1_000_000))
+    reply.headers.update({"X-In-Time": stamp, "X-Out-Time": stamp})
+    return reply
+
+
+def _route(sim: Simulator, req: Request) -> Reply:
     for method, pattern, name, signed in _ROUTES:
         match = pattern.fullmatch(req.path)
         if match is None:

@@ -10,6 +10,7 @@ Hyperliquid(host='https://api.hyperliquid.xyz', address=None)
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from typing import Any
@@ -21,7 +22,7 @@ from ...client import Client, positions_frame
 from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
 from ...numbers import show
 from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, Response
+from ...wire import RequestPreview, Response, hide, hide_args, masked_key
 from .dialect import HyperliquidDialect, decode, hyperliquid_error
 from .parse import parse_active_asset_data, parse_clearinghouse_state, parse_meta
 from .spec import VENUE
@@ -29,6 +30,8 @@ from .spec import VENUE
 __all__ = ["Hyperliquid", "HyperliquidDialect", "hyperliquid_error"]
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+#: Seconds a market list read by a refresh serves refreshes of other symbols (one fetch).
+REFRESH_SHARED_S = 10.0
 #: How to set leverage instead (python SDK [H4]).
 SDK_HINT = (
     "Hyperliquid sets leverage with an updateLeverage action signed by the wallet "
@@ -81,6 +84,8 @@ class Hyperliquid(Client):
         address: str | None = None,
         **kwargs: Any,
     ):
+        api_key, api_secret = masked_key(api_key), hide(api_secret)  # none in a traceback
+        kwargs = hide_args(kwargs)
         if api_key is not None or api_secret is not None or kwargs.get("passphrase"):
             raise AuthenticationError(
                 "Hyperliquid has no API key or secret: levkit only reads it (public), and "
@@ -90,6 +95,8 @@ class Hyperliquid(Client):
             )
         super().__init__(**kwargs)
         self.address = _check_address(address) if address is not None else None
+        # When a refresh last read the market list, and the symbols refreshes asked since.
+        self._meta_refresh: tuple[float, set[str | None]] = (-math.inf, set())
 
     def _dialect(self) -> HyperliquidDialect:
         return HyperliquidDialect()
@@ -109,15 +116,33 @@ class Hyperliquid(Client):
         return cls(**kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(host={self.host!r}, address={self.address!r})"
+        address = self.__dict__.get("address")  # also half-built (a traceback's locals)
+        return f"{type(self).__name__}(host={self._shown_host()!r}, address={address!r})"
 
     # -- calls -------------------------------------------------------------------------
     def _info(self, role: str, body: dict[str, Any]) -> Response:
-        """``POST /info``: ``Client._call`` charges the role's weight to the IP budget."""
-        return self._call(role, body, decoder=decode)
+        """``POST /info``: ``Client._call`` charges the role's weight to the IP budget.
 
-    def _meta(self, refresh: bool = False) -> tuple[Any, Response]:
-        """The ``meta`` answer (cached ``cache_ttl`` seconds): one request, weight 20."""
+        /info is a POST that reads: its errors must never say a change may have been applied.
+        """
+        return self._call(role, body, decoder=decode, write=False)
+
+    def _meta(self, refresh: bool = False, symbol: str | None = None) -> tuple[Any, Response]:
+        """The ``meta`` answer (cached ``cache_ttl`` seconds): one request, weight 20.
+
+        ``meta`` holds every coin's ladder, so one read serves a whole fetch: a refresh
+        for ``symbol`` reuses the list a refresh read less than :data:`REFRESH_SHARED_S`
+        seconds ago, unless a refresh has already asked for ``symbol`` since (a loop over
+        symbols, as ``fetch_risk_limits("hyperliquid", [...], refresh=True)`` runs,
+        reads the list once; asking for the same symbol again reads it anew).
+        """
+        if refresh:
+            when, asked = self._meta_refresh
+            if symbol not in asked and 0 <= self._clock() - when < REFRESH_SHARED_S:
+                asked.add(symbol)
+                refresh = False
+            else:
+                self._meta_refresh = (self._clock(), {symbol})
 
         def fetch() -> tuple[Any, Response]:
             resp = self._info("ladder", {"type": "meta"})
@@ -146,7 +171,8 @@ class Hyperliquid(Client):
         """The leverage ladder: one row per margin tier (PUBLIC_API's tiers frame).
 
         One request for every perp (``{"type": "meta"}``, weight 20 of 1200 per minute);
-        cached on this client for ``cache_ttl`` seconds, ``refresh=True`` fetches anew.
+        cached on this client for ``cache_ttl`` seconds, ``refresh=True`` fetches anew
+        (once per fetch: refreshes of other symbols within 10 s share that read).
         The top tier has no cap: ``max_notional`` is ``inf``.  Delisted coins are left
         out unless asked for by name.  Rates are derived as the docs define them
         (``1 / (2 maxLeverage)``, ``1 / maxLeverage``, the deduction recursion).
@@ -156,7 +182,7 @@ class Hyperliquid(Client):
         >>> lk.Hyperliquid().risk_limits("BTC")  # doctest: +SKIP
         """
         sym = self.symbol(symbol) if symbol is not None else None
-        meta, resp = self._meta(refresh)
+        meta, resp = self._meta(refresh, sym)
         frame = parse_meta(meta, sym, source=resp.source)
         return self._stamp(frame, resp)
 
