@@ -6,7 +6,7 @@ against inputs of shape ``(m,)``) and flat positions
 (:func:`~levkit.liquidation_plot.plot_liquidation`: one leverage grid per symbol).
 
 ``LP = (c − V/L) / d`` where ``c`` and ``d`` hold everything but the leverage
-(:func:`~levkit.liquidation._rules.constants`): they are computed per (symbol, tier) when
+(:func:`~levkit.liquidation._formula.constants`): they are computed per (symbol, tier) when
 the position's value, size, extra margin and fee are one number for every leverage (give
 those as length-1 arrays), so a whole grid costs two array operations plus the checks.
 Only positions whose rule takes the tier at the liquidation price (Binance, Hyperliquid)
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from ._book import Book
-from ._rules import constants, formula
+from ._formula import constants, formula
 
-__all__ = ["solve"]
+__all__ = ["past_maintenance", "solve"]
 
 _MAX_ITERATIONS = 64  # re-evaluations of the tier at LP; a ladder needs at most its length
 
@@ -33,6 +33,24 @@ def _tier_constants(book: Book, row: Any, q: Any, v: Any, extra: Any, fee: Any,
                      book.fee_extra[row], s)  # fmt: skip
 
 
+def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: Any,
+                     s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Where a position is already past its maintenance margin at entry, and the two sides.
+
+    The margin ``M = V/L + X/(1 − s·f_extra·f)`` is at or below the venue's trigger at the
+    entry tier, ``V·(r + f_den·f) − D`` (the maintenance margin, plus the closing fee where
+    the venue's trigger counts it): exactly where the common form's ``LP`` would lie on the
+    wrong side of the entry price (a long's above it).  Returns ``(past, M, trigger)``;
+    rows ``-1`` (no tier) are never past.
+    """
+    row = np.maximum(entry, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = v / lev + extra / (1.0 - (s * book.fee_extra[row]) * fee)
+        trigger = v * (book.mmr[row] + book.fee_den[row] * fee) - book.ded[row]
+        past = (m <= trigger) & (entry >= 0)
+    return past, m, trigger
+
+
 def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any, fee: Any,
           s: float, *, rows: bool = False) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
     """Liquidation prices (and, with ``rows=True``, the row of the tier used, -1 for none).
@@ -41,11 +59,13 @@ def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra
     broadcast with the position arrays ``q``, ``v``, ``lev``, ``extra``, ``fee``.  A
     position above the top band, or whose leverage is above its entry tier's
     ``max_leverage`` (the one leverage tolerance, :func:`~levkit.numbers.leverage_at_most`),
-    is NaN; ``LP <= 0`` is ``0.0`` (liquidated only at zero).
+    or that is already past its maintenance margin (:func:`past_maintenance`), is NaN;
+    ``LP <= 0`` is ``0.0`` (liquidated only at zero).
     """
     c, d = _tier_constants(book, entry, q, v, extra, fee, s)
     lp = formula(c, d, v, lev)
-    refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape)
+    past = np.broadcast_to(past_maintenance(book, entry, v, lev, extra, fee, s)[0], lp.shape)
+    refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape) | past
     np.copyto(lp, np.nan, where=refused)
     used = np.where(refused, -1, entry) if rows else None
     flag = book.at_lp[g]  # rows (axis 0) with positions whose tier is taken at LP

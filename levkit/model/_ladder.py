@@ -38,7 +38,10 @@ class Ladders:
     """A tiers frame prepared for vectorised queries (rows sorted by group, then cap).
 
     Per group: ``exchange``, ``symbol``, ``start``/``stop`` (row range), ``complete``.
-    Per row: ``group``, ``cap``, ``lev``, ``reach``, ``tier``, ``mmr``, ``ded``.
+    Per row: ``group``, ``cap``, ``lev``, ``reach``, ``tier``, ``mmr`` and ``ded`` (the
+    frame's rate and deduction, NaN where absent), ``marked`` (the frame's
+    ``mm_deduction_derived``).  :attr:`maintenance` holds the rate and deduction as the
+    venue's maintenance-margin rule gives them (:mod:`levkit.model.maintenance`).
     """
 
     exchange: np.ndarray  # per group
@@ -53,12 +56,21 @@ class Ladders:
     tier: np.ndarray
     mmr: np.ndarray
     ded: np.ndarray
+    marked: np.ndarray
     str_labels: tuple[Any, Any]  # exchange and symbol per group as pandas str arrays
     order: Any  # the caller's rows in this order (a slice when already sorted)
 
     @property
     def n(self) -> int:
         return len(self.start)
+
+    @cached_property
+    def maintenance(self) -> Any:
+        """Per row: rate, deduction and derived marker by each venue's rule (one place for
+        every road; see :mod:`levkit.model.maintenance`)."""
+        from .maintenance import resolve
+
+        return resolve(self)
 
     @property
     def top(self) -> np.ndarray:
@@ -278,11 +290,20 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
         exchange=exchange, symbol=symbol, start=start, stop=stop, complete=complete,
         group=group, cap=cap, lev=lev, reach=reach, tier=tier,
         mmr=column(tiers, "maintenance_margin_rate", np.nan)[order],
-        ded=np.nan_to_num(column(tiers, "mm_deduction", 0.0)[order], nan=0.0),
+        ded=column(tiers, "mm_deduction", np.nan)[order],  # NaN where absent (not 0)
+        marked=_marked(tiers)[order],
         str_labels=(_str_label(tiers["exchange"], first, exchange),
                     _str_label(tiers["symbol"], first, symbol)),
         order=order,
     )  # fmt: skip
+
+
+def _marked(tiers: pd.DataFrame) -> np.ndarray:
+    """The frame's ``mm_deduction_derived`` as bool (False where absent or NA)."""
+    if "mm_deduction_derived" not in tiers.columns:
+        return np.zeros(len(tiers), dtype=bool)
+    col = tiers["mm_deduction_derived"]
+    return col.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _str_label(col: pd.Series, first: np.ndarray, labels: np.ndarray) -> Any:

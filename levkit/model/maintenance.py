@@ -1,0 +1,177 @@
+"""The maintenance margin of a tiers frame: one rule per venue, the same on every road.
+
+``MM = V·r − D`` of the tier holding the notional ``V``.  Each venue declares in its
+``spec.py`` (a :class:`~levkit.venues.MarginRule`) where ``D`` comes from; venues outside
+the registry (ccxt ids such as ``kucoinfutures``) get
+:data:`~levkit.venues.GENERIC_MAINTENANCE`:
+
+- ``published`` (Binance, Bybit, Gate, BingX, and venues outside the registry): the frame's
+  ``mm_deduction`` where it has one; where it has none, the **continuity recursion**
+  ``D_1 = 0``, ``D_k = D_(k−1) + min_notional_k·(r_k − r_(k−1))`` (which charges each slice
+  of the position at its own tier's rate, so MM is continuous in ``V``).  "None" means a
+  NaN ``mm_deduction`` (or no column), a row marked ``mm_deduction_derived``, or a ladder
+  whose deductions are all 0 although its rates differ: :func:`~levkit.frames.tiers_frame`
+  stores an absent deduction as 0, which is what ``from_ccxt``, hand-made frames and Bybit
+  answers without ``mmDeduction`` hold.  A chain continues from the last stated row.
+- ``derived`` (Bitget, Hyperliquid: they publish no deduction but charge per slice): always
+  the recursion, whatever the frame holds.
+- ``none`` (OKX): ``D = 0``, MM jumps at a tier's cap.
+
+Hyperliquid's rule also fills a missing rate with ``1/(2·max_leverage)``.  A deduction that
+levkit computed rather than read is **marked**: ``mm_deduction_derived`` is True on its row
+(in :func:`with_maintenance`, :func:`levkit.margin` and the CLI's tier table).  A rate
+unknown at or below a row leaves its derived deduction NaN (never 0).
+
+:class:`~levkit.model._ladder.Ladders` computes this once per frame
+(``Ladders.maintenance``); :func:`levkit.margin`, :func:`levkit.liquidation_price`,
+:func:`levkit.capacity`, the control and the CLI all read it there.
+
+Examples
+--------
+A Bitget ladder without deductions (what ``from_ccxt`` gives): ``D_2 = 200,000 x (0.005 -
+0.004) = 200``, so a 500,000 position holds 500,000 x 0.005 - 200 = 2,300.
+
+>>> from levkit.frames import tiers_frame
+>>> t = tiers_frame({"exchange": "bitget", "symbol": "BTCUSDT", "max_notional": [2e5, 1e6],
+...                  "max_leverage": [125, 100], "maintenance_margin_rate": [0.004, 0.005]},
+...                 source="api")
+>>> m = with_maintenance(t)
+>>> m["mm_deduction"].tolist(), m["mm_deduction_derived"].tolist()
+([0.0, 200.0], [True, True])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..venues import MarginRule, maintenance_rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._ladder import Ladders
+
+__all__ = [
+    "DERIVED_COLUMN",
+    "Maintenance",
+    "continuity_deductions",
+    "resolve",
+    "with_maintenance",
+]
+
+#: The marker column: True where ``mm_deduction`` is levkit's recursion, not the venue's.
+DERIVED_COLUMN = "mm_deduction_derived"
+
+_POLICY = {"published": 0, "derived": 1, "none": 2}
+
+
+def continuity_deductions(floors: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """The recursion for one ladder sorted by cap: ``D_1 = 0``,
+    ``D_k = D_(k−1) + floor_k·(r_k − r_(k−1))`` (``floor_k`` = the previous cap).
+
+    Examples
+    --------
+    >>> continuity_deductions(np.array([0.0, 3e5, 2e6]), np.array([0.0033, 0.005, 0.0056]))
+    array([   0.,  510., 1710.])
+    """
+    floors, rates = np.asarray(floors, dtype=float), np.asarray(rates, dtype=float)
+    inc = np.zeros(len(rates))
+    inc[1:] = floors[1:] * np.diff(rates)
+    return np.cumsum(inc)
+
+
+@dataclass(frozen=True, eq=False)
+class Maintenance:
+    """Per row of a :class:`~levkit.model._ladder.Ladders`: the maintenance rate and the
+    deduction as the venue's rule gives them, and whether the deduction is derived."""
+
+    mmr: np.ndarray
+    ded: np.ndarray
+    derived: np.ndarray  # bool
+
+    def at(self, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rate, deduction and marker of ``row`` (-1: NaN, NaN, False)."""
+        ok = row >= 0
+        safe = np.maximum(row, 0)
+        return (
+            np.where(ok, self.mmr[safe], np.nan),
+            np.where(ok, self.ded[safe], np.nan),
+            ok & self.derived[safe],
+        )
+
+
+def _group_cumsum(x: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Cumulative sum restarting at each group (exact per group: no running total carried
+    over from earlier groups)."""
+    if len(x) == 0:
+        return x.astype(float)
+    return pd.Series(x).groupby(group, sort=False).cumsum().to_numpy(dtype=float)
+
+
+def _rules(lad: Ladders) -> list[MarginRule]:
+    names = lad.exchange
+    distinct = pd.unique(names)
+    found = {e: maintenance_rule(e) for e in distinct}
+    return [found[e] for e in names]
+
+
+def resolve(lad: Ladders) -> Maintenance:
+    """Apply each ladder's venue rule (see the module text) to every row of ``lad``."""
+    rules = _rules(lad)
+    group, start, cap = lad.group, lad.start, lad.cap
+    n = len(cap)
+    policy = np.array([_POLICY[r.deduction] for r in rules], dtype=np.int8)[group]
+    from_lev = np.array([r.rate_from_leverage for r in rules], dtype=bool)[group]
+    mmr = lad.mmr
+    if from_lev.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mmr = np.where(np.isnan(mmr) & from_lev, 0.5 / lad.lev, mmr)
+    first = np.zeros(n, dtype=bool)
+    first[start] = True
+    with np.errstate(invalid="ignore"):
+        step = np.where(first, 0.0, mmr - np.r_[np.nan, mmr[:-1]])
+        inc = np.where(first, 0.0, np.r_[0.0, cap[:-1]] * step)
+    ded = lad.ded
+    given = np.isfinite(ded) & ~lad.marked & (policy == 0)
+    with np.errstate(invalid="ignore"):
+        stated = np.bincount(group, weights=given & (ded != 0), minlength=len(start))
+        marked = np.bincount(group, weights=lad.marked, minlength=len(start))
+    if n:  # the known rates of a ladder differ: a deduction of 0 everywhere is no deduction
+        rises = np.fmax.reduceat(mmr, start) > np.fmin.reduceat(mmr, start)
+        given &= ~((stated == 0) & (marked == 0) & rises)[group]
+    unknown = np.isnan(inc)
+    cs = _group_cumsum(np.where(unknown, 0.0, inc), group)
+    holes = _group_cumsum(unknown.astype(float), group)
+    last = np.maximum.accumulate(np.where(given, np.arange(n), -1))
+    has = last >= start[group]
+    at = np.where(has, last, 0)
+    out = np.where(has, np.where(has, ded[at], 0.0) + (cs - np.where(has, cs[at], 0.0)), cs)
+    gap = holes - np.where(has, holes[at], 0.0)
+    out = np.where(gap > 0, np.nan, out)  # a rate unknown since the last stated row
+    out = np.where(policy == 2, 0.0, out)
+    return Maintenance(mmr=mmr, ded=out, derived=~given & (policy != 2))
+
+
+def with_maintenance(tiers: pd.DataFrame) -> pd.DataFrame:
+    """``tiers`` with the maintenance rule applied: ``maintenance_margin_rate`` and
+    ``mm_deduction`` as levkit uses them (a rate filled where the venue's rule fills it, a
+    missing deduction by the recursion) and a bool column ``mm_deduction_derived`` marking
+    the deductions levkit computed.  Rows, order, index and attrs are the caller's.
+
+    Examples
+    --------
+    See the module text.
+    """
+    from ._ladder import prepare
+
+    lad = prepare(tiers, need_leverage=False)
+    m = lad.maintenance
+    out = tiers.copy()
+    rows = np.empty(len(tiers), dtype=np.intp)
+    rows[np.arange(len(tiers))[lad.order]] = np.arange(len(tiers))  # caller's row -> lad row
+    out["maintenance_margin_rate"] = m.mmr[rows]
+    out["mm_deduction"] = m.ded[rows]
+    out[DERIVED_COLUMN] = m.derived[rows]
+    return out
