@@ -154,6 +154,19 @@ def test_a_published_deduction_is_used_and_a_missing_one_continues_the_chain():
     assert with_maintenance(t)["mm_deduction"].tolist() == pytest.approx([0, 60, 960])
 
 
+def test_a_zero_below_tier_one_where_the_chain_has_moved_is_no_deduction():
+    # tiers_frame stores a missing cum as 0: a 0 on tier 3 after cum 50 on tier 2 is none
+    t = bare("binance", "BTCUSDT", [(5e4, 125, 0.004), (6e5, 100, 0.005), (3e6, 75, 0.0065)],
+             mm_deduction=[0.0, 50.0, ""])  # fmt: skip
+    assert with_maintenance(t)["mm_deduction"].tolist() == pytest.approx([0, 50, 950])
+    # equal rates after a rise: the recursion carries D on (0 there is not a reset)
+    flat = bare("gate", "X_USDT", [(1e5, 50, 0.01), (2e5, 25, 0.02), (3e5, 20, 0.02)])
+    assert with_maintenance(flat)["mm_deduction"].tolist() == pytest.approx([0, 1e3, 1e3])
+    # equal rates throughout: every 0 is the venue's (nothing to derive, nothing marked)
+    even = bare("gate", "Y_USDT", [(1e5, 50, 0.01), (2e5, 25, 0.01)])
+    assert not with_maintenance(even)[DERIVED_COLUMN].any()
+
+
 def test_a_row_marked_derived_is_recomputed_and_stays_marked():
     t = bare("gate", "BTC_USDT", [(1e6, 100, 0.005), (3e6, 50, 0.01)])
     t["mm_deduction"] = [0.0, 1.0]  # a stale derived number

@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import InvalidLeverageError, InvalidNotionalError, ParseError
 from ..frames import validate_tiers
 from ..numbers import leverage_at_most, leverage_ceiling, show
+from .maintenance import Maintenance, marked_rows, resolve
 
 __all__ = ["Ladders", "prepare"]
 
@@ -65,11 +66,9 @@ class Ladders:
         return len(self.start)
 
     @cached_property
-    def maintenance(self) -> Any:
+    def maintenance(self) -> Maintenance:
         """Per row: rate, deduction and derived marker by each venue's rule (one place for
         every road; see :mod:`levkit.model.maintenance`)."""
-        from .maintenance import resolve
-
         return resolve(self)
 
     @property
@@ -291,19 +290,11 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
         group=group, cap=cap, lev=lev, reach=reach, tier=tier,
         mmr=column(tiers, "maintenance_margin_rate", np.nan)[order],
         ded=column(tiers, "mm_deduction", np.nan)[order],  # NaN where absent (not 0)
-        marked=_marked(tiers)[order],
+        marked=marked_rows(tiers)[order],
         str_labels=(_str_label(tiers["exchange"], first, exchange),
                     _str_label(tiers["symbol"], first, symbol)),
         order=order,
     )  # fmt: skip
-
-
-def _marked(tiers: pd.DataFrame) -> np.ndarray:
-    """The frame's ``mm_deduction_derived`` as bool (False where absent or NA)."""
-    if "mm_deduction_derived" not in tiers.columns:
-        return np.zeros(len(tiers), dtype=bool)
-    col = tiers["mm_deduction_derived"]
-    return col.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _str_label(col: pd.Series, first: np.ndarray, labels: np.ndarray) -> Any:

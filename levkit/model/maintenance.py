@@ -9,10 +9,12 @@ the registry (ccxt ids such as ``kucoinfutures``) get
   ``mm_deduction`` where it has one; where it has none, the **continuity recursion**
   ``D_1 = 0``, ``D_k = D_(k−1) + min_notional_k·(r_k − r_(k−1))`` (which charges each slice
   of the position at its own tier's rate, so MM is continuous in ``V``).  "None" means a
-  NaN ``mm_deduction`` (or no column), a row marked ``mm_deduction_derived``, or a ladder
-  whose deductions are all 0 although its rates differ: :func:`~levkit.frames.tiers_frame`
-  stores an absent deduction as 0, which is what ``from_ccxt``, hand-made frames and Bybit
-  answers without ``mmDeduction`` hold.  A chain continues from the last stated row.
+  NaN ``mm_deduction`` (or no column), a row marked ``mm_deduction_derived``, or a 0 that
+  cannot be the venue's (:func:`~levkit.frames.tiers_frame` stores an absent deduction as
+  0, which is what ``from_ccxt``, hand-made frames and Bybit answers without
+  ``mmDeduction`` hold): every row of a ladder whose deductions are all 0 although its
+  rates differ, and a 0 below tier 1 where the recursion or an earlier stated deduction
+  is already above 0.  A chain continues from the last stated row.
 - ``derived`` (Bitget, Hyperliquid: they publish no deduction but charge per slice): always
   the recursion, whatever the frame holds.
 - ``none`` (OKX): ``D = 0``, MM jumps at a tier's cap.
@@ -57,6 +59,7 @@ __all__ = [
     "DERIVED_COLUMN",
     "Maintenance",
     "continuity_deductions",
+    "marked_rows",
     "resolve",
     "with_maintenance",
 ]
@@ -102,6 +105,13 @@ class Maintenance:
         )
 
 
+def marked_rows(tiers: pd.DataFrame) -> np.ndarray:
+    """The frame's ``mm_deduction_derived`` as bool (False where absent or NA)."""
+    if DERIVED_COLUMN not in tiers.columns:
+        return np.zeros(len(tiers), dtype=bool)
+    return tiers[DERIVED_COLUMN].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
 def _group_cumsum(x: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Cumulative sum restarting at each group (exact per group: no running total carried
     over from earlier groups)."""
@@ -136,11 +146,18 @@ def resolve(lad: Ladders) -> Maintenance:
     ded = lad.ded
     given = np.isfinite(ded) & ~lad.marked & (policy == 0)
     with np.errstate(invalid="ignore"):
-        stated = np.bincount(group, weights=given & (ded != 0), minlength=len(start))
-        marked = np.bincount(group, weights=lad.marked, minlength=len(start))
-    if n:  # the known rates of a ladder differ: a deduction of 0 everywhere is no deduction
-        rises = np.fmax.reduceat(mmr, start) > np.fmin.reduceat(mmr, start)
-        given &= ~((stated == 0) & (marked == 0) & rises)[group]
+        nonzero = given & (ded != 0)
+        stated = np.bincount(group, weights=nonzero, minlength=len(start))
+        marked = (np.bincount(group, weights=lad.marked, minlength=len(start)) > 0)[group]
+    if n:  # a 0 is "none" (tiers_frame stores an absent deduction as 0) where it cannot be
+        # the venue's: on every row of a ladder whose known rates differ, and below tier 1
+        # wherever the recursion or an earlier stated deduction is already above 0.  A
+        # frame that marks its derived rows says itself which zeros are stated.
+        rises = (np.fmax.reduceat(mmr, start) > np.fmin.reduceat(mmr, start))[group]
+        moved = _group_cumsum(np.where(np.isnan(inc), 1.0, np.abs(inc)), group) > 0
+        before = _group_cumsum(nonzero.astype(float), group) > 0
+        zero = given & ~nonzero & ~marked
+        given &= ~(zero & (((stated == 0)[group] & rises) | (~first & (moved | before))))
     unknown = np.isnan(inc)
     cs = _group_cumsum(np.where(unknown, 0.0, inc), group)
     holes = _group_cumsum(unknown.astype(float), group)
@@ -162,7 +179,17 @@ def with_maintenance(tiers: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    See the module text.
+    An OKX ladder keeps no deduction; a Binance one with ``cum`` missing on its last row
+    continues from the last stated one (50 + 600,000 x 0.0015 = 950):
+
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "binance", "symbol": "BTCUSDT",
+    ...                  "max_notional": [5e4, 6e5, 3e6], "max_leverage": [125, 100, 75],
+    ...                  "maintenance_margin_rate": [0.004, 0.005, 0.0065],
+    ...                  "mm_deduction": [0.0, 50.0, float("nan")]}, source="api")
+    >>> m = with_maintenance(t)
+    >>> m["mm_deduction"].round(6).tolist(), m["mm_deduction_derived"].tolist()
+    ([0.0, 50.0, 950.0], [False, False, True])
     """
     from ._ladder import prepare
 
