@@ -165,8 +165,8 @@ def liquidation_price(
     if inputs.scalar and book.n == 1:
         check_one(book, int(entry[0, 0]), float(v[0]), float(lev[0]))
     one = [_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"])]
-    check_past(book, entry, one[1], lev, one[2], one[3], s, side)
-    lp, _ = solve(book, np.arange(book.n)[:, None], entry, *one[:2], lev, *one[2:], s)
+    past = check_past(book, entry, one[1], lev, one[2], one[3], s, side)
+    lp, _ = solve(book, np.arange(book.n)[:, None], entry, *one[:2], lev, *one[2:], s, past=past)
     return shape(book, lp, inputs, "liquidation_price")
 
 

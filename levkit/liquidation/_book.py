@@ -113,18 +113,17 @@ def prepare(tiers: pd.DataFrame) -> Book:
     """Prepare ``tiers`` (any number of ladders of venues with a liquidation formula)."""
     lad = prepare_ladders(tiers, need_leverage=False)
     kinds = _kinds(tiers, lad)
-    found: dict[tuple[str, str], LiquidationRule] = {}
-    rules = []
-    for g, (exchange, kind) in enumerate(zip(lad.exchange, kinds, strict=True)):
-        key = (str(exchange), str(kind))
-        if key not in found:
-            found[key] = _rule(key[0], key[1], lad.label(g))
-        rules.append(found[key])
-    per_row = lad.group
+    # one look-up per distinct (exchange, kind), spread to the ladders and rows
+    seen: dict[tuple[str, str], int] = {}
+    pairs = zip(lad.exchange.tolist(), kinds.tolist(), strict=True)
+    per_group = np.array([seen.setdefault(p, len(seen)) for p in pairs], dtype=np.intp)
+    first = np.unique(per_group, return_index=True)[1]  # a ladder of each pair, for messages
+    rules = [_rule(e, k, lad.label(int(g))) for (e, k), g in zip(seen, first, strict=True)]
+    per_row = per_group[lad.group]
     m = lad.maintenance
     return Book(
         lad=lad, mmr=m.mmr, ded=m.ded,
         fee_den=np.array([r.fee_in_denominator for r in rules])[per_row],
         fee_extra=np.array([r.fee_on_extra_margin for r in rules])[per_row],
-        at_lp=np.array([r.tier == "liquidation" for r in rules]),
+        at_lp=np.array([r.tier == "liquidation" for r in rules], dtype=bool)[per_group],
     )  # fmt: skip

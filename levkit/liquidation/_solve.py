@@ -52,19 +52,22 @@ def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: 
 
 
 def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any, fee: Any,
-          s: float, *, rows: bool = False) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+          s: float, *, rows: bool = False,
+          past: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
     """Liquidation prices (and, with ``rows=True``, the row of the tier used, -1 for none).
 
     ``g`` group and ``entry`` row (from :meth:`Book.row` of ``V``, -1 above the top band)
     broadcast with the position arrays ``q``, ``v``, ``lev``, ``extra``, ``fee``.  A
     position above the top band, or whose leverage is above its entry tier's
     ``max_leverage`` (the one leverage tolerance, :func:`~levkit.numbers.leverage_at_most`),
-    or that is already past its maintenance margin (:func:`past_maintenance`), is NaN;
+    or that is already past its maintenance margin (:func:`past_maintenance`, or ``past``
+    where the caller computed it), is NaN;
     ``LP <= 0`` is ``0.0`` (liquidated only at zero).
     """
     c, d = _tier_constants(book, entry, q, v, extra, fee, s)
     lp = formula(c, d, v, lev)
-    past = np.broadcast_to(past_maintenance(book, entry, v, lev, extra, fee, s)[0], lp.shape)
+    if past is None:
+        past = past_maintenance(book, entry, v, lev, extra, fee, s)[0]
     refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape) | past
     np.copyto(lp, np.nan, where=refused)
     used = np.where(refused, -1, entry) if rows else None

@@ -90,15 +90,17 @@ def _amount(x: float) -> str:
 
 
 def check_past(book: Book, entry: np.ndarray, v: np.ndarray, lev: np.ndarray,
-               extra: np.ndarray, fee: np.ndarray, s: float, side: str) -> None:  # fmt: skip
+               extra: np.ndarray, fee: np.ndarray, s: float, side: str) -> np.ndarray:  # fmt: skip
     """Raise :class:`~levkit.errors.InvalidPositionError` where a position the ladder
     allows is already past its maintenance margin at entry (its margin after
-    ``extra_margin`` at or below it): the first such position is named."""
+    ``extra_margin`` at or below it): the first such position is named.  Returns the
+    (all False) mask, for :func:`~levkit.liquidation._solve.solve`."""
     past, m, trigger = past_maintenance(book, entry, v, lev, extra, fee, s)
-    allowed = ~(lev > book.ceiling(entry))
-    past = past & allowed
     if not past.any():
-        return
+        return past
+    past = past & ~(lev > book.ceiling(entry))
+    if not past.any():
+        return past
     shape = past.shape
     where = np.unravel_index(int(np.argmax(past)), shape)
     pick = [np.broadcast_to(a, shape)[where] for a in (entry, v, lev, extra, fee, m, trigger)]

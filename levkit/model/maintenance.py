@@ -112,28 +112,42 @@ def marked_rows(tiers: pd.DataFrame) -> np.ndarray:
     return tiers[DERIVED_COLUMN].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def _group_cumsum(x: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at each group (exact per group: no running total carried
-    over from earlier groups)."""
-    if len(x) == 0:
+def _group_cumsum(x: np.ndarray, group: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Cumulative sum restarting at each group (rows sorted by group), exact per group: no
+    running total is carried over from earlier groups.  Whole numbers sum exactly anyway;
+    floats are summed along the rows of a (group, tier) matrix, or by pandas' grouped sum
+    when that matrix would be mostly padding."""
+    n = len(x)
+    if n == 0:
         return x.astype(float)
+    if x.dtype.kind in "biu":
+        cs = np.cumsum(x, dtype=np.int64)
+        return cs - (cs[start] - x[start])[group]
+    pos = np.arange(n) - start[group]
+    width = int(pos.max()) + 1
+    if len(start) * width <= 4 * n + 4096:
+        table = np.zeros((len(start), width))
+        table[group, pos] = x
+        return np.cumsum(table, axis=1)[group, pos]
     return pd.Series(x).groupby(group, sort=False).cumsum().to_numpy(dtype=float)
 
 
-def _rules(lad: Ladders) -> list[MarginRule]:
+def _rules(lad: Ladders) -> tuple[list[MarginRule], np.ndarray]:
+    """The rule of each run of ladders of one exchange (ladders are sorted by exchange) and,
+    per ladder, which one is its."""
     names = lad.exchange
-    distinct = pd.unique(names)
-    found = {e: maintenance_rule(e) for e in distinct}
-    return [found[e] for e in names]
+    new = np.r_[True, names[1:] != names[:-1]] if len(names) else np.zeros(0, dtype=bool)
+    return [maintenance_rule(e) for e in names[new]], np.cumsum(new) - 1
 
 
 def resolve(lad: Ladders) -> Maintenance:
     """Apply each ladder's venue rule (see the module text) to every row of ``lad``."""
-    rules = _rules(lad)
+    rules, which = _rules(lad)
     group, start, cap = lad.group, lad.start, lad.cap
     n = len(cap)
-    policy = np.array([_POLICY[r.deduction] for r in rules], dtype=np.int8)[group]
-    from_lev = np.array([r.rate_from_leverage for r in rules], dtype=bool)[group]
+    per_row = which[group]
+    policy = np.array([_POLICY[r.deduction] for r in rules], dtype=np.int8)[per_row]
+    from_lev = np.array([r.rate_from_leverage for r in rules], dtype=bool)[per_row]
     mmr = lad.mmr
     if from_lev.any():
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -153,14 +167,19 @@ def resolve(lad: Ladders) -> Maintenance:
         # the venue's: on every row of a ladder whose known rates differ, and below tier 1
         # wherever the recursion or an earlier stated deduction is already above 0.  A
         # frame that marks its derived rows says itself which zeros are stated.
-        rises = (np.fmax.reduceat(mmr, start) > np.fmin.reduceat(mmr, start))[group]
-        moved = _group_cumsum(np.where(np.isnan(inc), 1.0, np.abs(inc)), group) > 0
-        before = _group_cumsum(nonzero.astype(float), group) > 0
         zero = given & ~nonzero & ~marked
-        given &= ~(zero & (((stated == 0)[group] & rises) | (~first & (moved | before))))
+        rises = (np.fmax.reduceat(mmr, start) > np.fmin.reduceat(mmr, start))[group]
+        absent = zero & (stated == 0)[group] & rises
+        if (zero & ~first).any():
+            moved = _group_cumsum((inc != 0) | np.isnan(inc), group, start) > 0
+            before = _group_cumsum(nonzero, group, start) > 0
+            absent |= zero & ~first & (moved | before)
+        given &= ~absent
+    if given.all():  # every deduction is the venue's (an API frame): nothing to derive
+        return Maintenance(mmr=mmr, ded=ded.copy(), derived=np.zeros(n, dtype=bool))
     unknown = np.isnan(inc)
-    cs = _group_cumsum(np.where(unknown, 0.0, inc), group)
-    holes = _group_cumsum(unknown.astype(float), group)
+    cs = _group_cumsum(np.where(unknown, 0.0, inc), group, start)
+    holes = _group_cumsum(unknown, group, start) if unknown.any() else np.zeros(n, np.int64)
     last = np.maximum.accumulate(np.where(given, np.arange(n), -1))
     has = last >= start[group]
     at = np.where(has, last, 0)
