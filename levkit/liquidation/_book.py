@@ -113,12 +113,18 @@ def prepare(tiers: pd.DataFrame) -> Book:
     """Prepare ``tiers`` (any number of ladders of venues with a liquidation formula)."""
     lad = prepare_ladders(tiers, need_leverage=False)
     kinds = _kinds(tiers, lad)
-    # one look-up per distinct (exchange, kind), spread to the ladders and rows
-    seen: dict[tuple[str, str], int] = {}
-    pairs = zip(lad.exchange.tolist(), kinds.tolist(), strict=True)
-    per_group = np.array([seen.setdefault(p, len(seen)) for p in pairs], dtype=np.intp)
-    first = np.unique(per_group, return_index=True)[1]  # a ladder of each pair, for messages
-    rules = [_rule(e, k, lad.label(int(g))) for (e, k), g in zip(seen, first, strict=True)]
+    # one look-up per run of ladders of one (exchange, kind) (ladders are sorted by exchange)
+    ex = lad.exchange
+    new = np.ones(lad.n, dtype=bool)
+    new[1:] = (ex[1:] != ex[:-1]) | (kinds[1:] != kinds[:-1])
+    per_group = np.cumsum(new) - 1
+    found: dict[tuple[str, str], LiquidationRule] = {}
+    rules = []
+    for g in np.flatnonzero(new).tolist():
+        key = (str(ex[g]), str(kinds[g]))
+        if key not in found:
+            found[key] = _rule(key[0], key[1], lad.label(g))
+        rules.append(found[key])
     per_row = per_group[lad.group]
     m = lad.maintenance
     return Book(

@@ -22,7 +22,7 @@ import numpy as np
 from ._book import Book
 from ._formula import constants, formula
 
-__all__ = ["past_maintenance", "solve"]
+__all__ = ["margin_and_trigger", "past_maintenance", "solve"]
 
 _MAX_ITERATIONS = 64  # re-evaluations of the tier at LP; a ladder needs at most its length
 
@@ -33,22 +33,34 @@ def _tier_constants(book: Book, row: Any, q: Any, v: Any, extra: Any, fee: Any,
                      book.fee_extra[row], s)  # fmt: skip
 
 
-def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: Any,
-                     s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Where a position is already past its maintenance margin at entry, and the two sides.
-
-    The margin ``M = V/L + X/(1 − s·f_extra·f)`` is at or below the venue's trigger at the
-    entry tier, ``V·(r + f_den·f) − D`` (the maintenance margin, plus the closing fee where
-    the venue's trigger counts it): exactly where the common form's ``LP`` would lie on the
-    wrong side of the entry price (a long's above it).  Returns ``(past, M, trigger)``;
-    rows ``-1`` (no tier) are never past.
-    """
-    row = np.maximum(entry, 0)
+def margin_and_trigger(book: Book, row: Any, v: Any, lev: Any, extra: Any, fee: Any,
+                       s: float) -> tuple[Any, Any]:  # fmt: skip
+    """The position's margin ``M = V/L + X/(1 − s·f_extra·f)`` and the venue's trigger at
+    the tier of ``row``, ``V·(r + f_den·f) − D`` (the maintenance margin, plus the closing
+    fee where the venue's trigger counts it)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         m = v / lev + extra / (1.0 - (s * book.fee_extra[row]) * fee)
         trigger = v * (book.mmr[row] + book.fee_den[row] * fee) - book.ded[row]
-        past = (m <= trigger) & (entry >= 0)
-    return past, m, trigger
+    return m, trigger
+
+
+def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: Any,
+                     s: float) -> np.ndarray:  # fmt: skip
+    """Where a position is already past its maintenance margin at entry: its margin is at
+    or below the venue's trigger at the entry tier (:func:`margin_and_trigger`), exactly
+    where the common form's ``LP`` would lie on the wrong side of the entry price (a long's
+    above it).  Rows ``-1`` (no tier) are never past.
+
+    ``V/L + X' <= T`` holds for ``L >= V / (T − X')`` when ``T > X'`` and never otherwise,
+    so a leverage grid costs one comparison against a limit per (symbol, position).
+    """
+    row = np.maximum(entry, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m0, trigger = margin_and_trigger(book, row, v, np.inf, extra, fee, s)  # m0 = X'
+        room = trigger - m0
+        limit = np.where(room > 0, v / room, np.inf)
+        limit = np.where(entry >= 0, limit, np.inf)
+        return lev >= limit
 
 
 def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any, fee: Any,
@@ -67,7 +79,7 @@ def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra
     c, d = _tier_constants(book, entry, q, v, extra, fee, s)
     lp = formula(c, d, v, lev)
     if past is None:
-        past = past_maintenance(book, entry, v, lev, extra, fee, s)[0]
+        past = past_maintenance(book, entry, v, lev, extra, fee, s)
     refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape) | past
     np.copyto(lp, np.nan, where=refused)
     used = np.where(refused, -1, entry) if rows else None

@@ -17,7 +17,7 @@ from ..model.completeness import warn_lower_bound
 from ..numbers import leverage_at_most, show
 from ._book import Book
 from ._inputs import Inputs, broadcast
-from ._solve import past_maintenance
+from ._solve import margin_and_trigger, past_maintenance
 
 __all__ = ["SIDES", "check_one", "check_past", "position", "side_sign", "warn_if_incomplete"]
 
@@ -95,7 +95,7 @@ def check_past(book: Book, entry: np.ndarray, v: np.ndarray, lev: np.ndarray,
     allows is already past its maintenance margin at entry (its margin after
     ``extra_margin`` at or below it): the first such position is named.  Returns the
     (all False) mask, for :func:`~levkit.liquidation._solve.solve`."""
-    past, m, trigger = past_maintenance(book, entry, v, lev, extra, fee, s)
+    past = past_maintenance(book, entry, v, lev, extra, fee, s)
     if not past.any():
         return past
     past = past & ~(lev > book.ceiling(entry))
@@ -103,8 +103,9 @@ def check_past(book: Book, entry: np.ndarray, v: np.ndarray, lev: np.ndarray,
         return past
     shape = past.shape
     where = np.unravel_index(int(np.argmax(past)), shape)
-    pick = [np.broadcast_to(a, shape)[where] for a in (entry, v, lev, extra, fee, m, trigger)]
-    row, value, leverage, added, rate, margin, limit = pick
+    pick = [np.broadcast_to(a, shape)[where] for a in (entry, v, lev, extra, fee)]
+    row, value, leverage, added, rate = pick
+    margin, limit = margin_and_trigger(book, int(row), value, leverage, added, rate, s)
     g = int(book.lad.group[int(row)])
     closing = " plus the closing fee" if rate > 0 and book.fee_den[int(row)] else ""
     extra_text = f" (extra_margin {_amount(added)})" if added else ""
