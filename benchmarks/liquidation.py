@@ -30,17 +30,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_rounds, table  # noqa: E402
 
 from levkit.frames import tiers_frame  # noqa: E402
-from levkit.liquidation import RULES, liquidation_price  # noqa: E402
+from levkit.liquidation import liquidation_price  # noqa: E402
+from levkit.venues import venue, venues  # noqa: E402
 
 TARGET_RATIO = 50.0
+#: Every registered venue with a liquidation formula for linear contracts.
+NAMES = sorted(v.name for v in venues() if v.liquidation_rule("linear"))
 LEVERAGES = np.arange(1, 201, dtype=float)
 POSITION = {"entry_price": 100.0, "notional": 2e5, "fee_rate": 0.0005, "extra_margin": 25.0}
 
 
 def synthetic_tiers(n_symbols: int = 600, seed: int = 20260415) -> pd.DataFrame:
-    """``n_symbols`` monotone ladders of 8-30 tiers over every exchange in RULES."""
+    """``n_symbols`` monotone ladders of 8-30 tiers over every venue with a linear formula."""
     rng = np.random.default_rng(seed)
-    names = sorted(RULES)
+    names = NAMES
     cols: dict[str, list] = {k: [] for k in ("exchange", "symbol", "max_notional",
                                               "max_leverage", "maintenance_margin_rate",
                                               "mm_deduction")}  # fmt: skip
@@ -69,7 +72,10 @@ def loop(tiers: pd.DataFrame, side: str = "long") -> pd.DataFrame:
     q = notional / ep
     out = {}
     for (exchange, symbol), lad in tiers.groupby(["exchange", "symbol"], sort=True):
-        rule = RULES[exchange]
+        rule, deduction = (
+            venue(exchange).liquidation["linear"],
+            venue(exchange).maintenance.deduction,
+        )
         caps = lad["max_notional"].tolist()
         levs = lad["max_leverage"].tolist()
         rates = lad["maintenance_margin_rate"].tolist()
@@ -80,9 +86,9 @@ def loop(tiers: pd.DataFrame, side: str = "long") -> pd.DataFrame:
         absent = all(d == 0 for d in given) and any(
             b > a for a, b in zip(rates[:-1], rates[1:], strict=True)
         )
-        if rule.deduction == "none":
+        if deduction == "none":
             ded = [0.0] * len(caps)
-        elif rule.deduction == "derived" or absent:
+        elif deduction == "derived" or absent:
             ded = derived
         else:
             ded = [d if d == d else e for d, e in zip(given, derived, strict=True)]
@@ -148,7 +154,7 @@ def main(repeats: int = 9, inner: int = 5) -> dict[str, float]:
     ]
     print(table([
         ("ladders", f"{figures['liq_symbols']:.0f} symbols, {len(tiers)} tiers, "
-                    f"{len(RULES)} exchange rules"),
+                    f"{len(NAMES)} venue rules"),
         ("answers", f"{answers:,} (leverage 1..200 x symbol; {valid:,} valid, "
                     "long and short checked equal)"),
         ("(levkit vs loop, per round)", f"levkit: median of {inner} calls; loop: one call"),

@@ -88,20 +88,37 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    # Every lazy name (``_LAZY``) and every client (the registry), so type checkers see
+    # ``lk.OKX`` and ``lk.margin``; tests/test_registry.py checks this block against both.
     from .api import fetch_risk_limits
     from .ccxt_bridge import from_ccxt
     from .comparison import compare
+    from .errors import LadderWarning, StaleDataWarning
     from .liquidation import liquidation_price
     from .liquidation_plot import plot_liquidation
-    from .model import best_leverage, capacity, margin, max_leverage, max_position_value, tradeoff
+    from .model import (
+        best_leverage,
+        capacity,
+        ladders,
+        margin,
+        max_leverage,
+        max_position_value,
+        merge_tiers,
+        tradeoff,
+    )
     from .plot import plot_capacity, plot_risk_limits
     from .sizing import leverage_for
-    from .snapshot import load_snapshot
+    from .snapshot import load_snapshot, save_snapshot
     from .symbols import normalize_symbol
     from .venues import exchanges
+    from .venues.binance.client import Binance
     from .venues.bingx.client import BingX
+    from .venues.bitget.client import Bitget
     from .venues.bybit.client import Bybit
     from .venues.bybit_legacy.client import BybitLegacy
+    from .venues.gate.client import Gate
+    from .venues.hyperliquid.client import Hyperliquid
+    from .venues.okx.client import OKX
     from .widget import LeverageControl
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable
 from typing import Any
@@ -10,24 +11,42 @@ import pandas as pd
 
 from .wire import hide_args
 
-__all__ = ["fetch_risk_limits", "client_for"]
+__all__ = ["client_arguments", "client_for", "fetch_risk_limits"]
 
-_CLIENT_ARGS = {
-    "api_key",
-    "api_secret",
-    "testnet",
-    "base_url",
-    "session",
-    "recv_window",
-    "timeout",
-    "max_retries",
-    "clock",
-    "sleep",
-    "cache_ttl",
-    "progress",
-    "passphrase",
-    "address",
-}
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def client_arguments(exchange: Any = None) -> frozenset[str]:
+    """The keyword arguments a client takes, read from its constructor's signature (and,
+    where it passes ``**kwargs`` on, from its bases'); for ``exchange=None``, those of
+    every registered client.
+
+    Examples
+    --------
+    >>> "address" in client_arguments("hyperliquid"), "address" in client_arguments("bybit")
+    (True, False)
+    >>> {"passphrase", "session", "timeout"} <= client_arguments()
+    True
+    """
+    from .venues import client_class, names
+
+    if exchange is None:
+        return frozenset().union(*(client_arguments(n) for n in names()))
+    return _signature_arguments(client_class(exchange))
+
+
+@functools.cache
+def _signature_arguments(cls: type) -> frozenset[str]:
+    found: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = list(inspect.signature(init).parameters.values())[1:]  # without self
+        found.update(p.name for p in params if p.kind in _NAMED)
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            break  # nothing more is passed on
+    return frozenset(found)
 
 
 def client_for(exchange: str, **kwargs: Any):
@@ -71,7 +90,8 @@ def fetch_risk_limits(
 
         names = [exchange] if isinstance(exchange, str) else exchange
         return fetch_many(names, symbol, **kwargs)
-    client_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in _CLIENT_ARGS}
+    takes = client_arguments(exchange)
+    client_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in takes}
     client = client_for(exchange, **client_kw)
     method = client.risk_limits
     unknown = set(kwargs) - set(inspect.signature(method).parameters)

@@ -238,7 +238,7 @@ def fetch_many(
     >>> str(caught[0].message).startswith("fetch_risk_limits: 1 of 3 venues failed: bingx")
     True
     """
-    from .api import _CLIENT_ARGS
+    from .api import client_arguments
     from .venues import venue
 
     names = [venue(n).name for n in _as_list(exchanges) or []]
@@ -247,7 +247,8 @@ def fetch_many(
     if fallback not in (None, "snapshot"):
         raise ValueError(f"fallback must be None or 'snapshot', not {fallback!r}")
     wanted: list[str | None] = _as_list(symbols) or [None]
-    client_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in _CLIENT_ARGS}
+    takes = client_arguments()  # any registered client's (from the signatures)
+    client_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in takes}
     client_kw.setdefault("progress", False)  # one bar, ours
     given = {venue(k).name: c for k, c in (clients or {}).items()}
 

@@ -1,10 +1,10 @@
-"""HMAC helpers and Bybit's and BingX's signature schemes, as pure functions of
-bytes-to-be-sent.
+"""Venue-free HMAC helpers and the wire form of a parameter value.
 
-Each scheme returns the lowercase hex HMAC-SHA256 of exactly what goes on the wire; the
-transport builds the query string or body once, signs it, and sends that same text.
-The simulator verifies with these same functions.  The other venues build their
-signatures from :func:`hmac_hex` / :func:`hmac_b64` in their ``dialect.py``.
+Each venue's signature recipe lives in its own ``levkit/venues/<name>/dialect.py`` (Bybit
+v5: ``bybit_v5_signature``; BingX: ``bingx_signature``; ...), built from :func:`hmac_hex`
+/ :func:`hmac_b64` over exactly what goes on the wire: the transport builds the query
+string or body once, signs it, and sends that same text.  The simulator verifies with the
+same functions.
 """
 
 from __future__ import annotations
@@ -12,21 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-__all__ = [
-    "hmac_b64",
-    "hmac_hex",
-    "hmac_sha256_hex",
-    "bybit_v5_string_to_sign",
-    "bybit_v5_signature",
-    "bybit_v2_param_string",
-    "bybit_v2_signature",
-    "bingx_param_string",
-    "bingx_signature",
-    "format_value",
-]
+__all__ = ["format_value", "hmac_b64", "hmac_hex", "hmac_sha256_hex"]
 
 
 def hmac_hex(secret: str, message: str, digest: Callable[..., Any] = hashlib.sha256) -> str:
@@ -60,41 +49,3 @@ def format_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def bybit_v5_string_to_sign(
-    timestamp: int | str, api_key: str, recv_window: int | str, payload: str
-) -> str:
-    """``timestamp + api_key + recv_window + payload`` (payload: query string or JSON body)."""
-    return f"{timestamp}{api_key}{recv_window}{payload}"
-
-
-def bybit_v5_signature(
-    secret: str, timestamp: int | str, api_key: str, recv_window: int | str, payload: str
-) -> str:
-    """``X-BAPI-SIGN`` for Bybit v5."""
-    return hmac_sha256_hex(
-        secret, bybit_v5_string_to_sign(timestamp, api_key, recv_window, payload)
-    )
-
-
-def bybit_v2_param_string(params: Mapping[str, Any]) -> str:
-    """Bybit v2: all parameters (including ``api_key`` and ``timestamp``) sorted by name,
-    joined ``k=v&k=v``; ``sign`` itself is left out."""
-    return "&".join(f"{k}={format_value(params[k])}" for k in sorted(params) if k != "sign")
-
-
-def bybit_v2_signature(secret: str, params: Mapping[str, Any]) -> str:
-    """The ``sign`` parameter for Bybit's v2 endpoints."""
-    return hmac_sha256_hex(secret, bybit_v2_param_string(params))
-
-
-def bingx_param_string(params: Mapping[str, Any]) -> str:
-    """BingX: parameters in the order given, joined ``k=v&k=v`` (no sorting, no encoding:
-    levkit only sends symbols, numbers and words, which need none)."""
-    return "&".join(f"{k}={format_value(v)}" for k, v in params.items() if k != "signature")
-
-
-def bingx_signature(secret: str, param_string: str) -> str:
-    """The ``signature`` parameter for BingX: HMAC of the parameter string as sent."""
-    return hmac_sha256_hex(secret, param_string)

@@ -1,5 +1,7 @@
 """The leverage control's readouts: the open position, the validity of each leverage,
-the cap, margin, capacity and liquidation price at the chosen leverage.  A mixin of
+the cap, margin, capacity, maintenance margin and liquidation price at the chosen
+leverage (the maintenance margin by the venue's one rule, :mod:`levkit.model.maintenance`,
+as :func:`levkit.margin` and :func:`levkit.liquidation_price` use it).  A mixin of
 :class:`levkit.widget_state.ControlState`; computed locally (no request per slider move)
 and memoised, so a move costs a few dict look-ups.  No ipywidgets here.
 """
@@ -130,6 +132,26 @@ class ControlReadouts:
                 return {}
         return dict(zip(grid.tolist(), out.tolist(), strict=True))
 
+    def _maintenance(self, side: str, capacity: float) -> float:
+        """Maintenance margin of the open position (of a position of the balance's capacity
+        when flat): ``V·r − D`` of its tier, by the venue's rule; NaN when unknown."""
+        notional = self._position(side).get("value", 0.0) or capacity
+        tiers = self.margin_tiers
+        if tiers is None or not (notional > 0 and math.isfinite(notional)):
+            return math.nan
+        cached = getattr(self, "_mm_ladder", None)
+        if cached is None or cached[0] is not tiers:
+            try:
+                lad = model_ladders(tiers)
+            except (ValueError, TypeError, LevkitError):
+                lad = None
+            self._mm_ladder = cached = (tiers, lad)
+        lad = cached[1]
+        if lad is None or lad.n != 1:
+            return math.nan
+        rate, ded, _ = lad.maintenance.at(lad.band_row(np.zeros(1, dtype=np.intp), [notional]))
+        return float(notional * rate[0] - ded[0])
+
     def _direction(self) -> str:
         pos = self._position("both")
         return "short" if pos.get("direction") == 1.0 else "long"
@@ -152,6 +174,7 @@ class ControlReadouts:
             "capacity": capacity,
             "in_force": self.in_force.get(side, math.nan),
             "position_value": self._position(side).get("value", 0.0),
+            "maintenance_margin": self._maintenance(side, capacity) if ok else math.nan,
             "liquidation_price": self._liquidation(side, lev, capacity) if ok else math.nan,
         }
 
@@ -180,6 +203,13 @@ class ControlReadouts:
         return self._pick("capacity")
 
     @property
+    def maintenance_margin(self) -> float | dict[str, float]:
+        """Maintenance margin of the open position (of a position of the balance's capacity
+        when flat) by the venue's rule, the figure :func:`levkit.margin` gives; NaN when
+        unknown (no rates, no balance)."""
+        return self._pick("maintenance_margin")
+
+    @property
     def liquidation_price(self) -> float | dict[str, float]:
         """Liquidation price at the chosen leverage of the open position (of a position of
         the balance's capacity when flat), entered at the position's entry price, else
@@ -190,7 +220,7 @@ class ControlReadouts:
         """One row per slider: ``side``, ``leverage``, ``valid``, ``reason``,
         ``max_position_value``, ``cap_from`` (``"exchange"`` or the ladder's source),
         ``initial_margin``, ``capacity``, ``in_force``, ``position_value``,
-        ``liquidation_price``.  (Memoised until the choice or the exchange's state
+        ``maintenance_margin``, ``liquidation_price``.  (Memoised until the choice or the exchange's state
         changes: the view reads it several times per slider move.)"""
         return pd.DataFrame(self.rows())
 
@@ -203,6 +233,13 @@ class ControlReadouts:
         if self._readouts is None or self._readouts[0] != key:
             self._readouts = (key, [self._row(s) for s in self._targets])
         return [dict(r) for r in self._readouts[1]]
+
+
+def model_ladders(tiers: pd.DataFrame) -> Any:
+    """The model's prepared ladders (imported on first use)."""
+    from .model._ladder import prepare
+
+    return prepare(tiers, need_leverage=False)
 
 
 def model_liquidation(tiers: pd.DataFrame, entry: float, lev: float, side: str, notional: float):

@@ -13,8 +13,9 @@ import requests
 import responses
 
 import levkit as lk
-from levkit.signing import bybit_v2_param_string, bybit_v2_signature, hmac_sha256_hex
+from levkit.signing import hmac_sha256_hex
 from levkit.venues.bybit_legacy.client import ExchangeLeverageError
+from levkit.venues.bybit_legacy.dialect import bybit_v2_param_string, bybit_v2_signature
 from levkit.venues.bybit_legacy.parse import (
     parse_envelope,
     parse_leverage_save,

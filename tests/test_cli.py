@@ -310,7 +310,7 @@ def test_tiers_live_reads_every_public_ladder_from_the_simulator(capsys, served,
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith(f"{name} {symbol}: {len(expected)} tiers, fetched from simulator")
-    rows = [line for line in lines[2:] if not line.startswith("note:")]
+    rows = [line for line in lines[2:] if not line.startswith(("note:", "* "))]
     assert [line.split()[3] for line in rows] == [
         f"{lk.numbers.show(v)}x" for v in expected["max_leverage"]
     ]

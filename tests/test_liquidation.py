@@ -18,7 +18,10 @@ from hypothesis import strategies as st
 
 import levkit as lk
 from levkit.frames import tiers_frame
-from levkit.liquidation import RULES
+from levkit.venues import venues
+
+#: Every registered venue with a formula for linear contracts.
+LINEAR = sorted(v.name for v in venues() if v.liquidation_rule("linear"))
 
 BYBIT_URL = "https://www.bybit.com/en/help-center/article/UTA-Trading-Rules-Liquidation-Process"
 BINANCE_URL = "https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93"
@@ -412,7 +415,7 @@ def test_leverage_for_holds_the_position_at_its_liquidation_price():
 def ladders(draw):
     """A monotone ladder (leverage falls, rate = 1/(2 max leverage) rises) of any venue,
     deductions by the recursion; and a position that fits in it."""
-    exchange = draw(st.sampled_from(sorted(RULES)))
+    exchange = draw(st.sampled_from(LINEAR))
     n = draw(st.integers(1, 6))
     levs = sorted(draw(st.lists(st.integers(2, 150), min_size=n, max_size=n, unique=True)))[::-1]
     steps = draw(st.lists(st.floats(1e3, 1e7), min_size=n, max_size=n))
@@ -471,6 +474,58 @@ def test_absent_deduction_is_derived_by_the_recursion():
     want = (2e6 - 100_000 - 5_000) / (50 * (1 - 0.01))
     for t in (stated, absent, nan):
         assert lk.liquidation_price(t, **kw) == pytest.approx(want, rel=1e-12)
+
+
+# -- a position already past its maintenance margin; kinds without a formula -----------------
+
+
+def test_a_long_whose_liquidation_price_would_be_above_entry_is_refused():
+    # Bybit tier 2 at 50x: M = 20,000; MM at entry = 1e6 x 0.005 - 510 = 4,490.  Taking
+    # 15,600 away leaves 4,400 <= 4,490: the formula's LP would lie above the entry.
+    kw = dict(entry_price=50_000, leverage=50, notional=1e6)
+    over = (1e6 - 20_000 + 15_600 - 510) / (20 * (1 - 0.005))
+    assert over > 50_000  # what the formula alone would have answered
+    with pytest.raises(lk.InvalidPositionError, match=r"margin 4,400 .*maintenance margin .*4,490"):
+        lk.liquidation_price(bybit(), extra_margin=-15_600, **kw)
+    with pytest.raises(lk.InvalidPositionError, match="short"):
+        lk.liquidation_price(bybit(), extra_margin=-15_600, side="short", **kw)
+    # at exactly the maintenance margin: past too ("at or below")
+    with pytest.raises(lk.InvalidPositionError):
+        lk.liquidation_price(bybit(), extra_margin=-(20_000 - 4_490), **kw)
+    # a little above it: a price just under the entry
+    lp = lk.liquidation_price(bybit(), extra_margin=-15_000, **kw)
+    assert 49_000 < lp < 50_000
+
+
+def test_an_array_with_one_position_past_maintenance_is_refused_naming_it():
+    kw = dict(entry_price=50_000, notional=1e6, extra_margin=-15_600)
+    with pytest.raises(lk.InvalidPositionError, match="at 50x"):
+        lk.liquidation_price(bybit(), leverage=[10, 20, 50], **kw)
+    # a leverage the ladder forbids stays NaN (it is refused for that reason, not this one)
+    out = lk.liquidation_price(bybit(), leverage=[10, 200], **kw)
+    assert np.isfinite(out.iloc[0]) and np.isnan(out.iloc[1])
+
+
+def test_the_closing_fee_counts_where_the_venues_trigger_counts_it():
+    # Gate (GATE_URL: fee next to the rate): liquidated at margin <= MM + closing fee.  A
+    # long of 1e6 at 20x: M = 50,000 - 39,800 = 10,200; MM = 1e6 x 0.01 = 10,000; with a
+    # 0.05 % taker fee the trigger is 10,500 at entry.
+    t = ladder("gate", "BTC_USDT", [(3e6, 50, 0.01, 0)])
+    kw = dict(entry_price=100.0, leverage=20, notional=1e6, extra_margin=-39_800)
+    lp = lk.liquidation_price(t, **kw)  # no fee: 10,200 > 10,000, a price under the entry
+    assert lp == pytest.approx((1e6 - 10_200) / (1e4 * (1 - 0.01)), rel=1e-12) and lp < 100
+    with pytest.raises(lk.InvalidPositionError, match="plus the closing fee 10,500"):
+        lk.liquidation_price(t, fee_rate=0.0005, **kw)
+
+
+def test_a_contract_kind_without_a_formula_raises_and_borrows_none():
+    inverse = ladder("bybit", "BTCUSD", BYBIT).assign(category="inverse")
+    with pytest.raises(lk.InvalidPositionError, match="inverse contracts on bybit"):
+        lk.liquidation_price(inverse, entry_price=50_000, leverage=50, notional=1e6)
+    linear = ladder("bybit", "BTCUSDT", BYBIT).assign(category="linear")
+    assert lk.liquidation_price(linear, entry_price=50_000, leverage=50, notional=1e6) > 0
+    # its maintenance margin is still known
+    assert lk.margin(inverse, 1e6)["maintenance_margin"] == pytest.approx(4_490)
 
 
 # -- plot -------------------------------------------------------------------------------

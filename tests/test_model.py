@@ -170,9 +170,10 @@ def test_margin_bybit_one_million_by_hand():
     assert isinstance(out, pd.Series) and out.name == ("bybit", "BTCUSDT")
     assert out.index.tolist() == [
         "notional", "leverage", "tier", "initial_margin", "maintenance_margin",
-        "maintenance_margin_rate",
+        "maintenance_margin_rate", "mm_deduction", "mm_deduction_derived",
     ]  # fmt: skip
     assert out["initial_margin"] == 20_000
+    assert out["mm_deduction"] == 510 and out["mm_deduction_derived"] is False  # published
     assert out["maintenance_margin"] == pytest.approx(1_000_000 * 0.005 - 510)  # 4490
     assert out["tier"] == 2 and out["maintenance_margin_rate"] == 0.005
 
@@ -181,7 +182,7 @@ def test_margin_long_frame_for_arrays_by_hand():
     out = margin(bybit_btc(), [300_000, 1_000_000, 2_500_000], 50)
     assert list(out.columns) == [
         "exchange", "symbol", "notional", "leverage", "tier", "initial_margin",
-        "maintenance_margin", "maintenance_margin_rate",
+        "maintenance_margin", "maintenance_margin_rate", "mm_deduction", "mm_deduction_derived",
     ]  # fmt: skip
     assert out["tier"].tolist() == [1, 2, 3]
     np.testing.assert_allclose(out["initial_margin"], [6_000, 20_000, 50_000])

@@ -1,13 +1,9 @@
 """Signatures against the exchanges' documented examples (our own copies of them)."""
 
-from levkit.signing import (
-    bingx_param_string,
-    bingx_signature,
-    bybit_v2_param_string,
-    bybit_v2_signature,
-    bybit_v5_string_to_sign,
-    hmac_sha256_hex,
-)
+from levkit.signing import hmac_sha256_hex
+from levkit.venues.bingx.dialect import bingx_param_string, bingx_signature
+from levkit.venues.bybit.dialect import bybit_v5_string_to_sign
+from levkit.venues.bybit_legacy.dialect import bybit_v2_param_string, bybit_v2_signature
 
 # Bybit v5 guide (docs/v5/guide.mdx): documented strings-to-sign.
 BYBIT_V5_EXAMPLES = [

@@ -164,7 +164,7 @@ def test_bad_signature_is_100001(raw, sim):
 
 
 def test_tampered_query_fails_the_signature(raw, sim, clock):
-    from levkit.signing import bingx_signature
+    from levkit.venues.bingx.dialect import bingx_signature
 
     q = f"symbol=TOY-USDT&side=BOTH&leverage=3&timestamp={int(clock() * 1000)}"
     sig = bingx_signature(raw.secret, q)

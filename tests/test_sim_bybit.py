@@ -248,7 +248,7 @@ def test_timestamp_window(raw, offset_ms, code):
 
 
 def test_signature_covers_the_raw_query_string(raw, sim, clock):
-    from levkit.signing import bybit_v5_signature
+    from levkit.venues.bybit.dialect import bybit_v5_signature
 
     ts, query = str(int(clock() * 1000)), "category=linear&symbol=BTCUSDT"
     sign = bybit_v5_signature(raw.secret, ts, raw.key, "5000", query)

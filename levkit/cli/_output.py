@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..model import check_staleness, lower_bound_note, notional_unit
+from ..model.maintenance import DERIVED_COLUMN, with_maintenance
 from ..numbers import show
 
 __all__ = ["amount", "format_tiers", "ladder_notes", "leverage_text", "percent", "stale_ladders"]
@@ -45,6 +46,17 @@ def percent(rate: Any) -> str:
 def leverage_text(value: Any) -> str:
     """``14.29x`` (``-`` for NaN)."""
     return "-" if pd.isna(value) else f"{show(value)}x"
+
+
+#: The note under a table whose deductions levkit derived.
+DERIVED_NOTE = "* deduction derived by the continuity recursion (none published for these rows)"
+
+
+def _deductions(grp: pd.DataFrame, has_rate: pd.Series) -> pd.Series:
+    """The deduction column: ``amount`` of the resolved deduction, ``*`` where derived,
+    ``-`` where the row has no rate."""
+    text = grp["mm_deduction"].where(has_rate).map(amount)
+    return text.where(~(grp[DERIVED_COLUMN] & has_rate), text + "*")
 
 
 def _group(tiers: pd.DataFrame, grp: pd.DataFrame) -> pd.DataFrame:
@@ -95,9 +107,11 @@ def _header(ex: str, sym: str, grp: pd.DataFrame, attrs: dict[str, Any], stale: 
 
 
 def format_tiers(tiers: pd.DataFrame, *, notes: bool = True) -> str:
-    """A readable table per (exchange, symbol): band, max leverage, rates in percent; a
-    header saying where the figures come from (marked STALE past 30 days) and, under an
-    incomplete ladder, where its answers are only lower bounds.
+    """A readable table per (exchange, symbol): band, max leverage, rates in percent, the
+    deduction as the venue's maintenance rule gives it (``*``: derived by the continuity
+    recursion where the frame has none, :mod:`levkit.model.maintenance`); a header saying
+    where the figures come from (marked STALE past 30 days) and, under an incomplete
+    ladder, where its answers are only lower bounds.
 
     Examples
     --------
@@ -105,12 +119,14 @@ def format_tiers(tiers: pd.DataFrame, *, notes: bool = True) -> str:
     >>> t = tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT",
     ...                  "max_notional": [3e5, 2e6], "max_leverage": [150, 1429 * 0.01],
     ...                  "maintenance_margin_rate": [0.0033, 0.005]}, source="api")
-    >>> format_tiers(t).splitlines()[-1].split()
-    ['2', '300,000', '2,000,000', '14.29x', '0.5%', '-', '0']
+    >>> lines = format_tiers(t).splitlines()
+    >>> lines[-2].split(), lines[-1]
+    (['2', '300,000', '2,000,000', '14.29x', '0.5%', '-', '510*'], '* deduction derived by the continuity recursion (none published for these rows)')
     """
     stale = stale_ladders(tiers) if "as_of" in tiers else {}
     blocks = []
-    for (ex, sym), grp in tiers.groupby(["exchange", "symbol"], sort=True):
+    resolved = with_maintenance(tiers)
+    for (ex, sym), grp in resolved.groupby(["exchange", "symbol"], sort=True):
         g = _group(tiers, grp)
         unit = notional_unit(g)
         blocks.append(_header(ex, sym, grp, tiers.attrs, stale.get((ex, sym), "")))
@@ -123,11 +139,13 @@ def format_tiers(tiers: pd.DataFrame, *, notes: bool = True) -> str:
                 "max leverage": grp["max_leverage"].map(leverage_text),
                 "maint. margin": grp["maintenance_margin_rate"].map(percent),
                 "initial margin": grp["initial_margin_rate"].map(percent),
-                "deduction": grp["mm_deduction"].where(has_rate).map(amount),
+                "deduction": _deductions(grp, has_rate),
             }
         )
         blocks.append(table.to_string(index=False))
         if notes:
             blocks += [f"note: {line}" for line in ladder_notes(g)]
+            if (grp[DERIVED_COLUMN] & has_rate).any():
+                blocks.append(DERIVED_NOTE)
         blocks.append("")
     return "\n".join(blocks).rstrip("\n")

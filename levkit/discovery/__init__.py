@@ -1,13 +1,15 @@
-"""Leverage-ladder discovery by probing (BingX publishes no leverage brackets).
+"""Leverage-ladder discovery by probing, for venues that publish no leverage brackets
+(BingX), venue-free.
 
 Two layers:
 
-- :class:`LadderSearch` (:mod:`.search`) is pure logic over a ``probe(leverage) -> cap`` callable: it finds
-  every step of the max-position-value curve, which is a non-increasing step function of
-  the (whole) leverage, without probing every leverage.
-- :func:`discover_bingx` (:mod:`.bingx`) is the safe session around it for a :class:`~levkit.BingX` client
-  (``BingX.discover_tiers`` calls it): refuse when not flat, read the leverage in force,
-  probe, and put the leverage back in every case (:class:`RestoreError` when it cannot).
+- :class:`LadderSearch` (:mod:`.search`) is pure logic over a ``probe(leverage) -> cap``
+  callable: it finds every step of the max-position-value curve, which is a non-increasing
+  step function of the (whole) leverage, without probing every leverage.
+- The safe session around it lives with the venue that needs it
+  (:mod:`levkit.venues.bingx.discovery`, which ``BingX.discover_tiers`` calls): refuse
+  when not flat, read the leverage in force, probe, and put the leverage back in every
+  case (:class:`RestoreError` when it cannot; :mod:`.errors`).
 
 The search: probe both ends of ``[lo, hi]`` (and reuse any cap already known); an interval
 whose two ends give the same cap is constant inside (monotonic), so it is skipped; any
@@ -32,17 +34,15 @@ breakpoints, shared where they touch), ``bisect`` 36, ``exhaustive`` 150.
 (8, True)
 """
 
-from .bingx import RESTORE_ATTEMPTS, DiscoveryError, RestoreError, discover_bingx
+from .errors import DiscoveryError, RestoreError
 from .search import STRATEGIES, LadderSearch, join_bands, roundness, steps_of
 
 __all__ = [
     "STRATEGIES",
-    "RESTORE_ATTEMPTS",
     "DiscoveryError",
     "RestoreError",
     "LadderSearch",
     "roundness",
     "steps_of",
     "join_bands",
-    "discover_bingx",
 ]

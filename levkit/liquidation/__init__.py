@@ -1,73 +1,46 @@
-"""Liquidation price of an isolated position, by the formula of the ladder's own exchange.
+"""Liquidation price of an isolated position, by the formula of the ladder's own venue.
 
 Symbols: ``Q`` size in coins, ``EP`` entry price, ``V = Q·EP`` the position value, ``L``
 leverage, ``X`` extra margin (``extra_margin``), ``s`` +1 long / -1 short, ``r`` the tier's
 maintenance margin rate, ``D`` its deduction (``mm_deduction``), ``f`` the taker fee rate
 (``fee_rate``).  Isolated margin of a fresh position: ``M = V/L + X``.
 
-Every venue below solves "margin + PnL at P = maintenance margin at P (+ closing fee)"
-with maintenance margin ``Q·P·r − D``, which gives the **common form**::
+Every venue levkit has a formula for solves "margin + PnL at P = maintenance margin at P
+(+ closing fee)" with maintenance margin ``Q·P·r − D``, which gives the **common form**::
 
     LP = (s·V − M − D) / (Q·(s − r − f))
     long:  (V − M − D) / (Q·(1 − r − f))        short: (V + M + D) / (Q·(1 + r + f))
 
-The venues differ only in three things, held as data in :data:`RULES` (no code branches
-on an exchange's name): how the fee enters, where the deduction comes from, and which
-tier is used.  Sources (quoted in ``/work/shared/LIQUIDATION.md``):
+The venues differ only in data each declares in its own ``levkit/venues/<name>/spec.py``,
+with the sources quoted there (no code here names an exchange):
 
-``bybit``, ``bybit-legacy``
-    Bybit UTA help "Liquidation Process" (isolated, USDT perpetual),
-    https://www.bybit.com/en/help-center/article/UTA-Trading-Rules-Liquidation-Process:
-    long ``[EP·Q − EP·Q/L − X/(1 − f) − D] / [Q − Q·r]``, short with ``+`` and
-    ``X/(1 + f)``.  The fee to close is in both initial and maintenance margin, so it
-    cancels: ``f`` only divides ``X`` (``M = V/L + X/(1 − s·f)``, no ``f`` below).
-    Tier: the position value at entry.  The older page valued MM at entry with no
-    deduction (as freqtrade does); levkit follows the current page.  Read through public
-    transcriptions only.
-``binance``
-    Binance FAQ "How to calculate liquidation price of USDⓈ-M contracts",
-    https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93 (isolated:
-    ``M = WB``, ``D = cum``, no fee term, so ``f = 0``; ``fee_rate`` is ignored).  Tier: the
-    bracket holding ``Q·LP``, re-evaluated until stable, as the FAQ says.
-``okx``
-    OKX help "合约盈亏计算" (verbatim transcription only): long
-    ``(M − Q·EP) / (Q·(r + f − 1))``, short ``(M + Q·EP) / (Q·(r + f + 1))``: no
-    deduction (``D = 0`` whatever the frame holds), fee in the denominator.  OKX picks
-    tiers by size in contracts; levkit's frame holds them converted to notional at the
-    price it fetched, and the tier is looked up with ``V`` at the entry price, which is
-    the same tier when the entry price is near that price (approximate otherwise).
-``gate``
-    https://www.gate.io/help/futures/futures/27724/liquidation-price-bankruptcy-price:
-    ``(EP ∓ M/Q) / (1 ∓ (r + f))``, ``-`` long ``+`` short.  That page has no deduction;
-    since 2025-07-29 MM is per slice and the API gives ``deduction``: the common form with
-    ``D`` is derived, not published.  Tier: position value at entry.
-``bitget``
-    https://www.bitget.com/support/articles/12560603808759:
-    ``[M + offset − Q·EP·dir] / [Q·(r + f − dir)]``, dir 1 long / -1 short.  The
-    "pre-calculated offset" equals ``D``; Bitget's API publishes no deduction, so levkit
-    always derives it by the recursion below.  Tier: position value at entry.
-``bingx``
-    Only the trigger is published (margin <= MM + taker fee; MM = notional·rate −
-    maintenance amount, https://support.bingx.com/hc/en-001/articles/10689309996185): the
-    common form with ``D = maintAmount`` and ``f`` in the denominator is derived.
-``hyperliquid``
-    https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations:
-    ``liq = P − s·(M − MM)/Q/(1 − s·r)`` which, with ``MM = Q·P·r − D``, is the common
-    form with ``f = 0``.  ``r = 1/(2·max_leverage)`` where the frame has no rate (…/trading/
-    margin-tiers), deduction by the recursion, tier at the liquidation price (stated),
-    top tier uncapped (``max_notional = inf``).
+- its **maintenance-margin rule** (``Venue.maintenance``): ``r`` and ``D`` come from
+  :mod:`levkit.model.maintenance`, the one place that also serves :func:`levkit.margin`,
+  :func:`levkit.capacity`, the control and the CLI (published deduction; else the
+  continuity recursion ``D_1 = 0``, ``D_k = D_(k−1) + min_notional_k·(r_k − r_(k−1))``;
+  OKX: none; Hyperliquid: ``r = 1/(2·max_leverage)`` where the frame has no rate);
+- its **liquidation rule per contract kind** (``Venue.liquidation``, e.g.
+  ``{"linear": LiquidationRule(...)}``): where the fee enters (next to ``r``, dividing
+  ``X`` as on Bybit, or not at all) and which tier counts (the position value at entry,
+  or the tier of ``Q·LP`` re-evaluated until stable, as Binance and Hyperliquid state).
 
-Deduction where the frame has none: ``D_1 = 0``, ``D_n = D_(n−1) + floor_n·(r_n − r_(n−1))``
-(Binance's ``cum`` recursion; MM then equals charging each slice at its own rate).  It is
-used for rows whose ``mm_deduction`` is NaN, for a ladder whose deductions are all 0
-although its rate rises (:func:`~levkit.frames.tiers_frame` stores an absent deduction as
-0, and no venue but OKX lets MM jump at a cap), and always for Bitget and Hyperliquid.
+A ladder's kind is its ``category`` (``linear`` where the frame names none).  A kind the
+venue declares no formula for (coin-margined ``inverse`` today), and a venue outside the
+registry (a ccxt id such as ``kucoinfutures``), raise
+:class:`~levkit.errors.InvalidPositionError`: levkit never borrows another venue's or
+kind's formula.  (Their maintenance margin is still known: :func:`levkit.margin`.)
+
+A position whose margin (after ``extra_margin``) is at or below its maintenance margin at
+entry (plus the closing fee where the venue's trigger counts it) is already past
+liquidation: it raises :class:`~levkit.errors.InvalidPositionError` (the formula would put
+a long's liquidation price above its entry).
 
 What is approximate, everywhere: funding and fees already paid move the margin; pass them
 as a negative ``extra_margin``.  The mark price triggers liquidation, not the last price.
 The fee to close uses the taker rate you pass (0 by default).  Bybit, Gate, Bitget, BingX:
 the tier of the position value at entry (they say "position value" and are silent about
-the tier at LP).
+the tier at LP).  OKX picks tiers by size in contracts: levkit looks them up by the
+notional converted at the price it fetched (the same tier near that price).
 
 Return shapes ("return types follow the arguments"): all inputs scalar -> ``float`` for
 one (exchange, symbol), a Series on (exchange, symbol) for many.  Any input an array or
@@ -75,8 +48,8 @@ Series (they broadcast together, 1-D) -> a Series for one symbol, a DataFrame (i
 (exchange, symbol)) for many; its index is the index of the first Series argument, else
 the values of the only array argument (named after it), else a RangeIndex.
 
-Layout, one concept per module: ``_rules.py`` (the rule table and the common form),
-``_book.py`` (rates and deductions per rule, on the model's ladder prep and tier lookup),
+Layout, one concept per module: ``_formula.py`` (the common form), ``_book.py`` (each
+row's rates, deduction and venue rule, on the model's ladder prep and tier lookup),
 ``_inputs.py`` (broadcasting and shaping), ``_validate.py`` (arguments, errors, the
 incomplete-ladder warning) and ``_solve.py`` (the solver, tier at LP included).
 
@@ -97,11 +70,10 @@ import pandas as pd
 
 from ._book import prepare
 from ._inputs import shape
-from ._rules import RULES, Rule
 from ._solve import solve
-from ._validate import check_one, position, warn_if_incomplete
+from ._validate import check_one, check_past, position, warn_if_incomplete
 
-__all__ = ["RULES", "Rule", "liquidation_price"]
+__all__ = ["liquidation_price"]
 
 
 def liquidation_price(
@@ -120,8 +92,9 @@ def liquidation_price(
     Parameters
     ----------
     tiers : DataFrame
-        A tiers frame (one or many (exchange, symbol) ladders) of the exchanges in
-        :data:`RULES`.  Rates missing: NaN answers (Hyperliquid: ``1/(2·max_leverage)``).
+        A tiers frame (one or many (exchange, symbol) ladders) of venues with a formula for
+        their contract kind.  Rates missing: NaN answers (Hyperliquid:
+        ``1/(2·max_leverage)``).
     entry_price : float or array-like
         Entry price (> 0).
     leverage : float or array-like
@@ -146,6 +119,10 @@ def liquidation_price(
         neither of notional and size, a price <= 0, NaN or inf, a leverage below 1, and, for one
         symbol and scalar inputs, a leverage above the tier's or a position above the top
         band (NaN in arrays and many-symbol answers, as in the model).
+    InvalidPositionError
+        A venue outside the registry, a contract kind without a formula, or a position
+        already past its maintenance margin at entry (its margin after ``extra_margin`` at
+        or below it), for any of the positions asked about.
 
     Warns
     -----
@@ -167,6 +144,14 @@ def liquidation_price(
     49221.11
     >>> liquidation_price(t, entry_price=50_000, leverage=[1, 50], notional=1e5).round(2).tolist()
     [0.0, 49221.11]
+
+    Taking 1,600 of the 2,000 margin away leaves 400, below the maintenance margin at entry
+    (100,000 x 0.005 - 50 = 450): the position is already past liquidation.
+
+    >>> liquidation_price(t, entry_price=50_000, leverage=50, notional=1e5, extra_margin=-1_600)
+    Traceback (most recent call last):
+    ...
+    levkit.errors.InvalidPositionError: binance BTCUSDT: a long of 100,000 at 50x has margin 400 (extra_margin -1,600) at or below its maintenance margin at entry 450 (tier 2): it is already past liquidation
     """
     s, inputs, q, v = position(
         entry_price=entry_price, leverage=leverage, side=side, notional=notional, size=size,
@@ -180,7 +165,8 @@ def liquidation_price(
     if inputs.scalar and book.n == 1:
         check_one(book, int(entry[0, 0]), float(v[0]), float(lev[0]))
     one = [_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"])]
-    lp, _ = solve(book, np.arange(book.n)[:, None], entry, *one[:2], lev, *one[2:], s)
+    past = check_past(book, entry, one[1], lev, one[2], one[3], s, side)
+    lp, _ = solve(book, np.arange(book.n)[:, None], entry, *one[:2], lev, *one[2:], s, past=past)
     return shape(book, lp, inputs, "liquidation_price")
 
 

@@ -2,15 +2,17 @@
 
 :func:`prepare` takes the model's :class:`~levkit.model._ladder.Ladders` (rows sorted by
 (exchange, symbol, cap), groups, completeness, the vectorised band lookup) and adds, per
-row, what its exchange's :class:`~levkit.liquidation._rules.Rule` says: the maintenance
-rate (``1/(2·max_leverage)`` where a rule fills a missing one), the deduction (column,
-recursion or none), where the fee goes, and whether the tier is taken at the liquidation
-price.  No second tier lookup: :meth:`Book.row` is the model's ``band_row``.
+row, what its venue declares: the maintenance rate and deduction from the one
+maintenance-margin rule (``Ladders.maintenance``, :mod:`levkit.model.maintenance`: the
+same numbers :func:`levkit.margin` gives), and from the venue's
+:class:`~levkit.venues.LiquidationRule` for the ladder's contract kind where the fee goes
+and whether the tier is taken at the liquidation price.  No second tier lookup:
+:meth:`Book.row` is the model's ``band_row``.
 
-Deduction where the frame has none: ``D_1 = 0``, ``D_n = D_(n−1) + floor_n·(r_n − r_(n−1))``
-(Binance's ``cum`` recursion).  It is used for rows whose ``mm_deduction`` is NaN, for a
-ladder whose deductions are all 0 although its rate rises (``tiers_frame`` stores an absent
-deduction as 0), and always for rules with ``deduction="derived"``.
+A ladder's kind is its ``category`` (``linear`` where the frame names none; Bybit and OKX
+frames say ``inverse`` for coin-margined contracts).  A venue outside the registry, or a
+kind its spec declares no formula for, raises :class:`~levkit.errors.InvalidPositionError`:
+a formula is never borrowed from another venue or kind.
 """
 
 from __future__ import annotations
@@ -21,21 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidPositionError
-from ..model._ladder import Ladders, column
+from ..model._ladder import Ladders
 from ..model._ladder import prepare as prepare_ladders
 from ..numbers import leverage_ceiling
-from ._rules import RULES
+from ..venues import LiquidationRule, find
 
 __all__ = ["Book", "prepare"]
-
-_DEDUCTION = {"column": 0, "derived": 1, "none": 2}
-
-
-def _group_cumsum(x: np.ndarray, start: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at each group's first row."""
-    cs = np.cumsum(x)
-    before = np.r_[0.0, cs][start]  # sum of the earlier groups
-    return cs - before[group]
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,8 +36,8 @@ class Book:
     """:class:`~levkit.model._ladder.Ladders` plus each row's liquidation rule as numbers."""
 
     lad: Ladders
-    mmr: np.ndarray  # per row: maintenance rate (filled per rule)
-    ded: np.ndarray  # per row: deduction per rule
+    mmr: np.ndarray  # per row: maintenance rate (the venue's maintenance rule)
+    ded: np.ndarray  # per row: deduction (the venue's maintenance rule)
     fee_den: np.ndarray  # per row: 1 where the fee rate is in the denominator
     fee_extra: np.ndarray  # per row: 1 where the fee rate divides the extra margin
     at_lp: np.ndarray  # per group: tier re-evaluated at the liquidation price
@@ -83,42 +76,60 @@ class Book:
         return np.where(first, -np.inf, lad.cap[row - 1]), lad.cap[row]
 
 
-def prepare(tiers: pd.DataFrame) -> Book:
-    """Prepare ``tiers`` (any number of ladders of the exchanges in ``RULES``)."""
-    lad = prepare_ladders(tiers, need_leverage=False)
-    names = lad.exchange  # per group, sorted (the ladders are)
-    new = np.r_[True, names[1:] != names[:-1]]
-    distinct, which = names[new].tolist(), np.cumsum(new) - 1
-    unknown = sorted(set(distinct) - set(RULES))
-    if unknown:
+def _kinds(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
+    """Each ladder's contract kind: its ``category`` (lower case), else ``attrs``'s, else
+    ``"linear"`` (every venue's kind before coin-margined ladders)."""
+    default = str(tiers.attrs.get("category") or "linear").lower()
+    if "category" not in tiers.columns:
+        return np.full(lad.n, default, dtype=object)
+    first = np.arange(len(tiers))[lad.order][lad.start]  # each ladder's first row
+    cats = tiers["category"].to_numpy(dtype=object)[first]
+    return np.array(
+        [default if c is None or c != c or c == "" else str(c).lower() for c in cats],
+        dtype=object,
+    )
+
+
+def _rule(exchange: str, kind: str, label: str) -> LiquidationRule:
+    venue = find(exchange)
+    if venue is None:
         raise InvalidPositionError(
-            f"no liquidation formula for exchange {unknown[0]!r}; known: {sorted(RULES)}"
+            f"{label}: levkit has no liquidation formula for {exchange!r}, a venue outside "
+            "its registry (lk.exchanges()): venues differ in where the fee goes and which "
+            "tier counts, so levkit does not guess one.  lk.margin gives its maintenance "
+            "margin (continuity recursion where the frame has no deduction)"
         )
-    rules = [RULES[e] for e in distinct]
-    per_row = which[lad.group]  # index into rules, per row
-    start, group, cap, lev = lad.start, lad.group, lad.cap, lad.lev
-    n = len(cap)
-    first = np.zeros(n, dtype=bool)
-    first[start] = True
-    from_lev = np.array([r.mmr_from_leverage for r in rules])[per_row]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mmr = np.where(np.isnan(lad.mmr) & from_lev, 0.5 / lev, lad.mmr)
-    ded = column(tiers, "mm_deduction", np.nan)[lad.order]  # NaN where absent (not 0)
-    floor = np.where(first, 0.0, np.r_[0.0, cap[:-1]])
-    step = np.where(first, 0.0, mmr - np.r_[np.nan, mmr[:-1]])
-    no_rate = np.isnan(step)
-    derived = _group_cumsum(np.nan_to_num(floor * step), start, group)
-    if no_rate.any():  # a rate unknown at or below a row: its deduction is unknown
-        derived[_group_cumsum(no_rate.astype(float), start, group) > 0] = np.nan
-    with np.errstate(invalid="ignore"):
-        given = np.bincount(group, weights=(ded != 0) & ~np.isnan(ded), minlength=len(start))
-        rising = np.bincount(group, weights=step > 0, minlength=len(start))
-    absent = ((given == 0) & (rising > 0))[group] | np.isnan(ded)
-    policy = np.array([_DEDUCTION[r.deduction] for r in rules])[per_row]
-    ded = np.select([policy == 2, (policy == 1) | absent], [0.0, derived], ded)
+    rule = venue.liquidation_rule(kind)
+    if rule is None:
+        have = ", ".join(sorted(venue.liquidation)) or "none"
+        raise InvalidPositionError(
+            f"{label}: levkit has no liquidation formula for {kind} contracts on "
+            f"{venue.name} (formulas: {have})"
+        )
+    return rule
+
+
+def prepare(tiers: pd.DataFrame) -> Book:
+    """Prepare ``tiers`` (any number of ladders of venues with a liquidation formula)."""
+    lad = prepare_ladders(tiers, need_leverage=False)
+    kinds = _kinds(tiers, lad)
+    # one look-up per run of ladders of one (exchange, kind) (ladders are sorted by exchange)
+    ex = lad.exchange
+    new = np.ones(lad.n, dtype=bool)
+    new[1:] = (ex[1:] != ex[:-1]) | (kinds[1:] != kinds[:-1])
+    per_group = np.cumsum(new) - 1
+    found: dict[tuple[str, str], LiquidationRule] = {}
+    rules = []
+    for g in np.flatnonzero(new).tolist():
+        key = (str(ex[g]), str(kinds[g]))
+        if key not in found:
+            found[key] = _rule(key[0], key[1], lad.label(g))
+        rules.append(found[key])
+    per_row = per_group[lad.group]
+    m = lad.maintenance
     return Book(
-        lad=lad, mmr=mmr, ded=ded,
+        lad=lad, mmr=m.mmr, ded=m.ded,
         fee_den=np.array([r.fee_in_denominator for r in rules])[per_row],
         fee_extra=np.array([r.fee_on_extra_margin for r in rules])[per_row],
-        at_lp=np.array([r.tier == "liquidation" for r in rules])[which],
+        at_lp=np.array([r.tier == "liquidation" for r in rules], dtype=bool)[per_group],
     )  # fmt: skip

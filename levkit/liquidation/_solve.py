@@ -6,7 +6,7 @@ against inputs of shape ``(m,)``) and flat positions
 (:func:`~levkit.liquidation_plot.plot_liquidation`: one leverage grid per symbol).
 
 ``LP = (c − V/L) / d`` where ``c`` and ``d`` hold everything but the leverage
-(:func:`~levkit.liquidation._rules.constants`): they are computed per (symbol, tier) when
+(:func:`~levkit.liquidation._formula.constants`): they are computed per (symbol, tier) when
 the position's value, size, extra margin and fee are one number for every leverage (give
 those as length-1 arrays), so a whole grid costs two array operations plus the checks.
 Only positions whose rule takes the tier at the liquidation price (Binance, Hyperliquid)
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from ._book import Book
-from ._rules import constants, formula
+from ._formula import constants, formula
 
-__all__ = ["solve"]
+__all__ = ["margin_and_trigger", "past_maintenance", "solve"]
 
 _MAX_ITERATIONS = 64  # re-evaluations of the tier at LP; a ladder needs at most its length
 
@@ -33,19 +33,54 @@ def _tier_constants(book: Book, row: Any, q: Any, v: Any, extra: Any, fee: Any,
                      book.fee_extra[row], s)  # fmt: skip
 
 
+def margin_and_trigger(book: Book, row: Any, v: Any, lev: Any, extra: Any, fee: Any,
+                       s: float) -> tuple[Any, Any]:  # fmt: skip
+    """The position's margin ``M = V/L + X/(1 − s·f_extra·f)`` and the venue's trigger at
+    the tier of ``row``, ``V·(r + f_den·f) − D`` (the maintenance margin, plus the closing
+    fee where the venue's trigger counts it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = v / lev + extra / (1.0 - (s * book.fee_extra[row]) * fee)
+        trigger = v * (book.mmr[row] + book.fee_den[row] * fee) - book.ded[row]
+    return m, trigger
+
+
+def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: Any,
+                     s: float) -> np.ndarray:  # fmt: skip
+    """Where a position is already past its maintenance margin at entry: its margin is at
+    or below the venue's trigger at the entry tier (:func:`margin_and_trigger`), exactly
+    where the common form's ``LP`` would lie on the wrong side of the entry price (a long's
+    above it).  Rows ``-1`` (no tier) are never past.
+
+    ``V/L + X' <= T`` holds for ``L >= V / (T − X')`` when ``T > X'`` and never otherwise,
+    so a leverage grid costs one comparison against a limit per (symbol, position).
+    """
+    row = np.maximum(entry, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m0, trigger = margin_and_trigger(book, row, v, np.inf, extra, fee, s)  # m0 = X'
+        room = trigger - m0
+        limit = np.where(room > 0, v / room, np.inf)
+        limit = np.where(entry >= 0, limit, np.inf)
+        return lev >= limit
+
+
 def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any, fee: Any,
-          s: float, *, rows: bool = False) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+          s: float, *, rows: bool = False,
+          past: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
     """Liquidation prices (and, with ``rows=True``, the row of the tier used, -1 for none).
 
     ``g`` group and ``entry`` row (from :meth:`Book.row` of ``V``, -1 above the top band)
     broadcast with the position arrays ``q``, ``v``, ``lev``, ``extra``, ``fee``.  A
     position above the top band, or whose leverage is above its entry tier's
     ``max_leverage`` (the one leverage tolerance, :func:`~levkit.numbers.leverage_at_most`),
-    is NaN; ``LP <= 0`` is ``0.0`` (liquidated only at zero).
+    or that is already past its maintenance margin (:func:`past_maintenance`, or ``past``
+    where the caller computed it), is NaN;
+    ``LP <= 0`` is ``0.0`` (liquidated only at zero).
     """
     c, d = _tier_constants(book, entry, q, v, extra, fee, s)
     lp = formula(c, d, v, lev)
-    refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape)
+    if past is None:
+        past = past_maintenance(book, entry, v, lev, extra, fee, s)
+    refused = np.broadcast_to(lev > book.ceiling(entry), lp.shape) | past
     np.copyto(lp, np.nan, where=refused)
     used = np.where(refused, -1, entry) if rows else None
     flag = book.at_lp[g]  # rows (axis 0) with positions whose tier is taken at LP

@@ -17,8 +17,9 @@ from ..model.completeness import warn_lower_bound
 from ..numbers import leverage_at_most, show
 from ._book import Book
 from ._inputs import Inputs, broadcast
+from ._solve import margin_and_trigger, past_maintenance
 
-__all__ = ["SIDES", "check_one", "position", "side_sign", "warn_if_incomplete"]
+__all__ = ["SIDES", "check_one", "check_past", "position", "side_sign", "warn_if_incomplete"]
 
 SIDES = {"long": 1.0, "short": -1.0}
 
@@ -80,6 +81,40 @@ def check_one(book: Book, entry: int, value: float, lev: float) -> None:
             f"{book.label(0)}: leverage {show(lev)}x is above {show(cap_lev)}x, the max "
             f"leverage for a {show(value)} position (tier {lad.tier[entry]})"
         )
+
+
+def _amount(x: float) -> str:
+    """An amount for a message: thousands separated, at most two decimals."""
+    text = f"{x:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def check_past(book: Book, entry: np.ndarray, v: np.ndarray, lev: np.ndarray,
+               extra: np.ndarray, fee: np.ndarray, s: float, side: str) -> np.ndarray:  # fmt: skip
+    """Raise :class:`~levkit.errors.InvalidPositionError` where a position the ladder
+    allows is already past its maintenance margin at entry (its margin after
+    ``extra_margin`` at or below it): the first such position is named.  Returns the
+    (all False) mask, for :func:`~levkit.liquidation._solve.solve`."""
+    past = past_maintenance(book, entry, v, lev, extra, fee, s)
+    if not past.any():
+        return past
+    past = past & ~(lev > book.ceiling(entry))
+    if not past.any():
+        return past
+    shape = past.shape
+    where = np.unravel_index(int(np.argmax(past)), shape)
+    pick = [np.broadcast_to(a, shape)[where] for a in (entry, v, lev, extra, fee)]
+    row, value, leverage, added, rate = pick
+    margin, limit = margin_and_trigger(book, int(row), value, leverage, added, rate, s)
+    g = int(book.lad.group[int(row)])
+    closing = " plus the closing fee" if rate > 0 and book.fee_den[int(row)] else ""
+    extra_text = f" (extra_margin {_amount(added)})" if added else ""
+    raise InvalidPositionError(
+        f"{book.label(g)}: a {side} of {_amount(value)} at {show(leverage)}x has margin "
+        f"{_amount(margin)}{extra_text} at or below its maintenance margin at entry"
+        f"{closing} {_amount(limit)} (tier {book.lad.tier[int(row)]}): it is already past "
+        "liquidation"
+    )
 
 
 def warn_if_incomplete(book: Book, notional: np.ndarray | pd.Series) -> None:

@@ -36,6 +36,7 @@ from ._ladder import Ladders, prepare
 from .capacity import best_leverage, capacity, check_balance
 from .completeness import as_of_dates, check_staleness, ladders, lower_bound_note
 from .curves import max_leverage, max_position_value, tradeoff
+from .maintenance import with_maintenance
 from .margins import margin, merge_tiers
 from .units import notional_unit
 
@@ -58,6 +59,7 @@ __all__ = [
     "notional_unit",
     "prepare",
     "tradeoff",
+    "with_maintenance",
 ]
 
 # Names plot.py and the widget used to reach for privately (kept until the lead drops them).

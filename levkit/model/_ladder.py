@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import InvalidLeverageError, InvalidNotionalError, ParseError
 from ..frames import validate_tiers
 from ..numbers import leverage_at_most, leverage_ceiling, show
+from .maintenance import Maintenance, marked_rows, resolve
 
 __all__ = ["Ladders", "prepare"]
 
@@ -38,7 +39,10 @@ class Ladders:
     """A tiers frame prepared for vectorised queries (rows sorted by group, then cap).
 
     Per group: ``exchange``, ``symbol``, ``start``/``stop`` (row range), ``complete``.
-    Per row: ``group``, ``cap``, ``lev``, ``reach``, ``tier``, ``mmr``, ``ded``.
+    Per row: ``group``, ``cap``, ``lev``, ``reach``, ``tier``, ``mmr`` and ``ded`` (the
+    frame's rate and deduction, NaN where absent), ``marked`` (the frame's
+    ``mm_deduction_derived``).  :attr:`maintenance` holds the rate and deduction as the
+    venue's maintenance-margin rule gives them (:mod:`levkit.model.maintenance`).
     """
 
     exchange: np.ndarray  # per group
@@ -53,12 +57,19 @@ class Ladders:
     tier: np.ndarray
     mmr: np.ndarray
     ded: np.ndarray
+    marked: np.ndarray
     str_labels: tuple[Any, Any]  # exchange and symbol per group as pandas str arrays
     order: Any  # the caller's rows in this order (a slice when already sorted)
 
     @property
     def n(self) -> int:
         return len(self.start)
+
+    @cached_property
+    def maintenance(self) -> Maintenance:
+        """Per row: rate, deduction and derived marker by each venue's rule (one place for
+        every road; see :mod:`levkit.model.maintenance`)."""
+        return resolve(self)
 
     @property
     def top(self) -> np.ndarray:
@@ -278,7 +289,8 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
         exchange=exchange, symbol=symbol, start=start, stop=stop, complete=complete,
         group=group, cap=cap, lev=lev, reach=reach, tier=tier,
         mmr=column(tiers, "maintenance_margin_rate", np.nan)[order],
-        ded=np.nan_to_num(column(tiers, "mm_deduction", 0.0)[order], nan=0.0),
+        ded=column(tiers, "mm_deduction", np.nan)[order],  # NaN where absent (not 0)
+        marked=marked_rows(tiers)[order],
         str_labels=(_str_label(tiers["exchange"], first, exchange),
                     _str_label(tiers["symbol"], first, symbol)),
         order=order,

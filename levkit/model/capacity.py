@@ -51,7 +51,9 @@ def capacity(tiers: pd.DataFrame, balance: float, leverages: Any = None) -> pd.D
     -------
     DataFrame
         The :func:`~levkit.model.tradeoff` frame plus ``balance``, ``notional_at_balance``
-        (= balance x leverage) and ``capacity``.
+        (= balance x leverage), ``capacity``, and the maintenance margin of a position of
+        that capacity, ``maintenance_margin`` (the venue's rule, as :func:`margin` gives it;
+        NaN without rates), with ``mm_deduction_derived`` where its deduction is derived.
 
     Examples
     --------
@@ -62,12 +64,15 @@ def capacity(tiers: pd.DataFrame, balance: float, leverages: Any = None) -> pd.D
     [500000.0, 1000000.0, 300000.0]
     """
     value = check_balance(balance)
-    out = curve(use(tiers), leverages, "capacity")
+    lad = use(tiers)
+    out, g = curve(lad, leverages, "capacity", groups=True)
     out["balance"] = value
     out["notional_at_balance"] = value * out["leverage"].to_numpy()
-    out["capacity"] = np.minimum(
-        out["notional_at_balance"].to_numpy(), out["max_position_value"].to_numpy()
-    )
+    held = np.minimum(out["notional_at_balance"].to_numpy(), out["max_position_value"].to_numpy())
+    out["capacity"] = held
+    rate, ded, derived = lad.maintenance.at(lad.band_row(g, held))
+    out["maintenance_margin"] = held * rate - ded
+    out["mm_deduction_derived"] = derived
     return stamp(out, tiers)
 
 

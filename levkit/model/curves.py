@@ -124,8 +124,9 @@ def _default_grid(lad: Ladders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return count, lev, row
 
 
-def curve(lad: Ladders, leverages: Any, what: str = "tradeoff") -> pd.DataFrame:
-    """The :func:`tradeoff` frame for prepared ladders (warns where it is a lower bound)."""
+def curve(lad: Ladders, leverages: Any, what: str = "tradeoff", *, groups: bool = False) -> Any:
+    """The :func:`tradeoff` frame for prepared ladders (warns where it is a lower bound);
+    with ``groups=True``, ``(frame, group of each row)``."""
     index = None
     if leverages is None:  # every row valid
         count, lev, row = _default_grid(lad)
@@ -144,7 +145,7 @@ def curve(lad: Ladders, leverages: Any, what: str = "tradeoff") -> pd.DataFrame:
     warn_lower_bound(lad, g, lower, what)
     with np.errstate(invalid="ignore", divide="ignore"):
         initial = cap / lev
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "exchange": exchange,
             "symbol": symbol,
@@ -157,6 +158,7 @@ def curve(lad: Ladders, leverages: Any, what: str = "tradeoff") -> pd.DataFrame:
         index=long_index(index, lad.n),
         copy=False,  # every array here is new
     )
+    return (out, g) if groups else out
 
 
 def tradeoff(tiers: pd.DataFrame, leverages: Any = None) -> pd.DataFrame:

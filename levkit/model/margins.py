@@ -23,6 +23,8 @@ MARGIN_LABELS = (
     "initial_margin",
     "maintenance_margin",
     "maintenance_margin_rate",
+    "mm_deduction",
+    "mm_deduction_derived",
 )
 
 
@@ -49,7 +51,10 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
 
     maintenance = notional x rate - deduction of the tier holding the notional, from any
     frame with rates (a leverage ladder or margin bands such as BingX's
-    ``maintMarginRatio``); NaN where the frame has no rate.  initial = notional / leverage,
+    ``maintMarginRatio``); NaN where the frame has no rate.  The deduction follows the
+    venue's rule whatever road the frame came by (:mod:`levkit.model.maintenance`): the
+    published one where the frame has it, else the continuity recursion (OKX: none), and
+    ``mm_deduction_derived`` says where levkit derived it.  initial = notional / leverage,
     valid only for 1 <= leverage <= ``max_leverage(notional)`` (up to float rounding), NaN
     without a leverage.  ``notional`` and ``leverage`` broadcast like numpy arrays.
 
@@ -57,8 +62,9 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
     -------
     Series or DataFrame
         One symbol and scalars: a Series labelled ``notional``, ``leverage``, ``tier``
-        (an int), ``initial_margin``, ``maintenance_margin``, ``maintenance_margin_rate``
-        (invalid input raises ``ValueError``).  Otherwise a long frame with ``exchange``,
+        (an int), ``initial_margin``, ``maintenance_margin``, ``maintenance_margin_rate``,
+        ``mm_deduction`` and ``mm_deduction_derived`` (a bool) (invalid input raises
+        ``ValueError``).  Otherwise a long frame with ``exchange``,
         ``symbol`` and those columns (``tier`` int64, 0 where the notional is above the top
         band), one row per symbol and input pair, NaN where invalid; a Series input's index
         is kept.
@@ -74,6 +80,13 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
     [20000.0, 4490.0]
     >>> margin(t, 1_000_000)[["initial_margin", "maintenance_margin"]].tolist()
     [nan, 4490.0]
+
+    The same ladder without its deductions (a ccxt or hand-made frame) gives the same
+    answer, the deduction marked as derived:
+
+    >>> bare = t.assign(mm_deduction=0.0)
+    >>> margin(bare, 1_000_000)[["maintenance_margin", "mm_deduction_derived"]].tolist()
+    [4490.0, True]
     """
     lad = use(tiers, need_leverage=False)
     v, lev, index = _broadcast(notional, leverage)
@@ -91,8 +104,8 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
             & (row >= 0)
         )
         initial = np.where(ok, v / np.where(ok, lev, 1.0), np.nan)
-    rate = take(lad.mmr, row)
-    maintenance = v * rate - take(lad.ded, row)
+    rate, ded, derived = lad.maintenance.at(row)
+    maintenance = v * rate - ded
     warn_lower_bound(lad, g, lad.on_unknown_notional(g, v), "margin", by="notional")
     if scalar and lad.n == 1:
         _check_one(lad, float(v[0]), float(lev[0]), int(row[0]), float(cap_lev[0]), leverage)
@@ -101,7 +114,8 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
             float(v[0]),
             float(lev[0]),
             tier,
-            *map(float, (initial[0], maintenance[0], rate[0])),
+            *map(float, (initial[0], maintenance[0], rate[0], ded[0])),
+            bool(derived[0]),
         ]
         return pd.Series(
             labels, index=list(MARGIN_LABELS), dtype=object, name=(lad.exchange[0], lad.symbol[0])
@@ -117,6 +131,8 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
             "initial_margin": initial,
             "maintenance_margin": maintenance,
             "maintenance_margin_rate": rate,
+            "mm_deduction": ded,
+            "mm_deduction_derived": derived,
         },
         index=long_index(index, lad.n),
     )

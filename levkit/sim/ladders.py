@@ -6,7 +6,8 @@ Where a ladder does not say a rate, the simulator uses a clearly synthetic one:
 - initial margin rate = ``1 / max_leverage``;
 - maintenance margin rate = ``0.5 / max_leverage`` (:data:`SYNTHETIC_MMR_FACTOR`);
 - deduction chosen so that maintenance margin ``V * rate - deduction`` is continuous in
-  ``V`` across band edges: ``d[0] = 0``, ``d[i] = d[i-1] + min[i] * (rate[i] - rate[i-1])``.
+  ``V`` across band edges, the continuity recursion
+  (:func:`levkit.model.maintenance.continuity_deductions`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import logging
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from ..model.maintenance import continuity_deductions
 from ..numbers import to_wire
 from ..symbols import normalize_symbol
 
@@ -48,13 +51,6 @@ def fmt(value: float, places: int | None = None) -> str:
     ('0.0066', '2000000', '100.00', '')
     """
     return to_wire(value, places=places, fixed=places is not None)
-
-
-def _continuous_deductions(mins: list[float], rates: list[float]) -> list[float]:
-    out = [0.0]
-    for i in range(1, len(rates)):
-        out.append(out[-1] + mins[i] * (rates[i] - rates[i - 1]))
-    return out
 
 
 @dataclass(frozen=True)
@@ -174,7 +170,7 @@ def ladders_from_frame(frame: pd.DataFrame, exchange: str) -> dict[str, Ladder]:
         synthetic = any(math.isnan(r) for r in mmr)
         if synthetic:
             mmr = [SYNTHETIC_MMR_FACTOR / lev for lev in levs]
-            ded = _continuous_deductions([0.0] + caps[:-1], mmr)
+            ded = continuity_deductions(np.r_[0.0, caps[:-1]], mmr).tolist()
         else:
             ded = [0.0 if math.isnan(d) else d for d in ded]
         out[symbol] = Ladder(
@@ -212,52 +208,18 @@ def bands_from_frame(frame: pd.DataFrame | None, exchange: str) -> dict[str, Ban
 
 
 def builtin_tiers() -> pd.DataFrame:
-    """A small ladder set used only when the snapshot cannot be loaded.
+    """A small ladder set used only when the snapshot cannot be loaded: every venue sim's
+    ``BUILTIN_TIERS`` (rows of ``symbol``, ``max_notional``, ``max_leverage`` and the rates
+    and deduction its source quotes; rates not quoted are synthetic)."""
+    import importlib
 
-    BingX BTC-USDT is the website's 12-tier table quoted in the API notes; Bybit BTCUSDT
-    holds the three 2026 tiers quoted there.  Rates not quoted are left NaN (synthetic).
-    """
-    bingx = [
-        (300e3, 150),
-        (800e3, 100),
-        (3e6, 75),
-        (12e6, 50),
-        (70e6, 25),
-        (100e6, 20),
-        (230e6, 10),
-        (480e6, 5),
-        (600e6, 4),
-        (800e6, 3),
-        (1200e6, 2),
-        (1800e6, 1),
-    ]
-    rows = [
-        {
-            "exchange": "bingx",
-            "symbol": "BTC-USDT",
-            "max_notional": c,
-            "max_leverage": float(x),
-            "maintenance_margin_rate": math.nan,
-            "initial_margin_rate": math.nan,
-            "mm_deduction": math.nan,
-        }
-        for c, x in bingx
-    ]
-    bybit = [
-        (300e3, 150.0, 0.0033, 0.0066, 0.0),
-        (2e6, 100.0, 0.005, 0.01, 510.0),
-        (2.6e6, 90.0, 0.0056, 0.0111, 1710.0),
-    ]
-    rows += [
-        {
-            "exchange": "bybit",
-            "symbol": "BTCUSDT",
-            "max_notional": c,
-            "max_leverage": x,
-            "maintenance_margin_rate": m,
-            "initial_margin_rate": i,
-            "mm_deduction": d,
-        }
-        for c, x, m, i, d in bybit
-    ]
-    return pd.DataFrame(rows)
+    from .. import venues as registry
+
+    rows = []
+    for v in registry.venues():
+        module = importlib.import_module(v.sim) if v.sim else None
+        for row in getattr(module, "BUILTIN_TIERS", ()):
+            rows.append({"exchange": v.account, **row})
+    columns = ["exchange", "symbol", "max_notional", "max_leverage", "maintenance_margin_rate",
+               "initial_margin_rate", "mm_deduction"]  # fmt: skip
+    return pd.DataFrame(rows).reindex(columns=columns)

@@ -1,5 +1,6 @@
 """Small tools for exercising the simulator without levkit's clients: a fake clock and
-hand-signed raw requests (the exact wire forms of each API).
+hand-signed raw requests (the exact wire forms of each API; each venue's builder is its
+sim module's ``raw_request``, so nothing here names an exchange).
 
 >>> from levkit.sim import Simulator
 >>> clock = FakeClock()
@@ -11,17 +12,14 @@ hand-signed raw requests (the exact wire forms of each API).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import functools
+import importlib
 from typing import Any
 
-from ..signing import bingx_param_string, bingx_signature, bybit_v2_signature, bybit_v5_signature
+from .. import venues as registry
 from .core import DEMO_KEY, DEMO_SECRET
 
-__all__ = ["FakeClock", "RawClient", "BYBIT_HOST", "BINGX_HOST"]
-
-BYBIT_HOST = "https://api.bybit.com"
-BINGX_HOST = "https://open-api.bingx.com"
+__all__ = ["FakeClock", "RawClient", "raw_builders"]
 
 
 class FakeClock:
@@ -51,8 +49,23 @@ class FakeClock:
         self.t += float(seconds)
 
 
+@functools.cache
+def raw_builders() -> dict[str, tuple[str, Any]]:
+    """``{RawClient method: (venue name, builder)}`` for every venue whose sim module has a
+    ``raw_request`` (named by its ``RAW_NAME``, else its registry name with ``_``)."""
+    out: dict[str, tuple[str, Any]] = {}
+    for v in registry.venues():
+        module = importlib.import_module(v.sim) if v.sim else None
+        build = getattr(module, "raw_request", None)
+        if build is not None:
+            out[getattr(module, "RAW_NAME", v.name.replace("-", "_"))] = (v.name, build)
+    return out
+
+
 class RawClient:
-    """Signed raw requests to the simulator, one method per API.
+    """Signed raw requests to the simulator, one method per API that declares a builder
+    (``raw.bybit(method, path, params, ...)``, ``raw.legacy(...)``, ``raw.bingx(...)``;
+    see :func:`raw_builders`).
 
     Parameters
     ----------
@@ -63,7 +76,7 @@ class RawClient:
     key, secret : str
         Credentials (the simulator's demo ones by default).
     base_url : str, optional
-        Replaces both exchanges' hosts (loopback server).
+        Replaces every venue's host (loopback server).
     """
 
     def __init__(
@@ -79,86 +92,29 @@ class RawClient:
         self.session, self.clock, self.key, self.secret = session, clock, key, secret
         self.base_url, self.timeout = base_url, timeout
 
-    def _ts(self, offset_ms: int = 0) -> int:
+    def timestamp(self, offset_ms: int = 0) -> int:
+        """The clock in epoch milliseconds, shifted by ``offset_ms``."""
         return int(self.clock() * 1000) + offset_ms
 
-    def _url(self, host: str, path: str) -> str:
+    def url(self, host: str, path: str) -> str:
+        """``path`` on ``base_url`` if given, else on the venue's ``host``."""
         return (self.base_url or host) + path
 
-    def _send(self, method: str, url: str, kwargs: dict[str, Any], **request: Any) -> Any:
+    def send(self, method: str, url: str, kwargs: dict[str, Any], **request: Any) -> Any:
         """``session.request`` with this client's timeout unless the call names one."""
         timeout = kwargs.pop("timeout", self.timeout)
         return self.session.request(method, url, timeout=timeout, **request, **kwargs)
 
-    def bybit(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        ts_offset_ms: int = 0,
-        recv_window: int = 5000,
-        secret: str | None = None,
-        sign: bool = True,
-        **kwargs: Any,
-    ) -> Any:
-        """A Bybit v5 call: GET params in the query, POST params as a JSON body."""
-        params = dict(params or {})
-        ts = str(self._ts(ts_offset_ms))
-        if method == "GET":
-            payload = "&".join(f"{k}={v}" for k, v in params.items())
-            url, body = self._url(BYBIT_HOST, path) + ("?" + payload if payload else ""), None
-        else:
-            payload = body = json.dumps(params)
-            url = self._url(BYBIT_HOST, path)
-        headers = {
-            "X-BAPI-API-KEY": self.key,
-            "X-BAPI-TIMESTAMP": ts,
-            "X-BAPI-RECV-WINDOW": str(recv_window),
-            "Content-Type": "application/json",
-        }
-        if sign:
-            headers["X-BAPI-SIGN"] = bybit_v5_signature(
-                secret or self.secret, ts, self.key, str(recv_window), payload
+    def call(self, api: str, method: str, path: str, params: Any = None, **kwargs: Any) -> Any:
+        """A raw call through the builder registered as ``api`` (a :func:`raw_builders` key)."""
+        found = raw_builders().get(api)
+        if found is None:
+            raise AttributeError(
+                f"no raw request builder {api!r}; venues with one: {sorted(raw_builders())}"
             )
-        return self._send(method, url, kwargs, data=body, headers=headers)
+        return found[1](self, method, path, params, **kwargs)
 
-    def legacy(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        ts_offset_ms: int = 0,
-        secret: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A Bybit legacy v2 call (``api_key``, ``timestamp`` and ``sign`` among the params)."""
-        params = {**dict(params or {}), "api_key": self.key, "timestamp": self._ts(ts_offset_ms)}
-        params["sign"] = bybit_v2_signature(secret or self.secret, params)
-        url = self._url(BYBIT_HOST, path)
-        if method == "GET":
-            query = "&".join(f"{k}={v}" for k, v in params.items())
-            return self._send("GET", url + "?" + query, kwargs)
-        headers = {"Content-Type": "application/json"}
-        return self._send("POST", url, kwargs, data=json.dumps(params), headers=headers)
-
-    def bingx(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        ts_offset_ms: int = 0,
-        secret: str | None = None,
-        sign: bool = True,
-        key: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A BingX call: every parameter in the query string, ``&signature=`` last."""
-        query = bingx_param_string({**dict(params or {}), "timestamp": self._ts(ts_offset_ms)})
-        if sign:
-            query += "&signature=" + bingx_signature(secret or self.secret, query)
-        url = self._url(BINGX_HOST, path) + "?" + query
-        headers = {"X-BX-APIKEY": self.key if key is None else key}
-        return self._send(method, url, kwargs, headers=headers)
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in raw_builders():
+            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+        return functools.partial(self.call, name)

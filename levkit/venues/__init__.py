@@ -23,21 +23,37 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidSymbolError
-from ._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue
+from ._spec import (
+    CONTRACT_KINDS,
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "CONTRACT_KINDS",
+    "GENERIC_MAINTENANCE",
     "NAMES",
     "Capabilities",
     "Endpoint",
     "ErrorRule",
+    "LiquidationRule",
+    "MarginRule",
     "RateLimit",
     "SymbolRule",
     "Venue",
     "client_class",
     "exchanges",
+    "find",
+    "maintenance_rule",
     "names",
     "normalize_symbol",
     "venue",
@@ -87,11 +103,42 @@ def venue(name: Any) -> Venue:
     known names otherwise."""
     if isinstance(name, Venue):
         return name
-    key = str(name).strip().lower() if isinstance(name, str) else None
-    found = _aliases().get(key) if key is not None else None
+    found = find(name)
     if found is None:
         raise ValueError(f"unknown exchange {name!r}: expected one of {', '.join(NAMES)}")
-    return _load(found)
+    return found
+
+
+def find(name: Any) -> Venue | None:
+    """The declaration of ``name`` (any case, or an alias), or None for a name outside the
+    registry (a ccxt id such as ``kucoinfutures``).
+
+    >>> find("okex").name, find("kucoinfutures")
+    ('okx', None)
+    """
+    key = name.strip().lower() if isinstance(name, str) else None
+    found = _aliases().get(key) if key is not None else None
+    return None if found is None else _load(found)
+
+
+#: The maintenance-margin rule of a venue outside the registry: the frame's deduction where
+#: it has one, else the continuity recursion (PUBLIC_API 0.3, "One answer whatever the road").
+GENERIC_MAINTENANCE = MarginRule(
+    "published", source="levkit: venues outside the registry use the continuity recursion"
+)
+
+
+def maintenance_rule(name: Any) -> MarginRule:
+    """The maintenance-margin rule of ``name``: its venue's declaration, or
+    :data:`GENERIC_MAINTENANCE` outside the registry.
+
+    >>> maintenance_rule("okx").deduction, maintenance_rule("kucoinfutures").deduction
+    ('none', 'published')
+    """
+    found = find(name)
+    if found is None or found.maintenance is None:
+        return GENERIC_MAINTENANCE
+    return found.maintenance
 
 
 def venues() -> tuple[Venue, ...]:

@@ -25,14 +25,22 @@ from typing import Any
 from ..errors import ExchangeError, InvalidSymbolError
 
 __all__ = [
+    "CONTRACT_KINDS",
     "Capabilities",
     "Endpoint",
     "ErrorRule",
+    "LiquidationRule",
+    "MarginRule",
     "RateLimit",
     "SymbolRule",
     "Venue",
     "frozen_map",
 ]
+
+#: Kinds of contract a venue can declare a liquidation formula for: ``linear`` (margined
+#: and settled in the quote currency, USDT/USDC) and ``inverse`` (coin-margined).  A frame
+#: names its kind in its ``category`` column (``linear`` where it names none).
+CONTRACT_KINDS = ("linear", "inverse")
 
 
 def frozen_map(value: Mapping | None = None) -> Mapping:
@@ -125,6 +133,79 @@ class SymbolRule:
 
 
 @dataclass(frozen=True)
+class MarginRule:
+    """How a venue's maintenance margin follows from a tiers frame (``MM = V·r − D`` of the
+    tier holding the notional ``V``); :mod:`levkit.model.maintenance` applies it.
+
+    ``deduction``:
+
+    - ``"published"``: the venue's API publishes a deduction (Binance ``cum``, Bybit
+      ``mmDeduction``...): the frame's ``mm_deduction`` is used where it has one; where it
+      has none (NaN, marked ``mm_deduction_derived``, or every row 0 while the rate rises:
+      an answer without the field), the continuity recursion
+      ``D_1 = 0, D_k = D_(k−1) + min_notional_k·(r_k − r_(k−1))`` fills it, marked derived.
+    - ``"derived"``: the venue publishes none but charges each slice of the position at its
+      tier's rate (Bitget, Hyperliquid): always the recursion, always marked derived.
+    - ``"none"``: no deduction (OKX): ``MM = V·r`` of the tier that holds ``V``.
+
+    ``rate_from_leverage``: a missing rate is ``1/(2·max_leverage)`` (Hyperliquid).
+    ``source`` says where the rule comes from.
+
+    Examples
+    --------
+    >>> MarginRule("none", source="OKX help").deduction
+    'none'
+    """
+
+    deduction: str = "published"
+    rate_from_leverage: bool = False
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.deduction not in ("published", "derived", "none"):
+            raise ValueError(f"MarginRule.deduction: unknown {self.deduction!r}")
+
+
+@dataclass(frozen=True)
+class LiquidationRule:
+    """How a venue computes the liquidation price of an isolated position of one contract
+    kind; the maintenance margin itself comes from the venue's :class:`MarginRule`.
+
+    Every venue levkit knows solves "margin + PnL at P = maintenance margin at P" in the
+    common form of :mod:`levkit.liquidation`; they differ in ``fee`` (``"denominator"``:
+    the taker rate sits next to the maintenance rate; ``"extra_margin"``: it divides the
+    extra margin, ``X/(1 − s·f)``, Bybit; ``"ignored"``) and ``tier`` (``"entry"``: the
+    tier of the position value at entry; ``"liquidation"``: the tier of ``Q·LP``,
+    re-evaluated until stable).  ``source`` says where the formula comes from.
+
+    Examples
+    --------
+    >>> LiquidationRule("ignored", "liquidation", source="Binance FAQ").tier
+    'liquidation'
+    """
+
+    fee: str
+    tier: str
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.fee not in ("denominator", "extra_margin", "ignored"):
+            raise ValueError(f"LiquidationRule.fee: unknown {self.fee!r}")
+        if self.tier not in ("entry", "liquidation"):
+            raise ValueError(f"LiquidationRule.tier: unknown {self.tier!r}")
+
+    @property
+    def fee_in_denominator(self) -> float:
+        """1.0 where the fee rate sits next to the maintenance rate, else 0.0."""
+        return 1.0 if self.fee == "denominator" else 0.0
+
+    @property
+    def fee_on_extra_margin(self) -> float:
+        """1.0 where the fee rate divides the extra margin (``X/(1 − s·f)``), else 0.0."""
+        return 1.0 if self.fee == "extra_margin" else 0.0
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a venue can do, as data the core consults.
 
@@ -190,6 +271,12 @@ class Venue:
         are about (Hyperliquid: ``address``); empty elsewhere.
     docs : tuple of str
         Where the behaviour comes from.
+    liquidation : mapping
+        Contract kind (:data:`CONTRACT_KINDS`: ``"linear"``, ``"inverse"``) ->
+        :class:`LiquidationRule`.  A kind without a formula raises in
+        :func:`levkit.liquidation_price`; it never borrows another kind's.
+    maintenance : MarginRule
+        The venue's maintenance-margin rule (its deduction, or its rule for a missing one).
     """
 
     name: str
@@ -210,12 +297,18 @@ class Venue:
     passphrase: bool = False
     account_id: str = ""
     docs: tuple[str, ...] = ()
+    liquidation: Mapping[str, LiquidationRule] = field(default_factory=frozen_map)
+    maintenance: MarginRule | None = None
 
     def endpoint(self, role: str) -> Endpoint:
         try:
             return self.endpoints[role]
         except KeyError:
             raise KeyError(f"{self.name} declares no {role!r} endpoint") from None
+
+    def liquidation_rule(self, kind: str = "linear") -> LiquidationRule | None:
+        """The liquidation formula for ``kind`` contracts, or None where levkit has none."""
+        return self.liquidation.get(kind)
 
     def error(self, code: Any, message: str, endpoint: str, **extra: Any) -> ExchangeError:
         """The levkit exception for an exchange code, from the declared table."""

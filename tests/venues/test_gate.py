@@ -120,7 +120,7 @@ def test_parse_docs_example_ladder():
     assert df["max_leverage"].tolist() == [50, 40, 35, 30, 25]
     assert df["initial_margin_rate"].tolist() == [0.02, 0.025, 0.02857, 0.03333, 0.04]
     assert df["mm_deduction"].tolist() == [0, 60, 120, 370, 720]
-    assert not df["deduction_derived"].any() and "mm_deduction_derived" not in df.attrs
+    assert not df["mm_deduction_derived"].any() and "mm_deduction_derived" not in df.attrs
 
 
 def test_the_docs_deductions_follow_the_recursion_levkit_uses_where_they_are_absent():
@@ -136,7 +136,7 @@ def test_parse_2024_rows_without_deduction_or_contract_derives_deduction():
     assert df["symbol"].tolist() == ["BTC_USDT", "BTC_USDT"]
     assert df["max_leverage"].tolist() == [125, 83.33]
     assert df["mm_deduction"].round(6).tolist() == [0, 4000]
-    assert df["deduction_derived"].tolist() == [True, True]
+    assert df["mm_deduction_derived"].tolist() == [True, True]
     assert df.attrs["mm_deduction_derived"] == 2
 
 

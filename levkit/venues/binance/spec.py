@@ -14,7 +14,20 @@ Leverage" pages of the same docs (via openxapi/openxapi specs/binance/openapi/um
 from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
+
+#: The liquidation FAQ: formula, bracket at LP, and the Maintenance Amount recursion.
+_FAQ = "binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93"
 
 #: Every USDⓈ-M REST call counts its weight against one IP budget [B4]; the simulator and
 #: the client pace by it.  The endpoints used here weigh 1 each [B1][B2].
@@ -87,6 +100,18 @@ VENUE = Venue(
     capabilities=Capabilities(
         public_ladder=False, set_leverage=True, hedge_mode=False, leverage_step=1.0
     ),
+    # Binance FAQ "How to calculate liquidation price of USDⓈ-M contracts",
+    # binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93: isolated, WB = the
+    # position's margin, cum = D, no fee term; "if your position (calculated at the
+    # liquidation price) and the current position ... are of different levels ...
+    # recalculate": the bracket holding Q·LP, iterated.
+    liquidation=frozen_map(
+        {"linear": LiquidationRule("ignored", "liquidation", source=_FAQ + " (bracket at LP)")}
+    ),
+    # leverageBracket publishes cum; where a frame has none, the same FAQ: "Maintenance
+    # Amount = [Floor of Position Bracket on Level n × (MMR n − MMR n-1)] + Maintenance
+    # Amount on Level n-1" (the continuity recursion).
+    maintenance=MarginRule("published", source=_FAQ + " (Maintenance Amount recursion)"),
     sim="levkit.venues.binance.sim",
     sim_prefixes=("/fapi/",),
     symbol_example="BTCUSDT",

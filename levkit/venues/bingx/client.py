@@ -302,7 +302,7 @@ class BingX(Client):
         >>> tiers[["max_notional", "max_leverage"]].values.tolist(), tiers.attrs["restored"]
         ([[300000.0, 150.0]], {'long': 10.0, 'short': 10.0})
         """
-        from ...discovery import discover_bingx
+        from .discovery import discover_bingx
 
         self._require_keys("BingX.discover_tiers")
         return discover_bingx(

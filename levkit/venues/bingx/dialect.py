@@ -6,12 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError, PositionModeError
-from ...signing import bingx_param_string, bingx_signature
+from ...signing import format_value, hmac_sha256_hex
 from ...wire import Credentials, Prepared, retry_after_header
 from .._dialect import ELIDED, Envelope, EnvelopeCheck, first_ms, preview_headers, rate_headers
 from .spec import VENUE
 
-__all__ = ["BingXDialect", "bingx_error", "MODE_RULE", "RATE_HEADERS"]
+__all__ = [
+    "BingXDialect",
+    "bingx_error",
+    "bingx_param_string",
+    "bingx_signature",
+    "MODE_RULE",
+    "RATE_HEADERS",
+]
 
 SERVER_TIME = VENUE.endpoint("time").path
 MODE_RULE = "hedge mode allows side LONG or SHORT, one-way mode only BOTH"
@@ -20,6 +27,21 @@ RATE_HEADERS = {
     "remaining": "X-RateLimit-Requests-Remain",
     "expire": "X-RateLimit-Requests-Expire",
 }
+
+
+def bingx_param_string(params: Mapping[str, Any]) -> str:
+    """BingX: parameters in the order given, joined ``k=v&k=v`` (no sorting, no encoding:
+    levkit only sends symbols, numbers and words, which need none).
+
+    >>> bingx_param_string({"symbol": "BTC-USDT", "leverage": 6.0, "signature": "x"})
+    'symbol=BTC-USDT&leverage=6'
+    """
+    return "&".join(f"{k}={format_value(v)}" for k, v in params.items() if k != "signature")
+
+
+def bingx_signature(secret: str, param_string: str) -> str:
+    """The ``signature`` parameter: hex HMAC-SHA256 of the parameter string as sent."""
+    return hmac_sha256_hex(secret, param_string)
 
 
 def bingx_error(code: int, message: str, endpoint: str) -> ExchangeError:

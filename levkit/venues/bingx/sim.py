@@ -17,18 +17,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...signing import bingx_signature
 from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request
-from .dialect import RATE_HEADERS
+from .dialect import RATE_HEADERS, bingx_param_string, bingx_signature
+from .spec import VENUE
 
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
 
-__all__ = ["dispatch", "rate_limited", "EXCHANGE"]
+__all__ = ["dispatch", "rate_limited", "raw_request", "BUILTIN_TIERS", "EXCHANGE"]
 
 EXCHANGE = "bingx"
+
+#: The simulator's BTC-USDT when the snapshot cannot be loaded: the website's 12-tier table
+#: quoted in the API notes (max notional, max leverage); rates not quoted (synthetic).
+BUILTIN_TIERS = [
+    {"symbol": "BTC-USDT", "max_notional": c, "max_leverage": float(x)}
+    for c, x in (
+        (300e3, 150), (800e3, 100), (3e6, 75), (12e6, 50), (70e6, 25), (100e6, 20),
+        (230e6, 10), (480e6, 5), (600e6, 4), (800e6, 3), (1200e6, 2), (1800e6, 1),
+    )
+]  # fmt: skip
+
+
+def raw_request(raw: Any, method: str, path: str, params: Any = None, *, ts_offset_ms: int = 0,
+                secret: str | None = None, sign: bool = True, key: str | None = None,
+                **kwargs: Any) -> Any:  # fmt: skip
+    """A hand-signed BingX call for :class:`levkit.sim.testing.RawClient` (``raw.bingx``):
+    every parameter in the query string, ``&signature=`` last, the key in ``X-BX-APIKEY``."""
+    query = bingx_param_string({**dict(params or {}), "timestamp": raw.timestamp(ts_offset_ms)})
+    if sign:
+        query += "&signature=" + bingx_signature(secret or raw.secret, query)
+    url = raw.url(VENUE.hosts["mainnet"], path) + "?" + query
+    headers = {"X-BX-APIKEY": raw.key if key is None else key}
+    return raw.send(method, url, kwargs, headers=headers)
+
+
 #: How far ahead of the server clock a timestamp may be (ms).
 FUTURE_SLACK_MS = 1000
 _P = "/openApi/swap/"

@@ -8,7 +8,17 @@ leverage endpoints, 2/s on position mode), and ``../shared/reference/bingx_*``.
 from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
 
 _LEVERAGE = RateLimit(5, 1.0, group="leverage", source="BingX docs: 5/s per account")
 _FIVE = RateLimit(5, 1.0)
@@ -98,6 +108,25 @@ VENUE = Venue(
         margin_bands=True,
         discover_tiers=True,
     ),
+    # Only the trigger is published: "forced liquidation occurs when a position's margin
+    # is <= maintenance margin + taker fee" (support.bingx.com/hc/en-001/articles/
+    # 10689309996185); the common form with D = maintAmount and the fee next to the rate
+    # is derived from it.  Tier: the position value at entry.
+    liquidation=frozen_map(
+        {
+            "linear": LiquidationRule(
+                "denominator",
+                "entry",
+                source="support.bingx.com/hc/en-001/articles/10689309996185 (derived)",
+            )
+        }
+    ),  # fmt: skip
+    # maintMarginRatio publishes maintAmount: "Maintenance margin = Notional position value
+    # * maintenance margin rate - maintenance amount" (bingx.com/en/support/articles/
+    # 360045900114).  No rule is published for a missing amount; the recursion reproduces
+    # BingX's own example (BTC/USDT at 160,000 USDT: 30 USDT, bingx.pro/en/support/
+    # articles/11263312123407, with bands 0.38 % to 150,000 then 0.4 %).
+    maintenance=MarginRule("published", source="bingx.com/en/support/articles/360045900114"),
     sim="levkit.venues.bingx.sim",
     sim_prefixes=("/openApi/",),
     symbol_example="BTC-USDT",

@@ -12,7 +12,17 @@ Sources (``../shared/API_NOTES_VENUES.md``, Bitget):
 from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
 
 #: Public market data: [G1] "10 times/1s (IP)" for the ladder; the contracts list
 #: (www.bitget.com/api-doc/contract/market/Get-All-Symbols-Contracts) "20 times/s, IP".
@@ -110,6 +120,20 @@ VENUE = Venue(
         # numbers only.  Safe reading: whole numbers.
         leverage_step=1.0,
     ),
+    # bitget.com/support/articles/12560603808759: [M + offset − Q·EP·dir] /
+    # [Q·(MMR + taker fee − dir)], dir 1 long / −1 short; the "pre-calculated offset" is D.
+    liquidation=frozen_map(
+        {
+            "linear": LiquidationRule(
+                "denominator", "entry", source="bitget.com/support/articles/12560603808759"
+            )
+        }
+    ),  # fmt: skip
+    # query-position-lever publishes no deduction.  bitget.com/support/articles/
+    # 12560603841952: from 2025-11-10 "each portion of the position value is calculated
+    # using the corresponding margin ratio for that tier" (a pre-calculated offset): the
+    # recursion, always.  Positions opened before that date keep the whole-tier rate.
+    maintenance=MarginRule("derived", source="bitget.com/support/articles/12560603841952"),
     sim="levkit.venues.bitget.sim",
     sim_prefixes=("/api/v2/mix/", "/api/v2/public/"),
     symbol_example="BTCUSDT",

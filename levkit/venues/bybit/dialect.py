@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError
-from ...signing import bybit_v5_signature
+from ...signing import hmac_sha256_hex
 from ...wire import Credentials, Prepared
 from .._dialect import (
     ELIDED,
@@ -19,7 +19,35 @@ from .._dialect import (
 )
 from .spec import VENUE
 
-__all__ = ["BybitDialect", "bybit_error", "RATE_HEADERS"]
+__all__ = [
+    "BybitDialect",
+    "bybit_error",
+    "bybit_v5_signature",
+    "bybit_v5_string_to_sign",
+    "RATE_HEADERS",
+]
+
+
+def bybit_v5_string_to_sign(
+    timestamp: int | str, api_key: str, recv_window: int | str, payload: str
+) -> str:
+    """``timestamp + api_key + recv_window + payload`` (payload: the query string of a GET,
+    the JSON body of a POST), docs v5 "Integration guidance" (guide.mdx).
+
+    >>> bybit_v5_string_to_sign(1658384314791, "XXXXXXXXXX", 5000, "category=option")
+    '1658384314791XXXXXXXXXX5000category=option'
+    """
+    return f"{timestamp}{api_key}{recv_window}{payload}"
+
+
+def bybit_v5_signature(
+    secret: str, timestamp: int | str, api_key: str, recv_window: int | str, payload: str
+) -> str:
+    """``X-BAPI-SIGN``: lowercase hex HMAC-SHA256 of the string to sign."""
+    return hmac_sha256_hex(
+        secret, bybit_v5_string_to_sign(timestamp, api_key, recv_window, payload)
+    )
+
 
 #: What each rate-limit header of an answer says (v5 "Rate limit" docs).
 RATE_HEADERS = {

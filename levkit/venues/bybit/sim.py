@@ -16,23 +16,62 @@ Symbols quoted in USD (``BTCUSD``) are ``inverse``, all others ``linear``.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from ...signing import bybit_v5_signature
 from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.quirks import STALE_CURSOR
 from ...sim.wire import Reply, Request, parse_number
-from .dialect import RATE_HEADERS
+from .dialect import RATE_HEADERS, bybit_v5_signature
 from .sim_rows import category_of, instrument, position_row
+from .spec import VENUE
 
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
 
-__all__ = ["dispatch", "rate_limited", "category_of", "EXCHANGE"]
+__all__ = ["dispatch", "rate_limited", "category_of", "raw_request", "BUILTIN_TIERS", "EXCHANGE"]
 
 EXCHANGE = "bybit"
 _CATEGORIES = ("linear", "inverse")
+
+#: The simulator's BTCUSDT when the snapshot cannot be loaded: the three 2026 tiers quoted
+#: in the API notes (max notional, max leverage, MMR, IMR, mmDeduction).
+BUILTIN_TIERS = [
+    {"symbol": "BTCUSDT", "max_notional": c, "max_leverage": x,
+     "maintenance_margin_rate": m, "initial_margin_rate": i, "mm_deduction": d}
+    for c, x, m, i, d in (
+        (300e3, 150.0, 0.0033, 0.0066, 0.0),
+        (2e6, 100.0, 0.005, 0.01, 510.0),
+        (2.6e6, 90.0, 0.0056, 0.0111, 1710.0),
+    )
+]  # fmt: skip
+
+
+def raw_request(raw: Any, method: str, path: str, params: Any = None, *, ts_offset_ms: int = 0,
+                recv_window: int = 5000, secret: str | None = None, sign: bool = True,
+                **kwargs: Any) -> Any:  # fmt: skip
+    """A hand-signed Bybit v5 call for :class:`levkit.sim.testing.RawClient` (``raw.bybit``):
+    GET params in the query, POST params as a JSON body, the ``X-BAPI-*`` headers."""
+    params = dict(params or {})
+    ts = str(raw.timestamp(ts_offset_ms))
+    url = raw.url(VENUE.hosts["mainnet"], path)
+    if method == "GET":
+        payload = "&".join(f"{k}={v}" for k, v in params.items())
+        url, body = url + ("?" + payload if payload else ""), None
+    else:
+        payload = body = json.dumps(params)
+    headers = {
+        "X-BAPI-API-KEY": raw.key,
+        "X-BAPI-TIMESTAMP": ts,
+        "X-BAPI-RECV-WINDOW": str(recv_window),
+        "Content-Type": "application/json",
+    }
+    if sign:
+        headers["X-BAPI-SIGN"] = bybit_v5_signature(
+            secret or raw.secret, ts, raw.key, str(recv_window), payload
+        )
+    return raw.send(method, url, kwargs, data=body, headers=headers)
 
 
 _answer = kit.Envelope(

@@ -7,7 +7,34 @@ position/set-leverage, rate-limit, error pages); figures in ``../shared/referenc
 from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, RateLimitError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
+
+#: Isolated USDT perpetual (UTA help "Liquidation Process"); shared with ``bybit-legacy``,
+#: whose ladder is v5's.
+LINEAR_LIQUIDATION = LiquidationRule(
+    "extra_margin",
+    "entry",
+    source="bybit.com/en/help-center/article/UTA-Trading-Rules-Liquidation-Process",
+)
+
+#: v5 risk-limit publishes ``mmDeduction``.  Where an answer has none (older answers),
+#: Bybit's "Margin Parameters" page (bybitglobal.com/en/announcement-info/margin-parameters):
+#: "Maintenance Margin Deduction = Risk Limit on Tier (n-1) x (Difference between
+#: Maintenance Margin Rate on Tier n and Tier (n-1)) + Maintenance Margin Deduction on Tier
+#: (n-1)", the continuity recursion.  Shared with ``bybit-legacy``.
+MAINTENANCE = MarginRule(
+    "published", source="bybitglobal.com/en/announcement-info/margin-parameters"
+)
 
 #: Per-UID limits (docs v5 "rate-limit": position/set-leverage 10/s, position/list 50/s);
 #: the public market endpoints count against the IP limit of 600 requests per 5 s.
@@ -75,6 +102,13 @@ VENUE = Venue(
     capabilities=Capabilities(
         public_ladder=True, set_leverage=True, hedge_mode=True, leverage_step=0.01
     ),
+    # Isolated USDT perpetual, Bybit UTA help "Liquidation Process" (read through public
+    # transcriptions, page of 2026-08): long [EP·Q − EP·Q/L − X/(1 − f) − D] / [Q − Q·r];
+    # the fee to close is in both initial and maintenance margin, so it only divides X.
+    # Tier: the position value at entry.  (The older page valued MM at entry with no
+    # deduction, as freqtrade does; levkit follows the current page.)
+    liquidation=frozen_map({"linear": LINEAR_LIQUIDATION}),
+    maintenance=MAINTENANCE,
     sim="levkit.venues.bybit.sim",
     sim_prefixes=("/v5/",),
     symbol_example="BTCUSDT",

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 import msgspec
 
 from ...errors import ExchangeError, RateLimitError
-from ...signing import bybit_v2_param_string, bybit_v2_signature
+from ...signing import format_value, hmac_sha256_hex
 from ...wire import Credentials, Prepared, mask
 from .._dialect import ELIDED
 from .._parse import code_of
@@ -22,7 +22,28 @@ from ..bybit.dialect import BybitDialect
 from .parse import parse_envelope, retry_after_of, time_now_ms
 from .spec import VENUE
 
-__all__ = ["BybitLegacyDialect", "legacy_error", "wire_value"]
+__all__ = [
+    "BybitLegacyDialect",
+    "bybit_v2_param_string",
+    "bybit_v2_signature",
+    "legacy_error",
+    "wire_value",
+]
+
+
+def bybit_v2_param_string(params: Mapping[str, Any]) -> str:
+    """Bybit v2: all parameters (``api_key`` and ``timestamp`` among them) sorted by name,
+    joined ``k=v&k=v``; ``sign`` itself is left out.
+
+    >>> bybit_v2_param_string({"symbol": "BTCUSD", "api_key": "k", "sign": "x"})
+    'api_key=k&symbol=BTCUSD'
+    """
+    return "&".join(f"{k}={format_value(params[k])}" for k in sorted(params) if k != "sign")
+
+
+def bybit_v2_signature(secret: str, params: Mapping[str, Any]) -> str:
+    """The ``sign`` parameter of v2's endpoints: hex HMAC-SHA256 of the sorted parameters."""
+    return hmac_sha256_hex(secret, bybit_v2_param_string(params))
 
 
 def legacy_error(code: int, message: str, endpoint: str) -> ExchangeError:

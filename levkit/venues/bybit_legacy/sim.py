@@ -2,7 +2,7 @@
 
 They share the ``"bybit"`` account with v5.  Envelope ``{ret_code, ret_msg, ext_code, result,
 ext_info, time_now, rate_limit_status, rate_limit_reset_ms, rate_limit}``, HTTP 200.
-Signing: ``sign`` = :func:`levkit.signing.bybit_v2_signature` over every other parameter
+Signing: ``sign`` = :func:`levkit.venues.bybit_legacy.dialect.bybit_v2_signature` over every other parameter
 (query string for GET, JSON body for POST).  Checks: ``api_key`` (10003), ``timestamp``
 within ``[now - recv_window, now + 1000)`` (10002), ``sign`` (10004), rate limit (10006).
 Save: leverage above the maximum for the position's tier 34019; unchanged 34036; the
@@ -17,21 +17,40 @@ takes leverages up to the API's own 100x (``spec.capabilities.max_api_leverage``
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from ...signing import bybit_v2_signature
 from ...sim import kit
 from ...sim.wire import Reply, Request, json_reply, parse_number
 from ..bybit.sim import clock_problem
+from .dialect import bybit_v2_signature
 from .spec import VENUE
 
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
 
-__all__ = ["dispatch", "rate_limited", "EXCHANGE"]
+__all__ = ["dispatch", "rate_limited", "raw_request", "EXCHANGE", "RAW_NAME"]
 
 EXCHANGE = VENUE.name
 ACCOUNT = VENUE.account
+#: The :class:`levkit.sim.testing.RawClient` method that sends a raw v2 call.
+RAW_NAME = "legacy"
+
+
+def raw_request(raw: Any, method: str, path: str, params: Any = None, *, ts_offset_ms: int = 0,
+                secret: str | None = None, **kwargs: Any) -> Any:  # fmt: skip
+    """A hand-signed Bybit v2 call for :class:`levkit.sim.testing.RawClient`
+    (``raw.legacy``): ``api_key``, ``timestamp`` and ``sign`` among the parameters, in the
+    query (GET) or the JSON body (POST)."""
+    params = {**dict(params or {}), "api_key": raw.key, "timestamp": raw.timestamp(ts_offset_ms)}
+    params["sign"] = bybit_v2_signature(secret or raw.secret, params)
+    url = raw.url(VENUE.hosts["mainnet"], path)
+    if method == "GET":
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return raw.send("GET", url + "?" + query, kwargs)
+    headers = {"Content-Type": "application/json"}
+    return raw.send("POST", url, kwargs, data=json.dumps(params), headers=headers)
+
 
 #: Inverse perpetuals of Bybit's v2 ``/user/leverage`` doc example, with its leverages
 #: (reference/bybit_v2_user_leverage_bybit-docs-legacy-example.json).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError
 from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
-from ..bybit.spec import SHARED_ERRORS
+from ..bybit.spec import LINEAR_LIQUIDATION, MAINTENANCE, SHARED_ERRORS
 
 _NOT_MODIFIED = ErrorRule(ExchangeError, "leverage not modified")
 
@@ -64,6 +64,11 @@ VENUE = Venue(
         ladder_from="bybit",
         max_api_leverage=100.0,
     ),
+    # The v2 API has no ladder: its ladder (and so its maintenance margin and liquidation
+    # price) is Bybit v5's, with the same published rules.  Inverse v2 symbols (BTCUSD)
+    # have no formula here: liquidation_price raises for them.
+    liquidation=frozen_map({"linear": LINEAR_LIQUIDATION}),
+    maintenance=MAINTENANCE,
     sim="levkit.venues.bybit_legacy.sim",
     sim_prefixes=("/user/leverage", "/v2/private/position/"),
     sim_account="bybit",

@@ -74,7 +74,7 @@ class Gate(Client):
         USDT contract is read, ``page_size`` markets per request (at most 1000), until a
         page holds fewer markets (a progress bar from the second page; ``progress=False``
         hides it).  Where Gate's rows lack ``deduction`` (older answers) it is derived
-        (``deduction_derived``; ``attrs["mm_deduction_derived"]``).  Cached for
+        (``mm_deduction_derived``; ``attrs["mm_deduction_derived"]``).  Cached for
         ``cache_ttl`` seconds; ``refresh=True`` fetches anew.
 
         Examples

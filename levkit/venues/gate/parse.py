@@ -11,7 +11,8 @@ Where things come from ([T1] gateapi-python ``FuturesLimitRiskTiers.md``, ``Posi
   Answers of January 2024 had no ``deduction`` (and no ``contract``): ccxt PR #20879.
   Where it is absent it is derived by the recursion the docs' own example obeys
   (``d_1 = 0``, ``d_n = d_{n-1} + cap_{n-1} * (mmr_n - mmr_{n-1})``), the column
-  ``deduction_derived`` says on which rows, and ``attrs["mm_deduction_derived"]`` counts them.
+  ``mm_deduction_derived`` (the marker :mod:`levkit.model.maintenance` reads) says on
+  which rows, and ``attrs["mm_deduction_derived"]`` counts them.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def parse_risk_limits(
 
     ``contract`` names the symbol when the rows do not (an answer for one contract, or
     the 2024 rows without ``contract``).  Extra columns: ``category`` (linear),
-    ``notional_unit`` (USDT), ``risk_tier`` (Gate's ``tier``), ``deduction_derived``.
+    ``notional_unit`` (USDT), ``risk_tier`` (Gate's ``tier``), ``mm_deduction_derived``.
 
     Examples
     --------
@@ -108,7 +109,7 @@ def parse_risk_limits(
     tier = numeric(cols["tier"], field=f"{what}.tier")
     frame = ladder_columns("gate", symbols, cap, lev, mm, im, ded, category="linear", unit="USDT")
     frame["risk_tier"] = pd.Series(tier).astype("Int64").array
-    frame["deduction_derived"] = absent
+    frame["mm_deduction_derived"] = absent
     return tiers_frame(frame, source=source, **attrs)
 
 

@@ -24,7 +24,19 @@ from ...errors import (
     PositionModeError,
     RateLimitError,
 )
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
+
+_LIQUIDATION_PAGE = "gate.io/help/futures/futures/27724/liquidation-price-bankruptcy-price"
 
 #: Gate v4 docs "Frequency limit rule" [T3]: public endpoints 200 requests / 10 s per
 #: endpoint per IP; private futures endpoints 200 / 10 s per endpoint per UID.
@@ -118,6 +130,20 @@ VENUE = Venue(
     # levkit allows two decimals and lets Gate refuse what it does not take.
     capabilities=Capabilities(
         public_ladder=True, set_leverage=True, hedge_mode=True, leverage_step=0.01
+    ),
+    # gate.io/help/futures/futures/27724/liquidation-price-bankruptcy-price (quoted in
+    # freqtrade exchange.py): (EP ∓ M/Q) / (1 ∓ (r + f)), "-" long "+" short, tier of the
+    # position value.  That page has no deduction; with Gate's per-slice MM (2025-07-29)
+    # the common form with D is derived, not published.
+    liquidation=frozen_map(
+        {"linear": LiquidationRule("denominator", "entry", source=_LIQUIDATION_PAGE)}
+    ),
+    # risk_limit_tiers publishes "deduction" (answers of January 2024 had none).  Missing:
+    # Gate's "Leverage and Margin" pages (gate.com/futures-introduction/margin/..., read
+    # through a mirror): MM "is calculated using a tiered approach ... applying the next
+    # tier's MMR only to the portion exceeding the previous limit": the recursion.
+    maintenance=MarginRule(
+        "published", source="risk_limit_tiers deduction; gate.com futures-introduction/margin"
     ),
     sim="levkit.venues.gate.sim",
     sim_prefixes=("/api/v4/futures/", "/api/v4/spot/time"),

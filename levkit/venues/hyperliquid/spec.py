@@ -25,7 +25,17 @@ nor a Retry-After header ("not found").  So the table is keyed by HTTP status, p
 from __future__ import annotations
 
 from ...errors import ExchangeError, RateLimitError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
 
 #: One IP budget shared by every REST call, counted in weight [H3].  The client acquires
 #: ``Endpoint.weight`` units of it per call; the simulator counts the same weights.
@@ -93,6 +103,19 @@ VENUE = Venue(
     capabilities=Capabilities(
         public_ladder=True, set_leverage=False, hedge_mode=False, leverage_step=1.0
     ),
+    # hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations: liq = P − s·(M − MM)
+    # / Q / (1 − s·r), the common form with f = 0; "maintenance leverage depends on the
+    # unique tier corresponding to the position value at the liquidation price".
+    liquidation=frozen_map(
+        {
+            "linear": LiquidationRule(
+                "ignored", "liquidation", source="hyperliquid-docs/trading/liquidations"
+            )
+        }
+    ),  # fmt: skip
+    # [H2]: maintenance_margin_rate = IMR at the tier's max leverage / 2, deduction by the
+    # recursion (no deduction in the API's marginTables).
+    maintenance=MarginRule("derived", rate_from_leverage=True, source="[H2] margin-tiers"),
     sim="levkit.venues.hyperliquid.sim",
     sim_prefixes=("/info", "/exchange"),
     symbol_example="BTC",

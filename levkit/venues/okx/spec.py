@@ -10,7 +10,17 @@ meanings).  Figures in ``../shared/reference/okx_*``.
 from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    LiquidationRule,
+    MarginRule,
+    RateLimit,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
 
 # [O1] "Rate Limit" lines of each endpoint (limits per 2 seconds):
 #   position-tiers 10 / 2 s per IP; mark-price 10 / 2 s per IP + instrument ID;
@@ -111,6 +121,19 @@ VENUE = Venue(
     # an off-grid value would come back as 51000 and change nothing.
     capabilities=Capabilities(
         public_ladder=True, set_leverage=True, hedge_mode=True, leverage_step=0.01
+    ),
+    # OKX help "合约盈亏计算" (2022-06-20, updated 2025-04-01; read as a verbatim
+    # transcription only): long (M − Q·EP) / (Q·(r + f − 1)), short (M + Q·EP) /
+    # (Q·(r + f + 1)): the taker rate next to the maintenance rate, no deduction.  Tiers
+    # are by size in contracts; levkit looks the tier up by the converted notional.
+    liquidation=frozen_map(
+        {"linear": LiquidationRule("denominator", "entry", source="OKX help 合约盈亏计算")}
+    ),
+    # No deduction: MM = 面值 × 张数 × 合约乘数 × 维持保证金率 × 标记价格 (same page); "Tiered
+    # maintenance margin ratio rules" (okx.com/help/v-tiered-maintenance-margin-ratio-rules,
+    # 2025-05-16): the tier's rate applies to the whole position, so MM jumps at a cap.
+    maintenance=MarginRule(
+        "none", source="OKX help 合约盈亏计算; okx.com/help/v-tiered-maintenance-margin-ratio-rules"
     ),
     sim="levkit.venues.okx.sim",
     sim_prefixes=("/api/v5/",),

@@ -1,22 +1,24 @@
-"""The safe probing session on a BingX account: refuse when not flat, read the leverage in
-force, run :class:`~levkit.discovery.search.LadderSearch` with set-leverage calls as the
-probe, and put the leverage back in every case.  ``BingX.discover_tiers`` calls
-:func:`discover_bingx`.
+"""BingX tier discovery: the safe probing session on a BingX account.  Refuse when not
+flat, read the leverage in force, run :class:`~levkit.discovery.search.LadderSearch` (the
+venue-free search) with set-leverage calls as the probe, and put the leverage back in
+every case.  ``BingX.discover_tiers`` calls :func:`discover_bingx`; the method is
+described in :mod:`levkit.discovery`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..errors import LevkitError, ParseError
-from ..frames import tiers_frame
-from .search import STRATEGIES, LadderSearch, join_bands
+from ...discovery.errors import DiscoveryError, RestoreError
+from ...discovery.search import STRATEGIES, LadderSearch, join_bands
+from ...errors import LevkitError, ParseError
+from ...frames import tiers_frame
 
 __all__ = ["DiscoveryError", "RestoreError", "Probeable", "discover_bingx", "RESTORE_ATTEMPTS"]
 
@@ -24,21 +26,6 @@ log = logging.getLogger("levkit")
 
 #: tries to put the leverage back (each one a read, then a set where it differs)
 RESTORE_ATTEMPTS = 4
-
-
-class DiscoveryError(LevkitError):
-    """Tier discovery refused to start (position or order open, bad range) or found
-    something it cannot trust.  Nothing was changed when it is raised before probing."""
-
-
-class RestoreError(DiscoveryError):
-    """The leverage could not be put back after probing.  ``original`` holds what it was
-    (``{"long": L, "short": S}``) and ``symbol`` where; set it back by hand."""
-
-    def __init__(self, message: str, *, symbol: str, original: Mapping[str, float]):
-        super().__init__(message)
-        self.symbol = symbol
-        self.original = dict(original)
 
 
 class Probeable(Protocol):
