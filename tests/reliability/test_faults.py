@@ -344,25 +344,12 @@ def venue_of(api: str) -> str:
     [s for s in SCENARIOS if s.partial and not s.fault.timeouts],
     ids=[s.id for s in SCENARIOS if s.partial and not s.fault.timeouts],
 )
-def test_a_set_failing_after_its_first_side_says_partial(world: World, s: Scenario, request):
+def test_a_set_failing_after_its_first_side_says_partial(world: World, s: Scenario):
     """A hedge-mode set of both sides whose second request fails raises with
     ``partial=True`` (the first side is already set: the state check of
-    :func:`test_fault_scenario` shows it).  OKX and Bitget say so once the client base's
-    one set_leverage sequence lands (engineer a-setlev): strict xfail until then."""
-    if s.endpoint.api in AWAITING_PARTIAL.get(s.fault.outcome, ()):
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="partial=True: a-setlev's set sequence")
-        )
+    :func:`test_fault_scenario` shows it), on every venue and every failure kind."""
     arrange(world, s)
     with pytest.raises(errors.LevkitError) as info:
         OPS[s.endpoint.id](world.client(s.endpoint.api))
     assert getattr(info.value, "partial", False) is True, repr(info.value)
 
-
-#: Multi-request sets that do not yet say ``partial=True``, by error (0.3 before the
-#: set_leverage sequence of the client base: OKX never, Bitget only on exchange errors).
-AWAITING_PARTIAL = {
-    "TransportError": ("okx", "bitget"),
-    "RateLimitError": ("okx",),
-    "AuthenticationError": ("okx",),
-}
