@@ -352,4 +352,3 @@ def test_a_set_failing_after_its_first_side_says_partial(world: World, s: Scenar
     with pytest.raises(errors.LevkitError) as info:
         OPS[s.endpoint.id](world.client(s.endpoint.api))
     assert getattr(info.value, "partial", False) is True, repr(info.value)
-
