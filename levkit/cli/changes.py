@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     since, until = table.attrs["since"], table.attrs["until"]
     span = f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"
     if len(table) == 0:
-        print(f"no ladder changed from {span} ({table.attrs['versions']} versions saved then)")
+        print(f"no ladder changed from {span} ({table.attrs['saved']} ladders saved then)")
         return 0
     counts = table["change"].value_counts()
     head = ", ".join(f"{counts[k]} {k}" for k in ("changed", "added", "removed") if k in counts)

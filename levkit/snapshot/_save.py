@@ -53,6 +53,7 @@ def write_frame(
     complete: bool | None = None,
     gone: Iterable[tuple[str, str]] | None = None,
     saved_at: int | None = None,
+    encoded: tuple | None = None,
 ) -> int:
     """Append one save of ``frame`` to the store ``con`` in one transaction; returns the
     number of ladders written.  ``gone``: (exchange, symbol) pairs to record as removed
@@ -185,12 +186,12 @@ def save_snapshot(
     target = user_data_dir() if user else Path(path)
     if target.exists() and not target.is_dir():
         raise SnapshotError(f"{target} is a file: save_snapshot writes into a folder")
+    encoded = encode(tiers, as_of=as_of, source_text=source_text, kind=kind)  # checks first
     gone = _gone(tiers, target, kind, as_of, user) if listing else set()
     con = open_write(target)
     try:
-        n = write_frame(
-            con, tiers, as_of=as_of, source_text=source_text, kind=kind, note=note, gone=gone
-        )
+        n = write_frame(con, tiers, as_of=as_of, source_text=source_text, kind=kind, note=note,
+                        gone=gone, encoded=encoded)  # fmt: skip
     finally:
         con.close()
     log.info("saved %d ladders (%d removed) in %s", n, len(gone), target / STORE_FILE)

@@ -214,9 +214,9 @@ def changes(
         (``datetime64[ns, UTC]``; ``as_of_old`` NaT for ``"added"``), sorted by exchange,
         symbol, as_of_new.  A ladder first seen in the window is ``"added"`` only if the
         store holds older versions of other ladders of its exchange; ``"removed"`` comes
-        from saves of a whole listing.  ``attrs["versions"]`` counts the versions dated in
-        the window; with none it warns :class:`~levkit.errors.StaleDataWarning` (an empty
-        table then means "not checked", not "unchanged").
+        from saves of a whole listing.  ``attrs["saved"]`` counts the ladders saved in the
+        window (changed or not); with none it warns :class:`~levkit.errors.StaleDataWarning`
+        (an empty table then means "not checked", not "unchanged").
 
     Examples
     --------
@@ -234,9 +234,10 @@ def changes(
 
 
 def _changes(srcs, low, high, exchange, symbol, leverages, kind) -> pd.DataFrame:
-    runs = _runs(_rows(exchange, symbol, kind, srcs))
+    rows = _rows(exchange, symbol, kind, srcs)
+    runs = _runs(rows)
     lo, hi = low.value, high.value
-    n_in = int(((runs["as_of"] >= lo) & (runs["as_of"] <= hi)).sum()) if len(runs) else 0
+    n_in = int(((rows["as_of"] >= lo) & (rows["as_of"] <= hi)).sum()) if len(rows) else 0
     if n_in == 0:
         newest = (
             f"{pd.Timestamp(int(runs['as_of'].max()), tz='UTC'):%Y-%m-%d %H:%M}"
@@ -261,7 +262,7 @@ def _changes(srcs, low, high, exchange, symbol, leverages, kind) -> pd.DataFrame
     table["as_of_old"] = _dates([when_old.get(p) for p in pair])
     table["as_of_new"] = _dates([when_new.get(p) for p in pair])
     table = table.sort_values(["exchange", "symbol", "as_of_new"], kind="stable", ignore_index=True)
-    table.attrs = {"since": low, "until": high, "versions": n_in, "snapshot_kind": kind}
+    table.attrs = {"since": low, "until": high, "saved": n_in, "snapshot_kind": kind}
     return table
 
 
