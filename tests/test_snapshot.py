@@ -177,7 +177,7 @@ def test_no_arguments_give_the_newest_version_of_every_ladder():
     tiers = load_snapshot()
     ladders = tiers.groupby("exchange")["symbol"].nunique().to_dict()
     assert ladders["binance"] == 712  # the 2026-05-01 listing's perpetuals
-    assert ladders["hyperliquid"] >= 229 - 10  # the listed perps of 2026-03-10 (+ HPOS)
+    assert ladders["hyperliquid"] == 229 - 39  # the listed perps of 2026-03-10 (HPOS delisted)
     assert {"bingx": 15, "bybit": 2, "okx": 2, "bitget": 1}.items() <= ladders.items()
     assert ladders["gate"] == 3  # BTC_USDT, ZTX_USDT fragments and the complete AI16Z_USDT
     # one version per ladder, the newest
