@@ -128,6 +128,7 @@ def load_snapshot(
     until = to_timestamp(as_of).value if as_of is not None else None
     with _read.opened(path) as srcs:
         newest = _read.latest(_read.versions(srcs, kind=kind, until=until))
+        newest = _read.with_labels(newest, srcs)
         return _load(newest, srcs, exchange, symbol, kind, path, as_of)
 
 
@@ -187,7 +188,7 @@ def fixture_tiers(kind: str = "leverage") -> pd.DataFrame:
     """
     kind = _kind(kind)
     srcs = [s for s in _read.sources(data_dir(), shipped=False) if not s.owned and s.rank == 2]
-    newest = _read.latest(_read.versions(srcs, kind=kind))
+    newest = _read.with_labels(_read.latest(_read.versions(srcs, kind=kind)), srcs)
     newest = newest[newest["content_id"].notna()].reset_index(drop=True)
     if len(newest) == 0:
         raise SnapshotError(f"no shipped {_what(kind)} files in {data_dir()}")

@@ -29,7 +29,16 @@ from ._store import TIER_VALUES
 
 log = logging.getLogger("levkit")
 
-__all__ = ["LABELS", "KINDS", "Ladder", "decode", "encode", "ladder_digest", "restore_attrs"]
+__all__ = [
+    "LABELS",
+    "KINDS",
+    "Ladder",
+    "decode",
+    "encode",
+    "ladder_digest",
+    "restore_attrs",
+    "tier_texts",
+]
 
 #: Columns said once per ladder (stored in ``versions``), in the order a loaded frame has them.
 LABELS = ("category", "notional_unit", "complete", "source", "as_of")
@@ -143,30 +152,45 @@ def _digest(tiers: np.ndarray, values: np.ndarray, extras: str | None) -> str:
     return h.hexdigest()
 
 
-def ladder_digest(values: np.ndarray) -> str:
+#: The columns :func:`levkit.diff_ladders` compares, as positions in :data:`TIER_VALUES`.
+_COMPARED = [TIER_VALUES.index(c) for c in ("min_notional", "max_notional", "max_leverage",
+                                            "maintenance_margin_rate")]  # fmt: skip
+
+
+def tier_texts(values: np.ndarray) -> np.ndarray:
+    """Per tier, its compared values as text to 12 significant digits (C formatting: the
+    same on every platform)."""
+    cols = np.char.mod("%.12g", values[:, _COMPARED])
+    return np.array([",".join(row) for row in cols.tolist()], dtype=object)
+
+
+def ladder_digest(texts: np.ndarray) -> str:
     """What makes two versions of a ladder different (:func:`levkit.diff_ladders`'s
     equality): its tiers' ``min_notional``, ``max_notional``, ``max_leverage`` and
-    ``maintenance_margin_rate``, to 12 significant digits (float noise is not a change)."""
-    cols = [TIER_VALUES.index(c) for c in ("min_notional", "max_notional", "max_leverage",
-                                           "maintenance_margin_rate")]  # fmt: skip
-    text = ";".join(",".join(f"{v:.12g}" for v in row) for row in values[:, cols].tolist())
-    return hashlib.sha256(text.encode()).hexdigest()
+    ``maintenance_margin_rate``, to 12 significant digits (float noise is not a change);
+    ``texts`` are :func:`tier_texts` of the ladder's tiers."""
+    return hashlib.sha256(";".join(texts).encode()).hexdigest()
 
 
 def _per_ladder(df: pd.DataFrame, col: str, starts: np.ndarray, stops: np.ndarray) -> list:
     """One value of ``col`` per ladder; :class:`SnapshotError` when a ladder has two."""
-    values = df[col].tolist()
-    out = []
-    for a, b in zip(starts, stops, strict=True):
-        first = values[a]
-        seen = {_dumps(_jsonable(v)) for v in values[a:b]}
-        if len(seen) > 1:
-            raise SnapshotError(
-                f"{df['exchange'].iat[a]} {df['symbol'].iat[a]}: {col} differs between its "
-                "tiers; it is said of a whole ladder"
-            )
-        out.append(None if _missing(first) else first)
-    return out
+    codes, _ = pd.factorize(df[col].astype(object), use_na_sentinel=True)
+    lo, hi = np.minimum.reduceat(codes, starts), np.maximum.reduceat(codes, starts)
+    if (lo != hi).any():
+        a = int(starts[np.flatnonzero(lo != hi)[0]])
+        raise SnapshotError(
+            f"{df['exchange'].iat[a]} {df['symbol'].iat[a]}: {col} differs between its "
+            "tiers; it is said of a whole ladder"
+        )
+    values = df[col].to_numpy(object)[starts].tolist()
+    return [None if _missing(v) else v for v in values]
+
+
+def _json_values(col: pd.Series) -> list:
+    """A column's values as JSON values (numbers of a numeric dtype as they are)."""
+    if col.dtype in ("float64", "int64", "bool"):
+        return col.tolist()
+    return [_jsonable(v) for v in col.tolist()]
 
 
 def _missing(value: Any) -> bool:
@@ -182,7 +206,10 @@ def _frame(frame: Any) -> pd.DataFrame:
     missing = [c for c in ("exchange", "symbol", "max_notional") if c not in frame.columns]
     if missing:
         raise SnapshotError(f"not a tiers frame: missing columns {missing}")
-    df = frame.copy()
+    df = frame.copy(deep=False)
+    # pandas deep-copies attrs into every column it hands out: keep only what the
+    # completeness rule reads (a loaded frame's attrs can be large)
+    df.attrs = {k: frame.attrs[k] for k in ("source", "complete") if k in frame.attrs}
     names = {v: canonical_exchange(v) for v in pd.unique(df["exchange"])}
     df["exchange"] = pd.array([names[v] for v in df["exchange"]], dtype=str)
     for ex, sym in df[["exchange", "symbol"]].drop_duplicates().itertuples(index=False):
@@ -216,18 +243,15 @@ def encode(
     n = len(starts)
     labels = _labels(frame, df, starts, stops, as_of, source_text, complete)
     extra_cols = [c for c in df.columns if c not in TIERS_COLUMNS and c not in LABELS]
-    extra_vals = {c: df[c].tolist() for c in extra_cols}
+    extra_vals = {c: _json_values(df[c]) for c in extra_cols}
     extra_na = {c: df[c].isna().to_numpy(bool) for c in extra_cols}
     tiers = df["tier"].to_numpy("int64")
     values = df[list(TIER_VALUES)].to_numpy("float64")
+    texts = tier_texts(values)
     out = []
     for g in range(n):
         a, b = int(starts[g]), int(stops[g])
-        extras = {
-            c: [_jsonable(v) for v in extra_vals[c][a:b]]
-            for c in extra_cols
-            if not extra_na[c][a:b].all()
-        }
+        extras = {c: extra_vals[c][a:b] for c in extra_cols if not extra_na[c][a:b].all()}
         text = _dumps(extras) if extras else None
         out.append(
             Ladder(
@@ -238,12 +262,12 @@ def encode(
                 values=values[a:b],
                 extras=text,
                 digest=_digest(tiers[a:b], values[a:b], text),
-                ladder=ladder_digest(values[a:b]),
+                ladder=ladder_digest(texts[a:b]),
                 **{k: v[g] for k, v in labels.items()},
             )
         )
-    columns = _dumps([[c, str(frame[c].dtype) if c in frame.columns else str(df[c].dtype)]
-                      for c in df.columns])  # fmt: skip
+    given = dict(zip(frame.columns, frame.dtypes, strict=True))
+    columns = _dumps([[c, str(given.get(c, df.dtypes[c]))] for c in df.columns])
     return out, columns, _attrs_json(dict(frame.attrs))
 
 
@@ -358,7 +382,7 @@ def decode(
             found = extras.get((int(src[a]), int(cid[a])))
             for col, vals in (found or {}).items():
                 if col in filled and len(vals) == b - a:
-                    filled[col][a:b] = [_from_json(v) for v in vals]
+                    filled[col][a:b] = vals
         for col in extra_cols:
             out[col] = _restore(filled[col], dtypes.get(col, "object"))
     else:

@@ -42,6 +42,7 @@ from ._store import (
     open_read,
     open_shipped,
     read_contents,
+    read_labels,
     read_saves,
     read_tiers,
     read_versions,
@@ -49,7 +50,16 @@ from ._store import (
 
 log = logging.getLogger("levkit")
 
-__all__ = ["SHIPPED_STORE", "Source", "build", "latest", "opened", "sources", "versions"]
+__all__ = [
+    "SHIPPED_STORE",
+    "Source",
+    "build",
+    "latest",
+    "opened",
+    "sources",
+    "versions",
+    "with_labels",
+]
 
 #: The shipped history's file name inside the data folder.
 SHIPPED_STORE = STORE_FILE + ".gz"
@@ -175,6 +185,21 @@ def versions(srcs: list[Source], **filters: Any) -> pd.DataFrame:
     )
 
 
+def with_labels(rows: pd.DataFrame, srcs: list[Source]) -> pd.DataFrame:
+    """``rows`` (from :func:`versions`) with their labels (``as_of_text``, ``complete``,
+    ``category``, ``notional_unit``, ``source``), read for these rows only."""
+    if len(rows) == 0 or "source" in rows.columns:
+        return rows
+    parts = []
+    for i in sorted(rows["src"].unique()):
+        s = srcs[int(i)]
+        with s.lock:
+            found = read_labels(s.con, rows.loc[rows["src"] == i, "version_id"].tolist())
+        parts.append(found.assign(src=i))
+    labels = pd.concat(parts, ignore_index=True)
+    return rows.merge(labels, on=["src", "version_id"], how="left", sort=False)
+
+
 def latest(rows: pd.DataFrame) -> pd.DataFrame:
     """The newest version of each (exchange, symbol) of sorted ``rows`` (a removal too)."""
     if len(rows) == 0:
@@ -190,7 +215,7 @@ def build(
     (``"2026-05-18"``); ``"timestamp"``: ``datetime64[ns, UTC]``.  ``positions``: a
     ``_ladder`` column gives each row's position in ``chosen``."""
     parts, extras, schemas, attrs = [], {}, [], {}
-    chosen = chosen.assign(_ladder=np.arange(len(chosen)))
+    chosen = with_labels(chosen, srcs).assign(_ladder=np.arange(len(chosen)))
     for i in sorted(chosen["src"].unique()):
         mine = chosen[chosen["src"] == i]
         ids = mine["content_id"].astype("int64").unique().tolist()

@@ -57,10 +57,12 @@ def write_frame(
 ) -> int:
     """Append one save of ``frame`` to the store ``con`` in one transaction; returns the
     number of ladders written.  ``gone``: (exchange, symbol) pairs to record as removed
-    from their exchange's listing at this save's date."""
+    from their exchange's listing at this save's date.  ``saved_at`` (ns): when the save
+    was made (default: now).  ``encoded``: :func:`~levkit.snapshot._codec.encode` of the
+    frame, when done already."""
     from .. import __version__
 
-    ladders, columns, attrs = encode(
+    ladders, columns, attrs = encoded or encode(
         frame, as_of=as_of, source_text=source_text, kind=kind, complete=complete
     )
     now = saved_at if saved_at is not None else pd.Timestamp.now(tz="UTC").value
@@ -72,20 +74,46 @@ def write_frame(
         ).lastrowid
         rows = []
         for lad in ladders:
-            rows.append((save_id, lad.kind, lad.exchange, lad.symbol, lad.as_of, lad.as_of_text,
-                         _content_id(con, lad), int(lad.complete), lad.category,
-                         lad.notional_unit, lad.source))  # fmt: skip
+            label = (lad.as_of_text, int(lad.complete), lad.category, lad.notional_unit, lad.source)
+            rows.append((save_id, _id(con, "ladders", (lad.kind, lad.exchange, lad.symbol)),
+                         lad.as_of, _content_id(con, lad), _id(con, "labels", label)))  # fmt: skip
         first = ladders[0]
         for ex, sym in sorted(set(gone or ())):
-            rows.append((save_id, first.kind, ex, sym, first.as_of, first.as_of_text, None, 0,
-                         None, None, f"removed from {ex}'s listing ({first.source})"))  # fmt: skip
+            label = (
+                first.as_of_text,
+                0,
+                None,
+                None,
+                f"removed from {ex}'s listing ({first.source})",
+            )
+            rows.append((save_id, _id(con, "ladders", (first.kind, ex, sym)), first.as_of, None,
+                         _id(con, "labels", label)))  # fmt: skip
         con.executemany(
-            "INSERT INTO versions (save_id, kind, exchange, symbol, as_of, as_of_text, "
-            "content_id, complete, category, notional_unit, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO versions (save_id, ladder_id, as_of, content_id, label_id) "
+            "VALUES (?, ?, ?, ?, ?)",
             rows,
         )
     return len(ladders)
+
+
+#: The columns of the tables :func:`_id` interns rows in.
+_INTERNED = {
+    "ladders": ("ladder_id", ("kind", "exchange", "symbol")),
+    "labels": ("label_id", ("as_of_text", "complete", "category", "notional_unit", "source")),
+}
+
+
+def _id(con: sqlite3.Connection, table: str, values: tuple) -> int:
+    """The id of the row of ``table`` holding ``values`` (added when there is none)."""
+    key, cols = _INTERNED[table]
+    where = " AND ".join(f"{c} IS ?" for c in cols)
+    row = con.execute(f"SELECT {key} FROM {table} WHERE {where}", values).fetchone()
+    if row is not None:
+        return int(row[0])
+    marks = ", ".join("?" * len(cols))
+    return int(
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", values).lastrowid
+    )
 
 
 def _gone(frame: pd.DataFrame, target: Path, kind: str | None, as_of: Any, user: bool) -> set:

@@ -40,6 +40,7 @@ __all__ = [
     "open_shipped",
     "open_write",
     "read_contents",
+    "read_labels",
     "read_saves",
     "read_tiers",
     "read_versions",
@@ -85,27 +86,32 @@ CREATE TABLE IF NOT EXISTS tiers (
     {", ".join(f"{c} REAL" for c in TIER_VALUES)},
     PRIMARY KEY (content_id, tier)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS versions (
-    version_id INTEGER PRIMARY KEY,
-    save_id INTEGER NOT NULL REFERENCES saves (save_id),
+CREATE TABLE IF NOT EXISTS ladders (
+    ladder_id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     exchange TEXT NOT NULL,
     symbol TEXT NOT NULL,
-    as_of INTEGER NOT NULL,
+    UNIQUE (exchange, symbol, kind)
+);
+CREATE TABLE IF NOT EXISTS labels (
+    label_id INTEGER PRIMARY KEY,
     as_of_text TEXT NOT NULL,
-    content_id INTEGER REFERENCES contents (content_id),
     complete INTEGER NOT NULL,
     category TEXT,
     notional_unit TEXT,
-    source TEXT NOT NULL
+    source TEXT NOT NULL,
+    UNIQUE (as_of_text, complete, category, notional_unit, source)
 );
-CREATE INDEX IF NOT EXISTS versions_by_ladder ON versions (exchange, symbol, as_of);
+CREATE TABLE IF NOT EXISTS versions (
+    version_id INTEGER PRIMARY KEY,
+    save_id INTEGER NOT NULL REFERENCES saves (save_id),
+    ladder_id INTEGER NOT NULL REFERENCES ladders (ladder_id),
+    as_of INTEGER NOT NULL,
+    content_id INTEGER REFERENCES contents (content_id),
+    label_id INTEGER NOT NULL REFERENCES labels (label_id)
+);
+CREATE INDEX IF NOT EXISTS versions_by_ladder ON versions (ladder_id, as_of);
 """
-
-_VERSION_COLUMNS = (
-    "version_id", "save_id", "kind", "exchange", "symbol", "as_of", "as_of_text",
-    "content_id", "complete", "category", "notional_unit", "source",
-)  # fmt: skip
 
 
 def _damaged(path: Any, exc: Exception) -> SnapshotError:
@@ -225,6 +231,12 @@ def _where(**filters: Any) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+#: The columns of a version row that say which ladder and when (the rest: :data:`LABELS`).
+KEYS = ("version_id", "save_id", "exchange", "symbol", "as_of", "content_id")
+#: The per-ladder labels of a version row.
+LABELS = ("as_of_text", "complete", "category", "notional_unit", "source")
+
+
 def read_versions(
     con: sqlite3.Connection,
     *,
@@ -233,27 +245,45 @@ def read_versions(
     symbols: Iterable[str] | None = None,
     until: int | None = None,
 ) -> pd.DataFrame:
-    """``versions`` rows (all columns) and each one's ``ladder`` digest (what makes two
-    versions different: see :func:`levkit.snapshot._codec.ladder_digest`; None for a
-    removal), optionally filtered; ``as_of`` in ns."""
+    """The :data:`KEYS` of ``versions`` rows, and each one's ``ladder`` digest (what makes
+    two versions different; None for a removal), optionally filtered; ``as_of`` in ns."""
+    where, params = _where(kind=[kind] if kind else None, exchange=exchanges, symbol=symbols)
+    names = pd.DataFrame.from_records(
+        con.execute(f"SELECT ladder_id, exchange, symbol FROM ladders{where}", params).fetchall(),
+        columns=["ladder_id", "exchange", "symbol"],
+    )
     where, params = _where(
-        **{
-            "v.kind": [kind] if kind else None,
-            "v.exchange": exchanges,
-            "v.symbol": symbols,
-            "v.as_of": (None, until) if until is not None else None,
-        }
+        ladder_id=names["ladder_id"].tolist(),
+        as_of=(None, until) if until is not None else None,
     )
-    cols = ", ".join(f"v.{c}" for c in _VERSION_COLUMNS)
-    sql = (
-        f"SELECT {cols}, c.ladder FROM versions v "
-        f"LEFT JOIN contents c ON c.content_id = v.content_id{where}"
+    rows = con.execute(
+        f"SELECT version_id, save_id, ladder_id, as_of, content_id FROM versions{where}", params
+    ).fetchall()
+    out = pd.DataFrame.from_records(
+        rows, columns=["version_id", "save_id", "ladder_id", "as_of", "content_id"]
     )
-    rows = con.execute(sql, params).fetchall()
-    out = pd.DataFrame.from_records(rows, columns=[*_VERSION_COLUMNS, "ladder"])
+    at = pd.Index(names["ladder_id"]).get_indexer(out["ladder_id"])
+    out.insert(2, "exchange", names["exchange"].to_numpy(object)[at])
+    out.insert(3, "symbol", names["symbol"].to_numpy(object)[at])
+    out = out.drop(columns="ladder_id")
     out["content_id"] = out["content_id"].astype("float64")
     out["as_of"] = out["as_of"].astype("int64")
+    ids = out["content_id"].dropna().astype("int64").unique().tolist()
+    where, params = _where(content_id=ids)
+    digests = dict(con.execute(f"SELECT content_id, ladder FROM contents{where}", params))
+    out["ladder"] = out["content_id"].map(digests)
     return out
+
+
+def read_labels(con: sqlite3.Connection, version_ids: Iterable[int]) -> pd.DataFrame:
+    """The :data:`LABELS` of these versions, with ``version_id``."""
+    where, params = _where(version_id=[int(v) for v in version_ids])
+    cols = ", ".join(f"l.{c}" for c in LABELS)
+    rows = con.execute(
+        f"SELECT v.version_id, {cols} FROM versions v JOIN labels l USING (label_id){where}",
+        params,
+    )
+    return pd.DataFrame.from_records(rows.fetchall(), columns=["version_id", *LABELS])
 
 
 def read_tiers(con: sqlite3.Connection, content_ids: Iterable[int]) -> pd.DataFrame:
@@ -275,7 +305,17 @@ def read_contents(con: sqlite3.Connection, content_ids: Iterable[int]) -> dict[i
     where, params = _where(content_id=[int(c) for c in content_ids])
     where += (" AND" if where else " WHERE") + " extras IS NOT NULL"
     rows = con.execute(f"SELECT content_id, extras FROM contents{where}", params).fetchall()
-    return {int(cid): json.loads(text) for cid, text in rows}
+    return {
+        int(cid): json.loads(text, object_hook=_timestamps)
+        if "__ts__" in text
+        else json.loads(text)
+        for cid, text in rows
+    }
+
+
+def _timestamps(obj: dict) -> Any:
+    """JSON objects ``{"__ts__": iso}`` (how timestamps are stored) back to Timestamps."""
+    return pd.Timestamp(obj["__ts__"]) if set(obj) == {"__ts__"} else obj
 
 
 def read_saves(con: sqlite3.Connection, save_ids: Iterable[int]) -> dict[int, tuple[list, dict]]:
