@@ -33,7 +33,7 @@ from levkit.snapshot import load_snapshot, save_snapshot  # noqa: E402
 TARGET_S = 0.5
 CHURN = 25
 WEEKS = 52
-REPEAT = 3
+REPEAT = 5
 
 
 def best(fn, repeat: int = REPEAT) -> tuple[float, object]:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._names import SnapshotError
@@ -257,17 +258,22 @@ def read_versions(
         as_of=(None, until) if until is not None else None,
     )
     rows = con.execute(
-        f"SELECT version_id, save_id, ladder_id, as_of, content_id FROM versions{where}", params
+        "SELECT version_id, save_id, ladder_id, as_of, IFNULL(content_id, -1) "
+        f"FROM versions{where}",
+        params,
     ).fetchall()
-    out = pd.DataFrame.from_records(
-        rows, columns=["version_id", "save_id", "ladder_id", "as_of", "content_id"]
+    ints = np.array(rows, dtype=np.int64).reshape(-1, 5)  # one array: far faster than a frame
+    at = pd.Index(names["ladder_id"]).get_indexer(ints[:, 2])
+    out = pd.DataFrame(
+        {
+            "version_id": ints[:, 0],
+            "save_id": ints[:, 1],
+            "exchange": names["exchange"].to_numpy(object)[at],
+            "symbol": names["symbol"].to_numpy(object)[at],
+            "as_of": ints[:, 3],
+            "content_id": np.where(ints[:, 4] < 0, np.nan, ints[:, 4].astype("float64")),
+        }
     )
-    at = pd.Index(names["ladder_id"]).get_indexer(out["ladder_id"])
-    out.insert(2, "exchange", names["exchange"].to_numpy(object)[at])
-    out.insert(3, "symbol", names["symbol"].to_numpy(object)[at])
-    out = out.drop(columns="ladder_id")
-    out["content_id"] = out["content_id"].astype("float64")
-    out["as_of"] = out["as_of"].astype("int64")
     ids = out["content_id"].dropna().astype("int64").unique().tolist()
     where, params = _where(content_id=ids)
     digests = dict(con.execute(f"SELECT content_id, ladder FROM contents{where}", params))
@@ -289,15 +295,14 @@ def read_labels(con: sqlite3.Connection, version_ids: Iterable[int]) -> pd.DataF
 def read_tiers(con: sqlite3.Connection, content_ids: Iterable[int]) -> pd.DataFrame:
     """``tiers`` rows of these contents, sorted by content and tier."""
     where, params = _where(content_id=[int(c) for c in content_ids])
-    sql = (
-        f"SELECT content_id, tier, {', '.join(TIER_VALUES)} FROM tiers{where} "
-        "ORDER BY content_id, tier"
-    )
+    values = ", ".join(f"IFNULL({c}, 'nan')" for c in TIER_VALUES)  # SQLite keeps NaN as NULL
+    sql = f"SELECT content_id, tier, {values} FROM tiers{where} ORDER BY content_id, tier"
     rows = con.execute(sql, params).fetchall()
-    out = pd.DataFrame.from_records(rows, columns=["content_id", "tier", *TIER_VALUES])
-    for col in TIER_VALUES:  # SQLite keeps NaN as NULL
-        out[col] = out[col].astype("float64")
-    return out.astype({"content_id": "int64", "tier": "int64"})
+    nums = np.array(rows, dtype=np.float64).reshape(-1, 2 + len(TIER_VALUES))
+    out = pd.DataFrame({c: nums[:, i + 2] for i, c in enumerate(TIER_VALUES)})
+    out.insert(0, "tier", nums[:, 1].astype("int64"))
+    out.insert(0, "content_id", nums[:, 0].astype("int64"))
+    return out
 
 
 def read_contents(con: sqlite3.Connection, content_ids: Iterable[int]) -> dict[int, dict]:

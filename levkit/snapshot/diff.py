@@ -50,7 +50,7 @@ def _leverages(leverages: Any) -> list[float]:
     return out
 
 
-def money(value: float) -> str:
+def money(value: float, digits: int = 4) -> str:
     """A notional cap in a few characters: ``100M``, ``12.5M``, ``800k``, ``no cap``, ``-``.
 
     >>> money(1.25e7), money(8e5), money(float("inf")), money(float("nan")), money(2.6e9)
@@ -62,8 +62,23 @@ def money(value: float) -> str:
         return "no cap"
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
-            return f"{value / size:.4g}{suffix}"
-    return f"{value:.4g}"
+            return f"{value / size:.{digits}g}{suffix}"
+    return f"{value:.{digits}g}"
+
+
+def _change(old: float, new: float) -> str:
+    """``"1M -> 800k"``, with the digits it takes to show the two differ.
+
+    >>> _change(215_000.0, 214_999.98)
+    '215000 -> 214999.98'
+    """
+    for digits in (4, 6, 8, 12, 17):
+        a, b = money(old, digits), money(new, digits)
+        if a != b:
+            break
+    if digits > 4 and a.endswith("k") and b.endswith("k"):  # whole figures read better there
+        a, b = f"{old:.{digits}g}", f"{new:.{digits}g}"
+    return f"{a} -> {b}"
 
 
 def _lev(value: float) -> str:
@@ -152,8 +167,9 @@ def _first_difference(a: _Side, i: int, b: _Side, j: int) -> str:
             if not _close(x, y):
                 if col == "maintenance_margin_rate":
                     return f"tier {k + 1} {what} {x:.4%} -> {y:.4%}"
-                shown = _lev if col == "max_leverage" else money
-                return f"tier {k + 1} {what} {shown(x)} -> {shown(y)}"
+                if col == "max_leverage":
+                    return f"tier {k + 1} {what} {_lev(x)} -> {_lev(y)}"
+                return f"tier {k + 1} {what} {_change(x, y)}"
     return "tiers changed"
 
 
@@ -166,13 +182,13 @@ def _summary(change: str, row: dict, levs: list[float], a: _Side, i: int, b: _Si
         )
     if change == "removed":
         return f"removed (was {row['tiers_old']} tiers, top {_lev(row['max_leverage_old'])})"
-    parts = [f"cap at {L:g}x {money(o)} -> {money(n)}" for L, o, n in caps if not _close(o, n)]
+    parts = [f"cap at {L:g}x {_change(o, n)}" for L, o, n in caps if not _close(o, n)]
     lo, ln = row["max_leverage_old"], row["max_leverage_new"]
     if not _close(lo, ln):
         parts.append(f"top {_lev(lo)} -> {_lev(ln)}")
     co, cn = float(a.top_cap[i]), float(b.top_cap[j])
     if not _close(co, cn):
-        parts.append(f"top cap {money(co)} -> {money(cn)}")
+        parts.append(f"top cap {_change(co, cn)}")
     if row["tiers_old"] != row["tiers_new"]:
         parts.append(f"tiers {row['tiers_old']} -> {row['tiers_new']}")
     if not parts:
