@@ -187,7 +187,7 @@ def fixture_tiers(kind: str = "leverage") -> pd.DataFrame:
     3
     """
     kind = _kind(kind)
-    srcs = [s for s in _read.sources(data_dir(), shipped=False) if not s.owned and s.rank == 2]
+    srcs = _read.shipped_files()
     newest = _read.with_labels(_read.latest(_read.versions(srcs, kind=kind)), srcs)
     newest = newest[newest["content_id"].notna()].reset_index(drop=True)
     if len(newest) == 0:

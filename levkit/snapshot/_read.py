@@ -103,10 +103,17 @@ def _shipped_store(path: str, mtime_ns: int) -> Source:
     return Source(open_shipped(Path(path)), f"levkit's shipped history ({path})", 1)
 
 
-def _folder_sources(folder: Path, *, store_rank: int, csv_rank: int, strict: bool) -> list[Source]:
+def _folder_sources(
+    folder: Path, *, store_rank: int, csv_rank: int, strict: bool, stores: bool = True
+) -> list[Source]:
+    """A folder's store (and a gzipped one, as levkit ships), then its 0.2 files;
+    ``stores=False``: the 0.2 files only."""
     out: list[Source] = []
+    gz = folder / SHIPPED_STORE
+    if stores and gz.is_file():
+        out.append(_shipped_store(str(gz), gz.stat().st_mtime_ns))
     db = folder / STORE_FILE
-    if db.is_file():
+    if stores and db.is_file():
         try:
             out.append(Source(open_read(db), str(db), store_rank, owned=True))
         except SnapshotError as exc:
@@ -129,12 +136,12 @@ def _folder_sources(folder: Path, *, store_rank: int, csv_rank: int, strict: boo
 
 
 def _shipped() -> list[Source]:
-    root = data_dir()
-    out = []
-    gz = root / SHIPPED_STORE
-    if gz.is_file():
-        out.append(_shipped_store(str(gz), gz.stat().st_mtime_ns))
-    return out + _folder_sources(root, store_rank=1, csv_rank=0, strict=True)
+    return _folder_sources(data_dir(), store_rank=1, csv_rank=0, strict=True)
+
+
+def shipped_files() -> list[Source]:
+    """The shipped 0.2 files only (the simulator's default ladders)."""
+    return _folder_sources(data_dir(), store_rank=1, csv_rank=0, strict=True, stores=False)
 
 
 def sources(path: Any = None, *, shipped: bool = True) -> list[Source]:
