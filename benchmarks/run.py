@@ -35,6 +35,7 @@ BENCHMARKS = [
     ("fetch_many", "every venue at once"),
     ("import_cost", "import cost"),
     ("control", "leverage control per slider move"),
+    ("store", "snapshot store: history, changes"),
 ]
 
 Row = tuple[str, str, str, str]  # (what, figure, target, result)
@@ -193,6 +194,23 @@ def rows_many(f: dict[str, Any], module: Any) -> list[Row]:
     ]  # fmt: skip
 
 
+def rows_store(f: dict[str, Any], module: Any) -> list[Row]:
+    target = float(getattr(module, "TARGET_S", 0.5))
+    year = f["year_history_s"]
+    return [
+        ("store: a year of weekly Binance versions", f"{_ms(year)} ladder_history "
+         f"({f['year_history_tiers']:.0f} tiers; every ladder changing weekly: "
+         f"{_ms(f['worst_history_s'])}, {f['worst_history_tiers']:.0f} tiers)",
+         f"< {_ms(target)}", _verdict(year < target)),
+        ("store: shipped history", f"load_snapshot() {_ms(f['shipped_load_s'])}, "
+         f"ladder_history {_ms(f['shipped_history_s'])}, changes {_ms(f['shipped_changes_s'])} "
+         f"({f['shipped_changes_rows']:.0f} rows)", "(reported)", "info"),
+        ("store: saving", f"{_ms(f['replay_save_s'] / f['replay_versions'])} per Binance "
+         f"listing (712 ladders); 52 weekly versions {f['year_store_mb']:.1f} MB vs "
+         f"{52 * f['csv_week_mb']:.0f} MB as CSV copies", "(reported)", "info"),
+    ]  # fmt: skip
+
+
 ROWS: dict[str, Callable[[dict[str, Any], Any], list[Row]]] = {
     "parse_risk_limits": rows_parse,
     "model": rows_model,
@@ -202,6 +220,7 @@ ROWS: dict[str, Callable[[dict[str, Any], Any], list[Row]]] = {
     "fetch_many": rows_many,
     "import_cost": rows_import,
     "control": rows_control,
+    "store": rows_store,
 }
 
 

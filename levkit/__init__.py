@@ -53,6 +53,9 @@ _LAZY = {
     "LadderWarning": "levkit.errors",
     "StaleDataWarning": "levkit.errors",
     "save_snapshot": "levkit.snapshot",
+    "ladder_history": "levkit.snapshot",
+    "diff_ladders": "levkit.snapshot",
+    "changes": "levkit.snapshot",
     "plot_risk_limits": "levkit.plot",
     "plot_capacity": "levkit.plot",
     "LeverageControl": "levkit.widget",
@@ -108,7 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .plot import plot_capacity, plot_risk_limits
     from .sizing import leverage_for
-    from .snapshot import load_snapshot, save_snapshot
+    from .snapshot import changes, diff_ladders, ladder_history, load_snapshot, save_snapshot
     from .symbols import normalize_symbol
     from .venues import exchanges
     from .venues.binance.client import Binance

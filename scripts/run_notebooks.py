@@ -30,7 +30,7 @@ from levkit.venues import venues  # noqa: E402
 NOTEBOOKS = ROOT / "notebooks"
 PICTURE = "risk_limits.png"
 #: Pictures a notebook must write into ``--out`` (name prefix -> file).
-PICTURES = {"02_": PICTURE, "04_": "across_venues.png"}
+PICTURES = {"02_": PICTURE, "04_": "across_venues.png", "05_": "what_changed.png"}
 LIVE_VARS = tuple(
     f"{prefix}_{part}"
     for prefix in dict.fromkeys(v.env_prefix for v in venues())  # every venue's, registry order

@@ -24,7 +24,13 @@ from levkit.cli import EXIT_RUNTIME, EXIT_USAGE, build_parser, main, render_curv
 from levkit.frames import tiers_frame
 from levkit.model import lower_bound_note
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
-from levkit.snapshot import SNAPSHOT_COLUMNS, load_snapshot, snapshot_index, write_snapshot
+from levkit.snapshot import (
+    SNAPSHOT_COLUMNS,
+    SnapshotError,
+    load_snapshot,
+    snapshot_index,
+    write_snapshot,
+)
 from levkit.venues import client_class, venue, venues
 
 REPO = Path(__file__).resolve().parents[1]
@@ -223,19 +229,19 @@ def test_tiers_prints_the_bingx_ladder_as_a_table(capsys):
 
 
 def test_tiers_of_an_incomplete_ladder_print_the_lower_bound_note(capsys):
-    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit")
+    # Bitget BTCUSDT: the two tiers of Bitget's docs example, the only one shipped
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bitget")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    rows = [line.split() for line in lines[3:6]]
+    rows = [line.split() for line in lines[3:5]]
     assert rows == [
-        ["1", "0", "300,000", "150x", "0.33%", "0.66%", "0"],
-        ["2", "300,000", "2,000,000", "100x", "0.5%", "1%", "510"],
-        ["3", "2,000,000", "2,600,000", "90x", "0.56%", "1.11%", "1,710"],
+        ["1", "0", "50,000", "125x", "0.4%", "0.8%", "0"],
+        ["2", "50,000", "200,000", "100x", "0.5%", "1%", "50"],
     ]
-    expected = lower_bound_note(load_snapshot("bybit", "BTCUSDT"), unit="USDT")
-    assert expected.startswith("bybit BTCUSDT: incomplete ladder")
-    assert lines[6] == f"note: {expected}"
-    assert "below 90x the max position value is only a lower bound" in lines[6]
+    expected = lower_bound_note(load_snapshot("bitget", "BTCUSDT"), unit="USDT")
+    assert expected.startswith("bitget BTCUSDT: incomplete ladder")
+    assert lines[5] == f"note: {expected}"
+    assert "below 100x the max position value is only a lower bound" in lines[5]
 
 
 def test_complete_ladders_get_no_note(capsys):
@@ -281,13 +287,18 @@ def test_tiers_margin_kind_shows_bands_without_leverage(capsys):
 
 
 def test_tiers_csv_is_the_snapshot_format_with_notes_on_stderr(capsys):
-    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--csv")
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bitget", "--csv")
     assert code == 0
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame.columns) == list(SNAPSHOT_COLUMNS)
-    assert frame["max_notional"].tolist() == [3e5, 2e6, 2.6e6]
-    assert "levkit: note: bybit BTCUSDT: incomplete ladder" in err
-    assert "levkit: warning: bybit BTCUSDT: stale figures (as of 2026-01-01" in err
+    assert frame["max_notional"].tolist() == [5e4, 2e5]
+    assert "levkit: note: bitget BTCUSDT: incomplete ladder" in err
+    assert "levkit: warning: bitget BTCUSDT: stale figures (as of 2023-09-27" in err
+    code, out, err = run(capsys, "tiers", "BTCUSDT", "--exchange", "bybit", "--csv")
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame.columns[:9]) == list(SNAPSHOT_COLUMNS[:9])  # the tiers columns first,
+    assert set(SNAPSHOT_COLUMNS) <= set(frame.columns)  # the saved frame's own, the labels
+    assert "risk_id" in frame.columns and len(frame) == 35
 
 
 def test_tiers_reads_another_snapshot_dir(capsys, tmp_path):
@@ -430,13 +441,13 @@ def test_drawn_curve_is_the_real_bingx_ladder(tmp_path):
 
 def test_curves_of_an_incomplete_ladder_say_the_note_and_draw_it_dashed(capsys, tmp_path):
     out_png = tmp_path / "b.png"
-    code, out, err = run(capsys, "curves", "BTCUSDT", "--exchange", "bybit", "--leverage", "20",
+    code, out, err = run(capsys, "curves", "BTCUSDT", "--exchange", "bitget", "--leverage", "20",
                          "--out", str(out_png))  # fmt: skip
     assert code == 0 and err == ""
-    note = lower_bound_note(load_snapshot("bybit", "BTCUSDT"), unit="USDT")
+    note = lower_bound_note(load_snapshot("bitget", "BTCUSDT"), unit="USDT")
     assert f"note: {note} (drawn dashed)" in out.splitlines()
     with pytest.warns(lk.LadderWarning):
-        fig = render_curves(load_snapshot("bybit", "BTCUSDT"), tmp_path / "again.png")
+        fig = render_curves(load_snapshot("bitget", "BTCUSDT"), tmp_path / "again.png")
     dashed = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
     assert dashed and dashed[0].get_xydata()[:, 0].min() == 1.0
 
@@ -514,24 +525,30 @@ def user_dir() -> Path:
     return Path(os.environ["LEVKIT_DATA_DIR"])  # conftest: an empty folder per test
 
 
+def store() -> Path:
+    return user_dir() / "ladders.sqlite"
+
+
 @pytest.mark.parametrize("name", PUBLIC)
-def test_snapshot_writes_into_the_user_folder_and_tiers_reads_it_back(capsys, served, name):
+def test_snapshot_saves_into_the_user_store_and_tiers_reads_it_back(capsys, served, name):
     sim, url = served
     symbol = venue(name).symbol_example
     code, out, err = run(capsys, "snapshot", "--exchange", name, "--symbols", symbol,
                          "--base-url", url)  # fmt: skip
     assert code == 0, err
-    target = user_dir() / name / "tiers.csv"
     n = len(sim_ladder(sim, name, symbol))
-    assert out.splitlines() == [
-        f"wrote {target}: {name} {symbol} ({n} tiers)",
-        f"saved in the user snapshot folder {user_dir()}: levkit reads it before its shipped "
-        "data (set LEVKIT_DATA_DIR to use another folder)",
-    ]
-    back = load_snapshot(name, symbol)  # the user folder comes first
-    assert back.attrs["snapshot_file"] == str(target)
+    lines = out.splitlines()
+    assert lines[0] == f"saved {name} {symbol} ({n} tiers) in {store()}"
+    # what changed since the shipped version (or that nothing did)
+    assert lines[1].startswith(("  no change since", "  1 changed since", "  first version"))
+    assert lines[-1] == (
+        f"the user snapshot folder {user_dir()} is read before levkit's shipped data "
+        "(set LEVKIT_DATA_DIR to use another folder)"
+    )
+    back = load_snapshot(name, symbol)  # the newest version: just saved
+    assert back.attrs["snapshot_file"] == str(store())
     complete = bool(lk.ladders(sim_ladder(sim, name, symbol))["complete"].all())
-    assert back["as_of"].unique().tolist() == [TODAY]
+    assert back["as_of"].str.startswith(TODAY).all()
     assert (back["complete"] == complete).all()  # saved as complete as what was read
     ladder = venue(name).endpoint("ladder")
     assert back["source"].unique().tolist() == [
@@ -555,48 +572,71 @@ def test_snapshot_of_a_signed_ladder_uses_the_keys_and_out_dir_overrides(capsys,
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     assert out.splitlines()[0] == (
-        f"wrote {tmp_path / 'binance' / 'tiers.csv'}: binance BTCUSDT (12 tiers), ETHUSDT (12 tiers)"
+        f"saved binance BTCUSDT (12 tiers), ETHUSDT (12 tiers) in {tmp_path / 'ladders.sqlite'}"
     )
-    assert f"saved in {tmp_path}" in out
+    assert out.splitlines()[1] == "  first version of 2 ladder(s) in this store"
+    assert f"read it with --data-dir {tmp_path}" in out
     assert list(user_dir().iterdir()) == []  # --out-dir: the user folder is left alone
     assert set(load_snapshot("binance", path=tmp_path)["symbol"]) == {"BTCUSDT", "ETHUSDT"}
 
 
-def test_snapshot_refreshes_the_symbols_already_there_and_keeps_the_rest(capsys, served, tmp_path):
+def test_snapshot_refreshes_the_symbols_of_a_0_2_folder_and_changes_no_file(capsys, served,
+                                                                            tmp_path):  # fmt: skip
     _, url = served
-    for name in ("bybit", "bingx"):  # one folder per venue
+    for name in ("bybit", "bingx"):  # a 0.2 folder: one CSV file per venue
         (tmp_path / name).mkdir()
         shutil.copy(REPO / "data" / name / "tiers.csv", tmp_path / name / "tiers.csv")
+    files = {p: p.read_bytes() for p in tmp_path.glob("*/tiers.csv")}
     before = load_snapshot(path=tmp_path)
     code, out, err = run(capsys, "snapshot", "--exchange", "bybit", "--out-dir", str(tmp_path),
                          "--base-url", url)  # fmt: skip
     assert code == 0, err
+    assert {p: p.read_bytes() for p in tmp_path.glob("*/tiers.csv")} == files  # read, not changed
     after = load_snapshot(path=tmp_path)
     pd.testing.assert_frame_equal(
-        after[after.exchange == "bingx"].reset_index(drop=True),
-        before[before.exchange == "bingx"].reset_index(drop=True),
+        after[after.exchange == "bingx"].reset_index(drop=True)[list(SNAPSHOT_COLUMNS)],
+        before[before.exchange == "bingx"].reset_index(drop=True)[list(SNAPSHOT_COLUMNS)],
     )
     bybit = after[after.exchange == "bybit"]
     assert set(bybit["symbol"]) == set(before.loc[before.exchange == "bybit", "symbol"])
     assert bybit["source"].str.contains(f"at {url}").all()
-    assert (bybit["as_of"] == TODAY).all()
+    assert bybit["as_of"].str.startswith(TODAY).all()
+    # the simulator serves the same ladder: one version, seen again today
+    hist = lk.ladder_history("bybit", "LTCUSDT", path=tmp_path)
+    assert hist["as_of"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2026-05-18"]
+    assert hist["last_seen"].dt.strftime("%Y-%m-%d").unique().tolist() == [TODAY]
 
 
 def test_snapshot_without_exchange_goes_over_the_registry(capsys, served):
     _, url = served
     code, out, err = run(capsys, "snapshot", "--symbols", "BTC", "--base-url", url)
     assert code == 0, err
-    wrote = {
-        line.split(": ")[1].split()[0] for line in out.splitlines() if line.startswith("wrote")
-    }
+    saved = {line.split()[1] for line in out.splitlines() if line.startswith("saved ")}
     skipped = {line.split()[3].rstrip(":") for line in err.splitlines() if "skipping" in line}
-    assert wrote == set(PUBLIC)
+    assert saved == set(PUBLIC)
     assert skipped == set(lk.exchanges().index) - set(PUBLIC)  # signed (no keys), probe, none
-    assert {p.name for p in user_dir().iterdir()} == set(PUBLIC)
+    index = snapshot_index()
+    users = index[index["file"] == str(store())]
+    assert set(users["exchange"]) == set(PUBLIC)
+
+
+def test_snapshot_all_reads_the_whole_listing_and_records_removals(capsys, served, tmp_path):
+    sim, url = served
+    frame = lk.fetch_risk_limits("gate", "BTC_USDT", session=sim.session())
+    gone = frame.assign(symbol="GONE_USDT")  # a ladder the exchange no longer lists
+    lk.save_snapshot(pd.concat([frame, gone], ignore_index=True), tmp_path, as_of="2026-01-01")
+    code, out, err = run(capsys, "snapshot", "--exchange", "gate", "--all", "--out-dir",
+                         str(tmp_path), "--base-url", url)  # fmt: skip
+    assert code == 0, err
+    assert "GONE_USDT: removed (was" in out
+    with pytest.raises(SnapshotError, match="GONE_USDT' was removed from the listing"):
+        load_snapshot("gate", "GONE_USDT", path=tmp_path)
+    table = lk.changes(since="1d", exchange="gateio", path=tmp_path)
+    assert table.loc[table["symbol"] == "GONE_USDT", "change"].tolist() == ["removed"]
 
 
 @pytest.mark.parametrize("name", PROBE)
-def test_snapshot_probe_writes_the_discovered_ladder(capsys, served, monkeypatch, name):
+def test_snapshot_probe_saves_the_discovered_ladder(capsys, served, monkeypatch, name):
     sim, url = served
     symbol = venue(name).symbol_example
     argv = ["snapshot", "--exchange", name, "--symbols", symbol, "--base-url", url]
@@ -615,34 +655,44 @@ def test_snapshot_probe_writes_the_discovered_ladder(capsys, served, monkeypatch
     lad = sim.ladder(name, symbol)  # what the simulated exchange really holds
     assert back["max_notional"].tolist() == list(lad.caps)
     assert back["max_leverage"].tolist() == list(lad.max_leverage)
-    assert out.startswith(f"wrote {user_dir() / name / 'tiers.csv'}: {name} {symbol} (")
+    assert out.startswith(f"saved {name} {symbol} (")
 
 
 @pytest.mark.parametrize("name", MARGIN)
-def test_snapshot_margin_kind_writes_margin_bands(capsys, served, monkeypatch, tmp_path, name):
+def test_snapshot_margin_kind_saves_margin_bands(capsys, served, monkeypatch, tmp_path, name):
     _, url = served
     set_keys(monkeypatch, name)
     symbol = venue(name).symbol_example
     code, out, err = run(capsys, "snapshot", "--exchange", name, "--kind", "margin",
                          "--symbols", symbol, "--out-dir", str(tmp_path), "--base-url", url)  # fmt: skip
     assert code == 0, err
-    assert (tmp_path / name / "margin_bands.csv").is_file()
-    assert not (tmp_path / name / "tiers.csv").exists()
     bands = load_snapshot(name, symbol, kind="margin", path=tmp_path)
     assert bands["max_leverage"].isna().all() and bands["maintenance_margin_rate"].notna().all()
+    with pytest.raises(SnapshotError):
+        load_snapshot(name, symbol, path=tmp_path)  # saved as bands, not as a ladder
 
 
-def test_snapshot_failure_midway_writes_nothing(capsys, served, tmp_path):
+def test_snapshot_failure_midway_keeps_the_ladders_fetched(capsys, served, tmp_path):
     sim, url = served
-    (tmp_path / "bybit").mkdir()
-    shutil.copy(REPO / "data" / "bybit" / "tiers.csv", tmp_path / "bybit" / "tiers.csv")
-    before = (tmp_path / "bybit" / "tiers.csv").read_bytes()
     sim.inject("status", path=venue("bybit").endpoint("ladder").path, status=418, on_call=2)
-    code, _, err = run(capsys, "snapshot", "--exchange", "bybit", "--symbols", "BTCUSDT",
-                       "LTCUSDT", "--out-dir", str(tmp_path), "--base-url", url)  # fmt: skip
-    assert code == 1
-    assert_one_line_error(err, "418")
-    assert (tmp_path / "bybit" / "tiers.csv").read_bytes() == before
+    code, out, err = run(capsys, "snapshot", "--exchange", "bybit", "--symbols", "BTCUSDT",
+                         "LTCUSDT", "--out-dir", str(tmp_path), "--base-url", url)  # fmt: skip
+    assert code == EXIT_RUNTIME
+    lines = err.splitlines()
+    assert lines[0].startswith("levkit: error: bybit LTCUSDT: ") and "418" in lines[0]
+    assert lines[1] == "levkit: error: 1 failed; the 1 other ladder(s) were saved"
+    assert out.startswith(f"saved bybit BTCUSDT (3 tiers) in {tmp_path / 'ladders.sqlite'}")
+    assert set(load_snapshot("bybit", path=tmp_path)["symbol"]) == {"BTCUSDT"}
+
+
+def test_snapshot_when_every_ladder_fails_saves_nothing_and_exits_1(capsys, served, tmp_path):
+    sim, url = served
+    sim.inject("status", path=venue("bybit").endpoint("ladder").path, status=418, on_call=1)
+    code, out, err = run(capsys, "snapshot", "--exchange", "bybit", "--symbols", "BTCUSDT",
+                         "--out-dir", str(tmp_path), "--base-url", url)  # fmt: skip
+    assert code == EXIT_RUNTIME and out == ""
+    assert_one_line_error(err, "bybit BTCUSDT", "418")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -651,6 +701,7 @@ def test_snapshot_failure_midway_writes_nothing(capsys, served, tmp_path):
         *[(["--exchange", n, "--kind", "margin"], f"not {n}") for n in NO_MARGIN],
         *[(["--exchange", n, "--probe"], f"not {n}") for n in NO_PROBE],
         (["--kind", "margin", "--probe"], "--probe goes with"),
+        (["--all", "--symbols", "BTC"], "not allowed with"),
     ],
 )
 def test_snapshot_argument_conflicts_exit_2(capsys, tmp_path, argv, needle):

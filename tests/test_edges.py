@@ -218,7 +218,7 @@ def test_save_snapshot_goes_to_the_user_folder_and_wins_over_the_shipped_data(
         source="api", fetched_at=pd.Timestamp.now(tz="UTC"),
     )  # fmt: skip
     path = save_snapshot(ladder)
-    assert path == tmp_path / "bybit" / "tiers.csv"
+    assert path == tmp_path / "ladders.sqlite"  # the store: every save a new version
     back = load_snapshot("bybit")
     files = back.attrs["snapshot_files"]
     assert files[("bybit", "BTCUSDT")] == str(path)

@@ -15,6 +15,7 @@ NAMES = [
     "02_risk_limit_curves.ipynb",
     "03_set_leverage.ipynb",
     "04_across_venues.ipynb",
+    "05_what_changed.ipynb",
 ]
 
 
@@ -133,3 +134,17 @@ def test_the_venues_notebook_compares_and_saves_a_picture(executed):
     for venue in ("bybit", "bingx", "binance", "okx", "bitget", "gate", "hyperliquid"):
         assert venue in text
     assert "lower bounds: [('BTC', 'bitget', 10)" in text  # incomplete ladders are flagged
+
+
+@pytest.mark.notebooks
+def test_the_what_changed_notebook_draws_a_history_and_finds_the_hit_positions(executed):
+    _, out = executed
+    picture = out / "what_changed.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert picture.stat().st_size > 20_000
+    text = _texts(out / "05_what_changed.ipynb")
+    assert "683 ladders before, 685 after: {'changed': 28, 'added': 2}" in text
+    assert "23 had their top leverage lowered" in text
+    assert "4 of 8 positions hit by the week's changes" in text
+    assert "above the new cap at 20x (5,000)" in text  # 1000CATUSDT, cut from 50x to 20x
+    assert "20x is above the new top (10x)" in text

@@ -27,6 +27,7 @@ import levkit as lk
 from levkit import cli
 from levkit.sim import Simulator
 from levkit.sim.testing import FakeClock
+from levkit.snapshot import snapshot_index
 from levkit.transport import Credentials, RequestPreview, check_base_url
 from levkit.venues import client_class, names, venue, venues
 
@@ -438,7 +439,12 @@ def test_cli_live_commands_keep_the_secret(
     audit.text("cli errors stdout", out.out)
     audit.text("cli errors stderr", out.err)
     assert out.err.count("levkit: error:") == 2
-    assert audit.files(tmp_path) >= len(names())
+    # every file written is audited: one picture per venue with a ladder, and the snapshot
+    # store holding every venue's saved ladder (one database file since 0.3)
+    pictures = sum(f"curves {n}" in runs for n in names())
+    assert audit.files(tmp_path) >= pictures + 1
+    saved = {n.split()[-1] for n in runs if n.startswith("snapshot ")}
+    assert set(snapshot_index(path=tmp_path / "snap")["exchange"]) == saved
     audit.check(debug_logs)
 
 

@@ -98,7 +98,7 @@ def test_snapshot_failure_falls_back_to_builtin_ladders(monkeypatch, caplog):
 
     from levkit import snapshot
 
-    monkeypatch.setattr(snapshot, "load_snapshot", broken)
+    monkeypatch.setattr(snapshot, "fixture_tiers", broken)
     with caplog.at_level(logging.WARNING, logger="levkit"):
         sim = Simulator()
     assert "built-in" in caplog.text

@@ -72,17 +72,36 @@ def test_bybit_ltc_leverage_is_one_over_initial_rate_rounded_like_bybit():
     assert tiers.attrs["as_of"] == pd.Timestamp("2026-05-18", tz="UTC")
 
 
-def test_bybit_btc_has_the_three_published_2026_tiers():
+def test_bybit_btc_newest_is_the_complete_35_tier_ladder_of_2026_02_26():
     tiers = load_snapshot("bybit", "BTCUSDT")
+    assert len(tiers) == 35 and bool(tiers["complete"].all())
+    assert tiers["as_of"].iloc[0] == "2026-02-26T06:44:38+00:00"
     cols = ["max_notional", "max_leverage", "maintenance_margin_rate", "initial_margin_rate",
             "mm_deduction"]  # fmt: skip
-    assert tiers[cols].values.tolist() == [
-        [300_000, 150, 0.0033, 0.0066, 0],
-        [2_000_000, 100, 0.005, 0.01, 510],
-        [2_600_000, 90, 0.0056, 0.0111, 1710],
+    assert tiers[cols].iloc[[0, 1, -1]].values.tolist() == [
+        [2_000_000, 100, 0.005, 0.01, 0],
+        [2_600_000, 90, 0.0056, 0.0111, 1200],
+        [1_200_000_000, 1, 0.6, 1, 226_382_000],
     ]
-    assert tiers.attrs["as_of"] == pd.Timestamp("2026", tz="UTC")
-    assert tiers.attrs["fetched_at"] == pd.Timestamp("2026-01-01", tz="UTC")
+    # the deductions are the continuity recursion of the caps and rates (Bybit's own)
+    cap, mmr = tiers["max_notional"].to_numpy(), tiers["maintenance_margin_rate"].to_numpy()
+    np.testing.assert_allclose(
+        tiers["mm_deduction"].to_numpy()[1:],
+        np.cumsum(cap[:-1] * np.diff(mmr)),
+        rtol=1e-9,
+    )
+
+
+def test_bybit_btc_three_published_2026_tiers_stay_as_an_older_version():
+    hist = lk.ladder_history("bybit", "BTCUSDT")
+    dates = hist.groupby("as_of")["tier"].size()
+    assert dates.to_dict() == {
+        pd.Timestamp("2026-01-01", tz="UTC"): 3,  # "2026": only the year is known
+        pd.Timestamp("2026-02-26 06:44:38", tz="UTC"): 35,
+    }
+    three = hist[hist["as_of"] == pd.Timestamp("2026", tz="UTC")]
+    assert three["max_notional"].tolist() == [300_000, 2_000_000, 2_600_000]
+    assert not three["complete"].any()
 
 
 def test_bingx_margin_bands_are_the_btc_doc_example_without_leverage():
@@ -103,7 +122,7 @@ def test_no_eth_margin_bands_are_invented():
 def test_shipped_ladders_load_without_ladder_warnings_and_name_their_source():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        snapshot._load_file.cache_clear()
+        snapshot._read._csv_cached.cache_clear()
         for kind in ("leverage", "margin"):
             tiers = load_snapshot(kind=kind)
             assert tiers["source"].str.len().gt(10).all()
@@ -143,7 +162,8 @@ def test_symbol_is_accepted_in_any_spelling(spelling):
 def test_exchange_none_matches_the_symbol_on_every_exchange():
     tiers = load_snapshot(symbol="LTC-USDT")
     pairs = tiers[["exchange", "symbol"]].drop_duplicates().values.tolist()
-    assert pairs == [["bingx", "LTC-USDT"], ["bybit", "LTCUSDT"]]
+    assert pairs == [["binance", "LTCUSDT"], ["bingx", "LTC-USDT"], ["bybit", "LTCUSDT"],
+                     ["hyperliquid", "LTC"]]  # fmt: skip
     # the oldest figures date the whole frame
     assert tiers.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
 
@@ -153,15 +173,16 @@ def test_exchange_is_case_insensitive_and_a_list_of_symbols_works():
     assert tiers["symbol"].unique().tolist() == ["BTC-USDT", "ETH-USDT"]
 
 
-def test_no_arguments_give_every_ladder():
+def test_no_arguments_give_the_newest_version_of_every_ladder():
     tiers = load_snapshot()
-    shipped = sorted(snapshot.data_dir().glob("*/tiers.csv"))
-    rows = sum(len(p.read_text().splitlines()) - 1 for p in shipped)  # minus the header
-    assert len(tiers) == rows and rows > 169 + 29 + 3  # every venue's folder, read once
-    assert set(tiers["exchange"]) == {p.parent.name for p in shipped}
-    assert (
-        len(tiers[tiers["exchange"].isin(["bybit", "bingx"])].groupby(["exchange", "symbol"])) == 17
-    )
+    ladders = tiers.groupby("exchange")["symbol"].nunique().to_dict()
+    assert ladders["binance"] == 712  # the 2026-05-01 listing's perpetuals
+    assert ladders["hyperliquid"] == 229 - 39  # the listed perps of 2026-03-10 (HPOS delisted)
+    assert {"bingx": 15, "bybit": 2, "okx": 2, "bitget": 1}.items() <= ladders.items()
+    assert ladders["gate"] == 3  # BTC_USDT, ZTX_USDT fragments and the complete AI16Z_USDT
+    # one version per ladder, the newest
+    assert not tiers.duplicated(["exchange", "symbol", "tier"]).any()
+    assert set(tiers.loc[tiers["exchange"] == "binance", "as_of"]) == {"2026-05-01T04:57:36+00:00"}
 
 
 def test_unknown_exchange_raises_listing_what_is_available():
@@ -171,6 +192,7 @@ def test_unknown_exchange_raises_listing_what_is_available():
     assert "'no-such-venue'" in str(info.value)
     assert "bybit: BTCUSDT, LTCUSDT" in str(info.value)
     assert "bingx: ADA-USDT" in str(info.value)
+    assert "binance: 0GUSDT" in str(info.value) and "(712 symbols)" in str(info.value)
 
 
 def test_unknown_symbol_raises_listing_that_exchanges_symbols():
@@ -201,8 +223,8 @@ def test_unknown_kind_raises():
         load_snapshot(kind="funding")
 
 
-def test_results_are_copies_and_the_file_is_parsed_once():
-    snapshot._load_file.cache_clear()
+def test_results_are_copies_and_each_file_is_parsed_once():
+    snapshot._read._csv_cached.cache_clear()
     first = load_snapshot("bingx", "BTC-USDT")
     first.loc[0, "max_notional"] = -1.0
     first.attrs["as_of"] = "1999"
@@ -210,9 +232,9 @@ def test_results_are_copies_and_the_file_is_parsed_once():
     assert second["max_notional"].iloc[0] == 300_000
     assert second.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
     load_snapshot("bybit")
-    info = snapshot._load_file.cache_info()
-    venues = len(list(snapshot.data_dir().glob("*/tiers.csv")))
-    assert info.misses == venues  # each venue file parsed once, then served from the cache
+    info = snapshot._read._csv_cached.cache_info()
+    files = len(list(snapshot.data_dir().glob("*/*.csv")))
+    assert info.misses == files  # each shipped 0.2 file parsed once, then served from the cache
 
 
 # --------------------------------------------------------------------------- locating
@@ -394,8 +416,10 @@ def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
-    for name in ("bybit/tiers.csv", "bingx/tiers.csv", "bingx/margin_bands.csv", "README.md"):
+    for name in ("ladders.sqlite.gz", "bybit/tiers.csv", "bingx/tiers.csv",
+                 "bingx/margin_bands.csv", "README.md"):  # fmt: skip
         assert f"levkit/_data/{name}" in names
+    assert wheel.stat().st_size < 2_000_000  # the compressed history keeps the wheel small
     entry_points = next((tmp_path / "site").glob("levkit-*.dist-info/entry_points.txt")).read_text()
     assert "levkit = levkit.cli:main" in entry_points
     assert (tmp_path / "site" / "levkit" / "_data" / "bingx" / "tiers.csv").read_bytes() == (
@@ -404,7 +428,8 @@ def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
 
     code = (
         "import levkit as lk; t = lk.load_snapshot('bingx', 'BTC-USDT'); "
-        "print(t.attrs['snapshot_file']); print(len(t))"
+        "print(t.attrs['snapshot_file']); print(len(t)); "
+        "b = lk.load_snapshot('binance', 'BTCUSDT'); print(b.attrs['snapshot_file'].split()[-1])"
     )
     run = subprocess.run(
         [sys.executable, "-c", code],
@@ -416,6 +441,7 @@ def test_wheel_carries_the_snapshot_and_loads_it_from_levkit_data(tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    where, count = run.stdout.split()
+    where, count, history = run.stdout.split("\n")[:3]
     assert Path(where) == tmp_path / "site" / "levkit" / "_data" / "bingx" / "tiers.csv"
     assert count == "12"
+    assert history == f"({tmp_path / 'site' / 'levkit' / '_data' / 'ladders.sqlite.gz'})"

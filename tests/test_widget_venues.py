@@ -156,7 +156,7 @@ def test_bingx_symbol_outside_the_snapshot_is_ready_on_the_exchanges_own_cap():
 
 
 def test_incomplete_snapshot_ladder_is_shown_as_a_lower_bound(sim):
-    tiers = lk.load_snapshot("bybit", "BTCUSDT")  # tiers 1-3 only
+    tiers = lk.load_snapshot("bybit", "BTCUSDT", as_of="2026-01-31")  # the 2026 tiers 1-3 only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         c = LeverageControl(client(sim, "bybit"), "BTCUSDT", tiers=tiers)
@@ -168,6 +168,8 @@ def test_incomplete_snapshot_ladder_is_shown_as_a_lower_bound(sim):
 
 # -- validity: the API's maximum and the open position --------------------------------------
 def test_bybit_legacy_stops_at_the_v2_maximum_not_the_ladders(sim):
+    # a ladder whose top (150x) is above the v2 maximum: the 2026 tiers, saved as the newest
+    lk.save_snapshot(lk.load_snapshot("bybit", "BTCUSDT", as_of="2026-01-31"), as_of="2026-06-01")
     c = control(sim, "bybit-legacy")
     assert c.max_leverage == 100 and c.limits["ladder"] == 150
     before = len(sim.calls)

@@ -7,8 +7,10 @@
                            [--csv] [--data-dir DIR] [--base-url URL] [--testnet]
     levkit curves SYMBOL... [--exchange NAME] [--source snapshot|live] [--leverage L]
                             --out FILE.png [--title T] [--data-dir DIR] [--base-url URL]
-    levkit snapshot [--exchange NAME] [--symbols S ...] [--out-dir DIR]
+    levkit snapshot [--exchange NAME] [--symbols S ... | --all] [--out-dir DIR]
                     [--kind leverage|margin] [--probe] [--base-url URL] [--testnet]
+    levkit changes [--since 7d] [--until DATE] [--exchange NAME] [--symbol S ...]
+                   [--leverage L ...] [--csv] [--data-dir DIR]
     levkit list [--data-dir DIR]
 
 ``-v``/``--verbose`` (``-vv`` for debug) goes before or after the command.
@@ -18,7 +20,8 @@ through :func:`levkit.api.fetch_risk_limits`; keys come from the environment
 
 Errors print one line, ``levkit: error: ...``, on stderr: exit status 2 for bad arguments
 (including a symbol the snapshot does not have), 1 for failures while running (network,
-keys, exchange errors, files).  Warnings print as ``levkit: warning: ...``.
+keys, exchange errors, files; ``levkit snapshot``: some ladders failed, the rest saved).
+Warnings print as ``levkit: warning: ...``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import InvalidSymbolError, LadderWarning, LevkitError
 from ..snapshot import SnapshotError
-from . import curves, exchanges, listing, snapshot, tiers
+from . import changes, curves, exchanges, listing, snapshot, tiers
 from ._common import EXIT_RUNTIME, EXIT_USAGE, Parser, UsageError, say
 from ._output import format_tiers
 from .curves import render_curves
@@ -48,7 +51,7 @@ __all__ = [
 ]
 
 #: One module per command, in the order ``--help`` lists them.
-COMMANDS = (exchanges, tiers, curves, snapshot, listing)
+COMMANDS = (exchanges, tiers, curves, snapshot, changes, listing)
 
 #: Commands that say incomplete and stale ladders in their own output (their model and
 #: plot warnings would repeat it).

@@ -1,9 +1,13 @@
-"""``levkit snapshot``: fetch ladders now and save them where levkit reads them first.
+"""``levkit snapshot``: fetch ladders now, append them to the store, say what changed.
 
-Without ``--out-dir`` the files go to the user snapshot folder (``$LEVKIT_DATA_DIR``, else
-the platform's user data folder), which :func:`levkit.load_snapshot`, ``levkit tiers`` and
-``levkit curves`` read before the shipped data.  Which venues can be fetched, and how
+Without ``--out-dir`` they go to the store in the user snapshot folder (``$LEVKIT_DATA_DIR``,
+else the platform's user data folder), which :func:`levkit.load_snapshot`, ``levkit tiers``
+and ``levkit curves`` read before the shipped data.  Which venues can be fetched, and how
 (public ladder, signed ladder, probe, margin bands), comes from the registry.
+
+Every ladder that could be read is saved, whatever happened to the others; the failures
+are named on stderr.  Exit status: 0 every ladder saved, 1 some failed (the rest saved),
+2 bad arguments.
 """
 
 from __future__ import annotations
@@ -15,20 +19,23 @@ import pandas as pd
 
 from .. import venues as registry
 from ._common import (
+    EXIT_RUNTIME,
     UsageError,
     add_exchange_arg,
     add_live_args,
     client_kwargs,
     concat,
-    fetch_live,
     has_api_ladder,
     log,
+    no_ladder_hint,
     require,
     say,
     venues_with,
 )
 
 NAME = "snapshot"
+#: Without --symbols, a venue with more ladders than this in the snapshot is read whole.
+WHOLE_LISTING_ABOVE = 25
 
 PROBE_EXPLANATION = (
     "{title} publishes no leverage ladder: levkit finds it by probing your account (it sets "
@@ -42,29 +49,43 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> argparse.Argument
     p = sub.add_parser(
         NAME,
         parents=parents,
-        help="save current ladders where levkit reads them first",
-        description="Fetch leverage ladders from the exchanges and save them in levkit's "
-        "snapshot format, replacing only the exchange/symbol pairs fetched.  By default into "
-        "the user snapshot folder ($LEVKIT_DATA_DIR, else the platform's user data folder), "
-        "which levkit reads before its shipped data.  Public ladders need no keys; signed "
-        "ones read <PREFIX>_API_KEY / _API_SECRET (/ _PASSPHRASE) from the environment "
-        "('levkit exchanges' lists the prefixes).",
+        help="save current ladders in the store, and say what changed",
+        description="Fetch leverage ladders from the exchanges and append them to levkit's "
+        "store (a new dated version of each; nothing is overwritten), then print what changed "
+        "since the previous version.  By default into the user snapshot folder "
+        "($LEVKIT_DATA_DIR, else the platform's user data folder), which levkit reads before "
+        "its shipped data.  Public ladders need no keys; signed ones read <PREFIX>_API_KEY / "
+        "_API_SECRET (/ _PASSPHRASE) from the environment ('levkit exchanges' lists the "
+        "prefixes).",
+        epilog="Exit status: 0 every ladder saved; 1 some failed (named on stderr; the rest "
+        "were saved); 2 bad arguments.",
     )
     add_exchange_arg(p, "only this exchange (default: every one that can be fetched)")
-    p.add_argument(
-        "--symbols", nargs="+", metavar="S", help="default: the symbols already in the snapshot"
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--symbols",
+        nargs="+",
+        metavar="S",
+        help="default: the symbols already in the snapshot (the whole listing when there are "
+        f"more than {WHOLE_LISTING_ABOVE})",
+    )
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every symbol the exchange lists, in one read; ladders it no longer lists are "
+        "recorded as removed",
     )
     p.add_argument(
         "--out-dir",
         metavar="DIR",
-        help="write into DIR (<DIR>/<exchange>/tiers.csv) instead of the user snapshot folder",
+        help="save into the store in DIR (DIR/ladders.sqlite) instead of the user folder",
     )
     p.add_argument(
         "--kind",
         choices=("leverage", "margin"),
         default="leverage",
-        help="leverage ladders (tiers.csv, default) or margin bands (margin_bands.csv; "
-        f"venues that publish them: {', '.join(venues_with('margin_bands')) or 'none'})",
+        help="leverage ladders (default) or margin bands (venues that publish them: "
+        f"{', '.join(venues_with('margin_bands')) or 'none'})",
     )
     p.add_argument(
         "--probe",
@@ -129,14 +150,15 @@ def _current_symbols(exchange: str, kind: str, out_dir: str | None) -> list[str]
     return []
 
 
-def _plan(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
+def _plan(args: argparse.Namespace) -> list[tuple[str, str, list[str | None]]]:
+    """``(exchange, how, symbols)``; ``symbols == [None]``: the whole listing."""
     if args.probe and args.kind == "margin":
         raise UsageError("--probe goes with --kind leverage")
     if args.kind == "margin":
         require("margin_bands", args.exchange, "--kind margin")
     if args.probe:
         require("discover_tiers", args.exchange, "--probe")
-    plan = []
+    plan: list[tuple[str, str, list[str | None]]] = []
     for ex in [args.exchange] if args.exchange else list(registry.names()):
         how, why = _how(ex, args)
         if how is None:
@@ -145,11 +167,20 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
             if args.kind == "leverage":
                 say("note", f"skipping {ex}: {why}")
             continue
-        symbols = list(args.symbols or _current_symbols(ex, args.kind, args.out_dir))
+        if args.all or (how == "ladder" and not args.symbols and _many(ex, args)):
+            if how != "ladder":
+                raise UsageError(f"--all reads a published ladder; {ex} has none ({how})")
+            plan.append((ex, how, [None]))
+            continue
+        symbols: list[str | None] = list(
+            args.symbols or _current_symbols(ex, args.kind, args.out_dir)
+        )
         if not symbols:
             if args.exchange:
-                raise UsageError(f"no {ex} symbols in the snapshot to refresh: pass --symbols")
-            say("note", f"skipping {ex}: no symbols in the snapshot (pass --symbols)")
+                raise UsageError(
+                    f"no {ex} symbols in the snapshot to refresh: pass --symbols or --all"
+                )
+            say("note", f"skipping {ex}: no symbols in the snapshot (pass --symbols or --all)")
             continue
         plan.append((ex, how, symbols))
     if not plan:
@@ -157,7 +188,15 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
     return plan
 
 
-# --------------------------------------------------------------------------- fetch, write
+def _many(ex: str, args: argparse.Namespace) -> bool:
+    n = len(_current_symbols(ex, args.kind, args.out_dir))
+    if n > WHOLE_LISTING_ABOVE:
+        say("note", f"{ex}: {n} symbols in the snapshot: reading its whole listing at once")
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- fetch, save
 
 
 def _source_text(ex: str, how: str, args: argparse.Namespace) -> str:
@@ -173,41 +212,109 @@ def _source_text(ex: str, how: str, args: argparse.Namespace) -> str:
     return text + " via levkit snapshot"
 
 
-def _fetch(ex: str, how: str, symbols: list[str], args: argparse.Namespace) -> pd.DataFrame:
-    if how != "probe":
-        return fetch_live(ex, symbols, "margin" if how == "margin" else "leverage", args)
-    from .. import api
+def _venue_wide(exc: BaseException) -> bool:
+    """A failure of the venue or the keys, raised before anything is sent: the same for
+    every symbol, so the others are not tried."""
+    from ..errors import AuthenticationError, LevkitError
 
-    client = api.client_for(ex, **client_kwargs(args))
-    frames = []
+    if isinstance(exc, AuthenticationError):
+        return getattr(exc, "code", None) is None
+    return type(exc) is LevkitError
+
+
+def _fetch(ex: str, how: str, symbols: list, args: argparse.Namespace):
+    """``(frames, {symbol or None: message})``: every ladder that could be read, and why
+    the others could not."""
+    from .. import api
+    from ..errors import LevkitError
+
+    frames, failed = [], {}
+    kw = client_kwargs(args)
     for sym in symbols:
-        log.info("%s: probing %s", ex, sym)
-        frames.append(client.discover_tiers(sym))
-    return concat(frames)
+        what = sym if sym is not None else "every symbol"
+        try:
+            if how == "ladder":
+                log.info("%s: fetching the ladder of %s", ex, what)
+                frames.append(api.fetch_risk_limits(ex, sym, **kw))
+            else:
+                client = api.client_for(ex, **kw)
+                log.info("%s: %s %s", ex, "probing" if how == "probe" else "reading bands of", what)
+                frames.append(
+                    client.discover_tiers(sym) if how == "probe" else client.margin_bands(sym)
+                )
+        except (LevkitError, ValueError, OSError) as exc:
+            text = str(exc) or type(exc).__name__
+            if how == "ladder" and not has_api_ladder(ex):
+                text += f"; {no_ladder_hint(ex)}"
+            if _venue_wide(exc):
+                return frames, {None: text}
+            failed[sym] = text
+    return frames, failed
+
+
+def _previous(ex: str, frame: pd.DataFrame, kind: str, out_dir: str | None, whole: bool):
+    """The newest stored versions of the ladders fetched (of the whole venue for a whole
+    listing), read before saving; None when the store has none."""
+    from ..snapshot import SnapshotError, load_snapshot
+
+    try:
+        prev = load_snapshot(ex, kind=kind, path=out_dir)
+    except SnapshotError:
+        return None
+    if not whole:
+        prev = prev[prev["symbol"].isin(set(frame["symbol"]))]
+    return prev if len(prev) else None
+
+
+def _say_changes(prev: pd.DataFrame | None, frame: pd.DataFrame) -> None:
+    from ..snapshot import diff_ladders
+
+    if prev is None:
+        print(f"  first version of {frame['symbol'].nunique()} ladder(s) in this store")
+        return
+    table = diff_ladders(prev, frame)
+    if len(table) == 0:
+        when = ", ".join(sorted(set(prev["as_of"].astype(str))))
+        print(f"  no change since the previous version (as of {when})")
+        return
+    print(f"  {len(table)} changed since the previous version:")
+    for row in table.itertuples(index=False):
+        print(f"    {row.symbol}: {row.summary}")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..snapshot import save_snapshot, user_data_dir
 
     plan = _plan(args)
-    fetched = [(ex, how, _fetch(ex, how, symbols, args)) for ex, how, symbols in plan]
-    for ex, how, frame in fetched:  # everything fetched before anything is written
+    failures: list[str] = []
+    saved = 0
+    for ex, how, symbols in plan:
+        frames, failed = _fetch(ex, how, symbols, args)
+        for sym, text in failed.items():
+            failures.append(f"{ex}: {text}" if sym is None else f"{ex} {sym}: {text}")
+        if not frames:
+            continue
+        frame = concat(frames)
+        whole = symbols == [None]
+        prev = _previous(ex, frame, args.kind, args.out_dir, whole)
         when = frame.attrs.get("fetched_at") or pd.Timestamp.now(tz="UTC")
-        path = save_snapshot(
-            frame,
-            args.out_dir,
-            source_text=_source_text(ex, how, args),
-            as_of=pd.Timestamp(when),
-            kind=args.kind,
-        )
+        path = save_snapshot(frame, args.out_dir, source_text=_source_text(ex, how, args),
+                             as_of=pd.Timestamp(when), kind=args.kind, listing=whole,
+                             note="levkit snapshot")  # fmt: skip
         counts = frame.groupby("symbol").size()
-        done = ", ".join(f"{sym} ({n} tiers)" for sym, n in counts.items())
-        print(f"wrote {path}: {ex} {done}")
-    if args.out_dir is None:
-        print(
-            f"saved in the user snapshot folder {user_data_dir()}: levkit reads it before its "
-            "shipped data (set LEVKIT_DATA_DIR to use another folder)"
-        )
-    else:
-        print(f"saved in {Path(args.out_dir)}: read it with --data-dir {args.out_dir}")
-    return 0
+        saved += len(counts)
+        shown = ", ".join(f"{sym} ({n} tiers)" for sym, n in list(counts.items())[:20])
+        more = f" and {len(counts) - 20} more" if len(counts) > 20 else ""
+        print(f"saved {ex} {shown}{more} in {path}")
+        _say_changes(prev, frame)
+    where = user_data_dir() if args.out_dir is None else Path(args.out_dir)
+    if saved and args.out_dir is None:
+        print(f"the user snapshot folder {where} is read before levkit's shipped data "
+              "(set LEVKIT_DATA_DIR to use another folder)")  # fmt: skip
+    elif saved:
+        print(f"read it with --data-dir {args.out_dir}")
+    for text in failures:
+        say("error", text)
+    if failures and saved:
+        say("error", f"{len(failures)} failed; the {saved} other ladder(s) were saved")
+    return EXIT_RUNTIME if failures else 0

@@ -77,9 +77,9 @@ class Simulator(AccountHelpers):
     Parameters
     ----------
     tiers : DataFrame, optional
-        A tiers frame (any exchanges and symbols).  Default: the shipped snapshot of
-        every venue (``load_snapshot()``), or a small built-in set when the snapshot
-        cannot be loaded.
+        A tiers frame (any exchanges and symbols).  Default: the shipped 0.2 ladders
+        (:func:`levkit.snapshot.fixture_tiers`), or a small built-in set when they cannot
+        be loaded.
     margin_tiers : DataFrame, optional
         BingX maintenance bands (``maintMarginRatio``).  Default: the snapshot's
         ``kind="margin"`` frame when ``tiers`` is not given; else the ladder's own bands.
@@ -333,11 +333,13 @@ class Simulator(AccountHelpers):
 
 def _default_tiers() -> tuple[pd.DataFrame, pd.DataFrame | None]:
     try:
-        from ..snapshot import load_snapshot
+        # the shipped 0.2 files: a small stable set (the store's full history would make
+        # every Simulator() load 7,000 tiers)
+        from ..snapshot import fixture_tiers
 
-        tiers = load_snapshot()
+        tiers = fixture_tiers()
         try:
-            margin = load_snapshot(kind="margin")
+            margin = fixture_tiers(kind="margin")
         except Exception as exc:  # noqa: BLE001 - margin bands are optional
             log.debug("sim: no bingx margin snapshot (%s)", exc)
             margin = None

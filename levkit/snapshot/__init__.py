@@ -1,57 +1,60 @@
-"""Snapshots: risk-limit ladders that work offline, shipped with levkit or saved by the user.
+"""Snapshots: risk-limit ladders that work offline, with their history.
 
-Layout (the same in the shipped ``data/`` folder, in the user folder and in any folder
-given as ``path``)::
+The **store** keeps every saved version of every ladder: an SQLite database in the user
+snapshot folder (``$LEVKIT_DATA_DIR``, else ``platformdirs.user_data_dir("levkit")``),
+``<folder>/ladders.sqlite``.  :func:`save_snapshot` appends; nothing is overwritten.
+levkit ships the first versions (real recorded ladders, ``data/ladders.sqlite.gz``, and
+the hand-typed 0.2 figures, ``data/<venue>/tiers.csv``); a user folder in the 0.2 layout
+(``<venue>/tiers.csv``, ``<venue>/margin_bands.csv``) is read in place, never changed.
+``docs/store.md`` documents the layout.
 
-    <root>/<exchange>/tiers.csv           leverage ladders      (kind="leverage")
-    <root>/<exchange>/margin_bands.csv    margin bands, no leverage (kind="margin")
-
-Venues are found by listing ``<root>``; no list of exchanges is kept in code.  Columns:
-the tiers-frame columns (:data:`levkit.frames.TIERS_COLUMNS`) then ``category``,
-``notional_unit``, ``complete`` (``true``/``false``, the same on every row of a ladder:
-whether its source gives the whole ladder), ``source`` (where the figures came from) and
-``as_of`` (their date, ``YYYY-MM-DD``, or ``YYYY-MM``/``YYYY`` when that is all that is
-known).  ``data/README.md`` names every shipped source.
-
-:func:`load_snapshot` reads the user folder (``$LEVKIT_DATA_DIR``, else
-``platformdirs.user_data_dir("levkit")``) first, then the shipped data; a ladder found in
-both comes from the user folder.  :func:`save_snapshot` writes into the user folder.
-An installed wheel carries the shipped data at ``levkit/_data/``.
+- :func:`load_snapshot`: the newest version of each ladder (on equal dates the user's).
+- :func:`ladder_history`: every stored version, dated.
+- :func:`diff_ladders`, :func:`changes`: what changed between two frames, or between
+  consecutive stored versions.
+- :func:`write_snapshot`: export a frame as 0.2-layout CSV files.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..model.completeness import check_staleness
-from ..symbols import normalize_symbol
+from . import _read
 from ._files import (
     ENV_VAR,
     SNAPSHOT_COLUMNS,
     SNAPSHOT_FILES,
-    SnapshotError,
-    _load_file,
     as_of_timestamp,
     data_dir,
-    read,
     user_data_dir,
-    venue_files,
 )
-from ._write import save_snapshot, write_snapshot
+from ._names import SnapshotError, canonical_exchange, match_symbol, to_timestamp
+from ._read import SnapshotFileWarning
+from ._save import save_snapshot
+from ._store import STORE_FILE
+from ._write import write_snapshot
+from .diff import diff_ladders
+from .history import changes, ladder_history
 
 __all__ = [
     "ENV_VAR",
+    "STORE_FILE",
     "SnapshotError",
+    "SnapshotFileWarning",
     "SNAPSHOT_COLUMNS",
     "SNAPSHOT_FILES",
+    "changes",
     "check_staleness",
     "data_dir",
+    "diff_ladders",
+    "fixture_tiers",
+    "ladder_history",
     "load_snapshot",
     "save_snapshot",
     "snapshot_index",
@@ -59,40 +62,11 @@ __all__ = [
     "write_snapshot",
 ]
 
-_ = _load_file  # re-exported for tests that clear the cache
 
-
-def _snapshot_files(kind: str, path: str | os.PathLike[str] | None) -> list[Path]:
-    """Snapshot files of ``kind`` in priority order (a ladder is taken from the first)."""
+def _kind(kind: str) -> str:
     if kind not in SNAPSHOT_FILES:
         raise SnapshotError(f"kind must be one of {sorted(SNAPSHOT_FILES)}, not {kind!r}")
-    if path is not None:
-        p = Path(path)
-        if p.is_file():
-            return [p]
-        files = venue_files(p, kind)
-        if not files and not any(venue_files(p, k) for k in SNAPSHOT_FILES):
-            raise SnapshotError(f"no snapshot file at {p}")
-        return files
-    return venue_files(user_data_dir(), kind) + venue_files(data_dir(), kind)
-
-
-def _read_all(kind: str, path: Any) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
-    """Every ladder of ``kind``, each from the first file holding it, and those files."""
-    frames, origin = [], {}
-    for file in _snapshot_files(kind, path):
-        frame = read(file)
-        keys = list(zip(frame["exchange"], frame["symbol"], strict=True))
-        keep = np.array([k not in origin for k in keys], dtype=bool)
-        for k in dict.fromkeys(k for k, new in zip(keys, keep, strict=True) if new):
-            origin[k] = str(file)
-        if keep.any():
-            frames.append(frame.loc[keep])
-    if not frames:
-        empty = pd.DataFrame({c: [] for c in SNAPSHOT_COLUMNS})
-        return empty, origin
-    full = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return full.sort_values(["exchange", "symbol", "max_notional"], kind="stable"), origin
+    return kind
 
 
 def load_snapshot(
@@ -101,38 +75,44 @@ def load_snapshot(
     *,
     kind: str = "leverage",
     path: str | os.PathLike[str] | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
-    """Risk-limit tiers from the user's saved snapshot, then levkit's shipped one, offline.
+    """Risk-limit tiers from the snapshot store, offline: the newest version of each ladder.
 
     Parameters
     ----------
     exchange : str, optional
-        Only this exchange (any venue with a folder in the snapshot).  ``None``: all.
+        Only this exchange: a registry name or alias (``"gateio"``, ``"hl"``), or any
+        other exchange saved in the store.  ``None``: all.
     symbol : str or list of str, optional
-        Any spelling (``"BTCUSDT"``, ``"BTC-USDT"``, ``"btc/usdt:usdt"``).  With
-        ``exchange=None`` a symbol matches on every exchange that has it.
+        Any spelling (``"BTCUSDT"``, ``"BTC-USDT"``, ``"btc/usdt:usdt"``, a base asset
+        ``"BTC"``).  With ``exchange=None`` a symbol matches on every exchange that has it.
     kind : {"leverage", "margin"}
-        ``"leverage"``: ladders with max leverage per band (``tiers.csv``).
-        ``"margin"``: maintenance-margin bands without leverage (``margin_bands.csv``).
+        ``"leverage"``: ladders with max leverage per band.  ``"margin"``:
+        maintenance-margin bands without leverage.
     path : path, optional
-        Read only this snapshot folder (same layout) or file, not the user/shipped ones.
+        Read only this data folder (its store and 0.2 CSV files) or this one file.
+    as_of : date, datetime or text, optional
+        The newest version at or before this date (default: the newest of all).
 
     Returns
     -------
     DataFrame
-        A tiers frame plus ``category``, ``notional_unit``, ``complete`` (bool),
-        ``source`` and ``as_of`` (the file's date text).  ``attrs``: ``source`` is
-        ``"snapshot"``; ``as_of`` and ``fetched_at`` the oldest figures' date as a UTC
-        Timestamp (the start of it when only a month or year is known);
-        ``snapshot_files`` maps each (exchange, symbol) to the file it came from
-        (``snapshot_file`` when that is one file).  ``lk.ladders(frame)`` gives the dates
-        per ladder as ``datetime64``.
+        A tiers frame with the saved frame's own columns, plus ``category``,
+        ``notional_unit``, ``complete`` (bool), ``source`` and ``as_of`` (the version's
+        date as saved: ``"2026-05-18"``, an ISO timestamp, or ``"2026"`` when only the
+        year is known).  The newest version wins; on equal dates the user's store, then
+        the user's 0.2 files, then the shipped history, then the shipped 0.2 files.
+        ``attrs``: ``source`` is ``"snapshot"``; ``as_of`` and ``fetched_at`` the oldest
+        figures' date (UTC); ``snapshot_files`` maps each (exchange, symbol) to the store
+        or file it came from (``snapshot_file`` when that is one); attrs kept with the
+        save (``errors``, ``ccxt_missing``...) and ``saved_source``.
 
     Raises
     ------
     SnapshotError
-        An exchange or symbol with no data; the message lists what is available.
-        Never an empty frame.
+        An exchange or symbol with no data (the message lists what is available, and
+        says when a ladder was removed from its exchange's listing).  Never an empty frame.
 
     Examples
     --------
@@ -141,31 +121,49 @@ def load_snapshot(
     [[1.0, 300000.0, 150.0], [2.0, 800000.0, 100.0]]
     >>> tiers.attrs["source"], tiers.attrs["as_of"], bool(tiers["complete"].all())
     ('snapshot', Timestamp('2025-12-02 00:00:00+0000', tz='UTC'), True)
+    >>> len(load_snapshot("binance", "BTCUSDT", as_of="2022-06-30")), load_snapshot("binance", "BTC")["as_of"][0]
+    (10, '2026-05-01T04:57:36+00:00')
     """
-    full, origin = _read_all(kind, path)
-    if len(full) == 0:
-        raise SnapshotError(f"no {_what(kind)} in the snapshot ({_where(path)})")
-    mask = np.ones(len(full), dtype=bool)
-    exchanges = sorted(full["exchange"].unique().tolist())
+    kind = _kind(kind)
+    until = to_timestamp(as_of).value if as_of is not None else None
+    with _read.opened(path) as srcs:
+        newest = _read.latest(_read.versions(srcs, kind=kind, until=until))
+        newest = _read.with_labels(newest, srcs)
+        return _load(newest, srcs, exchange, symbol, kind, path, as_of)
+
+
+def _load(newest, srcs, exchange, symbol, kind, path, as_of) -> pd.DataFrame:
+    where = _where(path, as_of)
+    if len(newest) == 0:
+        raise SnapshotError(f"no {_what(kind)} in the snapshot ({where})")
+    mask = np.ones(len(newest), dtype=bool)
+    listed = newest[newest["content_id"].notna()]
     if exchange is not None:
-        ex = str(exchange).strip().lower()
-        if ex not in exchanges:
-            msg = f"no {ex!r} {_what(kind)} in the snapshot ({_where(path)}); available: "
-            msg += _listing(full)
+        ex = canonical_exchange(exchange)
+        if ex not in set(newest["exchange"]):
+            msg = f"no {ex!r} {_what(kind)} in the snapshot ({where}); available: "
+            msg += _listing(listed)
             if kind == "margin" and _rates_in_ladder(ex):
                 msg += f" ({ex}'s margin rates are in its leverage ladders: kind='leverage')"
             raise SnapshotError(msg)
-        mask &= (full["exchange"] == ex).to_numpy()
+        mask &= (newest["exchange"] == ex).to_numpy()
     if symbol is not None:
-        mask = _match_symbols(full, mask, symbol, exchange, kind)
-    out = full.loc[mask].reset_index(drop=True)
-    oldest = min(as_of_timestamp(d) for d in out["as_of"].unique())
+        mask = _match_symbols(newest, mask, symbol, exchange, kind)
+    chosen = newest.loc[mask & newest["content_id"].notna().to_numpy()]
+    if len(chosen) == 0:
+        raise SnapshotError(
+            f"every {_what(kind)} asked for was removed from its exchange's listing ("
+            + _removed(newest.loc[mask])
+            + "); ladder_history() holds the earlier versions"
+        )
+    out, saved = _read.build(chosen.reset_index(drop=True), srcs)
+    oldest = min(to_timestamp(t) for t in chosen["as_of_text"].unique())
     files = {
-        k: v
-        for k, v in origin.items()
-        if k in set(zip(out["exchange"], out["symbol"], strict=True))
+        (e, sy): srcs[int(i)].label
+        for e, sy, i in zip(chosen["exchange"], chosen["symbol"], chosen["src"], strict=True)
     }
     out.attrs = {
+        **saved,
         "source": "snapshot",
         "fetched_at": oldest,
         "as_of": oldest,
@@ -177,27 +175,62 @@ def load_snapshot(
     return out
 
 
-def _match_symbols(full: pd.DataFrame, mask: np.ndarray, symbol: Any, exchange: Any, kind: str):
+def fixture_tiers(kind: str = "leverage") -> pd.DataFrame:
+    """The small, stable set of ladders in the shipped 0.2-layout files
+    (``data/<venue>/tiers.csv``, ``margin_bands.csv``): what the simulator serves by
+    default.  Not the newest figures (:func:`load_snapshot` gives those); never the user's.
+
+    Examples
+    --------
+    >>> t = fixture_tiers()
+    >>> int(t.loc[(t.exchange == "bybit") & (t.symbol == "BTCUSDT"), "tier"].max())
+    3
+    """
+    kind = _kind(kind)
+    srcs = _read.shipped_files()
+    newest = _read.with_labels(_read.latest(_read.versions(srcs, kind=kind)), srcs)
+    newest = newest[newest["content_id"].notna()].reset_index(drop=True)
+    if len(newest) == 0:
+        raise SnapshotError(f"no shipped {_what(kind)} files in {data_dir()}")
+    out, _ = _read.build(newest, srcs)
+    oldest = min(to_timestamp(t) for t in newest["as_of_text"].unique())
+    out.attrs = {"source": "snapshot", "fetched_at": oldest, "as_of": oldest,
+                 "snapshot_kind": kind}  # fmt: skip
+    return out
+
+
+def _match_symbols(rows: pd.DataFrame, mask: np.ndarray, symbol: Any, exchange: Any, kind: str):
     wanted = [symbol] if isinstance(symbol, str) else list(symbol)
     if not wanted:
         raise SnapshotError("no symbol given (pass None for every symbol)")
-    pool = full.loc[mask, ["exchange", "symbol"]].drop_duplicates()
-    ex_col, sym_col = full["exchange"].to_numpy(), full["symbol"].to_numpy()
-    hit = np.zeros(len(full), dtype=bool)
+    ex_col, sym_col = rows["exchange"].to_numpy(object), rows["symbol"].to_numpy(object)
+    pool = sorted(set(ex_col[mask]))
+    listed = rows["content_id"].notna().to_numpy()
+    hit = np.zeros(len(rows), dtype=bool)
     for sym in wanted:
-        found = False
-        for ex in sorted(pool["exchange"].unique()):
-            rows = mask & (ex_col == ex) & (sym_col == normalize_symbol(sym, ex))
-            if rows.any():
-                hit |= rows
-                found = True
-        if not found:
-            where = f"{str(exchange).lower()} " if exchange is not None else ""
+        found = np.zeros(len(rows), dtype=bool)
+        for ex in pool:
+            found |= mask & (ex_col == ex) & (sym_col == match_symbol(sym, ex))
+        if not found.any():
+            where = f"{canonical_exchange(exchange)} " if exchange is not None else ""
             what = "leverage ladder" if kind == "leverage" else "margin bands"
             raise SnapshotError(
-                f"no {where}{what} for {sym!r} in the snapshot; available: " + _listing(pool)
+                f"no {where}{what} for {sym!r} in the snapshot; available: "
+                + _listing(rows.loc[mask & listed])
             )
+        if exchange is not None and not (found & listed).any():
+            raise SnapshotError(
+                f"{sym!r} was removed from the listing (" + _removed(rows.loc[found]) + "); "
+                "ladder_history() holds its earlier versions"
+            )
+        hit |= found
     return hit
+
+
+def _removed(rows: pd.DataFrame) -> str:
+    gone = rows[rows["content_id"].isna()]
+    return ", ".join(f"{e} {s} as of {t}" for e, s, t in
+                     zip(gone["exchange"], gone["symbol"], gone["as_of_text"], strict=True))  # fmt: skip
 
 
 def _rates_in_ladder(exchange: str) -> bool:
@@ -214,24 +247,29 @@ def _what(kind: str) -> str:
     return "leverage ladders" if kind == "leverage" else "margin bands"
 
 
-def _where(path: Any) -> str:
+def _where(path: Any, as_of: Any = None) -> str:
+    at = f" as of {as_of}" if as_of is not None else ""
     if path is not None:
-        return str(path)
-    return f"{user_data_dir()} then {data_dir()}"
+        return f"{path}{at}"
+    return f"{user_data_dir()} then {data_dir()}{at}"
 
 
-def _listing(pool: pd.DataFrame) -> str:
+def _listing(pool: pd.DataFrame, limit: int = 40) -> str:
     parts = []
     for ex, grp in pool.groupby("exchange", sort=True):
-        parts.append(f"{ex}: " + ", ".join(sorted(grp["symbol"].unique())))
+        names = sorted(grp["symbol"].unique())
+        more = f" ... ({len(names)} symbols)" if len(names) > limit else ""
+        parts.append(f"{ex}: " + ", ".join(names[:limit]) + more)
     return "; ".join(parts)
 
 
 def snapshot_index(*, path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """What the snapshot holds: one row per kind, exchange and symbol.
+    """What the snapshot holds: one row per kind, exchange and symbol (its newest version).
 
     Columns ``kind``, ``exchange``, ``symbol``, ``tiers``, ``max_leverage`` (the top one,
-    NaN for margin bands), ``top_notional``, ``as_of``, ``source``, ``complete``, ``file``.
+    NaN for margin bands), ``top_notional``, ``as_of``, ``source``, ``complete``,
+    ``file`` (the store or file it came from) and ``versions`` (how many versions the
+    store holds, removals included).
 
     Examples
     --------
@@ -240,15 +278,20 @@ def snapshot_index(*, path: str | os.PathLike[str] | None = None) -> pd.DataFram
     ...             & (idx.kind == "leverage"), "tiers"].iloc[0])
     12
     """
+    with _read.opened(path) as srcs:
+        return _index(srcs, path)
+
+
+def _index(srcs: list, path: Any) -> pd.DataFrame:
     rows = []
     for kind in SNAPSHOT_FILES:
-        try:
-            full, origin = _read_all(kind, path)
-        except SnapshotError:
+        every = _read.versions(srcs, kind=kind)
+        newest = _read.latest(every)
+        newest = newest[newest["content_id"].notna()].reset_index(drop=True)
+        if len(newest) == 0:
             continue
-        if len(full) == 0:
-            continue
-        agg = full.groupby(["exchange", "symbol"], sort=True).agg(
+        frame, _ = _read.build(newest, srcs)
+        agg = frame.groupby(["exchange", "symbol"], sort=True).agg(
             tiers=("tier", "size"),
             max_leverage=("max_leverage", "max"),
             top_notional=("max_notional", "max"),
@@ -256,10 +299,17 @@ def snapshot_index(*, path: str | os.PathLike[str] | None = None) -> pd.DataFram
             source=("source", "first"),
             complete=("complete", "first"),
         )
-        agg["file"] = [origin.get(k, "") for k in agg.index]
+        keys = list(zip(newest["exchange"], newest["symbol"], strict=True))
+        labels = dict(zip(keys, [srcs[int(i)].label for i in newest["src"]], strict=True))
+        counts = every.groupby(["exchange", "symbol"]).size()
+        agg["file"] = [labels.get(k, "") for k in agg.index]
+        agg["versions"] = [int(counts.get(k, 0)) for k in agg.index]
         rows.append(agg.reset_index().assign(kind=kind))
     if not rows:
-        raise SnapshotError(f"no snapshot files at {_where(path)}")
+        raise SnapshotError(f"no snapshot data at {_where(path)}")
     out = pd.concat(rows, ignore_index=True)
     cols = ["kind", "exchange", "symbol", "tiers", "max_leverage", "top_notional", "as_of"]
-    return out[[*cols, "source", "complete", "file"]]
+    return out[[*cols, "source", "complete", "file", "versions"]]
+
+
+_ = as_of_timestamp  # re-exported: levkit.snapshot.as_of_timestamp

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import LevkitError, ParseError
+from ..errors import ParseError
 from ..frames import FLOAT_TIER_COLUMNS, TIERS_COLUMNS, tiers_frame
+from ._names import SnapshotError, to_timestamp
 
 log = logging.getLogger("levkit")
 
@@ -29,29 +28,25 @@ ENV_VAR = "LEVKIT_DATA_DIR"
 _REQUIRED = ("exchange", "symbol", "max_notional", "source", "as_of")
 _TEXT = ("exchange", "symbol", "category", "notional_unit", "complete", "source", "as_of")
 _DTYPES: dict[str, Any] = {**{c: str for c in _TEXT}, **{c: "float64" for c in FLOAT_TIER_COLUMNS}}
-_AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _BOOL = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
-
-
-class SnapshotError(LevkitError, ValueError):
-    """The snapshot has no such exchange, symbol or kind (the message lists what it has)."""
 
 
 def data_dir() -> Path:
     """The folder holding the shipped snapshot (one sub-folder per venue).
 
     An installed wheel carries it at ``levkit/_data``; a source checkout or an editable
-    install reads ``<repo>/data``.  The first holding a venue folder wins.
+    install reads ``<repo>/data``.  The first holding the shipped history
+    (``ladders.sqlite.gz``) or a venue folder wins.
 
     Examples
     --------
-    >>> (data_dir() / "bingx" / "tiers.csv").is_file()
-    True
+    >>> (data_dir() / "ladders.sqlite.gz").is_file(), (data_dir() / "bingx" / "tiers.csv").is_file()
+    (True, True)
     """
     pkg = Path(__file__).resolve().parent.parent
     candidates = (pkg / "_data", pkg.parent / "data")
     for cand in candidates:
-        if venue_files(cand, "leverage") or venue_files(cand, "margin"):
+        if (cand / "ladders.sqlite.gz").is_file() or venue_files(cand, "leverage"):
             return cand
     looked = ", ".join(str(c) for c in candidates)
     raise SnapshotError(f"levkit's snapshot files are missing (looked in {looked})")
@@ -60,13 +55,23 @@ def data_dir() -> Path:
 def user_data_dir() -> Path:
     """The user snapshot folder: ``$LEVKIT_DATA_DIR``, else the platform's user data
     folder for levkit (``platformdirs.user_data_dir("levkit")``, e.g.
-    ``~/.local/share/levkit`` on Linux).  It may not exist yet."""
+    ``~/.local/share/levkit`` on Linux).  It may not exist yet; a file or a dangling link
+    there is a :class:`SnapshotError` (levkit would neither read nor write it)."""
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
-        return Path(env).expanduser()
-    import platformdirs
+        path = Path(env).expanduser()
+    else:
+        import platformdirs
 
-    return Path(platformdirs.user_data_dir("levkit", appauthor=False))
+        path = Path(platformdirs.user_data_dir("levkit", appauthor=False))
+    where = f"{ENV_VAR}={env}" if env else "the user snapshot folder"
+    if path.is_symlink() and not path.exists():
+        raise SnapshotError(f"{where} is a link to nothing ({os.readlink(path)}): point it at "
+                            "a folder, or remove the link")  # fmt: skip
+    if path.exists() and not path.is_dir():
+        raise SnapshotError(f"{where} is a file, not a folder: levkit keeps its snapshot store "
+                            "in a folder there")  # fmt: skip
+    return path
 
 
 def venue_files(root: Path, kind: str) -> list[Path]:
@@ -82,12 +87,18 @@ def venue_files(root: Path, kind: str) -> list[Path]:
 
 
 def as_of_timestamp(value: str) -> pd.Timestamp:
-    """``"2026-05-18"`` (or ``"2026-05"``, ``"2026"``) -> the start of that day/month/year, UTC."""
-    if not isinstance(value, str) or not _AS_OF.match(value):
-        raise ParseError(
-            f"as_of must be a date such as '2026-05-18' (or '2026-05', '2026'), not {value!r}"
-        )
-    return pd.Timestamp(value).tz_localize("UTC")
+    """``"2026-05-18"`` (or ``"2026-05"``, ``"2026"``, an ISO timestamp) -> the start of
+    that day/month/year (or that instant), UTC.
+
+    >>> as_of_timestamp("2026"), as_of_timestamp("2026-03-12T04:12:41+00:00")
+    (Timestamp('2026-01-01 00:00:00+0000', tz='UTC'), Timestamp('2026-03-12 04:12:41+0000', tz='UTC'))
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(f"as_of must be a date such as '2026-05-18', not {value!r}")
+    try:
+        return to_timestamp(value)
+    except SnapshotError as exc:
+        raise ParseError(str(exc)) from None
 
 
 def parse(text_or_path: Any, name: str) -> pd.DataFrame:
@@ -103,7 +114,10 @@ def parse(text_or_path: Any, name: str) -> pd.DataFrame:
             row = int(np.flatnonzero(df[col].isna().to_numpy())[0]) + 2
             raise ParseError(f"{name} line {row}: empty {col}")
     for value in df["as_of"].unique():
-        as_of_timestamp(value)
+        try:
+            as_of_timestamp(value)
+        except ParseError as exc:
+            raise ParseError(f"{name}: {exc}") from None
     for col in SNAPSHOT_COLUMNS:
         if col not in df.columns:
             df[col] = np.nan
@@ -150,15 +164,3 @@ def _check_bands(df: pd.DataFrame, name: str) -> None:
             f"says tier {r['_file_tier']} from {r['_file_min']:,.0f}, but the sorted caps give "
             f"tier {r['tier']} from {r['min_notional']:,.0f}"
         )
-
-
-@functools.lru_cache(maxsize=64)
-def _load_file(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
-    # mtime and size are part of the key so a rewritten file is read again.
-    log.debug("reading snapshot %s", path)
-    return parse(path, path)
-
-
-def read(path: Path) -> pd.DataFrame:
-    st = path.stat()
-    return _load_file(str(path), st.st_mtime_ns, st.st_size)

@@ -1,5 +1,6 @@
-"""Writing snapshot files: ``write_snapshot`` (any folder) and ``save_snapshot`` (the
-user's folder)."""
+"""Exporting a frame as 0.2-layout CSV files (``<folder>/<exchange>/tiers.csv``): what
+``levkit snapshot --out-dir`` wrote in 0.2, and a plain-text form of any ladder.  The store
+(:func:`levkit.snapshot.save_snapshot`) is where levkit keeps its history."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import pandas as pd
 
 from ..frames import TIERS_COLUMNS, tiers_frame
 from ..symbols import notional_currency
-from ._files import SNAPSHOT_COLUMNS, SNAPSHOT_FILES, as_of_timestamp, parse, user_data_dir
+from ._files import SNAPSHOT_COLUMNS, SNAPSHOT_FILES, as_of_timestamp, parse
+from ._names import check_exchange
 
-__all__ = ["save_snapshot", "write_snapshot"]
+__all__ = ["write_snapshot"]
 
 log = logging.getLogger("levkit")
 
@@ -153,7 +155,8 @@ def write_snapshot(
         return _write_file(df, target, merge)
     written = target
     for ex, rows in df.groupby("exchange", sort=True):
-        written = _write_file(rows, target / str(ex) / SNAPSHOT_FILES[kind], merge)
+        folder = check_exchange(ex)  # a plain name, never a path (issue 23)
+        written = _write_file(rows, target / folder / SNAPSHOT_FILES[kind], merge)
     return written
 
 
@@ -183,57 +186,3 @@ def _write_csv(df: pd.DataFrame, target: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def save_snapshot(
-    tiers: pd.DataFrame,
-    path: str | os.PathLike[str] | None = None,
-    *,
-    source_text: str | None = None,
-    as_of: Any = None,
-    kind: str | None = None,
-) -> Path:
-    """Save ladders into the user snapshot folder, where :func:`load_snapshot` finds them
-    before the shipped data.
-
-    Parameters
-    ----------
-    tiers : DataFrame
-        A tiers frame, e.g. ``lk.fetch_risk_limits("bybit", "BTCUSDT")``.
-    path : path, optional
-        Another snapshot folder.  Default: ``$LEVKIT_DATA_DIR``, else
-        ``platformdirs.user_data_dir("levkit")``.
-    source_text, as_of : optional
-        Default: the frame's own ``source``/``as_of`` columns when it has them, else
-        ``"<attrs source> (<exchange>) via lk.save_snapshot"`` and the frame's
-        ``attrs["fetched_at"]`` (else today).
-    kind : {"leverage", "margin"}, optional
-        As in :func:`write_snapshot`.
-
-    Returns
-    -------
-    Path
-        The last file written (``<folder>/<exchange>/tiers.csv``).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from levkit.frames import tiers_frame
-    >>> from levkit.snapshot import load_snapshot
-    >>> t = tiers_frame({"exchange": "bybit", "symbol": "ETHUSDT",
-    ...                  "max_notional": [1e6, 5e6], "max_leverage": [100, 50]}, source="api")
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     os.environ["LEVKIT_DATA_DIR"] = d
-    ...     p = save_snapshot(t)
-    ...     back = load_snapshot("bybit", "ETHUSDT")
-    ...     del os.environ["LEVKIT_DATA_DIR"]
-    >>> back.attrs["snapshot_file"] == str(p), back["source"][0]
-    (True, 'api (bybit) via lk.save_snapshot')
-    """
-    if source_text is None and "source" not in tiers.columns:
-        exchanges = ", ".join(sorted(tiers["exchange"].astype(str).str.lower().unique()))
-        source_text = f"{tiers.attrs.get('source', 'unknown')} ({exchanges}) via lk.save_snapshot"
-    if as_of is None and "as_of" not in tiers.columns:
-        as_of = tiers.attrs.get("fetched_at") or pd.Timestamp.now(tz="UTC")
-    target = Path(path) if path is not None else user_data_dir()
-    return write_snapshot(tiers, target, source_text=source_text, as_of=as_of, kind=kind)
