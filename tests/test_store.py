@@ -86,11 +86,13 @@ def test_many_venue_fetch_round_trips_with_its_errors():
 
 
 def test_from_ccxt_frame_round_trips_with_ccxt_missing():
-    from tests.test_ccxt_bridge import Fake, okx_tiers
+    from tests.test_ccxt_bridge import Fake, quote_tiers
 
-    frame = lk.from_ccxt(Fake(okx_tiers()))
+    fake = Fake(quote_tiers())
+    fake.id = "bybit"  # ccxt's unified fields (no deduction): the road that lists what is missing
+    frame = lk.from_ccxt(fake)
     save_snapshot(frame, as_of="2026-06-01")
-    back = load_snapshot("okx", path=user())
+    back = load_snapshot("bybit", path=user())
     assert_round_trip(frame, back)
     assert back.attrs["ccxt_missing"] == ["mm_deduction"]
     assert back["as_of"].unique().tolist() == ["2026-06-01"]
