@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import leverage_frame, numeric, tiers_frame
+from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
 from .._parse import column, numbers, rows_of, texts
 
 __all__ = [
@@ -35,11 +35,27 @@ __all__ = [
     "parse_pos_mode",
     "parse_positions",
     "POS_SIDES",
+    "RULES",
 ]
 
 #: OKX ``posSide`` -> levkit side (``net``: one-way mode).
 POS_SIDES = {"long": "long", "short": "short", "net": "both", "": "both"}
 MARGIN_MODES = ("cross", "isolated")
+
+#: The ladder check's declaration (``levkit.frames``): OKX's names in messages (the cap is
+#: ``maxSz`` converted to quote notional), a leverage on every tier, OKX's ``tier`` numbers
+#: rising with the cap [O1], a bad instrument of a many-instrument answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "maxSz x ctVal x ctMult x mark price",
+        "max_leverage": "maxLever",
+        "maintenance_margin_rate": "mmr",
+        "initial_margin_rate": "imr",
+    },
+    need_leverage=True,
+    numbered_by="okx_tier",
+    drop_bad=True,
+)
 
 
 def _family(rows: list[dict], what: str) -> list[str]:
@@ -173,7 +189,7 @@ def parse_position_tiers(
     per_contract = np.where(inverse, per_contract, per_contract * price.to_numpy(float))
     merged["max_notional"] = merged["max_size"].to_numpy(float) * per_contract
     merged["price"] = price
-    merged = merged[~np.isnan(merged["max_notional"].to_numpy(float))]
+    merged = merged[~np.isnan(per_contract)]  # no mark price (a blank maxSz stays: it is bad)
     if merged.empty:
         raise ParseError(f"position-tiers: no mark price for {', '.join(missing)}")
     n = len(merged)
@@ -203,7 +219,7 @@ def parse_position_tiers(
     }
     if missing:
         attrs.setdefault("no_mark_price", missing)
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 def parse_pos_mode(rows: Any) -> str:
