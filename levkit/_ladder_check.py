@@ -194,12 +194,12 @@ def _reasons(cols, checks, ladder, bad_ids, rules) -> dict[tuple[str, str], str]
 
 def check_leverages(df: Any) -> None:
     """A leverage frame's numbers: ``leverage`` and ``max_leverage`` positive and finite,
-    ``max_position_value`` >= 0 and finite; NaN where unknown.  ParseError otherwise,
+    ``max_position_value`` >= 0 (``inf`` in an uncapped top tier); NaN where unknown.  ParseError otherwise,
     naming exchange, symbol, side and column."""
     for col, ok, problem in (
         ("leverage", lambda v: (v > 0) & np.isfinite(v), "is not a positive finite leverage"),
         ("max_leverage", lambda v: (v > 0) & np.isfinite(v), "is not a positive finite leverage"),
-        ("max_position_value", lambda v: (v >= 0) & np.isfinite(v), "is not a cap >= 0"),
+        ("max_position_value", lambda v: v >= 0, "is not a cap >= 0"),  # inf: uncapped
     ):
         values = df[col].to_numpy(dtype="float64", na_value=np.nan)
         with np.errstate(invalid="ignore"):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import requests
 
-from .errors import AuthenticationError, LadderWarning, LevkitError
+from .errors import AuthenticationError, LadderWarning, LevkitError, ParseError
 from .frames import stamp
 from .numbers import leverage_at_most
 from .ratelimit import RateLimiter, shared_limiter
@@ -382,6 +382,10 @@ class Client:
         try:
             while True:
                 rows, next_cursor = fetch_page(cursor)
+                if not isinstance(next_cursor, str | None):  # an answer's cursor: text
+                    raise ParseError(
+                        f"{desc}: the next-page cursor is a {type(next_cursor).__name__}"
+                    )
                 n += 1
                 if bar is not None:
                     bar.update(1)

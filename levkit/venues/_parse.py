@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
@@ -10,7 +11,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 
-from ..errors import ParseError
+from ..errors import LadderWarning, ParseError
 from ..frames import numeric
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "read_numbers",
     "whole_numbers",
     "ladder_starts",
+    "positive_or_unknown",
     "deduction_recursion",
     "code_of",
     "texts",
@@ -114,6 +116,32 @@ def whole_numbers(values: np.ndarray, *, field: str) -> pd.api.extensions.Extens
     if odd.any():
         raise ParseError(f"{field}: expected a whole number, got {values[odd][0]:g}")
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
+
+
+def positive_or_unknown(values: np.ndarray, names: Sequence[Any], field: str) -> np.ndarray:
+    """A figure of an instruments list that must be positive (a leverage bound, a step):
+    NaN (unknown) where it is not, naming the instruments in a :class:`LadderWarning`, so
+    one bad row does not sink the list.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     positive_or_unknown(np.array([100.0, 0.0]), ["A", "B"], "lever").tolist()
+    [100.0, nan]
+    >>> str(w[0].message)
+    'lever 0 is not a positive number for B: read as unknown'
+    """
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(values) & ~(values > 0)
+    if not bad.any():
+        return values
+    shown = ", ".join(str(n) for n in np.asarray(names, dtype=object)[bad][:5])
+    warnings.warn(
+        f"{field} {values[bad][0]:g} is not a positive number for {shown}: read as unknown",
+        LadderWarning,
+        stacklevel=3,
+    )
+    return np.where(bad, np.nan, values)
 
 
 def ladder_starts(symbols: Any, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

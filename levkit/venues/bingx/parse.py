@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import leverage_frame, numeric, stamp, tiers_frame
+from ...frames import LadderRules, leverage_frame, numeric, stamp, tiers_frame
 from .._parse import column, numbers, rows_of
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "parse_margin_ratio",
     "parse_positions",
     "parse_open_orders",
+    "RULES",
 ]
 
 #: BingX ``positionSide`` / ``side`` word -> levkit side
@@ -58,6 +59,17 @@ SIDE_FIELDS = {
     "available_value": "available{S}Val",
     "available_volume": "available{S}Vol",
 }
+
+#: The ladder check's declaration (``levkit.frames``): margin bands carry no leverage;
+#: BingX's names in messages; a bad symbol of a many-symbol answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "maxPositionVal",
+        "maintenance_margin_rate": "maintMarginRatio",
+        "mm_deduction": "maintAmount",
+    },
+    drop_bad=True,
+)
 
 MARGIN_NOTE = (
     "BingX's maintMarginRatio gives notional bands and maintenance rates but no max "
@@ -236,7 +248,8 @@ def parse_margin_ratio(
     """``data`` of ``GET /openApi/swap/v1/maintMarginRatio`` -> tiers frame (no leverage).
 
     Extra column ``tier_label`` (BingX's ``"Tier 1"``...).  ``attrs["note"]`` says where the
-    leverage ladder is to be had instead.
+    leverage ladder is to be had instead.  With ``symbol``, rows of other symbols are left
+    out (an answer without any of its rows raises); rows naming none are taken as its.
 
     Examples
     --------
@@ -254,6 +267,12 @@ def parse_margin_ratio(
     symbols = [str(s) if s else "" for s in column(rows, "symbol", what, default=symbol)]
     if not all(symbols):
         raise ParseError(f"{what}: a band has no symbol")
+    if symbol is not None and any(s != symbol for s in symbols):
+        keep = [i for i, s in enumerate(symbols) if s == symbol]
+        if not keep:
+            listed = ", ".join(sorted(set(symbols))[:5])
+            raise ParseError(f"{what}: asked for {symbol}, the answer lists only {listed}")
+        rows, symbols = [rows[i] for i in keep], [symbols[i] for i in keep]
     n = len(rows)
     frame = {
         "exchange": ["bingx"] * n,
@@ -266,7 +285,7 @@ def parse_margin_ratio(
         "tier_label": [str(v) for v in column(rows, "tier", what, default="")],
     }
     attrs.setdefault("note", MARGIN_NOTE)
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 _POSITION_COLUMNS = {

@@ -33,6 +33,7 @@ from .._parse import (
     deduction_recursion,
     ladder_starts,
     numbers,
+    positive_or_unknown,
     rows_of,
     texts,
     whole_numbers,
@@ -139,7 +140,8 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
 def parse_contracts(rows: Any) -> pd.DataFrame:
     """``data`` of ``GET /api/v2/mix/market/contracts`` -> one row per symbol with
     ``status`` (``symbolStatus``), ``min_leverage``, ``max_leverage`` (NaN where the answer
-    has ``""``, as in the demo example [G5]), ``base`` and ``quote``.
+    has ``""``, as in the demo example [G5], or a figure that is not positive: then with a
+    ``LadderWarning``), ``base`` and ``quote``.
 
     >>> parse_contracts([{"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT",
     ...                   "symbolStatus": "normal", "minLever": "1", "maxLever": "125"}]
@@ -149,14 +151,19 @@ def parse_contracts(rows: Any) -> pd.DataFrame:
     """
     what = "contracts"
     rows = rows_of(rows, what)
+    symbols = texts(rows, "symbol", what)
+    low, high = (
+        positive_or_unknown(numbers(rows, key, what, default=""), symbols, f"{what}.{key}")
+        for key in ("minLever", "maxLever")
+    )
     return pd.DataFrame(
         {
-            "symbol": pd.Series(texts(rows, "symbol", what), dtype=str),
+            "symbol": pd.Series(symbols, dtype=str),
             "status": pd.Series(
                 [str(v) for v in column(rows, "symbolStatus", what, "")], dtype=str
             ),
-            "min_leverage": numbers(rows, "minLever", what, default=""),
-            "max_leverage": numbers(rows, "maxLever", what, default=""),
+            "min_leverage": low,
+            "max_leverage": high,
             "base": pd.Series([str(v) for v in column(rows, "baseCoin", what, "")], dtype=str),
             "quote": pd.Series([str(v) for v in column(rows, "quoteCoin", what, "")], dtype=str),
         }

@@ -26,6 +26,7 @@ from .._parse import (
     columns,
     ladder_columns,
     numbers,
+    positive_or_unknown,
     read_numbers,
     rows_of,
     texts,
@@ -263,18 +264,26 @@ def parse_positions(
 
 def parse_instruments(rows: Any) -> pd.DataFrame:
     """``result.list`` of ``GET /v5/market/instruments-info`` -> one row per symbol with
-    ``min_leverage``, ``max_leverage``, ``leverage_step``, ``settle_coin``, ``status``."""
+    ``min_leverage``, ``max_leverage``, ``leverage_step``, ``settle_coin``, ``status``
+    (a leverage figure that is not positive: NaN and a ``LadderWarning``)."""
     what = "instruments-info"
     rows = rows_of(rows, what)
     filters = column(rows, "leverageFilter", what, default={})
     if not all(isinstance(f, dict) for f in filters):
         raise ParseError("instruments-info: leverageFilter must be an object")
+    symbols = texts(rows, "symbol", what)
+    limits = {
+        key: positive_or_unknown(
+            numbers(filters, key, what, default=""), symbols, f"{what}.leverageFilter.{key}"
+        )
+        for key in ("minLeverage", "maxLeverage", "leverageStep")
+    }
     return pd.DataFrame(
         {
-            "symbol": pd.Series(texts(rows, "symbol", what), dtype=str),
-            "min_leverage": numbers(filters, "minLeverage", what, default=""),
-            "max_leverage": numbers(filters, "maxLeverage", what, default=""),
-            "leverage_step": numbers(filters, "leverageStep", what, default=""),
+            "symbol": pd.Series(symbols, dtype=str),
+            "min_leverage": limits["minLeverage"],
+            "max_leverage": limits["maxLeverage"],
+            "leverage_step": limits["leverageStep"],
             "settle_coin": pd.Series(
                 [str(v) for v in column(rows, "settleCoin", what, "")], dtype=str
             ),

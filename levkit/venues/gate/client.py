@@ -119,7 +119,7 @@ class Gate(Client):
             resp = self._send("ladder", {"limit": page_size, "offset": offset})
             last[:] = [resp]
             got = _list(resp.result, "risk_limit_tiers")
-            markets = {r.get("contract") for r in got if isinstance(r, dict)}
+            markets = {str(r.get("contract")) for r in got if isinstance(r, dict)}
             full = len(markets) >= page_size
             return got, (str(offset + page_size) if full and got else None)
 

@@ -30,6 +30,7 @@ from .._parse import (
     ladder_columns,
     ladder_starts,
     numbers,
+    positive_or_unknown,
     rows_of,
     whole_numbers,
 )
@@ -158,10 +159,14 @@ def parse_contract(obj: Any) -> dict[str, Any]:
         ],
         field="contracts.leverage",
     )
+    name = str(obj["name"])
+    top, low = (
+        positive_or_unknown(nums[i : i + 1], [name], "contracts.leverage")[0] for i in (0, 1)
+    )
     return {
-        "symbol": str(obj["name"]),
-        "max_leverage": float(nums[0]),
-        "min_leverage": float(nums[1]),
+        "symbol": name,
+        "max_leverage": float(top),
+        "min_leverage": float(low),
         "quanto_multiplier": float(nums[2]),
         "status": str(obj.get("status", "")),
     }

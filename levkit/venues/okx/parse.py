@@ -25,7 +25,7 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
-from .._parse import column, numbers, rows_of, texts
+from .._parse import column, numbers, positive_or_unknown, rows_of, texts
 
 __all__ = [
     "parse_instruments",
@@ -71,7 +71,8 @@ def _family(rows: list[dict], what: str) -> list[str]:
 def parse_instruments(rows: Any) -> pd.DataFrame:
     """``data`` of ``GET /api/v5/public/instruments?instType=SWAP`` -> one row per instrument:
     ``symbol``, ``inst_family``, ``inst_type``, ``ct_val``, ``ct_mult``, ``ct_type``,
-    ``ct_val_ccy``, ``settle_ccy``, ``max_leverage`` (``lever``), ``state``.
+    ``ct_val_ccy``, ``settle_ccy``, ``max_leverage`` (``lever``; NaN and a warning where
+    it is not a positive number), ``state``.
 
     Examples
     --------
@@ -87,9 +88,11 @@ def parse_instruments(rows: Any) -> pd.DataFrame:
         raise ParseError("instruments: the answer holds no instruments")
     ct_val = numbers(rows, "ctVal", what, default="")
     ct_mult = numbers(rows, "ctMult", what, default="", empty=1.0)
+    symbols = texts(rows, "instId", what)
+    lever = positive_or_unknown(numbers(rows, "lever", what, default=""), symbols, f"{what}.lever")
     return pd.DataFrame(
         {
-            "symbol": pd.Series(texts(rows, "instId", what), dtype=str),
+            "symbol": pd.Series(symbols, dtype=str),
             "inst_family": pd.Series(
                 [str(r.get("instFamily") or r.get("uly") or "") for r in rows], dtype=str
             ),
@@ -103,7 +106,7 @@ def parse_instruments(rows: Any) -> pd.DataFrame:
             "settle_ccy": pd.Series(
                 [str(v) for v in column(rows, "settleCcy", what, "")], dtype=str
             ),
-            "max_leverage": numbers(rows, "lever", what, default=""),
+            "max_leverage": lever,
             "state": pd.Series([str(v) for v in column(rows, "state", what, "")], dtype=str),
         }
     )
