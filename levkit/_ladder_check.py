@@ -186,7 +186,7 @@ def _reasons(cols, checks, ladder, bad_ids, rules) -> dict[tuple[str, str], str]
             hit = rows[mask[rows]]
             if len(hit):
                 value = _floats(cols[column][hit[:1]])[0]
-                said = "is missing" if np.isnan(value) else f"{value:g} {problem}"
+                said = "is missing" if np.isnan(value) else f"{value:.12g} {problem}"
                 out[key] = f"{_label(column, rules)} {said}"
                 break
     return out
@@ -208,5 +208,5 @@ def check_leverages(df: Any) -> None:
             i = int(np.flatnonzero(bad)[0])
             row = df.iloc[i]
             raise ParseError(
-                f"{row['exchange']} {row['symbol']} {row['side']}: {col} {values[i]:g} {problem}"
+                f"{row['exchange']} {row['symbol']} {row['side']}: {col} {values[i]:.12g} {problem}"
             )

@@ -23,6 +23,7 @@ __all__ = [
     "whole_numbers",
     "ladder_starts",
     "positive_or_unknown",
+    "without_empty_bands",
     "deduction_recursion",
     "code_of",
     "texts",
@@ -142,6 +143,38 @@ def positive_or_unknown(values: np.ndarray, names: Sequence[Any], field: str) ->
         stacklevel=3,
     )
     return np.where(bad, np.nan, values)
+
+
+def without_empty_bands(
+    data: dict[str, Any], floor: np.ndarray, number: Any
+) -> tuple[dict[str, Any], dict[str, list[int | None]]]:
+    """Columns without the tiers whose band is empty: the venue's own floor equals the cap
+    (Binance answered BEAMXUSDT's 3x bracket as 500,000 to 500,000 on 2025-12-25).  Such a
+    tier holds no position: the caps of the others stay strictly increasing and no model
+    answer changes.  Returns the columns and ``{symbol: [the venue's tier number, ...]}``.
+
+    >>> data = {"symbol": np.array(["A", "A", "A"], dtype=object),
+    ...         "max_notional": np.array([5.0, 5.0, 9.0])}
+    >>> kept, empty = without_empty_bands(data, np.array([0.0, 5.0, 5.0]), [1, 2, 3])
+    >>> kept["max_notional"].tolist(), empty
+    ([5.0, 9.0], {'A': [2]})
+    """
+    with np.errstate(invalid="ignore"):
+        hollow = (floor == data["max_notional"]) & (floor > 0)
+    if not hollow.any():
+        return data, {}
+    empty: dict[str, list[int | None]] = {}
+    numbers = np.asarray(number, dtype=object)
+    for symbol, n in zip(data["symbol"][hollow], numbers[hollow], strict=True):
+        empty.setdefault(str(symbol), []).append(_tier_number(n))
+    return {k: v[~hollow] for k, v in data.items()}, empty
+
+
+def _tier_number(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):  # NaN, <NA>: the answer numbers none
+        return None
 
 
 def ladder_starts(symbols: Any, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

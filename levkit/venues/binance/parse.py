@@ -33,7 +33,7 @@ import pandas as pd
 from ...errors import ParseError
 from ...frames import LadderRules, LadderWarning, leverage_frame, tiers_frame
 from ...symbols import notional_currencies
-from .._parse import column, columns, numbers, rows_of
+from .._parse import column, columns, numbers, rows_of, without_empty_bands
 
 __all__ = [
     "brackets_of",
@@ -124,7 +124,10 @@ def _cum_mismatch_tiers(frame: pd.DataFrame, *, rtol: float = CUM_RTOL) -> dict[
 def parse_brackets(payload: Any, *, source: str = "api") -> Any:
     """A leverageBracket answer -> tiers frame (``exchange`` ``"binance"``).
 
-    Extra columns: ``bracket``, ``notional_floor``, ``notional_coef``.
+    Extra columns: ``bracket``, ``notional_floor``, ``notional_coef``.  A bracket whose
+    floor equals its cap (an empty band: BEAMXUSDT's 3x bracket from 500,000 to 500,000 in
+    an answer of 2025-12-25) holds no position and is left out, listed in
+    ``attrs["empty_bands"]`` (``{symbol: [bracket, ...]}``).
 
     Examples
     --------
@@ -164,24 +167,25 @@ def parse_brackets(payload: Any, *, source: str = "api") -> Any:
     codes, distinct = pd.factorize(symbols)
     with np.errstate(divide="ignore", invalid="ignore"):
         initial = 1.0 / lev  # a leverage of 0 gives inf: the ladder check names it
+    data = {
+        "symbol": symbols,
+        "max_notional": numbers(rows, "notionalCap", _WHAT),
+        "max_leverage": lev,
+        "maintenance_margin_rate": numbers(rows, "maintMarginRatio", _WHAT),
+        "initial_margin_rate": initial,
+        "mm_deduction": numbers(rows, "cum", _WHAT, empty=0.0),
+        "bracket": numbers(rows, "bracket", _WHAT),
+        "notional_floor": numbers(rows, "notionalFloor", _WHAT),
+        "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
+        # USDⓈ-M notionals are in the contract's quote coin (USDT, or USDC for BTCUSDC)
+        "notional_unit": notional_currencies(distinct, "linear")[codes],
+    }
+    data, empty = without_empty_bands(data, data["notional_floor"], data["bracket"])
     frame = tiers_frame(
-        {
-            "exchange": "binance",
-            "symbol": symbols,
-            "max_notional": numbers(rows, "notionalCap", _WHAT),
-            "max_leverage": lev,
-            "maintenance_margin_rate": numbers(rows, "maintMarginRatio", _WHAT),
-            "initial_margin_rate": initial,
-            "mm_deduction": numbers(rows, "cum", _WHAT, empty=0.0),
-            "bracket": numbers(rows, "bracket", _WHAT),
-            "notional_floor": numbers(rows, "notionalFloor", _WHAT),
-            "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
-            "category": "linear",
-            # USDⓈ-M notionals are in the contract's quote coin (USDT, or USDC for BTCUSDC)
-            "notional_unit": notional_currencies(distinct, "linear")[codes],
-        },
+        {"exchange": "binance", **data, "category": "linear"},
         source=source,
         rules=RULES,
+        empty_bands=empty or None,
     )
     mismatch = _cum_mismatch_tiers(frame)
     if mismatch:

@@ -37,6 +37,7 @@ from .._parse import (
     rows_of,
     texts,
     whole_numbers,
+    without_empty_bands,
 )
 
 __all__ = [
@@ -81,6 +82,8 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
 
     Values may be strings or numbers.  Extra columns: ``category`` (``linear``),
     ``notional_unit`` (the quote coin), ``level`` (Bitget's tier number), ``start_unit``.
+    A level whose ``startUnit`` equals its ``endUnit`` (an empty band) is left out and
+    listed in ``attrs["empty_bands"]``.
 
     Examples
     --------
@@ -109,9 +112,14 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
     floor = numeric(cols["startUnit"], field=f"{what}.startUnit")
     mmr = numeric(cols["keepMarginRate"], field=f"{what}.keepMarginRate")
     level = whole_numbers(numeric(cols["level"], field=f"{what}.level"), field=f"{what}.level")
-    order, first = ladder_starts(symbols, cap)
+    data = {"symbol": symbols, "max_notional": cap, "lev": lev, "floor": floor, "mmr": mmr,
+            "level": level}  # fmt: skip
+    data, empty = without_empty_bands(data, floor, level)
+    if empty:
+        attrs.setdefault("empty_bands", empty)
+    order, first = ladder_starts(data["symbol"], data["max_notional"])
     symbols, cap, lev, floor, mmr, level = (
-        a[order] for a in (symbols, cap, lev, floor, mmr, level)
+        data[k][order] for k in ("symbol", "max_notional", "lev", "floor", "mmr", "level")
     )
     # startUnit missing: the previous tier's cap is the floor (Bitget's tiers abut).
     prev = np.concatenate([[0.0], cap[:-1]])
@@ -121,14 +129,14 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
     with np.errstate(divide="ignore", invalid="ignore"):
         initial = 1.0 / lev  # a leverage of 0 gives inf: the ladder check names it
     frame = {
-        "exchange": ["bitget"] * len(rows),
+        "exchange": "bitget",
         "symbol": symbols,
         "max_notional": cap,
         "max_leverage": lev,
         "maintenance_margin_rate": mmr,
         "initial_margin_rate": initial,
         "mm_deduction": deduction_recursion(first, floor, mmr),
-        "category": ["linear"] * len(rows),
+        "category": "linear",
         "notional_unit": notional_currencies(distinct, "linear")[codes],
         "level": level,
         "start_unit": floor,
