@@ -98,7 +98,8 @@ POSITION_COLUMNS = [
 def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
     """The positions frame of :meth:`Client.positions` from a venue's frame: columns
     renamed (``renames``: ours -> theirs), missing ones NaN, only open sides kept.
-    ``direction`` (long/short): given, else the side, else the sign of ``size``."""
+    ``direction`` (long/short): given, else the side, else the sign of ``size``; ``size``
+    itself is then >= 0."""
     out = pd.DataFrame(index=frame.index)
     for col in POSITION_COLUMNS:
         src = renames.get(col, col)
@@ -107,6 +108,7 @@ def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     out = out[out["position_value"].abs() > 0].reset_index(drop=True)
     sign = ["short" if v < 0 else "long" for v in out["size"]]
+    out["size"] = out["size"].abs()  # the direction says which way (Hyperliquid's szi is signed)
     side = [s if s in ("long", "short") else None for s in out["side"]]
     given = [d if d in ("long", "short") else None for d in out["direction"]]
     out["direction"] = pd.Series(

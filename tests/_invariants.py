@@ -83,3 +83,23 @@ def check_leverage_frame(df: pd.DataFrame) -> None:
     if "changed" in df:
         assert df["changed"].dtype == bool
     check_attrs(df)
+
+
+POSITION_COLUMNS = ("exchange", "symbol", "side", "direction", "size", "position_value")
+
+
+def check_positions_frame(df: pd.DataFrame) -> None:
+    """``Client.positions``: one row per open side (empty when flat), sides and directions
+    from the contract, sizes and values >= 0 and finite, prices positive or NaN."""
+    assert isinstance(df, pd.DataFrame)
+    assert set(POSITION_COLUMNS) <= set(df.columns)
+    assert df["side"].isin(["both", "long", "short"]).all()
+    assert df["direction"].isin(["long", "short"]).all()
+    for col in ("size", "position_value"):
+        v = df[col].to_numpy(dtype=float)
+        assert _nan_or(v, (v >= 0) & np.isfinite(v)), col
+    assert (df["position_value"] > 0).all(), "a flat side listed as open"
+    for col in ("entry_price", "mark_price"):
+        if col in df:
+            v = df[col].to_numpy(dtype=float)
+            assert _nan_or(v, np.isfinite(v)), col

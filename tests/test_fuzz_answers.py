@@ -30,26 +30,27 @@ from hypothesis import HealthCheck, currently_in_test_context, event, given, set
 from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
+from levkit.client import Client
 from levkit.errors import LadderWarning, LevkitError
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
 from levkit.sim.testing import FakeClock
 from levkit.venues import client_class, venue, venues
 
-from ._invariants import check_leverage_frame, check_tiers_frame
+from ._invariants import check_leverage_frame, check_positions_frame, check_tiers_frame
 
 ANSWERS = Path(__file__).parent / "answers"
 
 #: The reads of the client contract whose answers are fuzzed, and what each must return.
-READS = ("risk_limits", "margin_bands", "leverage")
+READS = ("risk_limits", "margin_bands", "leverage", "positions")
 
 MUTATE = settings(
     max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-#: Leverage reads parse a small answer but cost 60 ms each (they fill caps from a ladder
-#: whose parse the ladder reads fuzz already): fewer examples.
-EXAMPLES = {"leverage": 25}
+#: Leverage and position reads parse a small answer (leverage reads cost 60 ms each: they
+#: fill caps from a ladder whose parse the ladder reads fuzz already): fewer examples.
+EXAMPLES = {"leverage": 25, "positions": 25}
 
 
 def recorded(name: str) -> list[dict]:
@@ -58,9 +59,12 @@ def recorded(name: str) -> list[dict]:
 
 
 def needed_reads(name: str) -> set[str]:
-    """The reads a venue's declaration promises: its ladder, its margin bands, leverage."""
+    """The reads a venue's declaration promises: its ladder, its margin bands, leverage,
+    and open positions where its client reads them."""
     caps = venue(name).capabilities
     need = {"leverage"}
+    if client_class(name).positions is not Client.positions:
+        need.add("positions")
     if caps.ladder and not caps.ladder_from:
         need.add("risk_limits")
     if caps.margin_bands:
@@ -149,6 +153,8 @@ def read_answers(name: str, read: dict, answers: list[dict]):
     _event("answered")
     if read["call"] == "leverage":
         check_leverage_frame(frame)
+    elif read["call"] == "positions":
+        check_positions_frame(frame)
     else:
         check_tiers_frame(frame, need_leverage=read["call"] == "risk_limits")
         dropped = frame.attrs.get("dropped", {})
@@ -275,6 +281,7 @@ def test_recorded_answers_give_the_frame(name, read):
     assert frame is not None, f"{name}.{read['call']} refused its recorded answers"
     assert not session.unknown, f"requests without a recorded answer: {session.unknown}"
     assert not frame.attrs.get("dropped"), "a recorded ladder was dropped"
+    assert len(frame) > 0, "the recorded answers read as nothing"
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -23,6 +23,7 @@ __all__ = [
     "whole_numbers",
     "ladder_starts",
     "positive_or_unknown",
+    "finite_values",
     "without_empty_bands",
     "deduction_recursion",
     "code_of",
@@ -117,6 +118,21 @@ def whole_numbers(values: np.ndarray, *, field: str) -> pd.api.extensions.Extens
     if odd.any():
         raise ParseError(f"{field}: expected a whole number, got {values[odd][0]:g}")
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
+
+
+def finite_values(values: np.ndarray, names: Sequence[Any], field: str) -> np.ndarray:
+    """A figure levkit computes from an answer (a position's value: size x contract value x
+    price) must come out finite: an overflow means the answer's numbers are not real
+    (``1e308`` contracts), and :class:`ParseError` names the row.
+
+    >>> finite_values(np.array([5.0, np.nan]), ["A", "B"], "value").tolist()
+    [5.0, nan]
+    """
+    bad = np.isinf(values)
+    if bad.any():
+        name = np.asarray(names, dtype=object)[bad][0]
+        raise ParseError(f"{field} of {name} is not a finite number: the answer's figures overflow")
+    return values
 
 
 def positive_or_unknown(values: np.ndarray, names: Sequence[Any], field: str) -> np.ndarray:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import LadderRules, leverage_frame, numeric, stamp, tiers_frame
-from .._parse import column, numbers, rows_of
+from .._parse import column, finite_values, numbers, rows_of
 
 __all__ = [
     "MARGIN_NOTE",
@@ -305,7 +305,14 @@ def parse_positions(rows: Any, *, source: str = "api") -> pd.DataFrame:
     """``data`` of ``GET /openApi/swap/v2/user/positions`` -> one row per open position.
 
     Columns ``exchange``, ``symbol``, ``side`` (long/short/both), ``isolated`` and the keys of
-    ``_POSITION_COLUMNS``.  No positions -> an empty frame with these columns.
+    ``_POSITION_COLUMNS``.  No positions -> an empty frame with these columns.  Where the
+    answer has no ``positionValue`` (the docs' example has none) it is ``|positionAmt|`` x
+    ``markPrice`` (else ``avgPrice``), flagged in ``position_value_derived``.
+
+    >>> row = {"symbol": "BNB-USDT", "positionAmt": "0.20", "positionSide": "SHORT",
+    ...        "avgPrice": "246.43", "leverage": 5}
+    >>> parse_positions([row])[["side", "position_value", "position_value_derived"]].values.tolist()
+    [['short', 49.286, True]]
     """
     what = "user/positions"
     rows = rows_of(rows if rows is not None else [], what)
@@ -324,6 +331,15 @@ def parse_positions(rows: Any, *, source: str = "api") -> pd.DataFrame:
         else:
             frame[col] = numbers(rows, key, what, default="")
     frame["isolated"] = pd.Series(frame["isolated"], dtype=bool)
+    # The docs' own example has no positionValue (their field list has): an open position
+    # must not read as flat, so its value is |positionAmt| x markPrice (else x avgPrice).
+    size = np.abs(frame["size"])
+    price = np.where(np.isnan(frame["mark_price"]), frame["avg_price"], frame["mark_price"])
+    missing = np.isnan(frame["position_value"]) & (size > 0)
+    with np.errstate(over="ignore"):
+        value = np.where(missing, size * price, frame["position_value"])
+    frame["position_value"] = finite_values(value, frame["symbol"], f"{what}.positionValue")
+    frame["position_value_derived"] = missing
     return stamp(pd.DataFrame(frame), source)
 
 

@@ -31,6 +31,7 @@ from .._parse import (
     column,
     columns,
     deduction_recursion,
+    finite_values,
     ladder_starts,
     numbers,
     positive_or_unknown,
@@ -286,14 +287,17 @@ def parse_single_position(rows: Any, *, source: str = "api") -> pd.DataFrame:
     size = numbers(rows, "total", what)
     mark = numbers(rows, "markPrice", what)
     margin = [str(v).lower() for v in column(rows, "marginMode", what, "")]
+    symbols = texts(rows, "symbol", what)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = finite_values(np.round(size * mark, 8), symbols, f"{what} total x markPrice")
     frame = pd.DataFrame(
         {
             "exchange": "bitget",
-            "symbol": texts(rows, "symbol", what),
+            "symbol": symbols,
             "side": ["both" if p == "one-way" else h for p, h in zip(pos, hold, strict=True)],
             "direction": hold,
             "size": size,
-            "position_value": np.round(size * mark, 8),
+            "position_value": value,
             "entry_price": numbers(rows, "openPriceAvg", what, default=""),
             "mark_price": mark,
             "leverage": numbers(rows, "leverage", what, default=""),

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
-from .._parse import column, numbers, positive_or_unknown, rows_of, texts
+from .._parse import column, finite_values, numbers, positive_or_unknown, rows_of, texts
 
 __all__ = [
     "parse_instruments",
@@ -322,8 +322,9 @@ def parse_positions(rows: Any, instruments: pd.DataFrame, *, source: str = "api"
     ).to_numpy(float)
     inverse = (inst["ct_type"].reindex(symbols) == "inverse").to_numpy(bool)
     usd = numbers(rows, "notionalUsd", what, default="")
-    value = np.abs(pos) * ct * np.where(inverse, 1.0, mark)
-    value = np.where(np.isnan(ct), np.abs(usd), value)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.abs(pos) * ct * np.where(inverse, 1.0, mark)
+    value = finite_values(np.where(np.isnan(ct), np.abs(usd), value), symbols, f"{what} value")
     side = [POS_SIDES[p] for p in pos_side]
     frame = pd.DataFrame(
         {
