@@ -87,7 +87,7 @@ def floor_route(raw: bytes):
     return json.loads(raw)
 
 
-def main(repeats: int = 9) -> dict[str, float]:
+def main(repeats: int = 15) -> dict[str, float]:
     raw = synthetic_answer()
     frame = levkit_route(raw)
     assert len(frame) == 600 * 30 and frame["symbol"].nunique() == 600

@@ -271,8 +271,8 @@ def _codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _all_equal(values: np.ndarray, first: str) -> bool:
-    try:
-        return bool((values == first).all())
+    try:  # the last name first: a column of many names is told apart at once
+        return bool(values[-1] == first) and bool((values == first).all())
     except (TypeError, ValueError):  # pd.NA among the names: not one name
         return False
 

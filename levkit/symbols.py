@@ -123,7 +123,10 @@ def notional_currencies(symbols: Any, category: str | None = None) -> np.ndarray
     """
     out = []
     for symbol in symbols:
-        if isinstance(symbol, str) and _PLAIN.fullmatch(symbol):
+        known = _UNITS.get((symbol, category)) if isinstance(symbol, str) else None
+        if known is not None:
+            out.append(known)
+        elif isinstance(symbol, str) and _PLAIN.fullmatch(symbol):
             quote = next((q for q in QUOTES if symbol.endswith(q) and len(symbol) > len(q)), "")
             base = symbol[: len(symbol) - len(quote)]
             if not quote or len(base) > 30:
@@ -133,7 +136,15 @@ def notional_currencies(symbols: Any, category: str | None = None) -> np.ndarray
             out.append(base if inverse else quote)
         else:
             out.append(notional_currency(symbol, category))
+        if isinstance(symbol, str) and len(_UNITS) < _UNITS_KEPT:
+            _UNITS[(symbol, category)] = out[-1]
     return np.asarray(out, dtype=object)
+
+
+#: ``(symbol, category) -> unit`` of the symbols read so far (a venue lists a few
+#: thousand; the answer of a pure function, so re-reading a ladder skips the work).
+_UNITS: dict[tuple[str, str | None], str] = {}
+_UNITS_KEPT = 50_000
 
 
 def normalize_symbol(symbol: str, exchange: str) -> str:

@@ -280,7 +280,7 @@ def ladder_columns(
     names = ("max_notional", "max_leverage", "maintenance_margin_rate")
     names += ("initial_margin_rate", "mm_deduction")
     return {
-        "exchange": [exchange] * n,
+        "exchange": exchange,  # one name: tiers_frame spreads it
         "symbol": symbols,
         **dict(zip(names, rates, strict=True)),
         "category": np.full(n, category, dtype=object),
