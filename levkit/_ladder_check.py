@@ -72,6 +72,18 @@ class LadderRules:
     drop_bad : bool
         In an answer holding several ladders, drop a bad one (warned, ``attrs["dropped"]``)
         instead of raising.  A single ladder, or all of them bad, always raises.
+
+    Examples
+    --------
+    A venue's parse declares its rules once and hands them to ``tiers_frame``:
+
+    >>> from levkit.frames import tiers_frame
+    >>> rules = LadderRules(fields={"max_leverage": "leverage_max"}, need_leverage=True)
+    >>> tiers_frame({"exchange": "gate", "symbol": "BTC_USDT", "max_notional": [1e6],
+    ...              "max_leverage": [0]}, source="api", rules=rules)
+    Traceback (most recent call last):
+    ...
+    levkit.errors.ParseError: gate BTC_USDT: leverage_max (max_leverage) 0 is not a positive finite leverage
     """
 
     fields: Mapping[str, str] = field(default_factory=dict)
