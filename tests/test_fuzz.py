@@ -640,6 +640,8 @@ def test_bingx_set_leverage_answer_fuzz_gives_side_numbers_or_levkit_error(data,
 
 
 @FEW
+@example([("LONG", {"longLeverage": 0.0})], 1)  # a leverage of 0 once came through
+@example([("SHORT", {"maxPositionShortVal": "-1"})], 5)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["LONG", "SHORT", "BOTH"]), bingx_leverage_data), max_size=3

@@ -22,13 +22,14 @@ Numbers may arrive as JSON strings or JSON numbers; both are read.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ...errors import ParseError
+from ...errors import LadderWarning, ParseError
 from ...frames import LadderRules, leverage_frame, numeric, stamp, tiers_frame
 from .._parse import column, finite_values, numbers, rows_of
 
@@ -158,6 +159,8 @@ def parse_set_leverage(data: Any, *, wire_side: str) -> dict[str, dict]:
     ...                            "maxPositionShortVal": "12000000"}, wire_side="SHORT")
     >>> nums["short"]["leverage"], nums["short"]["max_position_value"], nums["long"]["leverage"]
     (8.0, 12000000.0, nan)
+
+    A figure that cannot be (a leverage of 0, a negative cap) is read as unknown, warned.
     """
     what = "trade/leverage (set)"
     data = _object(data, what)
@@ -169,6 +172,25 @@ def parse_set_leverage(data: Any, *, wire_side: str) -> dict[str, dict]:
     for side in targets:
         if not np.isnan(lev):
             nums[side]["leverage"] = lev
+    return _usable(nums, what)
+
+
+def _usable(nums: dict[str, dict], what: str) -> dict[str, dict]:
+    """The leverage was set whatever the answer's figures say: a figure that cannot be
+    (a leverage not above 0, a negative cap) is read as unknown (NaN), with a warning."""
+    odd = []
+    for side, figures in nums.items():
+        for col, value in figures.items():
+            floor_ok = value > 0 if col in ("leverage", "max_leverage") else value >= 0
+            if not np.isnan(value) and not floor_ok:
+                odd.append(f"{side} {col} {value:g}")
+                figures[col] = np.nan
+    if odd:
+        warnings.warn(
+            f"{what}: figures that cannot be read as unknown: {', '.join(odd)}",
+            LadderWarning,
+            stacklevel=3,
+        )
     return nums
 
 
