@@ -22,7 +22,7 @@ import pandas as pd
 import requests
 
 from .caps import CapsFromLadder, fill_caps
-from .errors import AuthenticationError, LevkitError
+from .errors import AuthenticationError, LevkitError, ParseError
 from .frames import stamp
 from .ratelimit import RateLimiter, shared_limiter
 from .setting import SetsLeverage
@@ -43,7 +43,8 @@ POSITION_COLUMNS = [
 def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
     """The positions frame of :meth:`Client.positions` from a venue's frame: columns
     renamed (``renames``: ours -> theirs), missing ones NaN, only open sides kept.
-    ``direction`` (long/short): given, else the side, else the sign of ``size``."""
+    ``direction`` (long/short): given, else the side, else the sign of ``size``; ``size``
+    itself is then >= 0."""
     out = pd.DataFrame(index=frame.index)
     for col in POSITION_COLUMNS:
         src = renames.get(col, col)
@@ -52,6 +53,7 @@ def positions_frame(frame: pd.DataFrame, **renames: str) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     out = out[out["position_value"].abs() > 0].reset_index(drop=True)
     sign = ["short" if v < 0 else "long" for v in out["size"]]
+    out["size"] = out["size"].abs()  # the direction says which way (Hyperliquid's szi is signed)
     side = [s if s in ("long", "short") else None for s in out["side"]]
     given = [d if d in ("long", "short") else None for d in out["direction"]]
     out["direction"] = pd.Series(
@@ -356,6 +358,10 @@ class Client(CapsFromLadder, SetsLeverage):
         try:
             while True:
                 rows, next_cursor = fetch_page(cursor)
+                if not isinstance(next_cursor, str | None):  # an answer's cursor: text
+                    raise ParseError(
+                        f"{desc}: the next-page cursor is a {type(next_cursor).__name__}"
+                    )
                 n += 1
                 if bar is not None:
                     bar.update(1)

@@ -3,7 +3,19 @@
 Parsers build a plain frame with the core columns (any order, any row order, values
 already numeric or numeric strings) and hand it to :func:`tiers_frame` or
 :func:`leverage_frame`, which sort, derive ``tier`` and ``min_notional``, fix dtypes,
-check the ladder and stamp ``attrs``.  Nothing here does IO.
+check the values and stamp ``attrs``.  Nothing here does IO.
+
+Every answer is checked before it becomes a frame (:mod:`levkit._ladder_check`): caps
+positive and strictly increasing (``inf`` only on an uncapped top tier), rates in range,
+leverages positive and finite (NaN only where the frame's contract allows it: margin
+bands, sources that do not say).  A bad value raises :class:`~levkit.errors.ParseError`
+naming the exchange, symbol and field.  **One choice:** an answer holding many ladders
+(every venue's all-symbols read) drops a bad symbol's ladder instead of failing the whole
+answer: the symbol is named in a :class:`~levkit.errors.LadderWarning` and in
+``attrs["dropped"]`` (``{symbol: reason}``).  A single ladder (a read for one symbol)
+raises, and so does an answer whose every ladder is bad: levkit never returns an empty
+frame.  A value that is not a number at all (text, a list, a missing required key)
+raises for the whole answer: that is the venue changing its API, not one bad instrument.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._ladder_check import HAND_MADE, LadderRules, check_ladders, check_leverages
 from ._numeric import numeric
 from .errors import LadderWarning, ParseError
 
@@ -25,6 +38,7 @@ __all__ = [
     "INTEGER_COLUMNS",
     "SOURCES",
     "LadderWarning",
+    "LadderRules",
     "numeric",
     "tiers_frame",
     "leverage_frame",
@@ -99,9 +113,11 @@ def tiers_frame(
     source: str,
     fetched_at: pd.Timestamp | None = None,
     check: bool = True,
+    rules: LadderRules | None = None,
     **attrs: Any,
 ) -> pd.DataFrame:
-    """Finish a tiers frame: sort, number tiers, derive ``min_notional``, fix dtypes.
+    """Finish a tiers frame: sort, number tiers, derive ``min_notional``, fix dtypes and
+    check every value (module docstring).
 
     Parameters
     ----------
@@ -112,7 +128,20 @@ def tiers_frame(
     source : str
         ``"api"``, ``"snapshot"``, ``"probe"`` or ``"simulator"``.
     check : bool
-        Warn (:class:`LadderWarning`, naming the symbol) when a ladder is not monotonic.
+        Warn (:class:`LadderWarning`, naming the symbol) when a ladder's leverage rises or
+        its maintenance rate falls with the cap.  The value checks always run.
+    rules : LadderRules, optional
+        What the answer must satisfy beyond every frame's checks (a venue parser's
+        declaration: its field names, whether leverage is required, an open top tier,
+        its own tier numbers, dropping bad ladders).  Default: a frame made by hand or
+        read from a snapshot (leverage may be NaN, an open top tier is allowed, a bad
+        value raises).
+
+    Raises
+    ------
+    ParseError
+        No rows, a missing core column, a value that is not a number, or a ladder that
+        fails a check (naming exchange, symbol and field).
 
     Examples
     --------
@@ -121,7 +150,32 @@ def tiers_frame(
     ...                  source="api")
     >>> df[["tier", "min_notional", "max_notional"]].values.tolist()
     [[1.0, 0.0, 300000.0], [2.0, 300000.0, 2000000.0]]
+    >>> tiers_frame({"exchange": "bybit", "symbol": "BTCUSDT", "max_notional": [-1.0]},
+    ...             source="api")
+    Traceback (most recent call last):
+    ...
+    levkit.errors.ParseError: bybit BTCUSDT: max_notional -1 is not positive
     """
+    rules = rules or HAND_MADE
+    cols, n = _input_columns(raw)
+    for col in FLOAT_TIER_COLUMNS:
+        if col != "min_notional":
+            cols[col] = _float_column(cols, col, n)
+    cols, start = _sort_and_number(cols, n)
+    keep, dropped = check_ladders(cols, start, rules)
+    if keep is not None:
+        cols = {c: v[keep] for c, v in cols.items()}
+        _warn_dropped(dropped, str(cols["exchange"][0]))
+        attrs.setdefault("dropped", dropped)
+    extra = [c for c in cols if c not in TIERS_COLUMNS]
+    df = _integers(pd.DataFrame({c: cols[c] for c in (*TIERS_COLUMNS, *extra)}))
+    if check:
+        _warn_if_not_monotonic(df)
+    return stamp(df, source, fetched_at=fetched_at, **attrs)
+
+
+def _input_columns(raw: pd.DataFrame | Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """The columns of ``raw`` as arrays (a scalar spread over every row), and the row count."""
     if isinstance(raw, pd.DataFrame):
         cols: dict[str, Any] = {c: raw[c].array for c in raw.columns}
     else:
@@ -135,37 +189,36 @@ def tiers_frame(
     for col in ("exchange", "symbol", "max_notional"):
         if col not in cols:
             raise ParseError(f"tiers need a {col!r} column")
-    for col in FLOAT_TIER_COLUMNS:
-        if col == "min_notional":
-            continue
-        empty = 0.0 if col == "mm_deduction" else np.nan
-        if col not in cols:
-            cols[col] = np.full(n, empty)
-            continue
-        values = cols[col]
-        if (
-            col == "max_notional"
-            and isinstance(values, pd.arrays.NumpyExtensionArray)
-            and values.dtype.kind == "f"
-        ):
-            # A DataFrame's float column (a snapshot CSV read as float64): numbers already.
-            # Keeps an open top tier (max_notional inf, PUBLIC_API 0.2: Hyperliquid) intact,
-            # which numeric() would reject as "not a finite number".
-            values = np.asarray(values, dtype=np.float64)
-        if not (isinstance(values, np.ndarray) and values.dtype == np.float64):
-            values = numeric(np.asarray(values, dtype=object), field=col, empty=empty)
-        elif col == "mm_deduction" and np.isnan(values).any():
-            values = np.where(np.isnan(values), 0.0, values)
-        cols[col] = values
-    if np.isnan(cols["max_notional"]).any():
-        bad = np.asarray(cols["symbol"], dtype=object)[np.isnan(cols["max_notional"])][0]
-        raise ParseError(f"{bad}: a tier has no notional cap")
-    cols = _sort_and_number(cols, n)
-    extra = [c for c in cols if c not in TIERS_COLUMNS]
-    df = _integers(pd.DataFrame({c: cols[c] for c in (*TIERS_COLUMNS, *extra)}))
-    if check:
-        _warn_if_not_monotonic(df)
-    return stamp(df, source, fetched_at=fetched_at, **attrs)
+    return cols, n
+
+
+def _float_column(cols: dict[str, Any], col: str, n: int) -> np.ndarray:
+    """One float tiers column: numbers as they are, text through :func:`numeric`."""
+    empty = 0.0 if col == "mm_deduction" else np.nan
+    if col not in cols:
+        return np.full(n, empty)
+    values = cols[col]
+    if isinstance(values, pd.arrays.NumpyExtensionArray) and values.dtype.kind == "f":
+        # A DataFrame's float column (a snapshot CSV read as float64): numbers already.
+        # Keeps an open top tier (max_notional inf, PUBLIC_API 0.2: Hyperliquid) intact,
+        # which numeric() would reject as "not a finite number"; the ladder check judges it.
+        values = np.asarray(values, dtype=np.float64)
+    if not (isinstance(values, np.ndarray) and values.dtype == np.float64):
+        return numeric(np.asarray(values, dtype=object), field=col, empty=empty)
+    if col == "mm_deduction" and np.isnan(values).any():
+        return np.where(np.isnan(values), 0.0, values)
+    return values
+
+
+def _warn_dropped(dropped: dict[str, str], exchange: str) -> None:
+    shown = "; ".join(f"{s}: {why}" for s, why in list(dropped.items())[:5])
+    more = f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else ""
+    warnings.warn(
+        f"{exchange}: left out {len(dropped)} ladder(s) whose answer holds values levkit "
+        f"cannot trust ({shown}{more}); attrs['dropped'] lists them",
+        LadderWarning,
+        stacklevel=4,
+    )
 
 
 def _integers(df: pd.DataFrame) -> pd.DataFrame:
@@ -200,7 +253,11 @@ def _as_array(values: Any, n: int) -> Any:
 
 def _codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Codes ordered like the sorted distinct names (names as an object array of str)."""
-    codes, names = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    values = np.asarray(values, dtype=object)
+    first = values[0]
+    if isinstance(first, str) and _all_equal(values, first):  # one exchange: the usual case
+        return np.zeros(len(values), dtype=np.intp), np.array([first], dtype=object)
+    codes, names = pd.factorize(values, sort=True)
     if (codes < 0).any():
         raise ParseError("exchange and symbol must be given on every tier")
     names = np.asarray(names, dtype=object)
@@ -213,12 +270,25 @@ def _codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes, names
 
 
-def _sort_and_number(cols: dict[str, Any], n: int) -> dict[str, Any]:
-    """Sort by exchange, symbol, cap (numpy lexsort) and derive ``tier`` / ``min_notional``."""
+def _all_equal(values: np.ndarray, first: str) -> bool:
+    try:  # the last name first: a column of many names is told apart at once
+        return bool(values[-1] == first) and bool((values == first).all())
+    except (TypeError, ValueError):  # pd.NA among the names: not one name
+        return False
+
+
+def _sort_and_number(cols: dict[str, Any], n: int) -> tuple[dict[str, Any], np.ndarray]:
+    """Sort by exchange, symbol, cap (numpy lexsort) and derive ``tier`` / ``min_notional``;
+    also returns the mask of each ladder's first row."""
     ex_codes, ex_names = _codes(cols["exchange"])
     sym_codes, sym_names = _codes(cols["symbol"])
     cap = cols["max_notional"]
-    order = np.lexsort((cap, sym_codes, ex_codes))
+    if len(ex_names) == 1:
+        order = np.lexsort((cap, sym_codes))
+    else:
+        order = np.lexsort((cap, sym_codes, ex_codes))
+    if (order[1:] > order[:-1]).all():
+        order = slice(None)  # already in order (a snapshot, an answer sorted by the venue)
     out = {c: v[order] for c, v in cols.items() if c not in ("exchange", "symbol")}
     out["exchange"] = pd.array(ex_names[ex_codes[order]], dtype=str)
     out["symbol"] = pd.array(sym_names[sym_codes[order]], dtype=str)
@@ -232,7 +302,7 @@ def _sort_and_number(cols: dict[str, Any], n: int) -> dict[str, Any]:
     prev[1:] = cap_s[:-1]
     prev[start] = 0.0
     out["min_notional"] = prev
-    return out
+    return out, start
 
 
 def _warn_if_not_monotonic(df: pd.DataFrame) -> None:
@@ -281,7 +351,15 @@ def leverage_frame(
     """Finish a leverage frame: one row per symbol and side, numeric dtypes, sorted.
 
     Missing ``max_leverage`` / ``max_position_value`` become NaN; a ``changed`` column,
-    when present, becomes bool.  Extra columns are kept after the core ones.
+    when present, becomes bool.  Extra columns are kept after the core ones.  ``leverage``
+    and ``max_leverage`` must be positive and finite, ``max_position_value`` >= 0 (NaN
+    where unknown): else :class:`ParseError` naming exchange, symbol, side and column.
+
+    Examples
+    --------
+    >>> leverage_frame({"exchange": ["gate"], "symbol": ["BTC_USDT"], "side": ["both"],
+    ...                 "leverage": ["20"]}, source="api")[["side", "leverage"]].values.tolist()
+    [['both', 20.0]]
     """
     df = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(dict(raw))
     if len(df) == 0:
@@ -313,4 +391,5 @@ def leverage_frame(
     )
     extra = [c for c in df.columns if c not in LEVERAGE_COLUMNS]
     df = _integers(df[list(LEVERAGE_COLUMNS) + extra])
+    check_leverages(df)
     return stamp(df, source, fetched_at=fetched_at, **attrs)

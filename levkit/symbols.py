@@ -9,17 +9,28 @@ declared in its venue spec (:class:`levkit.venues.SymbolRule`);
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from .errors import InvalidSymbolError
 
-__all__ = ["Market", "parse_symbol", "normalize_symbol", "notional_currency", "QUOTES"]
+__all__ = [
+    "Market",
+    "parse_symbol",
+    "normalize_symbol",
+    "notional_currency",
+    "notional_currencies",
+    "QUOTES",
+]
 
 #: Quote currencies recognised at the end of an unseparated symbol, longest first so
 #: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
 QUOTES: tuple[str, ...] = ("FDUSD", "USDT", "USDC", "USDE", "BUSD", "USD", "EUR", "BTC", "ETH")
 
 _PART = re.compile(r"[A-Z0-9]{1,30}")
+#: A symbol written as base and quote run together, nothing to strip or split (``BTCUSDT``).
+_PLAIN = re.compile(r"[A-Z0-9]{2,60}")
 
 
 class Market(NamedTuple):
@@ -98,6 +109,42 @@ def notional_currency(symbol: str, category: str | None = None) -> str:
         return ""
     inverse = category == "inverse" or (category is None and m.quote == "USD")
     return m.base if inverse else (m.settle or m.quote)
+
+
+def notional_currencies(symbols: Any, category: str | None = None) -> np.ndarray:
+    """:func:`notional_currency` of many symbols at once, as an object array.
+
+    The common spelling (base and quote run together, upper case: ``BTCUSDT``) is read
+    here without building a :class:`Market` each time (an all-symbols ladder has hundreds);
+    any other spelling goes through :func:`notional_currency`.
+
+    >>> notional_currencies(["BTCUSDT", "BTCUSD", "ETH-USDC", "???"]).tolist()
+    ['USDT', 'BTC', 'USDC', '']
+    """
+    out = []
+    for symbol in symbols:
+        known = _UNITS.get((symbol, category)) if isinstance(symbol, str) else None
+        if known is not None:
+            out.append(known)
+        elif isinstance(symbol, str) and _PLAIN.fullmatch(symbol):
+            quote = next((q for q in QUOTES if symbol.endswith(q) and len(symbol) > len(q)), "")
+            base = symbol[: len(symbol) - len(quote)]
+            if not quote or len(base) > 30:
+                out.append("")
+                continue
+            inverse = category == "inverse" or (category is None and quote == "USD")
+            out.append(base if inverse else quote)
+        else:
+            out.append(notional_currency(symbol, category))
+        if isinstance(symbol, str) and len(_UNITS) < _UNITS_KEPT:
+            _UNITS[(symbol, category)] = out[-1]
+    return np.asarray(out, dtype=object)
+
+
+#: ``(symbol, category) -> unit`` of the symbols read so far (a venue lists a few
+#: thousand; the answer of a pure function, so re-reading a ladder skips the work).
+_UNITS: dict[tuple[str, str | None], str] = {}
+_UNITS_KEPT = 50_000
 
 
 def normalize_symbol(symbol: str, exchange: str) -> str:

@@ -2,17 +2,22 @@
 valid frame or raises a :class:`levkit.LevkitError`, never another exception; a leverage
 that is not valid sends nothing; symbol spellings never merge two markets.
 
-Every test draws a moderate number of examples so the file runs in well under a minute.
-No network: answers come from inline payloads, a tiny fake session or the simulator.
+Every test draws a moderate number of examples (``FUZZ``: 50, ``FEW``: 25) from cheap
+strategies, so the file runs in seconds; the seed changes on every run, so CI runs add up
+to many more.  The mutation of every venue's recorded answers is in
+``test_fuzz_answers.py``.  No network: answers come from inline payloads, a tiny fake
+session or the simulator (built on two small ladders: a full one costs 100 ms a test case).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import string
 import warnings
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,18 +28,30 @@ from requests.structures import CaseInsensitiveDict
 
 import levkit as lk
 from levkit.errors import LevkitError
-from levkit.frames import LEVERAGE_COLUMNS, SOURCES, TIERS_COLUMNS, LadderWarning
+from levkit.frames import LadderWarning
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
-from levkit.symbols import QUOTES, Market, normalize_symbol, parse_symbol
+from levkit.snapshot import load_snapshot
+from levkit.symbols import (
+    QUOTES,
+    Market,
+    normalize_symbol,
+    notional_currencies,
+    notional_currency,
+    parse_symbol,
+)
 from levkit.validate import check_leverage
 from levkit.venues import client_class, venue, venues
+from levkit.venues._parse import deduction_recursion, ladder_starts
 from levkit.venues.bingx import parse as px
 from levkit.venues.bingx.client import BingXDialect
 from levkit.venues.bybit import parse as pb
 from levkit.venues.bybit.client import BybitDialect
 from levkit.venues.bybit_legacy import parse as pl
 from levkit.venues.bybit_legacy.client import BybitLegacyDialect
+
+from ._invariants import check_attrs, check_leverage_frame
+from ._invariants import check_tiers_frame as _check_tiers
 
 
 def to_bingx(symbol):
@@ -46,11 +63,11 @@ def to_bybit(symbol):
 
 
 FUZZ = settings(
-    max_examples=120,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-FEW = settings(FUZZ, max_examples=60)
+FEW = settings(FUZZ, max_examples=25)
 
 # --------------------------------------------------------------------------- strategies
 
@@ -93,7 +110,7 @@ json_any = st.recursive(
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
     ),
-    max_leaves=20,
+    max_leaves=10,
 )
 good_numbers = st.one_of(
     st.floats(min_value=1e-6, max_value=1e12).map(lambda x: f"{x:.6g}"),
@@ -311,53 +328,14 @@ def _finite_or_nan(values: np.ndarray) -> bool:
     return bool(np.all(np.isnan(values) | np.isfinite(values)))
 
 
-def check_attrs(df: pd.DataFrame) -> None:
-    assert df.attrs["source"] in SOURCES
-    fetched = df.attrs["fetched_at"]
-    assert isinstance(fetched, pd.Timestamp) and str(fetched.tz) == "UTC"
-
-
 def check_tiers_frame(df: pd.DataFrame) -> None:
-    """PUBLIC_API's tiers frame: columns, dtypes, order, tier numbers, bands, attrs."""
-    assert isinstance(df, pd.DataFrame) and len(df) > 0
-    assert tuple(df.columns[: len(TIERS_COLUMNS)]) == TIERS_COLUMNS
-    assert df.columns.is_unique
-    assert isinstance(df.index, pd.RangeIndex) and df.index.start == 0
-    assert _is_str_column(df["exchange"]) and _is_str_column(df["symbol"])
-    assert df["tier"].dtype == np.int64
-    for col in TIERS_COLUMNS[3:]:
-        assert df[col].dtype == np.float64, col
-        assert _finite_or_nan(df[col].to_numpy()), col
-    cap = df["max_notional"].to_numpy()
-    assert np.isfinite(cap).all()
-    assert not df["mm_deduction"].isna().any()
-    keys = list(zip(df["exchange"], df["symbol"], cap, strict=True))
-    assert keys == sorted(keys)
-    group = df.groupby(["exchange", "symbol"], sort=False)
-    assert (df["tier"].to_numpy() == group.cumcount().to_numpy() + 1).all()
-    prev = group["max_notional"].shift(1).fillna(0.0).to_numpy()
-    assert np.array_equal(df["min_notional"].to_numpy(), prev)
-    check_attrs(df)
+    """A tiers frame with no bad number (margin bands: leverage may be NaN)."""
+    _check_tiers(df)
 
 
-def check_leverage_frame(df: pd.DataFrame) -> None:
-    """PUBLIC_API's leverage frame: columns, dtypes, sides, order, one row per side, attrs."""
-    assert isinstance(df, pd.DataFrame) and len(df) > 0
-    assert tuple(df.columns[: len(LEVERAGE_COLUMNS)]) == LEVERAGE_COLUMNS
-    assert df.columns.is_unique
-    for col in ("exchange", "symbol", "side"):
-        assert _is_str_column(df[col]), col
-    assert df["side"].isin(["both", "long", "short"]).all()
-    for col in ("leverage", "max_leverage", "max_position_value"):
-        assert df[col].dtype == np.float64, col
-        assert _finite_or_nan(df[col].to_numpy()), col
-    rank = df["side"].map({"both": 0, "long": 1, "short": 2})
-    keys = list(zip(df["exchange"], df["symbol"], rank, strict=True))
-    assert keys == sorted(keys)
-    assert not df.duplicated(["exchange", "symbol", "side"]).any()
-    if "changed" in df:
-        assert df["changed"].dtype == bool
-    check_attrs(df)
+def check_ladder(df: pd.DataFrame) -> None:
+    """A leverage ladder: as :func:`check_tiers_frame`, leverage known on every row."""
+    _check_tiers(df, need_leverage=True)
 
 
 def frame_or_levkit_error(fn, *args, check=None, **kwargs):
@@ -381,10 +359,11 @@ def frame_or_levkit_error(fn, *args, check=None, **kwargs):
 @FUZZ
 @given(bybit_risk_rows, st.sampled_from(["linear", "inverse"]))
 def test_bybit_risk_limits_fuzz_gives_tiers_frame_or_levkit_error(rows, category):
-    frame_or_levkit_error(pb.parse_risk_limits, rows, category=category, check=check_tiers_frame)
+    frame_or_levkit_error(pb.parse_risk_limits, rows, category=category, check=check_ladder)
 
 
 @FUZZ
+@example([{"symbol": "BTCUSDT", "positionIdx": 1}, {"symbol": "BTCUSDT", "positionIdx": "1"}])
 @given(bybit_position_rows)
 def test_bybit_positions_fuzz_gives_leverage_frame_or_levkit_error(rows):
     frame_or_levkit_error(pb.parse_positions, rows, check=check_leverage_frame)
@@ -420,7 +399,34 @@ def test_bybit_risk_limit_bytes_through_transport_decoder(rows):
         {"retCode": 0, "retMsg": "OK", "result": {"list": rows, "nextPageCursor": ""}}
     ).encode()
     client = lk.Bybit(session=FakeSession([(200, {}, body)]), max_retries=0, sleep=_no_sleep)
-    frame_or_levkit_error(client.risk_limits, "BTCUSDT", check=check_tiers_frame)
+    frame_or_levkit_error(client.risk_limits, "BTCUSDT", check=check_ladder)
+
+
+@FUZZ
+@given(st.one_of(bybit_risk_rows, st.deferred(lambda: bybit_ladders())))
+def test_bybit_typed_rows_parse_like_plain_json(rows):
+    """The fast path (a typed msgspec decoder reading numbers in C, the lenient rows when
+    that fails) gives the frame the plain-JSON path gives, or both refuse the answer."""
+    try:
+        body = json.dumps({"retCode": 0, "result": {"list": rows}}, allow_nan=False).encode()
+    except (ValueError, OverflowError):  # NaN or inf: not JSON, the transport refuses it
+        return
+    outcomes = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LadderWarning)
+        for read in (
+            lambda: json.loads(body)["result"]["list"],
+            lambda: pb.decode_risk_limit_page(body)["result"]["list"],
+        ):
+            try:
+                outcomes.append(pb.parse_risk_limits(read()))
+            except (LevkitError, msgspec.ValidationError):
+                outcomes.append(None)
+    plain, typed = outcomes
+    assert (plain is None) == (typed is None), "one path refused what the other read"
+    if plain is not None:
+        pd.testing.assert_frame_equal(plain, typed)
+        assert plain.attrs.get("dropped") == typed.attrs.get("dropped")
 
 
 # --------------------------------------------------------------------------- targeted
@@ -474,7 +480,7 @@ def bybit_ladders(draw):
 @FUZZ
 @given(bybit_ladders())
 def test_bybit_valid_ladders_always_give_the_frame_with_their_caps(rows):
-    df = frame_or_levkit_error(pb.parse_risk_limits, rows, check=check_tiers_frame)
+    df = frame_or_levkit_error(pb.parse_risk_limits, rows, check=check_ladder)
     assert df is not None, "a valid ladder was refused"
     want = sorted((r["symbol"], float(r["riskLimitValue"])) for r in rows)
     assert list(zip(df["symbol"], df["max_notional"], strict=True)) == want
@@ -634,6 +640,8 @@ def test_bingx_set_leverage_answer_fuzz_gives_side_numbers_or_levkit_error(data,
 
 
 @FEW
+@example([("LONG", {"longLeverage": 0.0})], 1)  # a leverage of 0 once came through
+@example([("SHORT", {"maxPositionShortVal": "-1"})], 5)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["LONG", "SHORT", "BOTH"]), bingx_leverage_data), max_size=3
@@ -921,6 +929,15 @@ SET_CASES = {
 }
 
 
+@functools.cache
+def _btc_ladders() -> pd.DataFrame:
+    """The shipped ladders of the two symbols set_leverage is fuzzed on: a simulator built
+    on them starts in a few ms, one on every shipped ladder in 100 ms."""
+    return pd.concat(
+        [load_snapshot("bybit", "BTCUSDT"), load_snapshot("bingx", "BTC-USDT")], ignore_index=True
+    )
+
+
 def expected_leverage(value, top: float, step: float, integer: bool) -> float | None:
     """The leverage a valid value means, or None when nothing may be sent.
 
@@ -957,7 +974,7 @@ def test_set_leverage_fuzz_sends_nothing_unless_valid(name):
     @example(12.345)
     @given(leverage_values)
     def run(value):
-        sim = Simulator(clock=clock, sleep=clock.sleep, rate_limits=False)
+        sim = Simulator(tiers=_btc_ladders(), clock=clock, sleep=clock.sleep, rate_limits=False)
         client = cls(DEMO_KEY, DEMO_SECRET, session=sim.session(), clock=clock, sleep=clock.sleep)
         want = expected_leverage(value, top, step, bool(integer))
         before = sim.leverage(account, sim_symbol, "long")
@@ -996,7 +1013,7 @@ def test_set_leverage_fuzz_side_sends_nothing_unless_valid(name):
         )
     )
     def run(side):
-        sim = Simulator(clock=clock, sleep=clock.sleep, rate_limits=False)
+        sim = Simulator(tiers=_btc_ladders(), clock=clock, sleep=clock.sleep, rate_limits=False)
         client = cls(DEMO_KEY, DEMO_SECRET, session=sim.session(), clock=clock, sleep=clock.sleep)
         try:
             client.set_leverage(symbol, 7, side=side)
@@ -1110,3 +1127,46 @@ def test_normalize_symbol_fuzz_exchange_argument(exchange, symbol):
     except ValueError:
         return
     assert out in ("BTCUSDT", "BTC-USDT")
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.text(max_size=12), st.sampled_from(["BTCUSDT", "BTCUSD", "X" * 31 + "USDT"]))),
+       st.sampled_from([None, "linear", "inverse"]))  # fmt: skip
+def test_notional_currencies_equal_notional_currency_one_by_one(symbols, category):
+    """The hot path reads plain symbols without building a Market: same answers."""
+    want = [notional_currency(s, category) for s in symbols]
+    assert notional_currencies(symbols, category).tolist() == want
+
+
+# --------------------------------------------------------------------------- parse helpers
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.integers(1, 10**9).map(float),
+            st.one_of(st.floats(0, 0.5), st.just(math.nan)),
+        ),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda row: (row[0], row[1]),
+    )
+)
+def test_deduction_recursion_adds_like_the_loop_it_replaces(rows):
+    """Every ladder at once, tier by tier: the same floats as a per-ladder Python loop
+    (``D_n = D_(n-1) + floor_n (r_n - r_(n-1))``, a NaN step adding 0)."""
+    symbols = [r[0] for r in rows]
+    cap = np.array([r[1] for r in rows])
+    order, start = ladder_starts(symbols, cap)
+    rate = np.array([r[2] for r in rows])[order]
+    floor = np.concatenate([[0.0], cap[order][:-1]])
+    got = deduction_recursion(start, floor, rate)
+    want = np.zeros(len(rows))
+    for i in range(1, len(rows)):
+        if not start[i]:
+            step = floor[i] * (rate[i] - rate[i - 1])
+            want[i] = want[i - 1] + (0.0 if math.isnan(step) else step)
+    assert got.tolist() == want.tolist()
+    assert [symbols[i] for i in order] == sorted(symbols)

@@ -407,8 +407,11 @@ def _naive_band(caps, value):
 ladder_levs = st.one_of(
     st.just(NAN), st.sampled_from([0.5, 12.5, 33.3]), st.integers(1, 60).map(float)
 )
-ladder = st.lists(
-    st.tuples(st.integers(1, 40).map(lambda x: x * 50_000.0), ladder_levs), min_size=1, max_size=6
+ladder = st.lists(  # caps strictly increase in every tiers frame (0.3): distinct caps
+    st.tuples(st.integers(1, 40).map(lambda x: x * 50_000.0), ladder_levs),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda tier: tier[0],
 )
 queries = st.lists(
     st.one_of(st.floats(-5, 70), st.sampled_from([NAN, math.inf, 1.0, 12.5, 60.0])), max_size=12

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import LadderWarning, leverage_frame, tiers_frame
-from ...symbols import notional_currency
-from .._parse import column, columns, numbers, rows_of
+from ...frames import LadderRules, LadderWarning, leverage_frame, tiers_frame
+from ...symbols import notional_currencies
+from .._parse import column, columns, numbers, rows_of, without_empty_bands
 
 __all__ = [
     "brackets_of",
@@ -45,6 +45,7 @@ __all__ = [
     "parse_position_risk",
     "leverage_rows",
     "POSITION_SIDES",
+    "RULES",
 ]
 
 #: ``positionSide`` of GET /fapi/v2/positionRisk -> levkit side (BOTH: one-way mode).
@@ -53,6 +54,21 @@ POSITION_SIDES = {"BOTH": "both", "LONG": "long", "SHORT": "short"}
 _WHAT = "binance /fapi/v1/leverageBracket"
 #: Relative tolerance of the cum check (the figures are floats in the answer).
 CUM_RTOL = 1e-9
+
+#: The ladder check's declaration (``levkit.frames``): Binance's names in messages, a
+#: leverage on every bracket, ``bracket`` numbers rising with the cap [B1], a bad symbol
+#: of an all-symbols answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "notionalCap",
+        "max_leverage": "initialLeverage",
+        "maintenance_margin_rate": "maintMarginRatio",
+        "mm_deduction": "cum",
+    },
+    need_leverage=True,
+    numbered_by="bracket",
+    drop_bad=True,
+)
 
 
 def brackets_of(payload: Any) -> list[dict]:
@@ -85,10 +101,33 @@ def cum_mismatches(
     return bad
 
 
+def _cum_mismatch_tiers(frame: pd.DataFrame, *, rtol: float = CUM_RTOL) -> dict[str, list[int]]:
+    """``{symbol: [tier, ...]}`` whose ``cum`` breaks the recursion (:func:`cum_mismatches`
+    on every ladder of the sorted frame at once)."""
+    floor = frame["notional_floor"].to_numpy(float)
+    rate = frame["maintenance_margin_rate"].to_numpy(float)
+    cum = frame["mm_deduction"].to_numpy(float)
+    tier = frame["tier"].to_numpy()
+    expected = np.zeros(len(cum))
+    expected[1:] = floor[1:] * (rate[1:] - rate[:-1]) + cum[:-1]
+    expected[tier == 1] = 0.0
+    with np.errstate(invalid="ignore"):  # math.isclose's test, NaN never close
+        close = np.abs(cum - expected) <= np.maximum(
+            rtol * np.maximum(np.abs(cum), np.abs(expected)), 1e-6
+        )
+    out: dict[str, list[int]] = {}
+    for i in np.flatnonzero(~close):
+        out.setdefault(str(frame["symbol"].iat[i]), []).append(int(tier[i]))
+    return out
+
+
 def parse_brackets(payload: Any, *, source: str = "api") -> Any:
     """A leverageBracket answer -> tiers frame (``exchange`` ``"binance"``).
 
-    Extra columns: ``bracket``, ``notional_floor``, ``notional_coef``.
+    Extra columns: ``bracket``, ``notional_floor``, ``notional_coef``.  A bracket whose
+    floor equals its cap (an empty band: BEAMXUSDT's 3x bracket from 500,000 to 500,000 in
+    an answer of 2025-12-25) holds no position and is left out, listed in
+    ``attrs["empty_bands"]`` (``{symbol: [bracket, ...]}``).
 
     Examples
     --------
@@ -124,35 +163,31 @@ def parse_brackets(payload: Any, *, source: str = "api") -> Any:
     keys = ["initialLeverage", "notionalCap", "notionalFloor", "maintMarginRatio", "cum"]
     cols = columns(rows, ["symbol", "bracket", *keys, "notionalCoef"], _WHAT, {"bracket": ""})
     lev = numbers(rows, "initialLeverage", _WHAT)
-    if np.isnan(lev).any() or (lev <= 0).any():
-        raise ParseError(f"{_WHAT}: initialLeverage must be a positive number on every bracket")
+    symbols = np.asarray(cols["symbol"], dtype=object)
+    codes, distinct = pd.factorize(symbols)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        initial = 1.0 / lev  # a leverage of 0 gives inf: the ladder check names it
+    data = {
+        "symbol": symbols,
+        "max_notional": numbers(rows, "notionalCap", _WHAT),
+        "max_leverage": lev,
+        "maintenance_margin_rate": numbers(rows, "maintMarginRatio", _WHAT),
+        "initial_margin_rate": initial,
+        "mm_deduction": numbers(rows, "cum", _WHAT, empty=0.0),
+        "bracket": numbers(rows, "bracket", _WHAT),
+        "notional_floor": numbers(rows, "notionalFloor", _WHAT),
+        "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
+        # USDⓈ-M notionals are in the contract's quote coin (USDT, or USDC for BTCUSDC)
+        "notional_unit": notional_currencies(distinct, "linear")[codes],
+    }
+    data, empty = without_empty_bands(data, data["notional_floor"], data["bracket"])
     frame = tiers_frame(
-        {
-            "exchange": "binance",
-            "symbol": cols["symbol"],
-            "max_notional": numbers(rows, "notionalCap", _WHAT),
-            "max_leverage": lev,
-            "maintenance_margin_rate": numbers(rows, "maintMarginRatio", _WHAT),
-            "initial_margin_rate": 1.0 / lev,
-            "mm_deduction": numbers(rows, "cum", _WHAT, empty=0.0),
-            "bracket": numbers(rows, "bracket", _WHAT),
-            "notional_floor": numbers(rows, "notionalFloor", _WHAT),
-            "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
-            "category": "linear",
-            # USDⓈ-M notionals are in the contract's quote coin (USDT, or USDC for BTCUSDC)
-            "notional_unit": [notional_currency(s, "linear") for s in cols["symbol"]],
-        },
+        {"exchange": "binance", **data, "category": "linear"},
         source=source,
+        rules=RULES,
+        empty_bands=empty or None,
     )
-    mismatch: dict[str, list[int]] = {}
-    for symbol, g in frame.groupby("symbol", sort=True):
-        bad = cum_mismatches(
-            g["notional_floor"].to_numpy(float),
-            g["maintenance_margin_rate"].to_numpy(float),
-            g["mm_deduction"].to_numpy(float),
-        )
-        if bad:
-            mismatch[str(symbol)] = [int(g["tier"].iloc[i]) for i in bad]
+    mismatch = _cum_mismatch_tiers(frame)
     if mismatch:
         shown = ", ".join(f"{s} tiers {t}" for s, t in list(mismatch.items())[:5])
         warnings.warn(

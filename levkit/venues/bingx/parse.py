@@ -22,15 +22,16 @@ Numbers may arrive as JSON strings or JSON numbers; both are read.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ...errors import ParseError
-from ...frames import leverage_frame, numeric, stamp, tiers_frame
-from .._parse import column, numbers, rows_of
+from ...errors import LadderWarning, ParseError
+from ...frames import LadderRules, leverage_frame, numeric, stamp, tiers_frame
+from .._parse import column, finite_values, numbers, rows_of
 
 __all__ = [
     "MARGIN_NOTE",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_margin_ratio",
     "parse_positions",
     "parse_open_orders",
+    "RULES",
 ]
 
 #: BingX ``positionSide`` / ``side`` word -> levkit side
@@ -58,6 +60,17 @@ SIDE_FIELDS = {
     "available_value": "available{S}Val",
     "available_volume": "available{S}Vol",
 }
+
+#: The ladder check's declaration (``levkit.frames``): margin bands carry no leverage;
+#: BingX's names in messages; a bad symbol of a many-symbol answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "maxPositionVal",
+        "maintenance_margin_rate": "maintMarginRatio",
+        "mm_deduction": "maintAmount",
+    },
+    drop_bad=True,
+)
 
 MARGIN_NOTE = (
     "BingX's maintMarginRatio gives notional bands and maintenance rates but no max "
@@ -146,6 +159,8 @@ def parse_set_leverage(data: Any, *, wire_side: str) -> dict[str, dict]:
     ...                            "maxPositionShortVal": "12000000"}, wire_side="SHORT")
     >>> nums["short"]["leverage"], nums["short"]["max_position_value"], nums["long"]["leverage"]
     (8.0, 12000000.0, nan)
+
+    A figure that cannot be (a leverage of 0, a negative cap) is read as unknown, warned.
     """
     what = "trade/leverage (set)"
     data = _object(data, what)
@@ -157,6 +172,25 @@ def parse_set_leverage(data: Any, *, wire_side: str) -> dict[str, dict]:
     for side in targets:
         if not np.isnan(lev):
             nums[side]["leverage"] = lev
+    return _usable(nums, what)
+
+
+def _usable(nums: dict[str, dict], what: str) -> dict[str, dict]:
+    """The leverage was set whatever the answer's figures say: a figure that cannot be
+    (a leverage not above 0, a negative cap) is read as unknown (NaN), with a warning."""
+    odd = []
+    for side, figures in nums.items():
+        for col, value in figures.items():
+            floor_ok = value > 0 if col in ("leverage", "max_leverage") else value >= 0
+            if not np.isnan(value) and not floor_ok:
+                odd.append(f"{side} {col} {value:g}")
+                figures[col] = np.nan
+    if odd:
+        warnings.warn(
+            f"{what}: figures that cannot be read as unknown: {', '.join(odd)}",
+            LadderWarning,
+            stacklevel=3,
+        )
     return nums
 
 
@@ -236,7 +270,8 @@ def parse_margin_ratio(
     """``data`` of ``GET /openApi/swap/v1/maintMarginRatio`` -> tiers frame (no leverage).
 
     Extra column ``tier_label`` (BingX's ``"Tier 1"``...).  ``attrs["note"]`` says where the
-    leverage ladder is to be had instead.
+    leverage ladder is to be had instead.  With ``symbol``, rows of other symbols are left
+    out (an answer without any of its rows raises); rows naming none are taken as its.
 
     Examples
     --------
@@ -254,6 +289,12 @@ def parse_margin_ratio(
     symbols = [str(s) if s else "" for s in column(rows, "symbol", what, default=symbol)]
     if not all(symbols):
         raise ParseError(f"{what}: a band has no symbol")
+    if symbol is not None and any(s != symbol for s in symbols):
+        keep = [i for i, s in enumerate(symbols) if s == symbol]
+        if not keep:
+            listed = ", ".join(sorted(set(symbols))[:5])
+            raise ParseError(f"{what}: asked for {symbol}, the answer lists only {listed}")
+        rows, symbols = [rows[i] for i in keep], [symbols[i] for i in keep]
     n = len(rows)
     frame = {
         "exchange": ["bingx"] * n,
@@ -266,7 +307,7 @@ def parse_margin_ratio(
         "tier_label": [str(v) for v in column(rows, "tier", what, default="")],
     }
     attrs.setdefault("note", MARGIN_NOTE)
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 _POSITION_COLUMNS = {
@@ -286,7 +327,14 @@ def parse_positions(rows: Any, *, source: str = "api") -> pd.DataFrame:
     """``data`` of ``GET /openApi/swap/v2/user/positions`` -> one row per open position.
 
     Columns ``exchange``, ``symbol``, ``side`` (long/short/both), ``isolated`` and the keys of
-    ``_POSITION_COLUMNS``.  No positions -> an empty frame with these columns.
+    ``_POSITION_COLUMNS``.  No positions -> an empty frame with these columns.  Where the
+    answer has no ``positionValue`` (the docs' example has none) it is ``|positionAmt|`` x
+    ``markPrice`` (else ``avgPrice``), flagged in ``position_value_derived``.
+
+    >>> row = {"symbol": "BNB-USDT", "positionAmt": "0.20", "positionSide": "SHORT",
+    ...        "avgPrice": "246.43", "leverage": 5}
+    >>> parse_positions([row])[["side", "position_value", "position_value_derived"]].values.tolist()
+    [['short', 49.286, True]]
     """
     what = "user/positions"
     rows = rows_of(rows if rows is not None else [], what)
@@ -305,6 +353,15 @@ def parse_positions(rows: Any, *, source: str = "api") -> pd.DataFrame:
         else:
             frame[col] = numbers(rows, key, what, default="")
     frame["isolated"] = pd.Series(frame["isolated"], dtype=bool)
+    # The docs' own example has no positionValue (their field list has): an open position
+    # must not read as flat, so its value is |positionAmt| x markPrice (else x avgPrice).
+    size = np.abs(frame["size"])
+    price = np.where(np.isnan(frame["mark_price"]), frame["avg_price"], frame["mark_price"])
+    missing = np.isnan(frame["position_value"]) & (size > 0)
+    with np.errstate(over="ignore"):
+        value = np.where(missing, size * price, frame["position_value"])
+    frame["position_value"] = finite_values(value, frame["symbol"], f"{what}.positionValue")
+    frame["position_value_derived"] = missing
     return stamp(pd.DataFrame(frame), source)
 
 

@@ -24,9 +24,22 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import leverage_frame, numeric, tiers_frame
-from ...symbols import parse_symbol
-from .._parse import check_texts, column, columns, numbers, rows_of, texts
+from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
+from ...symbols import notional_currencies
+from .._parse import (
+    check_texts,
+    column,
+    columns,
+    deduction_recursion,
+    finite_values,
+    ladder_starts,
+    numbers,
+    positive_or_unknown,
+    rows_of,
+    texts,
+    whole_numbers,
+    without_empty_bands,
+)
 
 __all__ = [
     "DERIVED",
@@ -37,6 +50,7 @@ __all__ = [
     "parse_account",
     "parse_single_position",
     "leverage_in_force",
+    "RULES",
 ]
 
 #: What parse_position_lever derives rather than reads.
@@ -49,25 +63,19 @@ MARGIN_MODES = {"crossed": "cross", "isolated": "isolated", "fixed": "isolated"}
 #: Bitget ``posMode`` -> levkit word.
 POSITION_MODES = {"one_way_mode": "one-way", "hedge_mode": "hedge"}
 
-
-def _quote(symbols: list[str]) -> list[str]:
-    out = []
-    for s in symbols:
-        try:
-            out.append(parse_symbol(s).quote)
-        except ValueError:
-            out.append("")
-    return out
-
-
-def _deductions(symbol: np.ndarray, floor: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """The recursion of the module docstring, per symbol; rows sorted by symbol then cap."""
-    out = np.zeros(len(rate))
-    for i in range(1, len(rate)):
-        if symbol[i] == symbol[i - 1]:
-            step = floor[i] * (rate[i] - rate[i - 1])
-            out[i] = out[i - 1] + (0.0 if np.isnan(step) else step)
-    return out
+#: The ladder check's declaration (``levkit.frames``): Bitget's names in messages, a
+#: leverage on every tier, ``level`` rising with the cap [G1], a bad symbol of an
+#: all-symbols answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "endUnit",
+        "max_leverage": "leverage",
+        "maintenance_margin_rate": "keepMarginRate",
+    },
+    need_leverage=True,
+    numbered_by="level",
+    drop_bad=True,
+)
 
 
 def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.DataFrame:
@@ -75,6 +83,8 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
 
     Values may be strings or numbers.  Extra columns: ``category`` (``linear``),
     ``notional_unit`` (the quote coin), ``level`` (Bitget's tier number), ``start_unit``.
+    A level whose ``startUnit`` equals its ``endUnit`` (an empty band) is left out and
+    listed in ``attrs["empty_bands"]``.
 
     Examples
     --------
@@ -100,41 +110,47 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
     symbols = np.asarray(check_texts(cols["symbol"], "symbol", what), dtype=object)
     cap = numeric(cols["endUnit"], field=f"{what}.endUnit")
     lev = numeric(cols["leverage"], field=f"{what}.leverage")
-    if np.isnan(lev).any() or (lev <= 0).any():
-        raise ParseError(f"{what}: every tier needs a positive leverage")
     floor = numeric(cols["startUnit"], field=f"{what}.startUnit")
     mmr = numeric(cols["keepMarginRate"], field=f"{what}.keepMarginRate")
-    level = numeric(cols["level"], field=f"{what}.level")
-    order = np.lexsort((cap, symbols))
+    level = whole_numbers(numeric(cols["level"], field=f"{what}.level"), field=f"{what}.level")
+    data = {"symbol": symbols, "max_notional": cap, "lev": lev, "floor": floor, "mmr": mmr,
+            "level": level}  # fmt: skip
+    data, empty = without_empty_bands(data, floor, level)
+    if empty:
+        attrs.setdefault("empty_bands", empty)
+    order, first = ladder_starts(data["symbol"], data["max_notional"])
     symbols, cap, lev, floor, mmr, level = (
-        a[order] for a in (symbols, cap, lev, floor, mmr, level)
+        data[k][order] for k in ("symbol", "max_notional", "lev", "floor", "mmr", "level")
     )
     # startUnit missing: the previous tier's cap is the floor (Bitget's tiers abut).
     prev = np.concatenate([[0.0], cap[:-1]])
-    first = np.concatenate([[True], symbols[1:] != symbols[:-1]])
     prev[first] = 0.0
     floor = np.where(np.isnan(floor), prev, floor)
+    codes, distinct = pd.factorize(symbols)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        initial = 1.0 / lev  # a leverage of 0 gives inf: the ladder check names it
     frame = {
-        "exchange": ["bitget"] * len(rows),
-        "symbol": list(symbols),
+        "exchange": "bitget",
+        "symbol": symbols,
         "max_notional": cap,
         "max_leverage": lev,
         "maintenance_margin_rate": mmr,
-        "initial_margin_rate": 1.0 / lev,
-        "mm_deduction": _deductions(symbols, floor, mmr),
-        "category": ["linear"] * len(rows),
-        "notional_unit": _quote(list(symbols)),
-        "level": pd.array([None if np.isnan(x) else int(x) for x in level], dtype="Int64"),
+        "initial_margin_rate": initial,
+        "mm_deduction": deduction_recursion(first, floor, mmr),
+        "category": "linear",
+        "notional_unit": notional_currencies(distinct, "linear")[codes],
+        "level": level,
         "start_unit": floor,
     }
     attrs.setdefault("derived", DERIVED)
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 def parse_contracts(rows: Any) -> pd.DataFrame:
     """``data`` of ``GET /api/v2/mix/market/contracts`` -> one row per symbol with
     ``status`` (``symbolStatus``), ``min_leverage``, ``max_leverage`` (NaN where the answer
-    has ``""``, as in the demo example [G5]), ``base`` and ``quote``.
+    has ``""``, as in the demo example [G5], or a figure that is not positive: then with a
+    ``LadderWarning``), ``base`` and ``quote``.
 
     >>> parse_contracts([{"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT",
     ...                   "symbolStatus": "normal", "minLever": "1", "maxLever": "125"}]
@@ -144,14 +160,19 @@ def parse_contracts(rows: Any) -> pd.DataFrame:
     """
     what = "contracts"
     rows = rows_of(rows, what)
+    symbols = texts(rows, "symbol", what)
+    low, high = (
+        positive_or_unknown(numbers(rows, key, what, default=""), symbols, f"{what}.{key}")
+        for key in ("minLever", "maxLever")
+    )
     return pd.DataFrame(
         {
-            "symbol": pd.Series(texts(rows, "symbol", what), dtype=str),
+            "symbol": pd.Series(symbols, dtype=str),
             "status": pd.Series(
                 [str(v) for v in column(rows, "symbolStatus", what, "")], dtype=str
             ),
-            "min_leverage": numbers(rows, "minLever", what, default=""),
-            "max_leverage": numbers(rows, "maxLever", what, default=""),
+            "min_leverage": low,
+            "max_leverage": high,
             "base": pd.Series([str(v) for v in column(rows, "baseCoin", what, "")], dtype=str),
             "quote": pd.Series([str(v) for v in column(rows, "quoteCoin", what, "")], dtype=str),
         }
@@ -266,14 +287,17 @@ def parse_single_position(rows: Any, *, source: str = "api") -> pd.DataFrame:
     size = numbers(rows, "total", what)
     mark = numbers(rows, "markPrice", what)
     margin = [str(v).lower() for v in column(rows, "marginMode", what, "")]
+    symbols = texts(rows, "symbol", what)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = finite_values(np.round(size * mark, 8), symbols, f"{what} total x markPrice")
     frame = pd.DataFrame(
         {
             "exchange": "bitget",
-            "symbol": texts(rows, "symbol", what),
+            "symbol": symbols,
             "side": ["both" if p == "one-way" else h for p, h in zip(pos, hold, strict=True)],
             "direction": hold,
             "size": size,
-            "position_value": np.round(size * mark, 8),
+            "position_value": value,
             "entry_price": numbers(rows, "openPriceAvg", what, default=""),
             "mark_price": mark,
             "leverage": numbers(rows, "leverage", what, default=""),

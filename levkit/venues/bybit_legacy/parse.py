@@ -94,7 +94,9 @@ def time_now_ms(envelope: dict[str, Any]) -> int | None:
     1577477752347
     """
     seconds = _number(envelope.get("time_now"))
-    return None if seconds is None else round(seconds * 1000)
+    if seconds is None or not math.isfinite(seconds * 1000):  # 1e308 s: no time at all
+        return None
+    return round(seconds * 1000)
 
 
 def retry_after_of(envelope: dict[str, Any]) -> float | None:

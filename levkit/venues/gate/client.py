@@ -112,14 +112,16 @@ class Gate(Client):
             resp = self._call("ladder", {"limit": page_size, "offset": offset})
             last[:] = [resp]
             got = _list(resp.result, "risk_limit_tiers")
-            markets = list(dict.fromkeys(r.get("contract") for r in got if isinstance(r, dict)))
+            markets = list(
+                dict.fromkeys(str(r.get("contract")) for r in got if isinstance(r, dict))
+            )
             fresh = {m for m in markets if m not in seen}
             odd["repeated"] += [m for m in markets if m in seen]
             seen.update(fresh)
             if short and markets:  # the page after a short one was not empty
                 odd["short"].append(short.pop())
             short[:] = [(offset, len(markets))] if 0 < len(markets) < page_size else []
-            keep = [r for r in got if not isinstance(r, dict) or r.get("contract") in fresh]
+            keep = [r for r in got if not isinstance(r, dict) or str(r.get("contract")) in fresh]
             return keep, (str(offset + page_size) if fresh else None)
 
         for chunk in self._pages(page, "gate usdt risk limits"):

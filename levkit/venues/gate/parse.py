@@ -23,8 +23,18 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import leverage_frame, numeric, tiers_frame
-from .._parse import column, columns, ladder_columns, numbers, rows_of
+from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
+from .._parse import (
+    column,
+    columns,
+    deduction_recursion,
+    ladder_columns,
+    ladder_starts,
+    numbers,
+    positive_or_unknown,
+    rows_of,
+    whole_numbers,
+)
 
 __all__ = [
     "MODES",
@@ -32,10 +42,27 @@ __all__ = [
     "parse_contract",
     "parse_positions",
     "parse_risk_limits",
+    "RULES",
 ]
 
 #: Position ``mode`` -> levkit side ([T1] Position.md: single, dual_long, dual_short).
 MODES = {"single": "both", "dual_long": "long", "dual_short": "short"}
+
+#: The ladder check's declaration (``levkit.frames``): Gate's names in messages, a leverage
+#: on every tier, Gate's ``tier`` rising with the cap [T1], a bad contract of an
+#: all-contracts answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "risk_limit",
+        "max_leverage": "leverage_max",
+        "maintenance_margin_rate": "maintenance_rate",
+        "initial_margin_rate": "initial_rate",
+        "mm_deduction": "deduction",
+    },
+    need_leverage=True,
+    numbered_by="risk_tier",
+    drop_bad=True,
+)
 
 
 def derive_deductions(caps: np.ndarray, mmr: np.ndarray) -> np.ndarray:
@@ -99,18 +126,18 @@ def parse_risk_limits(
     ded = numeric([np.nan if a else d for a, d in zip(absent, raw_ded, strict=True)],
                   field=f"{what}.deduction")  # fmt: skip
     if absent.any():
-        sym = np.asarray(symbols, dtype=object)
-        for name in pd.unique(sym[absent]):
-            idx = np.flatnonzero(sym == name)
-            idx = idx[np.argsort(cap[idx], kind="stable")]
-            derived = derive_deductions(cap[idx], mm[idx])
-            ded[idx] = np.where(absent[idx], derived, ded[idx])
+        # derive_deductions on every ladder at once: the floor is the previous tier's cap
+        order, start = ladder_starts(symbols, cap)
+        floor = np.concatenate([[0.0], cap[order][:-1]])
+        derived = np.empty(len(cap))
+        derived[order] = deduction_recursion(start, floor, mm[order])
+        ded = np.where(absent, derived, ded)
         attrs.setdefault("mm_deduction_derived", int(absent.sum()))
-    tier = numeric(cols["tier"], field=f"{what}.tier")
+    tier = whole_numbers(numeric(cols["tier"], field=f"{what}.tier"), field=f"{what}.tier")
     frame = ladder_columns("gate", symbols, cap, lev, mm, im, ded, category="linear", unit="USDT")
-    frame["risk_tier"] = pd.Series(tier).astype("Int64").array
+    frame["risk_tier"] = tier
     frame["mm_deduction_derived"] = absent
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 def parse_contract(obj: Any) -> dict[str, Any]:
@@ -133,10 +160,14 @@ def parse_contract(obj: Any) -> dict[str, Any]:
         ],
         field="contracts.leverage",
     )
+    name = str(obj["name"])
+    top, low = (
+        positive_or_unknown(nums[i : i + 1], [name], "contracts.leverage")[0] for i in (0, 1)
+    )
     return {
-        "symbol": str(obj["name"]),
-        "max_leverage": float(nums[0]),
-        "min_leverage": float(nums[1]),
+        "symbol": name,
+        "max_leverage": float(top),
+        "min_leverage": float(low),
         "quanto_multiplier": float(nums[2]),
         "status": str(obj.get("status", "")),
     }

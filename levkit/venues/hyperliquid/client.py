@@ -157,7 +157,12 @@ class Hyperliquid(Client):
     def _coin(self, symbol: str) -> str:
         coin = self.symbol(symbol)
         meta, _ = self._meta()
-        names = {c.get("name") for c in (meta.get("universe") or []) if isinstance(c, dict)}
+        universe = meta.get("universe")
+        names = {
+            c["name"]
+            for c in (universe if isinstance(universe, list) else [])
+            if isinstance(c, dict) and isinstance(c.get("name"), str)
+        }
         if coin not in names:
             from ...errors import InvalidSymbolError
 

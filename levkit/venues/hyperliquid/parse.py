@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InvalidSymbolError, ParseError
-from ...frames import leverage_frame, numeric, tiers_frame
+from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
+from .._parse import deduction_recursion, whole_numbers
 from .spec import VENUE
 
 __all__ = [
     "FLAT_TABLES_BELOW",
+    "RULES",
     "margin_tables",
     "parse_active_asset_data",
     "parse_clearinghouse_state",
@@ -45,9 +47,26 @@ FLAT_TABLES_BELOW = 50
 
 _EX = VENUE.name
 
+#: The ladder check's declaration (``levkit.frames``): the top tier has no cap (``inf``),
+#: a leverage on every tier, a bad coin of the universe dropped.
+RULES = LadderRules(
+    fields={"max_notional": "next marginTiers.lowerBound", "max_leverage": "maxLeverage"},
+    need_leverage=True,
+    open_top=True,
+    drop_bad=True,
+)
+
 
 def _number(value: Any, field: str) -> float:
     return float(numeric([value], field=field)[0])
+
+
+def _whole(value: Any, field: str) -> int:
+    """A table id: a whole number (``ParseError`` for blank, fractions, huge numbers)."""
+    number = whole_numbers(np.array([_number(value, field)]), field=field)[0]
+    if number is pd.NA:
+        raise ParseError(f"hyperliquid meta: {field} is empty")
+    return int(number)
 
 
 def _meta_dict(meta: Any) -> dict:
@@ -79,7 +98,7 @@ def margin_tables(meta: Any) -> dict[int, list[tuple[float, float]]]:
     for entry in raw:
         if not (isinstance(entry, list | tuple) and len(entry) == 2 and isinstance(entry[1], dict)):
             raise ParseError(f"hyperliquid meta: a margin table is not [id, {{...}}]: {entry!r}")
-        table_id = int(_number(entry[0], "marginTables.id"))
+        table_id = _whole(entry[0], "marginTables.id")
         tiers = entry[1].get("marginTiers")
         if not isinstance(tiers, list) or not tiers:
             raise ParseError(f"hyperliquid meta: margin table {table_id} has no marginTiers")
@@ -91,8 +110,10 @@ def margin_tables(meta: Any) -> dict[int, list[tuple[float, float]]]:
                 )
             floor = _number(t.get("lowerBound"), "marginTiers.lowerBound")
             lev = _number(t.get("maxLeverage"), "marginTiers.maxLeverage")
-            if math.isnan(floor) or math.isnan(lev) or lev <= 0 or floor < 0:
-                raise ParseError(f"hyperliquid meta: margin table {table_id} has a bad tier {t!r}")
+            if math.isnan(floor) or floor < 0:  # the table's shape: the coins' checks judge lev
+                raise ParseError(
+                    f"hyperliquid meta: margin table {table_id} has a tier with lowerBound {floor:g}"
+                )
             rows.append((floor, lev))
         rows.sort()
         if rows[0][0] != 0.0:
@@ -103,19 +124,22 @@ def margin_tables(meta: Any) -> dict[int, list[tuple[float, float]]]:
     return out
 
 
-def _tiers_of(coin: dict, tables: dict[int, list[tuple[float, float]]]) -> tuple[list, str]:
-    """(``[(floor, maxLeverage)]``, how it was found) for one universe entry."""
+def _tiers_of(
+    coin: dict, tables: dict[int, list[tuple[float, float]]]
+) -> tuple[list, str, int | None]:
+    """(``[(floor, maxLeverage)]``, how it was found, the table id) for one universe entry.
+
+    Leverages are passed on as found (NaN, 0 or negative included): the ladder check
+    judges them coin by coin, so one bad coin does not sink the universe."""
     top = _number(coin.get("maxLeverage"), f"universe[{coin['name']}].maxLeverage")
-    if math.isnan(top) or top < 1:
-        raise ParseError(f"hyperliquid meta: {coin['name']} has no maxLeverage")
     table_id = coin.get("marginTableId")
     if table_id is None:
-        return [(0.0, top)], "maxLeverage"
-    tid = int(_number(table_id, f"universe[{coin['name']}].marginTableId"))
+        return [(0.0, top)], "maxLeverage", None
+    tid = _whole(table_id, f"universe[{coin['name']}].marginTableId")
     if tid in tables:
-        return [(f, min(lev, top)) for f, lev in tables[tid]], "table"
+        return [(f, _lower(lev, top)) for f, lev in tables[tid]], "table", tid
     if tid < FLAT_TABLES_BELOW:
-        return [(0.0, min(float(tid), top))], "flat"
+        return [(0.0, _lower(float(tid), top))], "flat", tid
     log.warning(
         "hyperliquid: %s names margin table %d, which meta does not list; using one tier at "
         "its maxLeverage %g",
@@ -123,7 +147,12 @@ def _tiers_of(coin: dict, tables: dict[int, list[tuple[float, float]]]) -> tuple
         tid,
         top,
     )
-    return [(0.0, top)], "missing"
+    return [(0.0, top)], "missing", tid
+
+
+def _lower(lev: float, top: float) -> float:
+    """A tier's leverage capped at the coin's top; NaN if either is unknown."""
+    return math.nan if math.isnan(top) else min(lev, top)
 
 
 def parse_meta(
@@ -172,63 +201,47 @@ def parse_meta(
         chosen = [c for c in coins if not c.get("isDelisted")]
         if not chosen:
             raise ParseError("hyperliquid meta: no listed perps in the universe")
-    cols: dict[str, list] = {
-        k: []
-        for k in (
-            "symbol",
-            "max_notional",
-            "max_leverage",
-            "maintenance_margin_rate",
-            "initial_margin_rate",
-            "mm_deduction",
-            "margin_table_id",
-            "only_isolated",
-            "asset",
-        )
-    }
+    symbols: list[str] = []
+    floors: list[float] = []
+    levs: list[float] = []
+    caps: list[float] = []
+    table_ids: list[Any] = []
+    isolated: list[bool] = []
+    assets: list[int] = []
     found: dict[str, int] = {}
     for coin in chosen:
-        tiers, how = _tiers_of(coin, tables)
+        tiers, how, tid = _tiers_of(coin, tables)
         found[how] = found.get(how, 0) + 1
-        deduction, prev_mmr = 0.0, None
-        for n, (floor, lev) in enumerate(tiers):
-            mmr = 1.0 / (2.0 * lev)
-            if prev_mmr is not None:
-                deduction += floor * (mmr - prev_mmr)
-            prev_mmr = mmr
-            cap = tiers[n + 1][0] if n + 1 < len(tiers) else math.inf
-            cols["symbol"].append(coin["name"])
-            cols["max_notional"].append(cap)
-            cols["max_leverage"].append(lev)
-            cols["maintenance_margin_rate"].append(mmr)
-            cols["initial_margin_rate"].append(1.0 / lev)
-            cols["mm_deduction"].append(deduction)
-            table_id = coin.get("marginTableId")
-            cols["margin_table_id"].append(pd.NA if table_id is None else int(table_id))
-            cols["only_isolated"].append(bool(coin.get("onlyIsolated", False)))
-            cols["asset"].append(coin["_index"])
-    n_rows = len(cols["symbol"])
+        n = len(tiers)
+        symbols += [coin["name"]] * n
+        floors += [f for f, _ in tiers]
+        levs += [lev for _, lev in tiers]
+        caps += [f for f, _ in tiers[1:]] + [math.inf]
+        table_ids += [pd.NA if tid is None else tid] * n
+        isolated += [bool(coin.get("onlyIsolated", False))] * n
+        assets += [coin["_index"]] * n
+    n_rows = len(symbols)
+    lev = np.asarray(levs, dtype="float64")
+    start = np.asarray([True] + [a != b for a, b in zip(symbols[1:], symbols, strict=False)])
+    with np.errstate(divide="ignore", invalid="ignore"):  # leverage 0: the check names it
+        mmr = 1.0 / (2.0 * lev)
+        imr = 1.0 / lev
     frame = {
         "exchange": np.full(n_rows, _EX, dtype=object),
-        "symbol": np.asarray(cols["symbol"], dtype=object),
-        **{
-            k: np.asarray(cols[k], dtype="float64")
-            for k in (
-                "max_notional",
-                "max_leverage",
-                "maintenance_margin_rate",
-                "initial_margin_rate",
-                "mm_deduction",
-            )
-        },
+        "symbol": np.asarray(symbols, dtype=object),
+        "max_notional": np.asarray(caps, dtype="float64"),
+        "max_leverage": lev,
+        "maintenance_margin_rate": mmr,
+        "initial_margin_rate": imr,
+        "mm_deduction": deduction_recursion(start, np.asarray(floors, dtype="float64"), mmr),
         "category": np.full(n_rows, "linear", dtype=object),
         "notional_unit": np.full(n_rows, VENUE.quote, dtype=object),
-        "margin_table_id": pd.array(cols["margin_table_id"], dtype="Int64"),
-        "only_isolated": np.asarray(cols["only_isolated"], dtype=bool),
-        "asset": np.asarray(cols["asset"], dtype="int64"),
+        "margin_table_id": pd.array(table_ids, dtype="Int64"),
+        "only_isolated": np.asarray(isolated, dtype=bool),
+        "asset": np.asarray(assets, dtype="int64"),
     }
     attrs.setdefault("tables", found)
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 def _leverage_of(value: Any, what: str) -> tuple[float, str]:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import leverage_frame, numeric, tiers_frame
-from .._parse import column, numbers, rows_of, texts
+from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
+from .._parse import column, finite_values, numbers, positive_or_unknown, rows_of, texts
 
 __all__ = [
     "parse_instruments",
@@ -35,11 +35,27 @@ __all__ = [
     "parse_pos_mode",
     "parse_positions",
     "POS_SIDES",
+    "RULES",
 ]
 
 #: OKX ``posSide`` -> levkit side (``net``: one-way mode).
 POS_SIDES = {"long": "long", "short": "short", "net": "both", "": "both"}
 MARGIN_MODES = ("cross", "isolated")
+
+#: The ladder check's declaration (``levkit.frames``): OKX's names in messages (the cap is
+#: ``maxSz`` converted to quote notional), a leverage on every tier, OKX's ``tier`` numbers
+#: rising with the cap [O1], a bad instrument of a many-instrument answer dropped.
+RULES = LadderRules(
+    fields={
+        "max_notional": "maxSz x ctVal x ctMult x mark price",
+        "max_leverage": "maxLever",
+        "maintenance_margin_rate": "mmr",
+        "initial_margin_rate": "imr",
+    },
+    need_leverage=True,
+    numbered_by="okx_tier",
+    drop_bad=True,
+)
 
 
 def _family(rows: list[dict], what: str) -> list[str]:
@@ -55,7 +71,8 @@ def _family(rows: list[dict], what: str) -> list[str]:
 def parse_instruments(rows: Any) -> pd.DataFrame:
     """``data`` of ``GET /api/v5/public/instruments?instType=SWAP`` -> one row per instrument:
     ``symbol``, ``inst_family``, ``inst_type``, ``ct_val``, ``ct_mult``, ``ct_type``,
-    ``ct_val_ccy``, ``settle_ccy``, ``max_leverage`` (``lever``), ``state``.
+    ``ct_val_ccy``, ``settle_ccy``, ``max_leverage`` (``lever``; NaN and a warning where
+    it is not a positive number), ``state``.
 
     Examples
     --------
@@ -71,9 +88,11 @@ def parse_instruments(rows: Any) -> pd.DataFrame:
         raise ParseError("instruments: the answer holds no instruments")
     ct_val = numbers(rows, "ctVal", what, default="")
     ct_mult = numbers(rows, "ctMult", what, default="", empty=1.0)
+    symbols = texts(rows, "instId", what)
+    lever = positive_or_unknown(numbers(rows, "lever", what, default=""), symbols, f"{what}.lever")
     return pd.DataFrame(
         {
-            "symbol": pd.Series(texts(rows, "instId", what), dtype=str),
+            "symbol": pd.Series(symbols, dtype=str),
             "inst_family": pd.Series(
                 [str(r.get("instFamily") or r.get("uly") or "") for r in rows], dtype=str
             ),
@@ -87,7 +106,7 @@ def parse_instruments(rows: Any) -> pd.DataFrame:
             "settle_ccy": pd.Series(
                 [str(v) for v in column(rows, "settleCcy", what, "")], dtype=str
             ),
-            "max_leverage": numbers(rows, "lever", what, default=""),
+            "max_leverage": lever,
             "state": pd.Series([str(v) for v in column(rows, "state", what, "")], dtype=str),
         }
     )
@@ -173,7 +192,7 @@ def parse_position_tiers(
     per_contract = np.where(inverse, per_contract, per_contract * price.to_numpy(float))
     merged["max_notional"] = merged["max_size"].to_numpy(float) * per_contract
     merged["price"] = price
-    merged = merged[~np.isnan(merged["max_notional"].to_numpy(float))]
+    merged = merged[~np.isnan(per_contract)]  # no mark price (a blank maxSz stays: it is bad)
     if merged.empty:
         raise ParseError(f"position-tiers: no mark price for {', '.join(missing)}")
     n = len(merged)
@@ -203,7 +222,7 @@ def parse_position_tiers(
     }
     if missing:
         attrs.setdefault("no_mark_price", missing)
-    return tiers_frame(frame, source=source, **attrs)
+    return tiers_frame(frame, source=source, rules=RULES, **attrs)
 
 
 def parse_pos_mode(rows: Any) -> str:
@@ -303,8 +322,9 @@ def parse_positions(rows: Any, instruments: pd.DataFrame, *, source: str = "api"
     ).to_numpy(float)
     inverse = (inst["ct_type"].reindex(symbols) == "inverse").to_numpy(bool)
     usd = numbers(rows, "notionalUsd", what, default="")
-    value = np.abs(pos) * ct * np.where(inverse, 1.0, mark)
-    value = np.where(np.isnan(ct), np.abs(usd), value)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.abs(pos) * ct * np.where(inverse, 1.0, mark)
+    value = finite_values(np.where(np.isnan(ct), np.abs(usd), value), symbols, f"{what} value")
     side = [POS_SIDES[p] for p in pos_side]
     frame = pd.DataFrame(
         {
