@@ -96,7 +96,7 @@ def count_checks() -> dict[str, int]:
     from levkit.venues import client_class, venue, venues
 
     calls = [0]
-    modules = ["levkit.validate", "levkit.setting"] + [
+    modules = ["levkit.validate", "levkit.client.setting"] + [
         f"levkit.venues.{v.client.split(':')[0].split('.')[2]}.client" for v in venues()
     ]
     loaded = []

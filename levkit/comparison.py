@@ -20,10 +20,16 @@ import pandas as pd
 
 from .model.completeness import use, warn_lower_bound
 
-__all__ = ["compare", "lower_bound_mask", "styled"]
+__all__ = ["base_asset", "compare", "lower_bound_mask", "styled"]
 
 
-def _base(symbol: str, exchange: str) -> str:
+def base_asset(symbol: str, exchange: str) -> str:
+    """The base asset ``symbol`` trades on ``exchange`` (the symbol itself where the venue
+    names a perp by its coin, or where levkit cannot split it: ``BTCPERP``).
+
+    >>> base_asset("BTC-USDT-SWAP", "okx"), base_asset("ETH", "hyperliquid")
+    ('BTC', 'ETH')
+    """
     from .symbols import parse_symbol
     from .venues import venue
 
@@ -114,7 +120,7 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     levs = _leverages(leverages)
     labels = [int(x) if float(x).is_integer() else x for x in levs]
     lad = use(tiers)
-    bases = np.array([_base(s, e) for e, s in zip(lad.exchange, lad.symbol, strict=True)])
+    bases = np.array([base_asset(s, e) for e, s in zip(lad.exchange, lad.symbol, strict=True)])
     keep: dict[tuple[str, str], int] = {}
     for base, exchange in dict.fromkeys(zip(bases, lad.exchange, strict=True)):
         groups = np.flatnonzero((bases == base) & (lad.exchange == exchange))
@@ -200,8 +206,7 @@ def styled(table: pd.DataFrame) -> Any:
     >>> "8M" in html and "2M" in html
     True
     """
-    from .numbers import show
-    from .plot import format_notional
+    from .numbers import format_notional, show
 
     mask = lower_bound_mask(table)
 

@@ -194,5 +194,5 @@ class InvalidPositionError(LevkitError, ValueError):
     notional and size, a price that is not a positive number, an unknown exchange.
 
     Raised by :func:`levkit.liquidation.liquidation_price` and
-    :func:`levkit.sizing.leverage_for`; the message names the argument.
+    :func:`levkit.model.sizing.leverage_for`; the message names the argument.
     """

@@ -2,8 +2,8 @@
 asset ``BTC`` all name the same USDT-settled perpetual.
 
 Each exchange's own spelling, and which of its native symbols pass through unchanged, is
-declared in its venue spec (:class:`levkit.venues.SymbolRule`);
-:func:`normalize_symbol` asks the registry.
+declared in its venue spec (:class:`levkit.venues.SymbolRule`) and spelled by
+:func:`levkit.venues.normalize_symbol` (the registry reads this module, never the reverse).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from .errors import InvalidSymbolError
 
-__all__ = ["Market", "parse_symbol", "normalize_symbol", "notional_currency", "QUOTES"]
+__all__ = ["Market", "parse_symbol", "notional_currency", "QUOTES"]
 
 #: Quote currencies recognised at the end of an unseparated symbol, longest first so
 #: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
@@ -98,18 +98,3 @@ def notional_currency(symbol: str, category: str | None = None) -> str:
         return ""
     inverse = category == "inverse" or (category is None and m.quote == "USD")
     return m.base if inverse else (m.settle or m.quote)
-
-
-def normalize_symbol(symbol: str, exchange: str) -> str:
-    """The exchange's own spelling of ``symbol`` (see :func:`levkit.venues.normalize_symbol`).
-
-    Examples
-    --------
-    >>> normalize_symbol("BTC/USDT:USDT", "bingx")
-    'BTC-USDT'
-    >>> normalize_symbol("btc-usdt", "bybit")
-    'BTCUSDT'
-    """
-    from .venues import normalize_symbol as _normalize
-
-    return _normalize(symbol, exchange)

@@ -13,7 +13,7 @@ import requests
 import responses
 
 import levkit as lk
-from levkit.signing import hmac_sha256_hex
+from levkit.http.signing import hmac_sha256_hex
 from levkit.venues.bybit_legacy.client import ExchangeLeverageError
 from levkit.venues.bybit_legacy.dialect import bybit_v2_param_string, bybit_v2_signature
 from levkit.venues.bybit_legacy.parse import (

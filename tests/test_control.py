@@ -13,10 +13,10 @@ import pytest
 import requests
 
 import levkit as lk
+from levkit.control import LeverageControl
 from levkit.frames import tiers_frame
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
-from levkit.widget import LeverageControl
 
 ROOT = Path(__file__).resolve().parents[1]
 SET = "/v5/position/set-leverage"
@@ -533,7 +533,7 @@ def test_an_error_in_a_view_callback_lands_in_the_status(control, monkeypatch):
 
 def test_importing_the_state_loads_neither_ipywidgets_nor_matplotlib():
     code = (
-        "import sys, levkit.widget_state, levkit.widget; "
+        "import sys, levkit.control.state, levkit.control; "
         "print(any(m in sys.modules for m in ('ipywidgets', 'matplotlib')))"
     )
     out = subprocess.run(

@@ -12,10 +12,10 @@ import pytest
 
 import levkit as lk
 from levkit.client import Client
+from levkit.control import LeverageControl
 from levkit.numbers import show
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.venues import client_class, venue
-from levkit.widget import LeverageControl
 
 ALL = list(lk.exchanges().index)
 SETTABLE = [n for n in ALL if lk.exchanges().loc[n, "set_leverage"]]

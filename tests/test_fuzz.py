@@ -26,9 +26,9 @@ from levkit.errors import LevkitError
 from levkit.frames import LEVERAGE_COLUMNS, SOURCES, TIERS_COLUMNS, LadderWarning
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
-from levkit.symbols import QUOTES, Market, normalize_symbol, parse_symbol
+from levkit.symbols import QUOTES, Market, parse_symbol
 from levkit.validate import check_leverage
-from levkit.venues import client_class, venue, venues
+from levkit.venues import client_class, normalize_symbol, venue, venues
 from levkit.venues.bingx import parse as px
 from levkit.venues.bingx.client import BingXDialect
 from levkit.venues.bybit import parse as pb

@@ -15,7 +15,8 @@ import pytest  # noqa: E402
 
 from levkit.frames import tiers_frame  # noqa: E402
 from levkit.model import max_position_value  # noqa: E402
-from levkit.plot import format_notional, plot_capacity, plot_risk_limits  # noqa: E402
+from levkit.numbers import format_notional  # noqa: E402
+from levkit.plots import plot_capacity, plot_risk_limits  # noqa: E402
 
 from ._ladders import BINGX_BTC, bingx_btc, both, bybit_btc  # noqa: E402
 
@@ -188,5 +189,5 @@ def test_format_notional(value, unit, text):
 
 
 def test_importing_levkit_plot_does_not_import_matplotlib():
-    code = "import sys, levkit.plot; assert 'matplotlib' not in sys.modules"
+    code = "import sys, levkit.plots; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -45,8 +45,8 @@ import pytest
 import responses
 
 import levkit as lk
-from levkit.ccxt_bridge import _unified_frame
-from levkit.ccxt_roads import mark_prices
+from levkit.fetch.ccxt_bridge import _unified_frame
+from levkit.fetch.ccxt_roads import mark_prices
 from levkit.frames import tiers_frame
 
 ccxt = pytest.importorskip("ccxt", reason="the ccxt road needs ccxt (pip install -e '.[dev]')")

@@ -1,6 +1,6 @@
 """Signatures against the exchanges' documented examples (our own copies of them)."""
 
-from levkit.signing import hmac_sha256_hex
+from levkit.http.signing import hmac_sha256_hex
 from levkit.venues.bingx.dialect import bingx_param_string, bingx_signature
 from levkit.venues.bybit.dialect import bybit_v5_string_to_sign
 from levkit.venues.bybit_legacy.dialect import bybit_v2_param_string, bybit_v2_signature

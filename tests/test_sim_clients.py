@@ -13,9 +13,9 @@ import warnings
 import pytest
 
 import levkit as lk
+from levkit.http.transport import RequestPreview
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
-from levkit.transport import RequestPreview
 
 V5_SET = "/v5/position/set-leverage"
 V5_TIME = "/v5/market/time"

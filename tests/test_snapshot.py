@@ -18,6 +18,7 @@ from levkit import snapshot
 from levkit.errors import LevkitError, ParseError
 from levkit.frames import TIERS_COLUMNS, tiers_frame
 from levkit.snapshot import SNAPSHOT_COLUMNS, SnapshotError, load_snapshot, write_snapshot
+from levkit.snapshot import _files as snapshot_files  # its parse cache
 
 from ._ladders import BINGX_BTC
 
@@ -103,7 +104,7 @@ def test_no_eth_margin_bands_are_invented():
 def test_shipped_ladders_load_without_ladder_warnings_and_name_their_source():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        snapshot._load_file.cache_clear()
+        snapshot_files._load_file.cache_clear()
         for kind in ("leverage", "margin"):
             tiers = load_snapshot(kind=kind)
             assert tiers["source"].str.len().gt(10).all()
@@ -202,7 +203,7 @@ def test_unknown_kind_raises():
 
 
 def test_results_are_copies_and_the_file_is_parsed_once():
-    snapshot._load_file.cache_clear()
+    snapshot_files._load_file.cache_clear()
     first = load_snapshot("bingx", "BTC-USDT")
     first.loc[0, "max_notional"] = -1.0
     first.attrs["as_of"] = "1999"
@@ -210,7 +211,7 @@ def test_results_are_copies_and_the_file_is_parsed_once():
     assert second["max_notional"].iloc[0] == 300_000
     assert second.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
     load_snapshot("bybit")
-    info = snapshot._load_file.cache_info()
+    info = snapshot_files._load_file.cache_info()
     venues = len(list(snapshot.data_dir().glob("*/tiers.csv")))
     assert info.misses == venues  # each venue file parsed once, then served from the cache
 

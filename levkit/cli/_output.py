@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..model import check_staleness, lower_bound_note, notional_unit
-from ..model.maintenance import DERIVED_COLUMN, with_maintenance
+from ..model import check_staleness, lower_bound_note, notional_unit, with_maintenance
+from ..model.maintenance import DERIVED_COLUMN
 from ..numbers import show
 
 __all__ = ["amount", "format_tiers", "ladder_notes", "leverage_text", "percent", "stale_ladders"]

@@ -46,7 +46,7 @@ def render_curves(
     title: str | None = None,
     dpi: int = 120,
 ) -> Any:
-    """Draw :func:`levkit.plot.plot_risk_limits` for ``tiers`` into ``out``; return the Figure.
+    """Draw :func:`levkit.plots.plot_risk_limits` for ``tiers`` into ``out``; return the Figure.
 
     Uses the Agg backend (set before pyplot is imported) and a standalone Figure, so
     nothing is shown and no pyplot state is left behind.
@@ -68,7 +68,7 @@ def render_curves(
         matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from ..plot import plot_risk_limits
+    from ..plots.curves import plot_risk_limits
 
     fig = Figure(figsize=(9, 5.5), layout="constrained")
     ax = fig.add_subplot()

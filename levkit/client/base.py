@@ -6,9 +6,9 @@ A client class names its venue's declaration (``venue = VENUE`` from its ``spec.
 role (``self._call("ladder", params)``) so the path, the signing and the published rate
 limit are the ones the spec declares, the same the simulator answers with.
 
-``set_leverage`` runs once for every venue (:mod:`levkit.setting`: validate, read, skip
+``set_leverage`` runs once for every venue (:mod:`levkit.client.setting`: validate, read, skip
 if in force, preview or send, read back) and the caps of leverage frames come from one
-place (:mod:`levkit.caps`); a venue client supplies small hooks and declared data.
+place (:mod:`levkit.client.caps`); a venue client supplies small hooks and declared data.
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from typing import Any, ClassVar
 import pandas as pd
 import requests
 
+from ..errors import AuthenticationError, LevkitError
+from ..frames import stamp
+from ..http.ratelimit import RateLimiter, shared_limiter
+from ..http.transport import RetryPolicy, Transport
+from ..http.wire import Credentials, Dialect, Response, hide, is_loopback_url, mask, masked_key
+from ..venues import Endpoint, Venue, normalize_symbol
 from .caps import CapsFromLadder, fill_caps
-from .errors import AuthenticationError, LevkitError
-from .frames import stamp
-from .ratelimit import RateLimiter, shared_limiter
 from .setting import SetsLeverage
-from .transport import RetryPolicy, Transport
-from .venues import normalize_symbol
-from .venues._spec import Endpoint, Venue
-from .wire import Credentials, Dialect, Response, hide, is_loopback_url, mask, masked_key
 
 __all__ = ["Client", "POSITION_COLUMNS", "fill_caps", "positions_frame"]  # fill_caps: .caps
 
@@ -271,7 +270,7 @@ class Client(CapsFromLadder, SetsLeverage):
         """The leverage frame: leverage in force per side, with the caps."""
         raise NotImplementedError  # pragma: no cover - every client defines it
 
-    # set_leverage: the one sequence of levkit.setting.SetsLeverage, with venue hooks.
+    # set_leverage: the one sequence of levkit.client.setting.SetsLeverage, with venue hooks.
 
     # -- symbols and calls by role -------------------------------------------------------
     def symbol(self, symbol: str) -> str:

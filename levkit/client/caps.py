@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import LadderWarning, LevkitError
-from .numbers import leverage_at_most
+from ..errors import LadderWarning, LevkitError
+from ..numbers import leverage_at_most
 
 __all__ = ["CapsFromLadder", "fill_caps"]
 
@@ -58,7 +58,7 @@ def fill_caps(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
 def _mark_lower_bounds(out: pd.DataFrame, filled: Any, tiers: pd.DataFrame) -> None:
     """Where a cap filled from an incomplete ladder rests on its unknown part, say so: a
     ``lower_bound`` column and a :class:`~levkit.LadderWarning` (never a bound as a fact)."""
-    from .model import ladders
+    from ..model import ladders
 
     summary = ladders(tiers).set_index(["exchange", "symbol"])["lower_bound_below"]
     edge = [

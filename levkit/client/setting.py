@@ -39,10 +39,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .errors import ExchangeError, LevkitError, PositionModeError
-from .numbers import leverage_equal, show
-from .validate import check_leverage, check_side, leverage_value
-from .wire import RequestPreview, RequestSequence, Response
+from ..errors import ExchangeError, LevkitError, PositionModeError
+from ..http.wire import RequestPreview, RequestSequence, Response
+from ..numbers import leverage_equal, show
+from ..validate import check_leverage, check_side, leverage_value
 
 __all__ = ["LeverageChange", "SetRequest", "SetsLeverage"]
 
@@ -141,7 +141,7 @@ class SetsLeverage:
             before anything is sent).
         dry_run : bool
             Send nothing that changes anything: return the
-            :class:`~levkit.wire.RequestPreview` (or a :class:`~levkit.wire.RequestSequence`
+            :class:`~levkit.http.wire.RequestPreview` (or a :class:`~levkit.http.wire.RequestSequence`
             when the venue needs several requests), key masked, signature elided.
         **options
             The venue's own options (OKX and Gate ``margin_mode``, Bybit ``category``).

@@ -1,6 +1,6 @@
 """The leverage control's actions: Preview, Apply (with the mainnet confirmation) and
 Discover (probing the ladder where the venue allows it).  A mixin of
-:class:`levkit.widget_state.ControlState`; no ipywidgets here.
+:class:`levkit.control.state.ControlState`; no ipywidgets here.
 
 Every error is caught and put on the status line; ``busy`` is always cleared afterwards.
 """
@@ -11,14 +11,14 @@ from typing import Any
 
 import pandas as pd
 
-from . import widget_io as io
-from . import widget_ladder as ladder
+from . import exchange as io
+from . import ladder
 
 __all__ = ["ControlActions"]
 
 
 class ControlActions:
-    """Preview / Apply / Discover for :class:`~levkit.widget_state.ControlState`."""
+    """Preview / Apply / Discover for :class:`~levkit.control.state.ControlState`."""
 
     # -- what Apply would send -----------------------------------------------------------
     def plan(self) -> list[tuple[str, float]]:
@@ -69,7 +69,7 @@ class ControlActions:
     # -- actions -------------------------------------------------------------------------
     def preview(self) -> Any:
         """The dry-run request(s) Apply would send (``set_leverage(..., dry_run=True)``):
-        a :class:`~levkit.transport.RequestPreview`, or a list of them when Apply makes
+        a :class:`~levkit.http.transport.RequestPreview`, or a list of them when Apply makes
         several calls.  Nothing is sent; the key is masked and the secret absent.  Returns
         None (and says why on the status line) when Preview is disabled or failed."""
         if not self.can_preview:

@@ -12,8 +12,8 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from .plot import format_notional
-from .widget_io import format_leverage
+from ..numbers import format_notional
+from .exchange import format_leverage
 
 __all__ = ["CurvePlot"]
 
@@ -52,7 +52,7 @@ class CurvePlot:
             return self._render()
         import warnings
 
-        from .plot import plot_risk_limits
+        from ..plots.curves import plot_risk_limits
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # stale / lower bound: said in the view's text

@@ -1,11 +1,11 @@
 """What the leverage control reads from an exchange client, and how it words things.
 
-Small functions used by :class:`levkit.widget_state.ControlState`: the slider's bounds
+Small functions used by :class:`levkit.control.state.ControlState`: the slider's bounds
 (:func:`read_limits`), the position mode, the leverage in force and the exchange's own caps
 (:func:`read_exchange`), the open positions (:func:`read_positions`), merging several
 ``set_leverage`` answers, and the number formats of the readouts.  What each venue can do
 comes from the registry (:func:`levkit.venues.venue`), never from its name.  The ladder
-and its source: :mod:`levkit.widget_ladder`.  No ipywidgets here.
+and its source: :mod:`levkit.control.ladder`.  No ipywidgets here.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import model
-from .errors import InvalidLeverageError, LevkitError, PositionModeError
-from .venues import venue
+from .. import model
+from ..errors import InvalidLeverageError, LevkitError, PositionModeError
+from ..venues import venue
 
 log = logging.getLogger("levkit")
 
@@ -90,7 +90,7 @@ def format_price(value: float | None) -> str:
 
 def normalize(symbol: str, exchange: str) -> str:
     """``symbol`` in the exchange's own form (unchanged when it cannot be read)."""
-    from .venues import normalize_symbol
+    from ..venues import normalize_symbol
 
     try:
         return normalize_symbol(symbol, exchange)

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import model
-from .errors import LevkitError
-from .numbers import leverage_at_most
-from .venues import venue
+from .. import model
+from ..errors import LevkitError
+from ..numbers import leverage_at_most
+from ..venues import venue
 
 __all__ = [
     "LadderSource", "Caps", "read_ladder", "given_ladder", "discovery_offer", "with_margins",
@@ -141,7 +141,7 @@ def describe(tiers: pd.DataFrame, kind: str, origin: str = "", unit: str = "") -
     """The :class:`LadderSource` of a ladder read as ``kind``; warns
     :class:`~levkit.StaleDataWarning` once when it is older than 30 days.  A ``"given"``
     ladder keeps the frame's own source in ``of``."""
-    from .snapshot import check_staleness
+    from ..snapshot import check_staleness
 
     stale = not check_staleness(tiers, _stacklevel=4).empty
     summary = model.ladders(tiers)
@@ -172,7 +172,7 @@ def given_ladder(client: Any, symbol: str, tiers: Any) -> pd.DataFrame:
     ...
     ValueError: tiers= holds the ladder of binance BTCUSDT, not of bybit BTCUSDT (the control's venue and symbol); pass that venue's own ladder, e.g. client.risk_limits('BTCUSDT')
     """
-    from .widget_io import normalize
+    from .exchange import normalize
 
     v = venue(client.exchange)
     accepted = {v.name, v.capabilities.ladder_from or v.name}
@@ -222,7 +222,7 @@ def read_ladder(
             return tiers, describe(tiers, kind if kind in ("api", "simulator") else "api", origin)
         except LevkitError as exc:
             why.append(f"API: {exc}")
-    from .snapshot import load_snapshot
+    from ..snapshot import load_snapshot
 
     try:
         with warnings.catch_warnings():

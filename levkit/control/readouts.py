@@ -2,7 +2,7 @@
 the cap, margin, capacity, maintenance margin and liquidation price at the chosen
 leverage (the maintenance margin by the venue's one rule, :mod:`levkit.model.maintenance`,
 as :func:`levkit.margin` and :func:`levkit.liquidation_price` use it).  A mixin of
-:class:`levkit.widget_state.ControlState`; computed locally (no request per slider move)
+:class:`levkit.control.state.ControlState`; computed locally (no request per slider move)
 and memoised, so a move costs a few dict look-ups.  No ipywidgets here.
 """
 
@@ -15,15 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import widget_io as io
-from .errors import LevkitError
-from .widget_validity import reason
+from ..errors import LevkitError
+from . import exchange as io
+from .validity import reason
 
 __all__ = ["ControlReadouts"]
 
 
 class ControlReadouts:
-    """Readouts and validity for :class:`~levkit.widget_state.ControlState`."""
+    """Readouts and validity for :class:`~levkit.control.state.ControlState`."""
 
     # -- the open position and validity ---------------------------------------------------
     def _position(self, side: str) -> dict[str, float]:
@@ -237,13 +237,13 @@ class ControlReadouts:
 
 def model_ladders(tiers: pd.DataFrame) -> Any:
     """The model's prepared ladders (imported on first use)."""
-    from .model._ladder import prepare
+    from ..model import prepare
 
     return prepare(tiers, need_leverage=False)
 
 
 def model_liquidation(tiers: pd.DataFrame, entry: float, lev: float, side: str, notional: float):
     """``lk.liquidation_price`` for one position (imported on first use)."""
-    from .liquidation import liquidation_price
+    from ..liquidation import liquidation_price
 
     return liquidation_price(tiers, entry_price=entry, leverage=lev, side=side, notional=notional)

@@ -4,9 +4,9 @@
 readouts (the exchange's own cap at the leverage in force, else the ladder; computed
 locally, no request per move), where the ladder came from (``source``), the open position
 and the validity of each leverage against it, the liquidation price, the status line.
-The readouts and validity are in :mod:`levkit.widget_readouts`, the actions (Preview,
-Apply, Discover) in :mod:`levkit.widget_actions`; the view
-(:mod:`levkit.widget`) only mirrors the state through :meth:`ControlState.observe`.
+The readouts and validity are in :mod:`levkit.control.readouts`, the actions (Preview,
+Apply, Discover) in :mod:`levkit.control.actions`; the view
+(:mod:`levkit.control`) only mirrors the state through :meth:`ControlState.observe`.
 
 Every error raised while reading (levkit errors, network errors, anything else) is caught
 and put on the status line; ``busy`` is always cleared afterwards.
@@ -23,15 +23,15 @@ from typing import Any
 
 import pandas as pd
 
-from . import model
-from . import widget_io as io
-from . import widget_ladder as ladder
-from .errors import LevkitError
-from .validate import check_side
-from .venues import venue
-from .widget_actions import ControlActions
-from .widget_io import format_leverage
-from .widget_readouts import ControlReadouts
+from .. import model
+from ..errors import LevkitError
+from ..validate import check_side
+from ..venues import venue
+from . import exchange as io
+from . import ladder
+from .actions import ControlActions
+from .exchange import format_leverage
+from .readouts import ControlReadouts
 
 __all__ = ["ControlState"]
 
@@ -55,7 +55,7 @@ class ControlState(ControlReadouts, ControlActions):
         liquidation price of a position of that capacity when flat.
     tiers : DataFrame, optional
         The symbol's leverage ladder.  Default: the API, else the snapshot (see
-        :mod:`levkit.widget_ladder`; ``source`` says which).
+        :mod:`levkit.control.ladder`; ``source`` says which).
     price : float, optional
         Entry price for the liquidation price when there is no open position and the
         client reads no mark price.

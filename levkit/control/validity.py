@@ -13,8 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .numbers import leverage_at_most, on_step, show
-from .widget_io import format_amount
+from ..numbers import leverage_at_most, on_step, show
+from .exchange import format_amount
 
 __all__ = ["reason"]
 

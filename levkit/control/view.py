@@ -1,6 +1,6 @@
 """``lk.LeverageControl``: the interactive leverage control for Jupyter and Voila.
 
-The state and actions live in :class:`levkit.widget_state.ControlState` (no ipywidgets);
+The state and actions live in :class:`levkit.control.state.ControlState` (no ipywidgets);
 this module adds a thin ipywidgets view that mirrors it.  ipywidgets and matplotlib are
 imported when the control is first displayed (or ``control.widget`` is read).
 
@@ -44,9 +44,9 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
-from .widget_curve import CurvePlot
-from .widget_io import format_amount, format_leverage, format_price
-from .widget_state import ControlState
+from .curve import CurvePlot
+from .exchange import format_amount, format_leverage, format_price
+from .state import ControlState
 
 __all__ = ["LeverageControl", "ControlView"]
 
@@ -59,7 +59,7 @@ class LeverageControl(ControlState):
     Displays itself in Jupyter (a slider per side, readouts, a risk-limit curve, Preview and
     Apply buttons, a status line).  Its state can be read and driven from code with no
     kernel or browser: ``leverage`` (settable), ``max_position_value``, ``status``,
-    :meth:`preview`, :meth:`apply`; see :class:`~levkit.widget_state.ControlState` for the
+    :meth:`preview`, :meth:`apply`; see :class:`~levkit.control.state.ControlState` for the
     parameters and the rest (``can_apply``, ``in_force``, ``readouts()``...).
 
     Examples
@@ -103,7 +103,7 @@ class LeverageControl(ControlState):
 
 
 class ControlView:
-    """The ipywidgets view of a :class:`~levkit.widget_state.ControlState` (thin: it
+    """The ipywidgets view of a :class:`~levkit.control.state.ControlState` (thin: it
     forwards slider moves and clicks to the state and redraws when the state changes)."""
 
     def __init__(self, state: ControlState) -> None:

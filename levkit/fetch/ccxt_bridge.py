@@ -7,7 +7,7 @@ The same ladder gives the same numbers whatever the road (issue 20): for a venue
 reads natively, ccxt's raw rows (each tier's ``info``) go through levkit's own parser, so
 ``from_ccxt`` and the native client agree number for number; elsewhere ccxt's unified
 fields are read, and tiers stated in contracts are converted to quote notional with the
-market's ``contractSize`` and a mark price (:mod:`levkit.ccxt_roads`).  Answers that are
+market's ``contractSize`` and a mark price (:mod:`levkit.fetch.ccxt_roads`).  Answers that are
 not what ccxt documents, and symbols asked for that come back without tiers, are said,
 never dropped.
 """
@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import LadderWarning, LevkitError, ParseError
+from ..frames import FLOAT_TIER_COLUMNS
 from .ccxt_roads import ROADS, UNIFIED_FIELDS, ccxt_method, mark_prices, needs_price, unified_rows
-from .errors import LadderWarning, LevkitError, ParseError
-from .frames import FLOAT_TIER_COLUMNS
 
 __all__ = ["CCXT_NAMES", "CcxtMissingError", "from_ccxt", "INFO_FIELDS", "UNIFIED_FIELDS"]
 
@@ -125,7 +125,7 @@ def _fetch(ex: Any, symbols: list[str] | None) -> tuple[dict[str, list], dict[st
 def _names(ex: Any) -> tuple[str, Any]:
     """levkit's registry name for the ccxt exchange where there is one (else ccxt's id),
     and its venue (or None)."""
-    from .venues import venue
+    from ..venues import venue
 
     ident = str(getattr(ex, "id", "") or type(ex).__name__)
     name = CCXT_NAMES.get(ident.lower())
@@ -144,7 +144,7 @@ def _native(ex: Any, unified: str, v: Any) -> str:
     if market.get("id"):
         return str(market["id"])
     if v is not None:
-        from .venues import normalize_symbol
+        from ..venues import normalize_symbol
 
         try:
             return normalize_symbol(unified, v)
@@ -252,7 +252,7 @@ def from_ccxt(
         A tiers frame (``exchange``: levkit's registry name where ccxt's id maps to one
         (:data:`CCXT_NAMES`), else ccxt's id; ``symbol``: the exchange's own spelling),
         plus ``ccxt_symbol``.  ``min_notional``/``max_notional`` are quote notional on every
-        road (:mod:`levkit.ccxt_roads`): for a registry venue, levkit's own parser reads
+        road (:mod:`levkit.fetch.ccxt_roads`): for a registry venue, levkit's own parser reads
         ccxt's raw rows (``info``), so the frame equals the native one (OKX: contracts x
         contract value x mark, with ``min_size``/``max_size``/``price`` kept); elsewhere
         ccxt's unified fields, contract-sized ones converted.  ``attrs``: ``source``
@@ -287,7 +287,7 @@ def from_ccxt(
     >>> t.attrs["ccxt_missing"], t.attrs["ccxt_roads"]
     (['initial_margin_rate'], {'BTC/USDT:USDT': "ccxt's unified fields"})
     """
-    from .frames import tiers_frame
+    from ..frames import tiers_frame
 
     ex = _exchange(exchange)
     wanted = [symbols] if isinstance(symbols, str) else (list(symbols) if symbols else None)
@@ -346,7 +346,7 @@ def from_ccxt(
         missing=list(failed.items()),
     )  # fmt: skip
     if failed:
-        from .fetch_many import FetchWarning
+        from .many import FetchWarning
 
         shown = "; ".join(f"{s} ({m})" for s, m in failed.items())
         warnings.warn(f"from_ccxt: no tiers for {shown}", FetchWarning, stacklevel=2)

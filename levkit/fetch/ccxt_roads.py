@@ -1,6 +1,6 @@
 """How one symbol's ccxt leverage tiers become levkit rows: the venue's own road or ccxt's.
 
-Two roads, chosen per symbol by :func:`levkit.ccxt_bridge.from_ccxt`:
+Two roads, chosen per symbol by :func:`levkit.fetch.ccxt_bridge.from_ccxt`:
 
 **levkit's parser** (:data:`ROADS`).  ccxt keeps each exchange row in the tier's ``info``.
 Where levkit reads that venue natively, those rows go through levkit's own parse function,
@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import LevkitError
-from .numbers import parse_number
+from ..errors import LevkitError
+from ..numbers import parse_number
 
 __all__ = [
     "CONTRACT_TIERS", "ROADS", "Road", "UNIFIED_FIELDS", "ccxt_method", "mark_prices",
@@ -85,13 +85,13 @@ def _with_symbol(items: list[Item], key: str = "symbol") -> list[dict]:
 
 
 def _binance(items: list[Item]) -> pd.DataFrame:
-    from .venues.binance.parse import parse_brackets
+    from ..venues.binance.parse import parse_brackets
 
     return parse_brackets([{"symbol": m["id"], "brackets": rows} for rows, m, _ in items])
 
 
 def _bybit(items: list[Item]) -> pd.DataFrame:
-    from .venues.bybit.parse import parse_risk_limits
+    from ..venues.bybit.parse import parse_risk_limits
 
     frames = []
     for category in ("linear", "inverse"):
@@ -102,19 +102,19 @@ def _bybit(items: list[Item]) -> pd.DataFrame:
 
 
 def _gate(items: list[Item]) -> pd.DataFrame:
-    from .venues.gate.parse import parse_risk_limits
+    from ..venues.gate.parse import parse_risk_limits
 
     return parse_risk_limits(_with_symbol(items, "contract"))
 
 
 def _bitget(items: list[Item]) -> pd.DataFrame:
-    from .venues.bitget.parse import parse_position_lever
+    from ..venues.bitget.parse import parse_position_lever
 
     return parse_position_lever(_with_symbol(items))
 
 
 def _bingx(items: list[Item]) -> pd.DataFrame:
-    from .venues.bingx.parse import parse_margin_ratio
+    from ..venues.bingx.parse import parse_margin_ratio
 
     return parse_margin_ratio(_with_symbol(items))
 
@@ -122,7 +122,7 @@ def _bingx(items: list[Item]) -> pd.DataFrame:
 def _okx(items: list[Item]) -> pd.DataFrame:
     """One parse per symbol: OKX keys tiers by family, which a swap and a dated future
     share; ccxt asks OKX one request per symbol anyway."""
-    from .venues.okx.parse import parse_instruments, parse_position_tiers
+    from ..venues.okx.parse import parse_instruments, parse_position_tiers
 
     frames = []
     for rows, market, price in items:

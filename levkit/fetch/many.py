@@ -1,7 +1,7 @@
 """Many venues at once: :func:`fetch_many`, behind ``lk.fetch_risk_limits([...], ...)``.
 
 One thread per venue; each venue's client paces its own requests by its published rate
-limits (the limiters of :mod:`levkit.ratelimit`, shared per venue, host and key), so the
+limits (the limiters of :mod:`levkit.http.ratelimit`, shared per venue, host and key), so the
 venues run side by side and none exceeds its own budget.  One tqdm bar counts the
 (venue, symbol) fetches.  A venue that fails does not stop the others, and one symbol that
 fails never stops a venue's other symbols (only an error about the venue itself does: no
@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import AuthenticationError, LevkitError
+from ..errors import AuthenticationError, LevkitError
 
 log = logging.getLogger("levkit")
 
@@ -77,7 +77,7 @@ def _pool_key(name: str, client_kw: Mapping[str, Any]) -> tuple:
 def pooled_client(name: str, **client_kw: Any) -> Any:
     """The client of ``name`` for these arguments, built once and kept (LRU of 32), so
     its cache serves repeats."""
-    from .api import client_for
+    from ..client.build import client_for
 
     key = _pool_key(name, client_kw)
     with _POOL_LOCK:
@@ -106,7 +106,7 @@ def _message(exc: BaseException) -> str:
 def _mark(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
     """Per-row ``origin`` (``api``, ``simulator``, ``snapshot``...), ``complete``,
     ``as_of`` and ``source``, so the rows keep their meaning once concatenated."""
-    from .model import ladders
+    from ..model import ladders
 
     out = frame.copy()
     out[ORIGIN] = origin
@@ -154,7 +154,7 @@ def _fetch_venue(
 def _venue_wide(exc: BaseException, name: str) -> bool:
     """An error about the venue or the keys, not the symbol (a venue without a ladder to
     read, keys missing): asking for the other symbols would fail the same way."""
-    from .venues import venue
+    from ..venues import venue
 
     if isinstance(exc, AuthenticationError):
         return getattr(exc, "code", None) is None
@@ -162,7 +162,7 @@ def _venue_wide(exc: BaseException, name: str) -> bool:
 
 
 def _native(name: str, sym: str | None) -> str | None:
-    from .venues import normalize_symbol
+    from ..venues import normalize_symbol
 
     try:
         return normalize_symbol(sym, name) if sym is not None else None
@@ -173,7 +173,7 @@ def _native(name: str, sym: str | None) -> str | None:
 def _fallback(name: str, symbols: list[str | None]) -> tuple[list[pd.DataFrame], dict]:
     """The snapshot's ladders of ``name`` for ``symbols`` (all with ``[None]``), and
     ``{symbol: message}`` of those it does not have either."""
-    from .snapshot import load_snapshot
+    from ..snapshot import load_snapshot
 
     out, absent = [], {}
     for sym in symbols:
@@ -238,8 +238,8 @@ def fetch_many(
     >>> str(caught[0].message).startswith("fetch_risk_limits: 1 of 3 venues failed: bingx")
     True
     """
-    from .api import client_arguments
-    from .venues import venue
+    from ..client.build import client_arguments
+    from ..venues import venue
 
     names = [venue(n).name for n in _as_list(exchanges) or []]
     if not names:
@@ -335,7 +335,7 @@ def _combine(
     missing: dict[tuple[str, str | None], str],
     filled: list[tuple[str, str | None]],
 ) -> pd.DataFrame:
-    from .frames import TIERS_COLUMNS, empty_tiers
+    from ..frames import TIERS_COLUMNS, empty_tiers
 
     if frames:
         out = pd.concat(frames, ignore_index=True)

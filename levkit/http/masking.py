@@ -3,12 +3,12 @@ signature out of everything it shows (reprs, strs, errors, the locals of a trace
 
 - :func:`mask`: at most the first 4 characters of a key.
 - :class:`Hidden` / :func:`hide` / :func:`hide_args`: a secret argument on its way into
-  :class:`~levkit.wire.Credentials`, hidden first thing so a frame never holds it plain.
+  :class:`~levkit.http.wire.Credentials`, hidden first thing so a frame never holds it plain.
 - :class:`MaskedKey`: a key whose repr is masked.
 - :func:`shown_value`, :func:`masked_query`, :func:`masked_url`, :func:`masked_body`,
   :class:`SecretHeaders`, :func:`scrub_request`: a signed request as a repr may show it.
 
-Re-exported by :mod:`levkit.wire`.
+Re-exported by :mod:`levkit.http.wire`.
 """
 
 from __future__ import annotations

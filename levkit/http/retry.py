@@ -1,5 +1,5 @@
 """How often and how long the transport retries (:class:`RetryPolicy`), and what went
-wrong on the wire, in words (:func:`failure_text`).  Re-exported by :mod:`levkit.transport`."""
+wrong on the wire, in words (:func:`failure_text`).  Re-exported by :mod:`levkit.http.transport`."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 import requests
 
-from .errors import (
+from ..errors import (
     AuthenticationError,
     ExchangeError,
     LevkitError,

@@ -1,7 +1,7 @@
 """The request on the wire: credentials, the base-URL rule, a signed request, its
 dry-run preview, a checked response, and what each exchange's :class:`Dialect` supplies.
 
-Pure data and small helpers; :mod:`levkit.transport` sends and retries.
+Pure data and small helpers; :mod:`levkit.http.transport` sends and retries.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .errors import AuthenticationError
+from ..errors import AuthenticationError
 from .masking import (
     Hidden,
     MaskedKey,

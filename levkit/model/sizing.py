@@ -12,7 +12,7 @@ allows for ``V`` (``L <= max_leverage(V)``, up to the one leverage tolerance of
 The grid is the registry's ``leverage_step`` (``lk.exchanges()``): 1 on Binance, Bitget,
 BingX and Hyperliquid, where 33.33x cannot be set and 34x is the answer; 0.01 on Bybit,
 OKX and Gate.  ``step=`` overrides it (``0``: exact); venues outside the registry are exact.
-Shapes follow the arguments as in :mod:`levkit.liquidation`: scalars -> ``float`` (one
+Shapes follow the arguments (:mod:`levkit.model.arguments`): scalars -> ``float`` (one
 symbol) or a Series on (exchange, symbol); arrays -> a Series (one symbol) or a DataFrame.
 """
 
@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidNotionalError, InvalidPositionError
-from .liquidation._inputs import broadcast
-from .model._ladder import shape
-from .model.completeness import use, warn_lower_bound
-from .numbers import leverage_at_most, show
+from ..errors import InvalidNotionalError, InvalidPositionError
+from ..numbers import leverage_at_most, show
+from ._ladder import shape
+from .arguments import broadcast
+from .completeness import use, warn_lower_bound
 
 __all__ = ["leverage_for", "leverage_steps", "on_grid"]
 
@@ -55,7 +55,7 @@ def leverage_steps(exchanges: Any, step: float | None = None) -> np.ndarray:
                 f"step must be a finite number >= 0 (0: exact), got {show(step)}"
             )
         return np.full(len(names), s)
-    from .venues import venue
+    from ..venues import venue
 
     known: dict[str, float] = {}
     for name in dict.fromkeys(names):

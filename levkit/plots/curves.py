@@ -26,40 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import Ladders, best_leverage, notional_unit
-from .model.completeness import use
-from .numbers import show
+from ..model import Ladders, best_leverage, notional_unit
+from ..model.completeness import use
+from ..numbers import format_notional, show
 
-__all__ = ["plot_risk_limits", "plot_capacity", "format_notional"]
+__all__ = ["plot_risk_limits", "plot_capacity"]
 
 #: Above this many ladders, plot_risk_limits colours by venue, styles lines by base asset,
 #: puts the legend outside and the marked values into it, and titles the as-of dates.
 MANY = 3
-
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def format_notional(value: float, unit: str | None = None) -> str:
-    """A short, readable amount: ``300k``, ``12M``, ``1.2B`` (3 significant digits).
-
-    Examples
-    --------
-    >>> format_notional(300_000), format_notional(12e6), format_notional(1.2e9, "USDT")
-    ('300k', '12M', '1.2B USDT')
-    >>> format_notional(999_999), format_notional(750)
-    ('1M', '750')
-    """
-    if value is None or not math.isfinite(value):
-        text = "nan"
-    else:
-        text = f"{value:.3g}"
-        for size, suffix in _SUFFIXES:
-            if abs(float(f"{value:.3g}")) >= size:
-                text = f"{value / size:.3g}{suffix}"
-                break
-        if "e" in text:  # beyond the largest suffix
-            text = f"{value:,.0f}"
-    return f"{text} {unit}" if unit else text
 
 
 def _unit(tiers: pd.DataFrame, unit: str | None) -> str:
@@ -175,7 +150,7 @@ def plot_risk_limits(
     """
     import matplotlib.pyplot as plt
 
-    from .plot_style import as_of_title, ladder_styles, place_legend
+    from .style import as_of_title, ladder_styles, place_legend
 
     lad = use(tiers)
     ax = plt.gca() if ax is None else ax

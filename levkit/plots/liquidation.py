@@ -1,7 +1,7 @@
 """How far the price may move before an isolated position is liquidated, against leverage.
 
-(The module is not named ``plot_liquidation``: a submodule of that name would replace the
-function ``lk.plot_liquidation`` on the package as soon as it is imported.)
+The figures come from :func:`levkit.liquidation.curve.liquidation_curve` (the
+liquidation package's own solver); this module only draws them.
 
 Seaborn style: optional ``ax``, draw on it, return it; matplotlib is imported inside the
 function.  What is drawn, in order (tests read ``ax.lines[i].get_xydata()``):
@@ -23,20 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .liquidation._book import prepare
-from .liquidation._solve import solve
-from .liquidation._validate import SIDES, position
-from .plot import format_notional
+from ..liquidation.curve import curve_parts, liquidation_curve
+from ..numbers import format_notional
 
 __all__ = ["plot_liquidation"]
-
-
-def _grid(top: float, points: int) -> np.ndarray:
-    """1..top: log-spaced points plus every integer leverage and ``top`` itself."""
-    if not top >= 1:
-        return np.empty(0)
-    dense = np.geomspace(1.0, top, points)
-    return np.unique(np.r_[dense, np.arange(1.0, np.floor(top) + 1.0), top])
 
 
 def _minor_percent(v: float, _pos: Any) -> str:
@@ -100,40 +90,29 @@ def plot_liquidation(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    s, _, q, v = position(
-        entry_price=entry_price, leverage=1.0, side=side, notional=notional, size=None,
+    curve = liquidation_curve(
+        tiers, entry_price, notional, side=side, points=points,
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
-    book = prepare(tiers)
-    groups = np.arange(book.n)
-    entry = book.row(groups, np.full(book.n, float(notional)))
-    tops = np.where(entry >= 0, book.lad.lev[np.maximum(entry, 0)], np.nan)
-    grids = [_grid(top, points) for top in tops]
-    g = np.repeat(groups, [len(x) for x in grids])
-    lev = np.concatenate(grids) if len(g) else np.empty(0)
-    lp, row = solve(book, g, entry[g], q, v, lev, float(extra_margin), float(fee_rate), s,
-                    rows=True)  # fmt: skip
-    distance = s * 100.0 * (float(entry_price) - lp) / float(entry_price)
     ax = plt.gca() if ax is None else ax
-    bounds = np.r_[0, np.cumsum([len(x) for x in grids])]
-    for k in groups:
-        x, y, used = (a[bounds[k] : bounds[k + 1]] for a in (lev, distance, row))
-        line = ax.plot(x, y, label=book.label(k), **kwargs)[0]
+    for label, rows in curve_parts(curve):
+        x, y, used = (rows[c].to_numpy() for c in ("leverage", "distance", "tier"))
+        line = ax.plot(x, y, label=label, **kwargs)[0]
         change = np.flatnonzero(used[1:] != used[:-1]) + 1
         if len(change):
             ax.scatter(x[change], y[change], color=line.get_color(), s=18, zorder=3)
             for i in change:
-                ax.annotate(f"tier {book.lad.tier[used[i]]} \u2192", (x[i], y[i]), fontsize="x-small",
+                ax.annotate(f"tier {used[i]} \u2192", (x[i], y[i]), fontsize="x-small",
                             textcoords="offset points", xytext=(4, 4))  # fmt: skip
-    if s > 0:
+    long = side == "long"
+    if long:
         ax.axhline(100.0, color="grey", linestyle=":", linewidth=1)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}x"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_xlabel("leverage")
-    word = {v: k for k, v in SIDES.items()}[s]
-    ax.set_ylabel(f"price move to liquidation ({'down' if s > 0 else 'up'}, % of entry)")
-    ax.set_title(f"{word} {format_notional(float(notional))} at {entry_price:g}", fontsize="medium")
+    ax.set_ylabel(f"price move to liquidation ({'down' if long else 'up'}, % of entry)")
+    ax.set_title(f"{side} {format_notional(float(notional))} at {entry_price:g}", fontsize="medium")
     ax.grid(True, which="both", alpha=0.2)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}%"))

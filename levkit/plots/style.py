@@ -1,4 +1,4 @@
-"""How :func:`levkit.plot.plot_risk_limits` keeps many ladders readable.
+"""How :func:`levkit.plots.plot_risk_limits` keeps many ladders readable.
 
 With several venues each gets one colour (in registry order, the same in every figure)
 and each base asset one line style, so "okx ETH" is the okx colour in the ETH style.
@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .model import Ladders
+from ..model import Ladders
 
 __all__ = ["as_of_title", "ladder_styles", "place_legend", "venue_color"]
 
@@ -30,7 +30,7 @@ def venue_color(exchange: str) -> str:
     >>> venue_color("bybit"), venue_color("bingx"), venue_color("elsewhere")
     ('C0', 'C1', 'C7')
     """
-    from .venues import names, venue
+    from ..venues import names, venue
 
     known = [n for n in names() if not venue(n).capabilities.ladder_from]
     palette = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
@@ -40,7 +40,7 @@ def venue_color(exchange: str) -> str:
 def ladder_styles(lad: Ladders, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
     """Per ladder: ``color`` by venue and ``linestyle`` by base asset, when the frame holds
     several venues (and the caller set neither)."""
-    from .comparison import _base
+    from ..comparison import base_asset
 
     styles: list[dict[str, Any]] = [{} for _ in range(lad.n)]
     exchanges = [str(e) for e in lad.exchange]
@@ -49,7 +49,7 @@ def ladder_styles(lad: Ladders, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
     if not {"color", "c"} & set(kwargs):
         for g, e in enumerate(exchanges):
             styles[g]["color"] = venue_color(e)
-    bases = [_base(str(s), e) for s, e in zip(lad.symbol, exchanges, strict=True)]
+    bases = [base_asset(str(s), e) for s, e in zip(lad.symbol, exchanges, strict=True)]
     order = sorted(set(bases), key=lambda b: (b not in ("BTC", "ETH"), b))
     if len(order) > 1 and not {"linestyle", "ls"} & set(kwargs):
         for g, b in enumerate(bases):
@@ -59,7 +59,7 @@ def ladder_styles(lad: Ladders, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
 
 def as_of_title(tiers: pd.DataFrame, lad: Ladders) -> str:
     """``"Max position value by leverage (figures as of 2022-02-11 to 2026-01-01)"``."""
-    from .model.completeness import as_of_dates
+    from ..model.completeness import as_of_dates
 
     dates = as_of_dates(tiers, lad).dropna()
     title = "Max position value by leverage"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..http.wire import mask
 from ..venues import venues
-from ..wire import mask
 from .core import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from .server import check_loopback, make_server
 

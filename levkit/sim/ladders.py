@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..model.maintenance import continuity_deductions
 from ..numbers import to_wire
-from ..symbols import normalize_symbol
+from ..venues import normalize_symbol
 
 __all__ = [
     "Ladder",

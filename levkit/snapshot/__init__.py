@@ -30,13 +30,12 @@ import numpy as np
 import pandas as pd
 
 from ..model.completeness import check_staleness
-from ..symbols import normalize_symbol
+from ..venues import normalize_symbol
 from ._files import (
     ENV_VAR,
     SNAPSHOT_COLUMNS,
     SNAPSHOT_FILES,
     SnapshotError,
-    _load_file,
     as_of_timestamp,
     data_dir,
     read,
@@ -58,8 +57,6 @@ __all__ = [
     "user_data_dir",
     "write_snapshot",
 ]
-
-_ = _load_file  # re-exported for tests that clear the cache
 
 
 def _snapshot_files(kind: str, path: str | os.PathLike[str] | None) -> list[Path]:

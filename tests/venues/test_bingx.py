@@ -14,7 +14,7 @@ import responses
 
 import levkit as lk
 from levkit.frames import LEVERAGE_COLUMNS, TIERS_COLUMNS
-from levkit.transport import RequestPreview
+from levkit.http.transport import RequestPreview
 from levkit.venues.bingx.client import BingXDialect, RequestSequence, bingx_error
 from levkit.venues.bingx.dialect import bingx_param_string, bingx_signature
 from levkit.venues.bingx.parse import (

@@ -17,10 +17,10 @@ import math
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest, after_frame
 from ...errors import InvalidLeverageError, LevkitError, RateLimitError
+from ...http.wire import Response
 from ...numbers import show
-from ...setting import LeverageChange, SetRequest, after_frame
-from ...wire import Response
 from .dialect import BinanceDialect, binance_error, binance_signature
 from .parse import (
     leverage_rows,
@@ -178,7 +178,7 @@ class Binance(Client):
     def _hedge_mode(self) -> bool:
         return parse_dual_side(self._call("mode").result)
 
-    # -- setting: the one sequence of levkit.setting, with Binance's hooks --------------
+    # -- setting: the one sequence of levkit.client.setting, with Binance's hooks --------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
     ):
@@ -198,7 +198,7 @@ class Binance(Client):
             Binance keeps one leverage per symbol: ``"long"``/``"short"`` raise
             :class:`~levkit.errors.InvalidLeverageError` (a ``ValueError``).
         dry_run : bool
-            Send nothing; return the :class:`~levkit.wire.RequestPreview` (key masked,
+            Send nothing; return the :class:`~levkit.http.wire.RequestPreview` (key masked,
             signature elided).  The brackets and the leverage in force are still read.
 
         Returns

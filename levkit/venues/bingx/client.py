@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest
 from ...errors import LevkitError, PositionModeError
-from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, RequestSequence, Response
+from ...http.wire import RequestPreview, RequestSequence, Response
 from .dialect import BingXDialect, bingx_error
 from .parse import (
     apply_set_answers,
@@ -157,7 +157,7 @@ class BingX(Client):
             raise ValueError(f"BingX needs a symbol: BingX.{method}('BTC-USDT')")
         return self.symbol(symbol)
 
-    # -- setting: the one sequence of levkit.setting, with BingX's hooks ---------------
+    # -- setting: the one sequence of levkit.client.setting, with BingX's hooks ---------------
     def set_leverage(
         self, symbol: str, leverage: int, *, side: str = "both", dry_run: bool = False
     ) -> pd.DataFrame | RequestPreview | RequestSequence:
@@ -174,7 +174,7 @@ class BingX(Client):
             after LONG was set, the error (whatever its kind) has ``partial=True``,
             ``applied={"long": L}`` and says so.
         dry_run : bool
-            Send nothing; return the :class:`~levkit.transport.RequestPreview` (or, for two
+            Send nothing; return the :class:`~levkit.http.transport.RequestPreview` (or, for two
             requests, a :class:`RequestSequence` of them), key masked, signature elided.
 
         Returns

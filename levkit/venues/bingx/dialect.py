@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError, PositionModeError
-from ...signing import format_value, hmac_sha256_hex
-from ...wire import Credentials, Prepared, retry_after_header
+from ...http.signing import format_value, hmac_sha256_hex
+from ...http.wire import Credentials, Prepared, retry_after_header
 from .._dialect import ELIDED, Envelope, EnvelopeCheck, first_ms, preview_headers, rate_headers
 from .spec import VENUE
 

@@ -13,9 +13,9 @@ import logging
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest, after_frame
 from ...errors import LevkitError, ParseError, PositionModeError
-from ...setting import LeverageChange, SetRequest, after_frame
-from ...wire import Response
+from ...http.wire import Response
 from .dialect import BitgetDialect, bitget_error
 from .parse import (
     leverage_in_force,
@@ -201,8 +201,8 @@ class Bitget(Client):
             long one was set, the error (exchange refusal, 5xx, timeout, drop or rate
             limit alike) has ``partial=True``, ``applied={"long": L}`` and says so.
         dry_run : bool
-            Send nothing; return the :class:`~levkit.wire.RequestPreview` (or a
-            :class:`~levkit.wire.RequestSequence` of two) with the key masked and the
+            Send nothing; return the :class:`~levkit.http.wire.RequestPreview` (or a
+            :class:`~levkit.http.wire.RequestSequence` of two) with the key masked and the
             signature and passphrase left out.  The leverage in force is still read.
 
         Returns

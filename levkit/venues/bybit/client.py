@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest
 from ...errors import LevkitError, ParseError, PositionModeError
+from ...http.wire import Response
 from ...numbers import to_wire
-from ...setting import LeverageChange, SetRequest
-from ...wire import Response
 from .dialect import BybitDialect, bybit_error
 from .parse import decode_risk_limit_page, parse_instruments, parse_positions, parse_risk_limits
 from .spec import VENUE
@@ -160,7 +160,7 @@ class Bybit(Client):
         frame = parse_positions(rows, category=category, source=last.source)
         return self._stamp(frame, last)
 
-    # -- setting: the one sequence of levkit.setting, with Bybit's hooks ----------------
+    # -- setting: the one sequence of levkit.client.setting, with Bybit's hooks ----------------
     def set_leverage(
         self,
         symbol: str,
@@ -180,7 +180,7 @@ class Bybit(Client):
             ``"long"``/``"short"`` change one side and keep the other as it is.
         category : {"linear", "inverse"}
         dry_run : bool
-            Send nothing and return the :class:`~levkit.transport.RequestPreview`
+            Send nothing and return the :class:`~levkit.http.transport.RequestPreview`
             (method, URL, body; key masked).  The current leverage is still read.
 
         Returns

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest, after_frame
 from ...errors import (
     ExchangeError,
     ExchangeLeverageError,
@@ -34,10 +35,9 @@ from ...errors import (
     PositionModeError,
 )
 from ...frames import leverage_frame, stamp
+from ...http.wire import Response, hide, hide_args, masked_key
 from ...numbers import leverage_equal
-from ...setting import LeverageChange, SetRequest, after_frame
 from ...validate import check_leverage
-from ...wire import Response, hide, hide_args, masked_key
 from .dialect import BybitLegacyDialect, legacy_error, wire_value
 from .parse import parse_leverage_save, parse_position_list, parse_user_leverage, rate_limit_of
 from .spec import VENUE
@@ -216,7 +216,7 @@ class BybitLegacy(Client):
         Parameters
         ----------
         dry_run : bool
-            Send nothing and return the :class:`~levkit.transport.RequestPreview` (the JSON
+            Send nothing and return the :class:`~levkit.http.transport.RequestPreview` (the JSON
             body with ``api_key`` masked and ``sign`` elided); nothing is read either.
 
         Returns

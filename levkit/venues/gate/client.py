@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest
 from ...errors import ExchangeError, InvalidSymbolError, LevkitError, ParseError
+from ...http.wire import RequestPreview, Response
 from ...numbers import to_wire
-from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, Response
 from .dialect import GateDialect
 from .parse import parse_contract, parse_positions, parse_risk_limits
 from .spec import VENUE
@@ -229,7 +229,7 @@ class Gate(Client):
         margin_mode : {None, "cross", "isolated"}
             ``None`` keeps the mode the position is in.
         dry_run : bool
-            Send nothing; return the :class:`~levkit.wire.RequestPreview` (key masked,
+            Send nothing; return the :class:`~levkit.http.wire.RequestPreview` (key masked,
             signature elided).  The leverage in force is still read.
 
         Returns
@@ -314,7 +314,7 @@ class Gate(Client):
 def _paging_notes(odd: dict[str, list], page_size: int) -> list[str]:
     """What went wrong while paging the listing, warned (:class:`FetchWarning`) and kept in
     ``attrs["paging_notes"]``."""
-    from ...fetch_many import say_missing
+    from ...fetch.many import say_missing
 
     notes = [
         f"gate: the page at offset {offset} held {n} of {page_size} markets, yet markets "

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest
 from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
+from ...http.wire import RequestPreview, Response, hide, hide_args, masked_key
 from ...numbers import show
-from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, Response, hide, hide_args, masked_key
 from .dialect import HyperliquidDialect, decode, hyperliquid_error
 from .parse import parse_active_asset_data, parse_clearinghouse_state, parse_meta
 from .spec import VENUE
@@ -261,7 +261,7 @@ class Hyperliquid(Client):
 
         - the leverage is validated first (whole number, 1 to the coin's top; ``side``
           must be ``"both"``: one leverage per coin), reading the public ``meta`` only;
-        - ``dry_run=True`` returns a :class:`~levkit.wire.RequestPreview` of the unsigned
+        - ``dry_run=True`` returns a :class:`~levkit.http.wire.RequestPreview` of the unsigned
           action (nonce and signature left as placeholders) whose note says it cannot be
           sent by levkit; nothing is sent;
         - otherwise, with ``address`` set, the leverage in force is read: if it is already

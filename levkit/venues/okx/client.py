@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest
 from ...errors import InvalidSymbolError, LevkitError, PositionModeError
+from ...http.wire import Response
 from ...numbers import to_wire
-from ...setting import LeverageChange, SetRequest
-from ...wire import Response
 from .dialect import OKXDialect, okx_error
 from .parse import (
     MARGIN_MODES,
@@ -181,7 +181,7 @@ class OKX(Client):
             raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
         missing = frame.attrs.get("no_mark_price")
         if missing:  # named in attrs["no_mark_price"] and warned, never dropped silently
-            from ...fetch_many import say_missing
+            from ...fetch.many import say_missing
 
             say_missing(f"okx: no mark price for {', '.join(missing)}; their tiers are left out")
         return self._stamp(frame, last[0])
@@ -262,8 +262,8 @@ class OKX(Client):
         margin_mode : {"cross", "isolated"}
         dry_run : bool
             Send nothing that changes anything; return the
-            :class:`~levkit.wire.RequestPreview` (or a
-            :class:`~levkit.wire.RequestSequence` of two) with the key masked and the
+            :class:`~levkit.http.wire.RequestPreview` (or a
+            :class:`~levkit.http.wire.RequestSequence` of two) with the key masked and the
             signature and passphrase elided.  The leverage in force is still read.
 
         Returns
