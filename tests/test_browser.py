@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import levkit as lk
-from levkit.control.exchange import format_price
+from levkit.control.text import format_price
 from levkit.sim import Simulator
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..numbers import format_notional
-from .exchange import format_leverage
+from .text import format_leverage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .widget import LeverageControl
 
 __all__ = ["CurvePlot"]
 
@@ -24,7 +27,7 @@ class CurvePlot:
     """One figure per control: ``draw_base()`` after a load, ``redraw()`` after a move;
     both return the PNG bytes."""
 
-    def __init__(self, state: Any) -> None:
+    def __init__(self, state: LeverageControl) -> None:
         self.state = state
         self.figure: Any = None
         self.ax: Any = None

@@ -1,9 +1,9 @@
-"""What the leverage control reads from an exchange client, and how it words things.
+"""What the leverage control reads from an exchange client.
 
 Small functions used by :class:`levkit.control.state.ControlState`: the slider's bounds
 (:func:`read_limits`), the position mode, the leverage in force and the exchange's own caps
-(:func:`read_exchange`), the open positions (:func:`read_positions`), merging several
-``set_leverage`` answers, and the number formats of the readouts.  What each venue can do
+(:func:`read_exchange`), the open positions (:func:`read_positions`) and a mark price the
+client read (:func:`mark_price`).  What each venue can do
 comes from the registry (:func:`levkit.venues.venue`), never from its name.  The ladder
 and its source: :mod:`levkit.control.ladder`.  No ipywidgets here.
 """
@@ -25,18 +25,11 @@ log = logging.getLogger("levkit")
 
 __all__ = [
     "Exchange",
-    "Previews",
-    "format_amount",
-    "format_leverage",
-    "format_price",
-    "merge_results",
-    "leverages_text",
+    "mark_price",
     "normalize",
-    "plan_calls",
     "read_exchange",
     "read_limits",
     "read_positions",
-    "result_text",
     "unit_of",
 ]
 
@@ -46,46 +39,6 @@ _MODES = {
     "single": "one-way", "dual": "hedge", "oneway": "one-way", "hedge_mode": "hedge",
 }  # fmt: skip
 _MODE_COLUMNS = ("position_mode", "pos_mode", "mode")
-
-
-def format_leverage(value: float | None) -> str:
-    """``25.5x``; an em dash for NaN.
-
-    Examples
-    --------
-    >>> format_leverage(25.5), format_leverage(10.0), format_leverage(float("nan"))
-    ('25.5x', '10x', '—')
-    """
-    return "—" if value is None or not math.isfinite(value) else f"{value:g}x"
-
-
-def format_amount(value: float | None, unit: str = "") -> str:
-    """An amount with thousands separators (cents only when there are any) and its unit.
-
-    Examples
-    --------
-    >>> format_amount(2_000_000, "USDT"), format_amount(13333.333, "USDT")
-    ('2,000,000 USDT', '13,333.33 USDT')
-    """
-    if value is None or not math.isfinite(value):
-        return "—"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return f"{text} {unit}".strip()
-
-
-def format_price(value: float | None) -> str:
-    """A price with 5 significant figures at least and separators.
-
-    Examples
-    --------
-    >>> format_price(57_172.4567), format_price(0.012345), format_price(float("nan"))
-    ('57,172.46', '0.012345', '—')
-    """
-    if value is None or not math.isfinite(value):
-        return "—"
-    if abs(value) >= 1000:
-        return f"{value:,.2f}"
-    return f"{value:.5g}"
 
 
 def normalize(symbol: str, exchange: str) -> str:
@@ -263,89 +216,3 @@ def mark_price(frame: pd.DataFrame | None, positions: dict[str, dict[str, float]
         if len(values):
             return float(values.iloc[0])
     return math.nan
-
-
-class Previews(list):
-    """Several dry-run requests that Apply sends one after the other."""
-
-    def __repr__(self) -> str:
-        n = len(self)
-        return "\n\n".join(f"# request {i} of {n}\n{p!r}" for i, p in enumerate(self, 1))
-
-    def to_dict(self) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self]
-
-
-def merge_results(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One leverage frame from several ``set_leverage`` answers: the last one's rows, with
-    ``previous_leverage`` from the first and ``changed`` true where any call changed it."""
-    if len(frames) == 1:
-        return frames[0]
-    out = frames[-1].copy()
-    first = frames[0].drop_duplicates("side").set_index("side")
-    if "previous_leverage" in first.columns:
-        out["previous_leverage"] = out["side"].map(first["previous_leverage"])
-    changed = pd.concat([f[["side", "changed"]] for f in frames]).groupby("side")["changed"].any()
-    out["changed"] = out["side"].map(changed).fillna(False).astype(bool)
-    return out
-
-
-def _same(a: float, b: float) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-9 * max(1.0, abs(b))
-
-
-def plan_calls(
-    targets: dict[str, float], in_force: dict[str, float] | None
-) -> list[tuple[str, float]]:
-    """The ``(side, leverage)`` ``set_leverage`` calls that reach ``targets``: only the
-    sides that differ from ``in_force`` (every side when it is None); two sides holding one
-    value are a single ``side="both"`` call.
-
-    Examples
-    --------
-    >>> plan_calls({"long": 20.0, "short": 10.0}, {"long": 10.0, "short": 10.0})
-    [('long', 20.0)]
-    >>> plan_calls({"long": 20.0, "short": 20.0}, {"long": 10.0, "short": 20.0})
-    [('both', 20.0)]
-    """
-    wanted = dict(targets)
-    if in_force is not None:
-        wanted = {s: v for s, v in targets.items() if not _same(v, in_force.get(s, math.nan))}
-        if not wanted:
-            return []
-    values = list(targets.values())
-    if len(values) == 2 and _same(values[0], values[1]):
-        return [("both", values[0])]
-    return list(wanted.items())
-
-
-def leverages_text(by_side: dict[str, float]) -> str:
-    """``10x`` (one side ``both``) or ``long 10x, short 12x``.
-
-    Examples
-    --------
-    >>> leverages_text({"both": 10.0}), leverages_text({"long": 10.0, "short": 12.5})
-    ('10x', 'long 10x, short 12.5x')
-    """
-    return ", ".join(
-        format_leverage(v) if s == "both" else f"{s} {format_leverage(v)}"
-        for s, v in by_side.items()
-    )
-
-
-def result_text(
-    symbol: str, sides: tuple[str, ...], frame: pd.DataFrame, in_force: dict[str, float]
-) -> str:
-    """The status line after Apply: ``changed: BTCUSDT 10x → 20x`` or ``not modified: ...``."""
-    changed = frame["changed"].astype(bool) if "changed" in frame.columns else None
-    if changed is None or not changed.any():
-        return f"not modified: {symbol} already at {leverages_text(in_force)} on the exchange"
-    rows = frame[changed]
-    prev = rows["previous_leverage"] if "previous_leverage" in rows else rows["leverage"] * math.nan
-    moves = [
-        (s, f"{format_leverage(p)} → {format_leverage(v)}")
-        for s, p, v in zip(rows["side"], prev, rows["leverage"], strict=False)
-    ]
-    if sides == ("both",):
-        return f"changed: {symbol} {moves[0][1]}"
-    return f"changed: {symbol} " + ", ".join(f"{s} {m}" for s, m in moves)

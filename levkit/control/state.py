@@ -1,12 +1,14 @@
 """The leverage control's state: plain Python, no ipywidgets, so tests drive it directly.
 
-:class:`ControlState` holds what the control shows: the leverage chosen on each slider, the
-readouts (the exchange's own cap at the leverage in force, else the ladder; computed
-locally, no request per move), where the ladder came from (``source``), the open position
-and the validity of each leverage against it, the liquidation price, the status line.
-The readouts and validity are in :mod:`levkit.control.readouts`, the actions (Preview,
-Apply, Discover) in :mod:`levkit.control.actions`; the view
-(:mod:`levkit.control`) only mirrors the state through :meth:`ControlState.observe`.
+:class:`ControlState` holds what the control knows, and assigns every attribute it has:
+what it read from the exchange (the ladder and where it came from, the slider's bounds,
+the position mode, the leverage in force, the open position), the leverage chosen on each
+slider, the balance, ``busy`` and the status line.  It reads and changes only itself
+(:meth:`~ControlState.load`, :meth:`~ControlState.refresh`, :meth:`~ControlState.choose`)
+and tells its observers what changed.  What is computed from it (validity, caps, margins,
+liquidation prices) is :class:`levkit.control.readouts.Readouts`; what it sends (Preview,
+Apply, Discover) is :class:`levkit.control.actions.Actions`; both are handed the state
+explicitly.  The view (:mod:`levkit.control.view`) only mirrors it.
 
 Every error raised while reading (levkit errors, network errors, anything else) is caught
 and put on the status line; ``busy`` is always cleared afterwards.
@@ -14,11 +16,12 @@ and put on the status line; ``busy`` is always cleared afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -29,17 +32,15 @@ from ..validate import check_side
 from ..venues import venue
 from . import exchange as io
 from . import ladder
-from .actions import ControlActions
-from .exchange import format_leverage
-from .readouts import ControlReadouts
+from .text import format_leverage, leverages_text
 
 __all__ = ["ControlState"]
 
 log = logging.getLogger("levkit")
 
 
-class ControlState(ControlReadouts, ControlActions):
-    """State and actions of :class:`levkit.LeverageControl`, with no user interface.
+class ControlState:
+    """What :class:`levkit.LeverageControl` knows, read and chosen, with no user interface.
 
     Parameters
     ----------
@@ -73,11 +74,10 @@ class ControlState(ControlReadouts, ControlActions):
     >>> sim = Simulator()
     >>> client = lk.Bybit(DEMO_KEY, DEMO_SECRET, session=sim.session(), testnet=True)
     >>> state = ControlState(client, "BTCUSDT")
-    >>> state.leverage = 20
-    >>> state.max_position_value, state.source.kind
-    (2600000.0, 'simulator')
-    >>> state.apply()["changed"].tolist(), sim.leverage("bybit", "BTCUSDT")
-    ([True], 20.0)
+    >>> state.source.kind, state.sides, state.in_force
+    ('simulator', ('both',), {'both': 10.0})
+    >>> state.choose(20), state.targets, state.moves
+    (True, {'both': 20.0}, 1)
     """
 
     def __init__(
@@ -102,11 +102,14 @@ class ControlState(ControlReadouts, ControlActions):
         self.balance = None if balance is None else model.check_balance(balance)
         self.price = math.nan if price is None else float(price)
         self.confirm_seconds = float(confirm_seconds)
+        #: Monotonic seconds (the mainnet confirmation window).
+        self.clock = clock
         if tiers is not None:  # another venue's or symbol's ladder: refused here, not shown
             tiers = ladder.given_ladder(client, self.symbol, tiers)
-        self._given = {"tiers": tiers, "step": step, "max_leverage": max_leverage}
+        self._given_tiers = tiers
+        self._given_step = step
+        self._given_top = max_leverage
         self._probed: pd.DataFrame | None = None
-        self._clock = clock
         self._listeners: list[Callable[[str], Any]] = []
         self.tiers: pd.DataFrame | None = None
         #: the ladder with maintenance rates, for the liquidation price (BingX: + bands)
@@ -124,22 +127,23 @@ class ControlState(ControlReadouts, ControlActions):
         self.positions: dict[str, dict[str, float]] = {}
         self.position_note = ""
         self.leverage_frame: pd.DataFrame | None = None
-        self._targets: dict[str, float] = {}
-        self._liq: dict[tuple, float] = {}
-        self._liq_grids: dict[tuple, dict[float, float]] = {}
-        self._mark: float | None = None
-        self._readouts: tuple[tuple, list[dict[str, Any]]] | None = None
+        #: The chosen leverage per slider (``{"both": L}`` or ``{"long": L, "short": L}``).
+        self.targets: dict[str, float] = {}
         self.best_leverage = math.nan
         self.ready = False
         self.busy = False
-        self._armed: tuple[tuple, float] | None = None
         self.status = ""
         self.status_kind = "info"
         self.last_preview: Any = None
         self.last_result: pd.DataFrame | None = None
+        #: How many times the exchange was read (load, refresh): what was computed from an
+        #: earlier read is stale.
+        self.reads = 0
+        #: How many times a leverage was chosen (a confirmation armed before is void).
+        self.moves = 0
         self.load()
 
-    # -- observers ---------------------------------------------------------------------
+    # -- observers and the status line -----------------------------------------------------
     def observe(self, callback: Callable[[str], Any]) -> Callable[[], None]:
         """Call ``callback(what)`` after every change; returns a function that unsubscribes.
 
@@ -149,25 +153,30 @@ class ControlState(ControlReadouts, ControlActions):
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
-    def _notify(self, what: str) -> None:
+    def notify(self, what: str) -> None:
+        """Tell every observer that ``what`` changed."""
         for callback in list(self._listeners):
             try:
                 callback(what)
             except Exception:  # noqa: BLE001 - a broken view must not break the state
                 log.exception("levkit control: a listener failed on %r", what)
 
-    def _set_status(self, text: str, kind: str = "info") -> None:
-        self.status, self.status_kind = self._scrub(text), kind
-        self._notify("status")
+    def set_status(self, text: str, kind: str = "info") -> None:
+        """Put ``text`` on the status line (``kind``: info, ok, warning, error), secrets
+        scrubbed."""
+        self.status, self.status_kind = self.scrub(text), kind
+        self.notify("status")
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
+        """``text`` with the client's secret and passphrase replaced by ``<secret>``."""
         creds = getattr(getattr(self.client, "transport", None), "credentials", None)
         for secret in (getattr(creds, "secret", None), getattr(creds, "passphrase", None)):
             if secret:
                 text = text.replace(secret, "<secret>")
         return text
 
-    def _fail(self, what: str, exc: BaseException) -> None:
+    def fail(self, what: str, exc: BaseException) -> None:
+        """Say on the status line (and in the log) that ``what`` failed, and why."""
         if isinstance(exc, LevkitError):
             detail = str(exc)
         else:
@@ -175,9 +184,20 @@ class ControlState(ControlReadouts, ControlActions):
 
             kind = "network error: " if isinstance(exc, requests.RequestException) else ""
             detail = f"{kind}{type(exc).__name__}: {exc}"
-        log.warning("levkit control: %s failed: %s", what, self._scrub(detail))
+        log.warning("levkit control: %s failed: %s", what, self.scrub(detail))
         log.debug("levkit control: %s failed", what, exc_info=exc)
-        self._set_status(f"error: {what} failed: {detail}", "error")
+        self.set_status(f"error: {what} failed: {detail}", "error")
+
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """``busy`` while a request runs (observers told at both ends)."""
+        self.busy = True
+        self.notify("busy")
+        try:
+            yield
+        finally:
+            self.busy = False
+            self.notify("busy")
 
     # -- reading the exchange ------------------------------------------------------------
     @property
@@ -194,21 +214,20 @@ class ControlState(ControlReadouts, ControlActions):
         """(Re)read the ladder, the slider bounds, the position mode, the leverage in force
         and the open position.  Returns True on success; on failure the status says why."""
         if self.busy:
-            self._set_status("busy: wait for the running request to finish", "warning")
+            self.set_status("busy: wait for the running request to finish", "warning")
             return False
         self.busy = True
-        self._notify("busy")
+        self.notify("busy")
         try:
-            given = self._given
             if self._probed is not None:
                 tiers = self._probed
                 src = ladder.describe(tiers, "probe", self.exchange, io.unit_of(tiers))
             else:
-                tiers, src = ladder.read_ladder(self.client, self.symbol, given["tiers"])
+                tiers, src = ladder.read_ladder(self.client, self.symbol, self._given_tiers)
             ex = io.read_exchange(self.client, self.symbol, self.side)
             high, step, limits = io.read_limits(
                 self.client, self.symbol, tiers, ex.frame,
-                step=given["step"], top=given["max_leverage"],
+                step=self._given_step, top=self._given_top,
             )  # fmt: skip
             if not math.isfinite(high):
                 raise LevkitError(
@@ -222,24 +241,23 @@ class ControlState(ControlReadouts, ControlActions):
             self.max_leverage, self.step, self.limits = high, step, limits
             self.position_mode, self.sides, self.in_force = ex.mode, ex.sides, ex.in_force
             self.positions, self.position_note = positions, note
-            self._liq, self._liq_grids, self._mark = {}, {}, None
+            self.reads += 1
             self.caps.prepare(step, high)
-            old = self._targets
-            self._targets = {
+            old = self.targets
+            self.targets = {
                 s: old.get(s, self._clamp(ex.in_force.get(s, self.min_leverage))) for s in ex.sides
             }
-            self._armed = None
             self.ready = True
             self._update_best()
             extra = f"; {self.read_only}" if self.read_only else ""
-            self._set_status(f"ready: {io.leverages_text(self.in_force)} in force{extra}", "info")
+            self.set_status(f"ready: {leverages_text(self.in_force)} in force{extra}", "info")
             return True
         except Exception as exc:  # noqa: BLE001 - every error goes to the status line
-            self._fail("reading the exchange", exc)
+            self.fail("reading the exchange", exc)
             return False
         finally:
             self.busy = False
-            self._notify("load")
+            self.notify("load")
 
     def refresh(self, *, quiet: bool = False) -> bool:
         """Re-read the leverage in force and the position (not the ladder); True on
@@ -252,7 +270,7 @@ class ControlState(ControlReadouts, ControlActions):
             if quiet:
                 log.warning("levkit control: could not re-read the leverage in force: %s", exc)
             else:
-                self._fail("reading the leverage in force", exc)
+                self.fail("reading the leverage in force", exc)
             return False
         if ex.sides != self.sides:
             return quiet or self.load()
@@ -260,9 +278,37 @@ class ControlState(ControlReadouts, ControlActions):
         self.caps = ladder.Caps(self.tiers, {ex.in_force[s]: ex.caps[s] for s in ex.sides})
         self.caps.prepare(self.step, self.max_leverage)
         self.positions, self.position_note = positions, note
-        self._liq, self._liq_grids, self._mark = {}, {}, None
-        self._notify("in_force")
+        self.reads += 1
+        self.notify("in_force")
         return True
+
+    def use_ladder(self, tiers: pd.DataFrame) -> bool:
+        """Load again with ``tiers`` (a probed ladder) in place of the one read before."""
+        self._given_tiers = None
+        self._probed = tiers
+        return self.load()
+
+    def take_in_force(self, frame: pd.DataFrame) -> None:
+        """The leverage in force from a ``set_leverage`` answer."""
+        by_side = dict(zip(frame["side"], frame["leverage"].astype(float), strict=False))
+        for s in self.sides:
+            value = by_side.get(s, by_side.get("long") if s == "both" else None)
+            if value is not None:
+                self.in_force[s] = float(value)
+        self.notify("in_force")
+
+    # -- the open position ---------------------------------------------------------------
+    def position(self, side: str) -> dict[str, float]:
+        """The open position a slider governs (one-way: whichever side is open); ``{}``
+        when flat."""
+        if side != "both":
+            return self.positions.get(side, {})
+        held = [p for p in self.positions.values() if p["value"] > 0]
+        return max(held, key=lambda p: p["value"]) if held else {}
+
+    def direction(self) -> str:
+        """``"long"`` or ``"short"``: the open position's direction in one-way mode."""
+        return "short" if self.position("both").get("direction") == 1.0 else "long"
 
     # -- the chosen leverage -------------------------------------------------------------
     def _clamp(self, value: float) -> float:
@@ -274,67 +320,44 @@ class ControlState(ControlReadouts, ControlActions):
 
     @property
     def leverages(self) -> dict[str, float]:
-        """The chosen leverage per slider (``{"both": L}`` or ``{"long": L, "short": L}``)."""
-        return dict(self._targets)
+        """The chosen leverage per slider (a copy of :attr:`targets`)."""
+        return dict(self.targets)
 
-    @property
-    def leverage(self) -> float | dict[str, float]:
-        """The chosen leverage: a float with one slider, ``{"long": .., "short": ..}`` with
-        two.  Set a number (every slider) or a mapping ``{side: leverage}``."""
-        if len(self._targets) > 1:
-            return self.leverages
-        return next(iter(self._targets.values()), math.nan)
-
-    @leverage.setter
-    def leverage(self, value: float | Mapping[str, float]) -> None:
-        if isinstance(value, Mapping):
-            for side, lev in value.items():
-                self.set_leverage(lev, side=side)
-        else:
-            self.set_leverage(value)
-
-    def set_leverage(self, value: float, side: str | None = None) -> None:
-        """Move the slider of ``side`` (every slider when None) to ``value``.
-
-        Any number is accepted and shown; an invalid one (see :meth:`validity`) disables
-        Apply and says why on the status line.
-        """
+    def choose(self, value: Any, side: str | None = None) -> bool:
+        """Move the slider of ``side`` (every slider when None) to ``value``; any number is
+        kept and shown, valid or not.  False (and the status says why) when the control is
+        not ready, the side has no slider or ``value`` is not a number."""
         if not self.ready:
-            self._set_status("not ready: the exchange could not be read; press Refresh", "error")
-            return
+            self.set_status("not ready: the exchange could not be read; press Refresh", "error")
+            return False
         side = None if side is None else check_side(side)
-        targets = self.sides if side in (None, "both") else (side,)
-        unknown = [s for s in targets if s not in self.sides]
+        chosen = self.sides if side in (None, "both") else (side,)
+        unknown = [s for s in chosen if s not in self.sides]
         if unknown:
-            self._set_status(
+            self.set_status(
                 f"error: no {unknown[0]!r} slider here (sliders: {', '.join(self.sides)})", "error"
             )
-            return
+            return False
         try:
             lev = float(value)
         except (TypeError, ValueError):
-            self._set_status(f"error: leverage must be a number, not {value!r}", "error")
-            return
-        for s in targets:
-            self._targets[s] = round(lev, 10) if math.isfinite(lev) else lev
-        self._armed = None
-        self._notify("leverage")
-        problems = self.problems
-        if problems:
-            self._set_status("invalid: " + "; ".join(problems.values()), "error")
-        else:
-            chosen, held = io.leverages_text(self._targets), io.leverages_text(self.in_force)
-            self._set_status(f"selected {chosen}; {held} in force", "info")
+            self.set_status(f"error: leverage must be a number, not {value!r}", "error")
+            return False
+        for s in chosen:
+            self.targets[s] = round(lev, 10) if math.isfinite(lev) else lev
+        self.moves += 1
+        self.notify("leverage")
+        return True
 
     def set_balance(self, balance: float | None) -> None:
         """Change the balance (None removes the capacity readouts)."""
         try:
             self.balance = None if balance is None else model.check_balance(balance)
         except ValueError as exc:
-            self._set_status(f"error: {exc}", "error")
+            self.set_status(f"error: {exc}", "error")
             return
         self._update_best()
-        self._notify("balance")
+        self.notify("balance")
 
     def _update_best(self) -> None:
         self.best_leverage = math.nan
@@ -345,7 +368,7 @@ class ControlState(ControlReadouts, ControlActions):
             self.best_leverage = min(best, self.max_leverage)
 
     def __repr__(self) -> str:
-        chosen = ", ".join(f"{s}={format_leverage(v)}" for s, v in self._targets.items())
+        chosen = ", ".join(f"{s}={format_leverage(v)}" for s, v in self.targets.items())
         return (
             f"{type(self).__name__}({self.exchange} {self.symbol}, {chosen or 'not ready'}, "
             f"source={self.source.kind}, status={self.status!r})"

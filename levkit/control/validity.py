@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..numbers import leverage_at_most, on_step, show
-from .exchange import format_amount
+from .text import format_amount
 
 __all__ = ["reason"]
 

@@ -1,8 +1,7 @@
-"""``lk.LeverageControl``: the interactive leverage control for Jupyter and Voila.
-
-The state and actions live in :class:`levkit.control.state.ControlState` (no ipywidgets);
-this module adds a thin ipywidgets view that mirrors it.  ipywidgets and matplotlib are
-imported when the control is first displayed (or ``control.widget`` is read).
+"""The leverage control's ipywidgets view: thin, it mirrors the control and forwards
+slider moves and clicks to it (:class:`levkit.LeverageControl`, :mod:`levkit.control.widget`).
+ipywidgets and matplotlib are imported when the control is first displayed (or
+``control.widget`` is read).
 
 Every widget carries a stable CSS class, for styling and for browser tests:
 
@@ -42,75 +41,28 @@ import html
 import math
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .curve import CurvePlot
-from .exchange import format_amount, format_leverage, format_price
-from .state import ControlState
+from .text import format_amount, format_leverage, format_price
 
-__all__ = ["LeverageControl", "ControlView"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .widget import LeverageControl
+
+__all__ = ["ControlView"]
 
 _STATUS_COLORS = {"info": "#333", "ok": "#1a7f37", "warning": "#9a6700", "error": "#cf222e"}
 
 
-class LeverageControl(ControlState):
-    """Pick a leverage, see the largest position it allows, preview and apply it.
-
-    Displays itself in Jupyter (a slider per side, readouts, a risk-limit curve, Preview and
-    Apply buttons, a status line).  Its state can be read and driven from code with no
-    kernel or browser: ``leverage`` (settable), ``max_position_value``, ``status``,
-    :meth:`preview`, :meth:`apply`; see :class:`~levkit.control.state.ControlState` for the
-    parameters and the rest (``can_apply``, ``in_force``, ``readouts()``...).
-
-    Examples
-    --------
-    >>> import levkit as lk
-    >>> from levkit.sim import Simulator, DEMO_KEY, DEMO_SECRET
-    >>> sim = Simulator()
-    >>> client = lk.Bybit(DEMO_KEY, DEMO_SECRET, session=sim.session(), testnet=True)
-    >>> control = lk.LeverageControl(client, "BTCUSDT", balance=10_000)
-    >>> control.leverage = 20
-    >>> control.max_position_value == lk.max_position_value(control.tiers, 20)
-    True
-    >>> frame = control.apply()
-    >>> control.status
-    'changed: BTCUSDT 10x → 20x'
-    >>> control                          # doctest: +SKIP
-    """
-
-    _view: ControlView | None = None
-
-    @property
-    def view(self) -> ControlView:
-        """The ipywidgets view (built on first use)."""
-        if self._view is None:
-            self._view = ControlView(self)
-        return self._view
-
-    @property
-    def widget(self) -> Any:
-        """The top ipywidgets box; display it, or put it in your own layout."""
-        return self.view.box
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
-
-    def close(self) -> None:
-        """Close the widgets and drop the figure."""
-        if self._view is not None:
-            self._view.close()
-            self._view = None
-
-
 class ControlView:
-    """The ipywidgets view of a :class:`~levkit.control.state.ControlState` (thin: it
-    forwards slider moves and clicks to the state and redraws when the state changes)."""
+    """The ipywidgets view of a :class:`~levkit.LeverageControl` (thin: it forwards slider
+    moves and clicks to the control and redraws when the control's state changes)."""
 
-    def __init__(self, state: ControlState) -> None:
+    def __init__(self, control: LeverageControl) -> None:
         import ipywidgets as w
 
         self.w = w
-        self.state = state
+        self.control = control
         self._syncing = False
         self._show_balance = False
         self.sliders: dict[str, Any] = {}
@@ -138,13 +90,13 @@ class ControlView:
             ),
             "levkit-discover",
         )
-        self.discover_button.on_click(self._guard(lambda _b: state.discover()))
+        self.discover_button.on_click(self._guard(lambda _b: control.discover()))
         self.discover_note = _css(w.HTML(), "levkit-discover-note")
         self.read_only = _css(w.HTML(), "levkit-read-only")
         self.ladder_note = _css(w.HTML(), "levkit-ladder-note")
-        self.preview_button.on_click(self._guard(lambda _b: state.preview()))
-        self.apply_button.on_click(self._guard(lambda _b: state.apply()))
-        self.refresh_button.on_click(self._guard(lambda _b: state.load()))
+        self.preview_button.on_click(self._guard(lambda _b: control.preview()))
+        self.apply_button.on_click(self._guard(lambda _b: control.apply()))
+        self.refresh_button.on_click(self._guard(lambda _b: control.load()))
         self.status = _css(w.HTML(), "levkit-status")
         self.request = _css(w.HTML(), "levkit-request")
         # align_self: in the HBox the image would stretch to the left column's height (distorted)
@@ -156,8 +108,8 @@ class ControlView:
             w.HBox([self.left, self.curve], layout=w.Layout(flex_flow="row wrap")),
             "levkit-control",
         )
-        self.plot = CurvePlot(state)
-        self._unobserve = state.observe(self._guard(self._on_state))
+        self.plot = CurvePlot(control)
+        self._unobserve = control.observe(self._guard(self._on_state))
         self._rebuild()
         self._sync()
         self._draw_base()
@@ -170,8 +122,8 @@ class ControlView:
             try:
                 return fn(*args)
             except Exception as exc:  # noqa: BLE001
-                self.state._fail("the control", exc)
-                self.state.busy = False
+                self.control.fail("the control", exc)
+                self.control.busy = False
                 self._sync()
                 return None
 
@@ -192,19 +144,19 @@ class ControlView:
     def _on_slider(self, side: str) -> Callable[[dict], None]:
         def moved(change: dict) -> None:
             if not self._syncing:
-                self.state.set_leverage(change["new"], side=side)
+                self.control.set_leverage(change["new"], side=side)
 
         return self._guard(moved)
 
     def _on_balance(self, change: dict) -> None:
         if not self._syncing:
             value = change["new"]
-            self.state.set_balance(value if value and value > 0 else None)
+            self.control.set_balance(value if value and value > 0 else None)
 
     # -- building ------------------------------------------------------------------------
     def _rebuild(self) -> None:
         """Sliders and readout rows for the state's sides (after a load or balance change)."""
-        w, st = self.w, self.state
+        w, st = self.w, self.control
         if set(self.sliders) != set(st.sides) or not st.sides:
             for slider in self.sliders.values():
                 slider.close()
@@ -255,7 +207,7 @@ class ControlView:
         ]  # fmt: skip
 
     def _make_slider(self, side: str) -> Any:
-        w, st = self.w, self.state
+        w, st = self.w, self.control
         label = "leverage" if side == "both" else side
         common = {
             "description": label,
@@ -291,7 +243,7 @@ class ControlView:
             self._syncing = False
 
     def _sync(self) -> None:
-        st = self.state
+        st = self.control
         mode = f" · {st.position_mode} mode" if st.position_mode else ""
         host = html.escape(str(getattr(st.client, "host", "")))
         live = ' · <b style="color:#cf222e">LIVE MAINNET</b>' if st.confirm_required else ""
@@ -338,7 +290,7 @@ class ControlView:
 
     def _sync_status(self) -> None:
         """Buttons and the status line (after every state change)."""
-        st = self.state
+        st = self.control
         self.preview_button.disabled = not st.can_preview
         self.apply_button.disabled = not st.can_apply
         armed = st.armed
@@ -410,13 +362,13 @@ def _validity_html(reason: str) -> str:
     return f'<span style="color:#cf222e">{html.escape(reason)}</span>'
 
 
-def _position_text(value: Any, st: ControlState) -> str:
+def _position_text(value: Any, st: LeverageControl) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "unknown (this venue's client reads no positions)"
     return "flat" if not value else format_amount(value, st.unit)
 
 
-def _liquidation_text(r: Any, st: ControlState) -> str:
+def _liquidation_text(r: Any, st: LeverageControl) -> str:
     if not r.valid:
         return "—"
     if math.isnan(r.liquidation_price):
