@@ -12,7 +12,7 @@ that writes them ``>= 2.6M`` in italics and greys every figure of an incomplete 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -210,7 +210,7 @@ def styled(table: pd.DataFrame) -> Any:
 
     mask = lower_bound_mask(table)
 
-    def fmt(col: tuple) -> Any:
+    def fmt(col: Any) -> Any:
         if col[1] == "complete":
             return lambda v: "" if pd.isna(v) else ("yes" if v else "no")
         if col[1] == "max_leverage":
@@ -224,10 +224,8 @@ def styled(table: pd.DataFrame) -> Any:
         if col[1] in ("complete", "max_leverage"):
             continue
         for base in table.index[mask[col]]:
-            value = format_notional(table.loc[base, col])
-            styler = styler.format(
-                lambda v, t=value: f">= {t}", subset=pd.IndexSlice[[base], [col]]
-            )
+            shown = f">= {format_notional(table.loc[base, col])}"
+            styler = styler.format(_constant(shown), subset=pd.IndexSlice[[base], [col]])
     bad = pd.DataFrame("", index=table.index, columns=table.columns)
     for exchange in table.columns.get_level_values(0).unique():
         incomplete = table[(exchange, "complete")].astype(object).eq(False).to_numpy()
@@ -239,3 +237,8 @@ def styled(table: pd.DataFrame) -> Any:
         if col[1] == "complete":
             bad[col] = ["color: #b00" if v is False else "" for v in table[col].astype(object)]
     return styler.apply(lambda _: bad, axis=None)
+
+
+def _constant(text: str) -> Callable[[Any], str]:
+    """A Styler formatter that shows ``text`` whatever the value."""
+    return lambda _value: text

@@ -72,8 +72,7 @@ def render_curves(
 
     fig = Figure(figsize=(9, 5.5), layout="constrained")
     ax = fig.add_subplot()
-    kwargs = {} if leverage is None else {"leverage": leverage}
-    plot_risk_limits(tiers, ax=ax, **kwargs)
+    plot_risk_limits(tiers, ax=ax, leverage=leverage)
     ax.set_title(title or _default_title(tiers))
     fig.savefig(out, dpi=dpi)
     return fig
@@ -94,7 +93,7 @@ def _no_leverage(tiers: pd.DataFrame) -> list[str]:
     has = tiers.groupby(["exchange", "symbol"], sort=True)["max_leverage"].apply(
         lambda s: s.notna().any()
     )
-    return [f"{ex} {sym}" for (ex, sym), ok in has.items() if not ok]
+    return [f"{ex} {sym}" for (ex, sym), ok in zip(has.index, has, strict=True) if not ok]
 
 
 def _above_top(tiers: pd.DataFrame, leverage: float | None) -> dict[str, float]:
@@ -103,7 +102,7 @@ def _above_top(tiers: pd.DataFrame, leverage: float | None) -> dict[str, float]:
     if leverage is None:
         return {}
     tops = tiers.groupby(["exchange", "symbol"], sort=True)["max_leverage"].max()
-    return {f"{ex} {sym}": float(top) for (ex, sym), top in tops.items()
+    return {f"{ex} {sym}": float(top) for (ex, sym), top in zip(tops.index, tops, strict=True)
             if not leverage_at_most(leverage, top)}  # fmt: skip
 
 
@@ -126,9 +125,9 @@ def run(args: argparse.Namespace) -> int:
             render_curves(tiers, args.out, leverage=args.leverage, title=args.title)
     except ImportError as exc:
         raise LevkitError(f"cannot draw: {exc}") from exc
+    sizes = tiers.groupby(["exchange", "symbol"]).size()
     drawn = ", ".join(
-        f"{ex} {sym} ({n} tiers)"
-        for (ex, sym), n in tiers.groupby(["exchange", "symbol"]).size().items()
+        f"{ex} {sym} ({n} tiers)" for (ex, sym), n in zip(sizes.index, sizes, strict=True)
     )
     print(f"wrote {args.out}: {drawn}")
     if "as_of" in tiers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -178,7 +179,7 @@ def _fetch(ex: str, how: str, symbols: list[str], args: argparse.Namespace) -> p
         return fetch_live(ex, symbols, "margin" if how == "margin" else "leverage", args)
     from .. import api
 
-    client = api.client_for(ex, **client_kwargs(args))
+    client: Any = api.client_for(ex, **client_kwargs(args))  # a venue that can probe
     frames = []
     for sym in symbols:
         log.info("%s: probing %s", ex, sym)

@@ -229,7 +229,7 @@ class Client(CapsFromLadder, SetsLeverage):
         return transport.base_url if transport is not None else "<not built>"
 
     # -- the contract: every client has these, with one meaning and one return type ------
-    def risk_limits(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    def risk_limits(self, symbol: str | None = None) -> pd.DataFrame:
         """The leverage ladder (a tiers frame with ``max_leverage`` on every row).
 
         A venue whose API publishes none raises :class:`~levkit.LevkitError` saying where
@@ -246,7 +246,7 @@ class Client(CapsFromLadder, SetsLeverage):
             )
         )
 
-    def margin_bands(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    def margin_bands(self, symbol: str | None = None) -> pd.DataFrame:
         """Maintenance-margin bands published apart from the ladder (BingX).  Elsewhere the
         rates are part of the ladder: this raises, pointing at :meth:`risk_limits`."""
         raise LevkitError(
@@ -266,8 +266,9 @@ class Client(CapsFromLadder, SetsLeverage):
             "cannot check the cap your position needs"
         )
 
-    def leverage(self, symbol: str | None = None, **kwargs: Any) -> pd.DataFrame:
-        """The leverage frame: leverage in force per side, with the caps."""
+    def leverage(self, symbol: str) -> pd.DataFrame:
+        """The leverage frame: leverage in force per side, with the caps.  (A venue may
+        take ``symbol=None`` for every symbol, and keyword options of its own.)"""
         raise NotImplementedError  # pragma: no cover - every client defines it
 
     # set_leverage: the one sequence of levkit.client.setting.SetsLeverage, with venue hooks.

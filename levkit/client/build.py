@@ -36,10 +36,14 @@ def client_arguments(exchange: Any = None) -> frozenset[str]:
     """
     if exchange is None:
         return frozenset().union(*(client_arguments(n) for n in names()))
-    return _signature_arguments(client_class(exchange))
+    return _arguments_of(client_class(exchange).venue.name)
 
 
 @functools.cache
+def _arguments_of(name: str) -> frozenset[str]:
+    return _signature_arguments(client_class(name))
+
+
 def _signature_arguments(cls: type) -> frozenset[str]:
     found: set[str] = set()
     for klass in cls.__mro__:

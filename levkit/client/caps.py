@@ -13,13 +13,15 @@ from __future__ import annotations
 import inspect
 import logging
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LadderWarning, LevkitError
 from ..numbers import leverage_at_most
+from ..venues import Venue
 
 __all__ = ["CapsFromLadder", "fill_caps"]
 
@@ -90,8 +92,9 @@ def _mark_lower_bounds(out: pd.DataFrame, filled: Any, tiers: pd.DataFrame) -> N
 class CapsFromLadder:
     """The caps step shared by ``leverage`` and ``set_leverage`` (a :class:`Client` part)."""
 
-    venue: Any
-    exchange: str
+    venue: ClassVar[Venue]
+    exchange: ClassVar[str]
+    risk_limits: Callable[..., pd.DataFrame]  # the Client's contract method
 
     def _with_caps(self, frame: pd.DataFrame, options: dict[str, Any] | None = None):
         """``frame`` with the caps it lacks filled from the ladder (public ladders only);
@@ -114,7 +117,7 @@ class CapsFromLadder:
         """The ladder of ``symbols`` (one read per symbol, or one of every symbol beyond
         :data:`PER_SYMBOL`, then any symbol it lacks by name); None, said in the log,
         when it cannot be read (the caps then stay NaN)."""
-        read = self.risk_limits  # type: ignore[attr-defined]
+        read = self.risk_limits
         accepted = inspect.signature(read).parameters
         kw = {k: v for k, v in options.items() if k in accepted}
         try:

@@ -25,7 +25,8 @@ A venue client declares ``one_side``, ``skip_in_force``, ``not_modified`` and de
 ``_leverage_limits`` (default: the top of ``risk_limits``, the declared step),
 ``_set_result`` (default: the sides set at the value asked), ``_set_error``,
 ``_check_state`` or ``_mode_was_stale`` only where it differs, and keeps a ``set_leverage``
-of its own only for its signature and docstring.
+of its own only for its signature and docstring (it passes its options to
+``_set_leverage``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ from ..errors import ExchangeError, LevkitError, PositionModeError
 from ..http.wire import RequestPreview, RequestSequence, Response
 from ..numbers import leverage_equal, show
 from ..validate import check_leverage, check_side, leverage_value
+from ..venues import Venue
 
-__all__ = ["LeverageChange", "SetRequest", "SetsLeverage"]
+__all__ = ["LeverageChange", "SetAnswer", "SetRequest", "SetsLeverage"]
+
+#: What ``set_leverage`` returns: the frame after, or what a dry run would send.
+SetAnswer = pd.DataFrame | RequestPreview | RequestSequence
 
 
 @dataclass
@@ -92,6 +97,15 @@ class LeverageChange:
         return self.read()
 
     @property
+    def held(self) -> pd.DataFrame:
+        """:attr:`before`, which every venue reads (all but a Hyperliquid dry run without
+        an address, where ``before`` is None)."""
+        before = self.before
+        if before is None:
+            raise LevkitError(f"the leverage in force of {self.symbol} was not read")
+        return before
+
+    @property
     def targets(self) -> set[str]:
         """The levkit sides the requests set."""
         return {s for r in self.requests for s in r.sides}
@@ -109,7 +123,7 @@ class SetsLeverage:
     not_modified: ClassVar[frozenset] = frozenset()
 
     # the parts of Client this mixin uses
-    venue: Any
+    venue: ClassVar[Venue]
     exchange: ClassVar[str]
     _call: Callable[..., Response]
     _stamp: Callable[..., pd.DataFrame]
@@ -117,6 +131,7 @@ class SetsLeverage:
     _with_caps: Callable[..., pd.DataFrame]
     symbol: Callable[[str], str]
     transport: Any
+    risk_limits: Callable[..., pd.DataFrame]
 
     def set_leverage(
         self,
@@ -125,8 +140,7 @@ class SetsLeverage:
         *,
         side: str = "both",
         dry_run: bool = False,
-        **options: Any,
-    ) -> pd.DataFrame | RequestPreview | RequestSequence:
+    ) -> SetAnswer:
         """Set the leverage of ``symbol``, validated before anything is sent.
 
         Parameters
@@ -143,8 +157,10 @@ class SetsLeverage:
             Send nothing that changes anything: return the
             :class:`~levkit.http.wire.RequestPreview` (or a :class:`~levkit.http.wire.RequestSequence`
             when the venue needs several requests), key masked, signature elided.
-        **options
-            The venue's own options (OKX and Gate ``margin_mode``, Bybit ``category``).
+
+        A venue's own options (OKX and Gate ``margin_mode``, Bybit ``category``) are
+        keyword arguments of its client's ``set_leverage``, which passes them to
+        :meth:`_set_leverage`.
 
         Returns
         -------
@@ -170,6 +186,12 @@ class SetsLeverage:
         >>> out[["side", "leverage", "previous_leverage", "changed"]].values.tolist()
         [['both', 25.0, 10.0, True]]
         """
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+
+    def _set_leverage(
+        self, symbol: str, leverage: float, *, side: str, dry_run: bool, **options: Any
+    ) -> SetAnswer:
+        """The sequence itself, with the venue's own options (see :meth:`_set_options`)."""
         side = check_side(side)
         opts = self._set_options(**options)
         sym = self.symbol(symbol)
@@ -186,7 +208,7 @@ class SetsLeverage:
 
     def _set_once(
         self, sym: str, side: str, value: float, opts: dict, dry_run: bool, *, refresh: bool
-    ) -> pd.DataFrame | RequestPreview | RequestSequence:
+    ) -> SetAnswer:
         change = LeverageChange(
             sym, side, value, opts, read=lambda: self._read_state(sym, opts, refresh=refresh),
             refresh=refresh,
@@ -297,11 +319,12 @@ class SetsLeverage:
         return self._stamp(out, last, code=last.code, message=message, **change.attrs)
 
     # -- hooks a venue overrides ------------------------------------------------------
-    def _set_options(self, **options: Any) -> dict[str, Any]:
-        """The venue's own ``set_leverage`` options, checked (none by default)."""
-        if options:
+    def _set_options(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The venue's own ``set_leverage`` options, checked (none by default).  A venue
+        overrides it with its keyword options (``*, category="linear"``)."""
+        if args or kwargs:
             raise TypeError(
-                f"{type(self).__name__}.set_leverage() got unexpected options {sorted(options)}"
+                f"{type(self).__name__}.set_leverage() got unexpected options {sorted(kwargs)}"
             )
         return {}
 
@@ -312,7 +335,7 @@ class SetsLeverage:
 
     def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
         """``(top leverage, step)`` of the symbol.  Default: the top of its ladder."""
-        ladder = self.risk_limits(change.symbol)  # type: ignore[attr-defined]
+        ladder = self.risk_limits(change.symbol)
         return float(ladder["max_leverage"].max()), self.venue.capabilities.leverage_step
 
     def _read_state(self, sym: str, opts: dict, *, refresh: bool = False) -> pd.DataFrame | None:

@@ -74,7 +74,7 @@ class CurvePlot:
         ax.set_title(f"{st.exchange} {st.symbol}: max position value by leverage", fontsize=10)
         ax.legend(fontsize="small")
         self._cache_background()
-        return self.redraw()
+        return self._blit()
 
     def _cache_background(self) -> None:
         canvas = self.figure.canvas
@@ -83,10 +83,11 @@ class CurvePlot:
 
     def redraw(self) -> bytes | None:
         """Move the markers to the current choice: restore the cached curve, draw the
-        markers on it, encode the PNG (no full re-render)."""
+        markers on it, encode the PNG (no full re-render).  None before :meth:`draw_base`."""
+        return None if self._background is None else self._blit()
+
+    def _blit(self) -> bytes:
         st = self.state
-        if self._background is None:
-            return None
         canvas = self.figure.canvas
         canvas.restore_region(self._background)
         if self.marks and st.ready:

@@ -23,7 +23,7 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -318,7 +318,7 @@ class Caps:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # staleness and lower bounds: said once, above
                 try:
-                    self._memo[lev] = float(model.max_position_value(self.tiers, lev))
+                    self._memo[lev] = float(cast(float, model.max_position_value(self.tiers, lev)))
                 except (ValueError, TypeError):
                     self._memo[lev] = math.nan
         return self._memo[lev]
@@ -336,6 +336,6 @@ class Caps:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                return float(model.max_leverage(self.tiers, position_value))
+                return float(cast(float, model.max_leverage(self.tiers, position_value)))
             except (ValueError, TypeError):
                 return math.nan

@@ -22,7 +22,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -219,6 +219,7 @@ class ControlState:
         self.busy = True
         self.notify("busy")
         try:
+            tiers: pd.DataFrame | None
             if self._probed is not None:
                 tiers = self._probed
                 src = ladder.describe(tiers, "probe", self.exchange, io.unit_of(tiers))
@@ -364,7 +365,10 @@ class ControlState:
         if self.balance is not None and self.tiers is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                best = float(model.best_leverage(self.tiers, self.balance, step=self.step))
+                # one symbol, a scalar balance: a float
+                best = float(
+                    cast(float, model.best_leverage(self.tiers, self.balance, step=self.step))
+                )
             self.best_leverage = min(best, self.max_leverage)
 
     def __repr__(self) -> str:

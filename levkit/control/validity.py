@@ -67,7 +67,7 @@ def reason(
         return f"above {api_name}'s maximum {show(api)}x (the API's own cap, whatever the symbol)"
     others = {k: v for k, v in limits.items() if k != "api"}
     if others:
-        which = min(others, key=others.get)
+        which = min(others, key=lambda k: others[k])
         top = others[which]
         if not leverage_at_most(lev, top):
             return f"above the maximum {show(top)}x for {symbol} ({_WHAT.get(which, which)})"

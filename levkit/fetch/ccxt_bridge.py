@@ -346,7 +346,7 @@ def from_ccxt(
         missing=list(failed.items()),
     )  # fmt: skip
     if failed:
-        from .many import FetchWarning
+        from ..errors import FetchWarning
 
         shown = "; ".join(f"{s} ({m})" for s, m in failed.items())
         warnings.warn(f"from_ccxt: no tiers for {shown}", FetchWarning, stacklevel=2)

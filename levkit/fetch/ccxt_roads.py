@@ -258,7 +258,9 @@ def unified_rows(
     for row, t in zip(rows, tiers, strict=True):
         contracts = parse_number(t.get("maxNotional"))
         row.update(
-            max_notional=np.nan if contracts is None else contracts * size * price[0],
+            max_notional=(
+                np.nan if contracts is None or size is None else contracts * size * price[0]
+            ),
             min_size=parse_number(t.get("minNotional")), max_size=contracts,
             contract_size=size, price=price[0], price_source=price[1],
         )  # fmt: skip

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import AuthenticationError, LevkitError
+from ..errors import AuthenticationError, FetchWarning, LevkitError, say_missing
 
 log = logging.getLogger("levkit")
 
@@ -41,18 +41,6 @@ ORIGIN = "origin"
 _POOL: OrderedDict[tuple, Any] = OrderedDict()
 _POOL_LOCK = threading.Lock()
 _POOL_SIZE = 32
-
-
-class FetchWarning(UserWarning):
-    """Some ladders asked for could not be fetched (a venue, a (venue, symbol) pair, a page
-    of a listing); the others were returned."""
-
-
-def say_missing(text: str, *, stacklevel: int = 5) -> None:
-    """Log and warn (:class:`FetchWarning`) that something asked for is missing from a
-    frame: the one way a client says it, never a log line alone."""
-    log.warning(text)
-    warnings.warn(text, FetchWarning, stacklevel=stacklevel)
 
 
 def _as_list(value: Any) -> list | None:

@@ -291,7 +291,9 @@ class Transport:
         )
         return response
 
-    def _envelope_code(self, response: requests.Response, path: str) -> tuple[int | None, str]:
+    def _envelope_code(
+        self, response: requests.Response, path: str
+    ) -> tuple[int | str | None, str]:
         """The exchange's own code and message when an HTTP error still carries its envelope
         (BingX answers 429 with ``{"code": 100410, ...}``); ``(None, "")`` otherwise."""
         try:

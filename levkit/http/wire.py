@@ -63,7 +63,7 @@ class Credentials:
 
     __slots__ = ("api_key", "_secret", "_passphrase")
 
-    def __init__(self, api_key: str, api_secret: str, passphrase: str | None = None):
+    def __init__(self, api_key: str, api_secret: str | None, passphrase: str | None = None):
         api_secret, passphrase = hide(api_secret), hide(passphrase)  # before anything raises
         if not api_key or not api_secret:
             raise AuthenticationError("both api_key and api_secret are needed")
@@ -106,7 +106,7 @@ def is_loopback_url(url: str) -> bool:
     (True, False)
     """
     host = urlsplit(url).hostname
-    return bool(host) and _is_loopback(host)
+    return host is not None and bool(host) and _is_loopback(host)
 
 
 def check_base_url(url: str) -> str:
@@ -234,9 +234,13 @@ class Response:
 class Dialect(Protocol):
     """What an exchange API must tell the transport.  One small class per API."""
 
-    exchange: str
-    server_time_path: str
-    skew_codes: Container[int]
+    # Read-only members: a dialect may declare them as plain class attributes.
+    @property
+    def exchange(self) -> str: ...
+    @property
+    def server_time_path(self) -> str: ...
+    @property
+    def skew_codes(self) -> Container[int | str]: ...
 
     def prepare(
         self,

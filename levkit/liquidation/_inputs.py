@@ -28,7 +28,9 @@ def _columns(book: Book) -> pd.MultiIndex:
     new = np.r_[True, ex[1:] != ex[:-1]]
     symbols, sym_codes = np.unique(sym.astype(str), return_inverse=True)
     levels = [pd.Index(ex[new], dtype="str"), pd.Index(symbols.astype(object), dtype="str")]
-    return pd.MultiIndex(levels=levels, codes=[np.cumsum(new) - 1, sym_codes.reshape(-1)],
+    codes = [np.cumsum(new) - 1, sym_codes.reshape(-1)]
+    # pandas-stubs types codes as sequences of int; pandas takes integer arrays as they are.
+    return pd.MultiIndex(levels=levels, codes=codes,  # type: ignore[arg-type]
                          names=["exchange", "symbol"], verify_integrity=False)  # fmt: skip
 
 

@@ -8,6 +8,7 @@ arguments here ("return types follow the arguments", :mod:`levkit.model`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ class Inputs:
     index: pd.Index | None
 
 
-def broadcast(args: dict[str, Any], error: dict[str, type[Exception]]) -> Inputs:
+def broadcast(args: Mapping[str, Any], error: Mapping[str, type[Exception]]) -> Inputs:
     """Broadcast named numeric arguments to 1-D; remember the index of the answer.
 
     >>> x = broadcast({"a": 2.0, "b": [1, 2, 3]}, {})

@@ -201,10 +201,13 @@ def merge_tiers(ladder: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     bg = dict(tuple(bands.groupby(keys, sort=True)))
     for key in sorted(set(lg) | set(bg)):
         lt, bt = lg.get(key), bg.get(key)
-        labels = {c: lt[c].iloc[0] for c in _LABELS if lt is not None and c in lt.columns}
+        labels: dict[str, Any] = {
+            c: lt[c].iloc[0] for c in _LABELS if lt is not None and c in lt.columns
+        }
         labels["complete"] = bool(complete.get(key, False))
         if lt is None or bt is None:
-            only = (lt if bt is None else bt)[[c for c in TIERS_COLUMNS if c != "tier"]]
+            (given,) = [f for f in (lt, bt) if f is not None]
+            only = given[[c for c in TIERS_COLUMNS if c != "tier"]]
             rows.append(only.assign(**labels))
             continue
         caps = np.unique(np.r_[lt["max_notional"].to_numpy(), bt["max_notional"].to_numpy()])
@@ -230,7 +233,7 @@ def merge_tiers(ladder: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
             )
         )
     merged = pd.concat(rows, ignore_index=True)
-    attrs = {k: v for k, v in ladder.attrs.items() if k not in ("source", "fetched_at")}
+    attrs = {str(k): v for k, v in ladder.attrs.items() if k not in ("source", "fetched_at")}
     out = tiers_frame(
         merged,
         source=ladder.attrs.get("source", "snapshot"),

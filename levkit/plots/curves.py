@@ -21,7 +21,7 @@ What each function draws, in ``ax.lines`` order (tests read ``get_xydata()``):
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -164,7 +164,7 @@ def plot_risk_limits(
         gs = np.arange(lad.n)
         row = lad.cap_row(gs, np.full(lad.n, lev))
         lower = lad.on_unknown_leverage(gs, np.full(lad.n, lev))
-        for g in gs:
+        for g in range(lad.n):
             if row[g] >= 0:
                 cap = float(lad.cap[row[g]])
                 text = f"{format_notional(cap) if cap < np.inf else 'no cap'} at {show(lev)}x"
@@ -186,23 +186,28 @@ def plot_risk_limits(
             "no cap \u2191 (uncapped top tier)", (1.0, ceiling), textcoords="offset points",
             xytext=(2, 4), ha="left", fontsize="small", color="0.3",
         )  # fmt: skip
-    for k, g in enumerate(np.flatnonzero(lad.unknown_below > 1)):
+    for k, part in enumerate(np.flatnonzero(lad.unknown_below > 1).tolist()):
         extra = {"linewidth": 1.0, "alpha": 0.7} if many else {}
-        _unknown_part(ax, lad, g, curves[g].get_color(), labels[g], {**extra, **kwargs})
+        _unknown_part(ax, lad, part, curves[part].get_color(), labels[part], {**extra, **kwargs})
         if many:  # one legend entry says what dashes mean
             ax.lines[-1].set_label(
                 "dashed: lower bound (incomplete ladder)" if k == 0 else "_nolegend_"
             )
     if leverage is not None:
         for g, line in enumerate(curves):
-            y = float(lad.cap[row[g]]) if row[g] >= 0 else np.nan
-            y = ceiling if np.isposinf(y) else y
+            at = float(lad.cap[row[g]]) if row[g] >= 0 else np.nan
+            at = ceiling if np.isposinf(at) else at
             ax.plot(
-                [lev], [y], marker="o", linestyle="none", color=line.get_color(), label="_nolegend_"
+                [lev],
+                [at],
+                marker="o",
+                linestyle="none",
+                color=line.get_color(),
+                label="_nolegend_",
             )
             if marks[g] and not many:  # many: the value is in the legend, not piled up here
                 ax.annotate(
-                    marks[g], (lev, y), textcoords="offset points", xytext=(6, 6), fontsize="small"
+                    marks[g], (lev, at), textcoords="offset points", xytext=(6, 6), fontsize="small"
                 )
     _style_axes(ax, unit, "max position value")
     ax.set_xlim(left=0)
@@ -269,7 +274,7 @@ def plot_capacity(
             f"{', ...' if lad.n > 5 else ''}): select one first, e.g. "
             f"tiers[tiers['symbol'] == {lad.symbol[0]!r}]"
         )
-    best = best_leverage(tiers, balance, step=step)
+    best = float(cast(float, best_leverage(tiers, balance, step=step)))  # one symbol
     value = float(balance)
     ax = plt.gca() if ax is None else ax
     unit = notional_unit(tiers, unit)

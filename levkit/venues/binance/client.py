@@ -221,7 +221,7 @@ class Binance(Client):
         ...
         levkit.errors.InvalidLeverageError: side='long': Binance USDⓈ-M keeps one leverage per symbol for both sides (hedge mode included: 'LONG and SHORT positions of one symbol use the same initial leverage'), so side must be 'both'
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     one_side = ONE_LEVERAGE
     one_side_error = InvalidLeverageError
@@ -235,7 +235,7 @@ class Binance(Client):
 
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         body = {"symbol": change.symbol, "leverage": int(change.value)}
-        return [SetRequest("set_leverage", body, tuple(change.before["side"]))]
+        return [SetRequest("set_leverage", body, tuple(change.held["side"]))]
 
     def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
         """Binance's answer: the leverage set and the cap it allows (``maxNotionalValue``)."""

@@ -50,7 +50,7 @@ def bingx_error(code: int, message: str, endpoint: str) -> ExchangeError:
     109400 means two things on BingX: a side that does not fit the position mode
     (:class:`~levkit.errors.PositionModeError`), or not enough margin; the message tells.
     """
-    kw = {"exchange": VENUE.name, "code": code, "endpoint": endpoint}
+    kw: dict[str, Any] = {"exchange": VENUE.name, "code": code, "endpoint": endpoint}
     if code == 109400 and "margin" not in message.lower():
         return PositionModeError(
             f"{message} (side does not fit the position mode: {MODE_RULE})", **kw

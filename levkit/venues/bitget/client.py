@@ -8,6 +8,7 @@ Bitget(host='https://api.bitget.com', api_key='test...')
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import pandas as pd
@@ -104,7 +105,7 @@ class Bitget(Client):
         if not symbols:
             raise LevkitError("Bitget lists no USDT-FUTURES contract in status 'normal'")
         frames = [
-            self._cached(("risk", sym), refresh, lambda s=sym: self._ladder(s))
+            self._cached(("risk", sym), refresh, functools.partial(self._ladder, sym))
             for sym in self._each(symbols, "bitget leverage tiers", "symbol")
         ]
         out = pd.concat(frames, ignore_index=True)
@@ -234,11 +235,11 @@ class Bitget(Client):
         ACCESS-PASSPHRASE: <passphrase: not shown>
         ...
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     # -- set_leverage hooks (the cap and step: the ladder's top, whole numbers) --------
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
-        before = change.before
+        before = change.held
         mode = str(before["margin_mode"].iloc[0])
         pos = str(before["position_mode"].iloc[0])
         change.mode = f"{mode} {pos}"

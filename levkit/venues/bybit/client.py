@@ -197,7 +197,7 @@ class Bybit(Client):
         >>> print(bybit.set_leverage("BTCUSDT", 25, dry_run=True).note)
         dry run: BTCUSDT both -> 25x, not sent
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run, category=category)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run, category=category)
 
     not_modified = frozenset({NOT_MODIFIED})
 
@@ -214,7 +214,7 @@ class Bybit(Client):
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         """One request with ``buyLeverage`` and ``sellLeverage``; in hedge mode the side
         not asked keeps the value it holds."""
-        current = dict(zip(change.before["side"], change.before["leverage"], strict=False))
+        current = dict(zip(change.held["side"], change.held["leverage"], strict=False))
         hedge = "both" not in current
         change.mode = "hedge" if hedge else "one-way"
         side, lev = change.side, change.value

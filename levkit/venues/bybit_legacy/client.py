@@ -21,6 +21,7 @@ import math
 import os
 import sys
 import warnings
+from types import FrameType
 from typing import Any
 
 import pandas as pd
@@ -107,7 +108,8 @@ def check_v2_leverage(leverage: Any, symbol: str = "") -> float:
 
 def _caller_stacklevel() -> int:
     """``stacklevel`` that points a warning at the first frame outside levkit."""
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LEVKIT_DIR):
         frame = frame.f_back
         level += 1
@@ -225,7 +227,7 @@ class BybitLegacy(Client):
             One row (side ``both``) with ``changed`` (False on 34036/34015/34020) and
             ``previous_leverage``.
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     one_side = (
         "Bybit v2 kept one leverage per symbol (lk.Bybit sets long and short separately "
@@ -261,7 +263,11 @@ class BybitLegacy(Client):
 
     def _check_state(self, change: LeverageChange) -> None:
         before = change.before
-        if before is not None and (before.get("margin_mode") == "cross").any():
+        if (
+            before is not None
+            and "margin_mode" in before
+            and (before["margin_mode"] == "cross").any()
+        ):
             raise PositionModeError(
                 f"{change.symbol} is in cross margin (v2 leverage 0); saving a leverage would "
                 "switch it to isolated margin, and levkit does not switch margin mode",

@@ -181,7 +181,7 @@ class OKX(Client):
             raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
         missing = frame.attrs.get("no_mark_price")
         if missing:  # named in attrs["no_mark_price"] and warned, never dropped silently
-            from ...fetch.many import say_missing
+            from ...errors import say_missing
 
             say_missing(f"okx: no mark price for {', '.join(missing)}; their tiers are left out")
         return self._stamp(frame, last[0])
@@ -289,7 +289,7 @@ class OKX(Client):
         >>> print(okx.set_leverage("BTC-USDT-SWAP", 30, dry_run=True).body)
         {"instId":"BTC-USDT-SWAP","lever":"30","mgnMode":"cross"}
         """
-        return super().set_leverage(
+        return self._set_leverage(
             symbol, leverage, side=side, dry_run=dry_run, margin_mode=margin_mode
         )
 
@@ -307,7 +307,7 @@ class OKX(Client):
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         """One request per instrument, or per side (``posSide``) in isolated long/short
         mode, where ``side="both"`` is two: long, then short."""
-        mode, side, before = change.options["margin_mode"], change.side, change.before
+        mode, side, before = change.options["margin_mode"], change.side, change.held
         pos_mode = str(before["pos_mode"].iloc[0])
         change.mode, change.detail = pos_mode, f" {mode}"
         per_side = pos_mode == "long_short_mode" and mode == "isolated"
