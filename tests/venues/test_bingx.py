@@ -27,7 +27,7 @@ from levkit.venues.bingx.parse import (
     parse_set_leverage,
 )
 
-from .conftest import FAKE_KEY, FAKE_SECRET, FakeClock
+from ..conftest import FAKE_KEY, FAKE_SECRET, FakeClock
 
 HOST = "https://open-api.bingx.com"
 LEV = HOST + "/openApi/swap/v2/trade/leverage"
@@ -796,3 +796,22 @@ def test_dropped_connection_on_get_is_retried():
     df = client(clock).leverage("BTC-USDT")
     assert len(responses.calls) == 2 and not np.isnan(df["leverage"]).any()
     assert isinstance(df, pd.DataFrame)
+
+
+# -- signing: the 2023 swap v2 docs' vectors (their published sample secret) --------------
+
+
+def test_bingx_signature_reproduces_2023_doc_vector():
+    params = {"symbol": "BTC-USDT", "timestamp": 1667872120843, "side": "LONG", "leverage": 6}
+    payload = bingx_param_string(params)
+    assert payload == "symbol=BTC-USDT&timestamp=1667872120843&side=LONG&leverage=6"
+    assert bingx_signature(DOC_SECRET, payload) == (
+        "4f581ecdb1fa09b9d6e57886b6f70cffed17f82b93399722939e49a38edec2bf"
+    )
+
+
+def test_bingx_signature_reproduces_2023_doc_mixed_vector():
+    payload = "symbol=BTC-USDT&timestamp=1668159715051side=LONG&leverage=6"
+    assert bingx_signature(DOC_SECRET, payload) == (
+        "8b756b01e7a30f02e19c58a91ab01b29528694316b08a51ecb8dd072942bd47d"
+    )

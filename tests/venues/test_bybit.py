@@ -13,9 +13,10 @@ import responses
 
 import levkit as lk
 from levkit.frames import TIERS_COLUMNS, LadderWarning
+from levkit.venues.bybit.dialect import bybit_v5_string_to_sign
 from levkit.venues.bybit.parse import parse_positions, parse_risk_limits
 
-from .conftest import FAKE_KEY, FAKE_SECRET
+from ..conftest import FAKE_KEY, FAKE_SECRET
 
 HOST = "https://api.bybit.com"
 RISK = HOST + "/v5/market/risk-limit"
@@ -441,3 +442,28 @@ def test_frames_from_parse_keep_dtypes_in_pandas():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         parse_risk_limits(BTC_ROWS)
+
+
+# -- signing: the v5 guide's documented strings-to-sign (docs/v5/guide.mdx) --------------
+
+BYBIT_V5_EXAMPLES = [
+    (
+        "1658384314791",
+        "XXXXXXXXXX",
+        "5000",
+        "category=option&symbol=BTC-29JUL22-25000-C",
+        "1658384314791XXXXXXXXXX5000category=option&symbol=BTC-29JUL22-25000-C",
+    ),
+    (
+        "1658385579423",
+        "XXXXXXXXXX",
+        "5000",
+        '{"category": "option"}',
+        '1658385579423XXXXXXXXXX5000{"category": "option"}',
+    ),
+]
+
+
+def test_bybit_v5_string_to_sign_matches_documented_examples():
+    for ts, key, window, payload, expected in BYBIT_V5_EXAMPLES:
+        assert bybit_v5_string_to_sign(ts, key, window, payload) == expected
