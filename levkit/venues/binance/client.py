@@ -17,7 +17,7 @@ import math
 import pandas as pd
 
 from ...client import Client, positions_frame
-from ...client.setting import LeverageChange, SetRequest, after_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest, after_frame
 from ...errors import InvalidLeverageError, LevkitError, RateLimitError
 from ...http.wire import Response
 from ...numbers import show
@@ -181,7 +181,7 @@ class Binance(Client):
     # -- setting: the one sequence of levkit.client.setting, with Binance's hooks --------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol`` (``POST /fapi/v1/leverage``), validated first.
 
         The leverage must be a whole number from 1 to the symbol's top bracket leverage;

@@ -14,7 +14,7 @@ import logging
 import pandas as pd
 
 from ...client import Client, positions_frame
-from ...client.setting import LeverageChange, SetRequest, after_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest, after_frame
 from ...errors import LevkitError, ParseError, PositionModeError
 from ...http.wire import Response
 from .dialect import BitgetDialect, bitget_error
@@ -186,7 +186,7 @@ class Bitget(Client):
     # -- setting -----------------------------------------------------------------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol``; validated before anything is sent.
 
         Parameters

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
-from ...client.setting import LeverageChange, SetRequest
+from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import LevkitError, ParseError, PositionModeError
 from ...http.wire import Response
 from ...numbers import to_wire
@@ -169,7 +169,7 @@ class Bybit(Client):
         side: str = "both",
         category: str = "linear",
         dry_run: bool = False,
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol``; validated before anything is sent (against the
         instrument's ``leverageFilter``: its maximum and 0.01 step).
 

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
-from ...client.setting import LeverageChange, SetRequest, after_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest, after_frame
 from ...errors import (
     ExchangeError,
     ExchangeLeverageError,
@@ -204,7 +204,7 @@ class BybitLegacy(Client):
 
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol`` with ``POST /user/leverage/save``.
 
         Validated before anything is sent: ``side`` must be ``"both"`` (v2 had one leverage

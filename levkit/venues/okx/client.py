@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
-from ...client.setting import LeverageChange, SetRequest
+from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import InvalidSymbolError, LevkitError, PositionModeError
 from ...http.wire import Response
 from ...numbers import to_wire
@@ -245,7 +245,7 @@ class OKX(Client):
         side: str = "both",
         margin_mode: str = "cross",
         dry_run: bool = False,
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol`` for ``margin_mode``; validated before anything
         is sent (against the instrument's ``lever`` and a 0.01 step).
 
