@@ -79,10 +79,14 @@ def on_step(value: float, step: float) -> bool:
 
     >>> on_step(12.5, 0.01), on_step(1429 * 0.01, 0.01), on_step(12.345, 0.01)
     (True, True, False)
+    >>> on_step(1.8e306, 0.01)  # no whole number of steps is that large (it overflowed)
+    False
     """
     if not step:
         return True
     ratio = value / step
+    if not math.isfinite(ratio):
+        return False
     return abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5
 
 
