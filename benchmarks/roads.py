@@ -33,8 +33,8 @@ from _timing import interleaved_medians, table  # noqa: E402
 
 import levkit as lk  # noqa: E402
 from levkit.frames import tiers_frame  # noqa: E402
+from levkit.model.sizing import leverage_steps, on_grid  # noqa: E402
 from levkit.numbers import leverage_at_most  # noqa: E402
-from levkit.sizing import leverage_steps, on_grid  # noqa: E402
 
 N_SYMBOLS = 300
 CAPS = [5e4 * 2**k for k in range(10)]
@@ -77,7 +77,7 @@ def bridge_figures() -> dict[str, float]:
         import ccxt  # noqa: F401
     except ImportError:
         return {}
-    from levkit.ccxt_roads import ROADS
+    from levkit.fetch.ccxt_roads import ROADS
     from levkit.venues.binance.parse import parse_brackets
 
     answer = brackets_answer()

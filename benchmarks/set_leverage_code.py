@@ -6,7 +6,8 @@ given with ``--root``; the package imported is the one on ``sys.path``, so run i
 ``PYTHONPATH=<root>`` to measure another checkout):
 
 - lines of the set-leverage code: every ``set_leverage`` method and the functions that
-  serve only it (hooks, helpers) in ``levkit/client.py``, ``levkit/setting.py`` and
+  serve only it (hooks, helpers) in ``levkit/client/base.py``, ``levkit/client/setting.py``
+  (``levkit/client.py``, ``levkit/setting.py`` in trees before 0.3's move) and
   ``levkit/venues/*/client.py``, with docstrings and without (code lines: no blank,
   comment or docstring line);
 - ``check_leverage`` calls per ``set_leverage`` on each venue, counted on the simulator.
@@ -68,7 +69,8 @@ def _code_lines(source: str, first: int, last: int, docs: set[int]) -> int:
 
 def count_lines(root: Path) -> dict[str, tuple[int, int]]:
     """``{file: (lines, code lines)}`` of the set-leverage code."""
-    files = [root / "levkit/client.py", root / "levkit/setting.py"]
+    files = [root / f for f in ("levkit/client/base.py", "levkit/client/setting.py")]
+    files += [root / "levkit/client.py", root / "levkit/setting.py"]  # before the 0.3 move
     files += sorted((root / "levkit/venues").glob("*/client.py"))
     out = {}
     for path in files:
@@ -96,7 +98,7 @@ def count_checks() -> dict[str, int]:
     from levkit.venues import client_class, venue, venues
 
     calls = [0]
-    modules = ["levkit.validate", "levkit.setting"] + [
+    modules = ["levkit.validate", "levkit.client.setting", "levkit.setting"] + [
         f"levkit.venues.{v.client.split(':')[0].split('.')[2]}.client" for v in venues()
     ]
     loaded = []

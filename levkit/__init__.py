@@ -40,7 +40,7 @@ _LAZY = {
     "exchanges": "levkit.venues",
     "fetch_risk_limits": "levkit.api",
     "compare": "levkit.comparison",
-    "from_ccxt": "levkit.ccxt_bridge",
+    "from_ccxt": "levkit.fetch.ccxt_bridge",
     "load_snapshot": "levkit.snapshot",
     "max_position_value": "levkit.model",
     "max_leverage": "levkit.model",
@@ -56,13 +56,13 @@ _LAZY = {
     "ladder_history": "levkit.snapshot",
     "diff_ladders": "levkit.snapshot",
     "changes": "levkit.snapshot",
-    "plot_risk_limits": "levkit.plot",
-    "plot_capacity": "levkit.plot",
-    "LeverageControl": "levkit.widget",
-    "normalize_symbol": "levkit.symbols",
+    "plot_risk_limits": "levkit.plots",
+    "plot_capacity": "levkit.plots",
+    "LeverageControl": "levkit.control",
+    "normalize_symbol": "levkit.venues",
     "liquidation_price": "levkit.liquidation",
-    "leverage_for": "levkit.sizing",
-    "plot_liquidation": "levkit.liquidation_plot",
+    "leverage_for": "levkit.model",
+    "plot_liquidation": "levkit.plots",
 }
 
 
@@ -94,26 +94,25 @@ if TYPE_CHECKING:  # pragma: no cover
     # Every lazy name (``_LAZY``) and every client (the registry), so type checkers see
     # ``lk.OKX`` and ``lk.margin``; tests/test_registry.py checks this block against both.
     from .api import fetch_risk_limits
-    from .ccxt_bridge import from_ccxt
     from .comparison import compare
+    from .control import LeverageControl
     from .errors import LadderWarning, StaleDataWarning
+    from .fetch.ccxt_bridge import from_ccxt
     from .liquidation import liquidation_price
-    from .liquidation_plot import plot_liquidation
     from .model import (
         best_leverage,
         capacity,
         ladders,
+        leverage_for,
         margin,
         max_leverage,
         max_position_value,
         merge_tiers,
         tradeoff,
     )
-    from .plot import plot_capacity, plot_risk_limits
-    from .sizing import leverage_for
+    from .plots import plot_capacity, plot_liquidation, plot_risk_limits
     from .snapshot import changes, diff_ladders, ladder_history, load_snapshot, save_snapshot
-    from .symbols import normalize_symbol
-    from .venues import exchanges
+    from .venues import exchanges, normalize_symbol
     from .venues.binance.client import Binance
     from .venues.bingx.client import BingX
     from .venues.bitget.client import Bitget
@@ -122,7 +121,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .venues.gate.client import Gate
     from .venues.hyperliquid.client import Hyperliquid
     from .venues.okx.client import OKX
-    from .widget import LeverageControl
 
 
 def __getattr__(name: str) -> Any:

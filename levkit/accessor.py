@@ -24,7 +24,7 @@ __all__ = ["LevAccessor"]
 class LevAccessor:
     """Model and plot methods on a tiers frame (one or many symbols).
 
-    Each method is the :mod:`levkit.model` or :mod:`levkit.plot` function of the same
+    Each method is the :mod:`levkit.model` or :mod:`levkit.plots` function of the same
     name with the frame as first argument; see those for shapes and errors.
     """
 
@@ -68,13 +68,13 @@ class LevAccessor:
         return best_leverage(self._tiers, balance, step=step)
 
     def plot(self, **kwargs: Any) -> Any:
-        """Draw the risk-limit curves (:func:`levkit.plot.plot_risk_limits`); returns the Axes."""
-        from .plot import plot_risk_limits
+        """Draw the risk-limit curves (:func:`levkit.plots.plot_risk_limits`); returns the Axes."""
+        from .plots.curves import plot_risk_limits
 
         return plot_risk_limits(self._tiers, **kwargs)
 
     def plot_capacity(self, balance: float, **kwargs: Any) -> Any:
-        """Draw balance x L, the cap and the best leverage (:func:`levkit.plot.plot_capacity`)."""
-        from .plot import plot_capacity
+        """Draw balance x L, the cap and the best leverage (:func:`levkit.plots.plot_capacity`)."""
+        from .plots.curves import plot_capacity
 
         return plot_capacity(self._tiers, balance, **kwargs)

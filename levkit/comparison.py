@@ -12,7 +12,7 @@ that writes them ``>= 2.6M`` in italics and greys every figure of an incomplete 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -20,10 +20,16 @@ import pandas as pd
 
 from .model.completeness import use, warn_lower_bound
 
-__all__ = ["compare", "lower_bound_mask", "styled"]
+__all__ = ["base_asset", "compare", "lower_bound_mask", "styled"]
 
 
-def _base(symbol: str, exchange: str) -> str:
+def base_asset(symbol: str, exchange: str) -> str:
+    """The base asset ``symbol`` trades on ``exchange`` (the symbol itself where the venue
+    names a perp by its coin, or where levkit cannot split it: ``BTCPERP``).
+
+    >>> base_asset("BTC-USDT-SWAP", "okx"), base_asset("ETH", "hyperliquid")
+    ('BTC', 'ETH')
+    """
     from .symbols import parse_symbol
     from .venues import venue
 
@@ -114,7 +120,7 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     levs = _leverages(leverages)
     labels = [int(x) if float(x).is_integer() else x for x in levs]
     lad = use(tiers)
-    bases = np.array([_base(s, e) for e, s in zip(lad.exchange, lad.symbol, strict=True)])
+    bases = np.array([base_asset(s, e) for e, s in zip(lad.exchange, lad.symbol, strict=True)])
     keep: dict[tuple[str, str], int] = {}
     for base, exchange in dict.fromkeys(zip(bases, lad.exchange, strict=True)):
         groups = np.flatnonzero((bases == base) & (lad.exchange == exchange))
@@ -200,12 +206,11 @@ def styled(table: pd.DataFrame) -> Any:
     >>> "8M" in html and "2M" in html
     True
     """
-    from .numbers import show
-    from .plot import format_notional
+    from .numbers import format_notional, show
 
     mask = lower_bound_mask(table)
 
-    def fmt(col: tuple) -> Any:
+    def fmt(col: Any) -> Any:
         if col[1] == "complete":
             return lambda v: "" if pd.isna(v) else ("yes" if v else "no")
         if col[1] == "max_leverage":
@@ -219,10 +224,8 @@ def styled(table: pd.DataFrame) -> Any:
         if col[1] in ("complete", "max_leverage"):
             continue
         for base in table.index[mask[col]]:
-            value = format_notional(table.loc[base, col])
-            styler = styler.format(
-                lambda v, t=value: f">= {t}", subset=pd.IndexSlice[[base], [col]]
-            )
+            shown = f">= {format_notional(table.loc[base, col])}"
+            styler = styler.format(_constant(shown), subset=pd.IndexSlice[[base], [col]])
     bad = pd.DataFrame("", index=table.index, columns=table.columns)
     for exchange in table.columns.get_level_values(0).unique():
         incomplete = table[(exchange, "complete")].astype(object).eq(False).to_numpy()
@@ -234,3 +237,8 @@ def styled(table: pd.DataFrame) -> Any:
         if col[1] == "complete":
             bad[col] = ["color: #b00" if v is False else "" for v in table[col].astype(object)]
     return styler.apply(lambda _: bad, axis=None)
+
+
+def _constant(text: str) -> Callable[[Any], str]:
+    """A Styler formatter that shows ``text`` whatever the value."""
+    return lambda _value: text

@@ -1,4 +1,4 @@
-"""levkit's exception hierarchy.
+"""levkit's exception hierarchy, and its warnings.
 
 Every error levkit raises on purpose derives from :class:`LevkitError`.  No message,
 ``repr`` or attribute of these exceptions ever holds an API secret: the transport only
@@ -7,10 +7,13 @@ passes the endpoint path (never the signed query string) into them.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "FetchWarning",
     "LadderWarning",
     "StaleDataWarning",
     "LevkitError",
@@ -25,7 +28,10 @@ __all__ = [
     "InvalidNotionalError",
     "ExchangeLeverageError",
     "InvalidPositionError",
+    "say_missing",
 ]
+
+log = logging.getLogger("levkit")
 
 
 class LevkitError(Exception):
@@ -70,8 +76,9 @@ class ExchangeError(LevkitError):
     ----------
     exchange : str
         The venue's registry name (``lk.exchanges().index``).
-    code : int or None
-        The exchange's own error code (``retCode``, ``ret_code``, ``code``) or the HTTP status.
+    code : int, str or None
+        The exchange's own error code (``retCode``, ``ret_code``, ``code``; Gate's are words
+        such as ``CONTRACT_NOT_FOUND``) or the HTTP status.
     message : str
         The exchange's message, possibly with levkit's explanation appended.
     endpoint : str
@@ -90,7 +97,7 @@ class ExchangeError(LevkitError):
         message: str = "",
         *,
         exchange: str = "",
-        code: int | None = None,
+        code: int | str | None = None,
         endpoint: str = "",
         status: int | None = None,
     ):
@@ -189,10 +196,22 @@ class StaleDataWarning(LadderWarning):
     ``as_of``.  Refresh it with ``levkit snapshot`` or ``lk.save_snapshot``."""
 
 
+class FetchWarning(UserWarning):
+    """Some ladders asked for could not be fetched (a venue, a (venue, symbol) pair, a page
+    of a listing); the others were returned."""
+
+
+def say_missing(text: str, *, stacklevel: int = 5) -> None:
+    """Log and warn (:class:`FetchWarning`) that something asked for is missing from a
+    frame: the one way a client says it, never a log line alone."""
+    log.warning(text)
+    warnings.warn(text, FetchWarning, stacklevel=stacklevel)
+
+
 class InvalidPositionError(LevkitError, ValueError):
     """A position levkit cannot price: a side other than long/short, both or neither of
     notional and size, a price that is not a positive number, an unknown exchange.
 
     Raised by :func:`levkit.liquidation.liquidation_price` and
-    :func:`levkit.sizing.leverage_for`; the message names the argument.
+    :func:`levkit.model.sizing.leverage_for`; the message names the argument.
     """

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ SIDES = ("both", "long", "short")
 
 #: Integer columns and their one dtype in every levkit frame (``risk_id`` may be missing on
 #: a row, so it is nullable; a tier number never is).
-INTEGER_COLUMNS: dict[str, str] = {"tier": "int64", "risk_id": "Int64"}
+INTEGER_COLUMNS: dict[str, Literal["int64", "Int64"]] = {"tier": "int64", "risk_id": "Int64"}
 
 #: The float columns of :data:`TIERS_COLUMNS` (all but the names and the tier number).
 FLOAT_TIER_COLUMNS: tuple[str, ...] = TIERS_COLUMNS[3:]

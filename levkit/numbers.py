@@ -1,5 +1,5 @@
-"""Numbers said once: the leverage tolerance, how a number is shown in a message, and
-how it goes on the wire.
+"""Numbers said once: the leverage tolerance, how a number is shown in a message or a
+label, and how it goes on the wire.
 
 A leverage equal to a tier's ``max_leverage`` up to float rounding is that tier's
 leverage (``1429 * 0.01`` is 14.29x), in the model, in validation, in the control and in
@@ -26,6 +26,7 @@ import numpy as np
 
 __all__ = [
     "LEVERAGE_RTOL",
+    "format_notional",
     "leverage_at_most",
     "leverage_ceiling",
     "leverage_equal",
@@ -78,10 +79,14 @@ def on_step(value: float, step: float) -> bool:
 
     >>> on_step(12.5, 0.01), on_step(1429 * 0.01, 0.01), on_step(12.345, 0.01)
     (True, True, False)
+    >>> on_step(1.8e306, 0.01)  # no whole number of steps is that large (it overflowed)
+    False
     """
     if not step:
         return True
     ratio = value / step
+    if not math.isfinite(ratio):
+        return False
     return abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5
 
 
@@ -172,3 +177,29 @@ def read_leverage(value: Any, what: str = "leverage") -> float:
     if x is None or x <= 0:
         raise ValueError(f'{what} must be a finite number > 0 (such as 20 or "20x"), got {value!r}')
     return x
+
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def format_notional(value: float, unit: str | None = None) -> str:
+    """A short, readable amount: ``300k``, ``12M``, ``1.2B`` (3 significant digits).
+
+    Examples
+    --------
+    >>> format_notional(300_000), format_notional(12e6), format_notional(1.2e9, "USDT")
+    ('300k', '12M', '1.2B USDT')
+    >>> format_notional(999_999), format_notional(750)
+    ('1M', '750')
+    """
+    if value is None or not math.isfinite(value):
+        text = "nan"
+    else:
+        text = f"{value:.3g}"
+        for size, suffix in _SUFFIXES:
+            if abs(float(f"{value:.3g}")) >= size:
+                text = f"{value / size:.3g}{suffix}"
+                break
+        if "e" in text:  # beyond the largest suffix
+            text = f"{value:,.0f}"
+    return f"{text} {unit}" if unit else text

@@ -2,8 +2,8 @@
 asset ``BTC`` all name the same USDT-settled perpetual.
 
 Each exchange's own spelling, and which of its native symbols pass through unchanged, is
-declared in its venue spec (:class:`levkit.venues.SymbolRule`);
-:func:`normalize_symbol` asks the registry.
+declared in its venue spec (:class:`levkit.venues.SymbolRule`) and spelled by
+:func:`levkit.venues.normalize_symbol` (the registry reads this module, never the reverse).
 """
 
 from __future__ import annotations
@@ -15,14 +15,7 @@ import numpy as np
 
 from .errors import InvalidSymbolError
 
-__all__ = [
-    "Market",
-    "parse_symbol",
-    "normalize_symbol",
-    "notional_currency",
-    "notional_currencies",
-    "QUOTES",
-]
+__all__ = ["Market", "parse_symbol", "notional_currency", "notional_currencies", "QUOTES"]
 
 #: Quote currencies recognised at the end of an unseparated symbol, longest first so
 #: that ``BTCUSDT`` splits as BTC/USDT and not BTCU/SDT or BTCUSD/T.
@@ -146,17 +139,3 @@ def notional_currencies(symbols: Any, category: str | None = None) -> np.ndarray
 _UNITS: dict[tuple[str, str | None], str] = {}
 _UNITS_KEPT = 50_000
 
-
-def normalize_symbol(symbol: str, exchange: str) -> str:
-    """The exchange's own spelling of ``symbol`` (see :func:`levkit.venues.normalize_symbol`).
-
-    Examples
-    --------
-    >>> normalize_symbol("BTC/USDT:USDT", "bingx")
-    'BTC-USDT'
-    >>> normalize_symbol("btc-usdt", "bybit")
-    'BTCUSDT'
-    """
-    from .venues import normalize_symbol as _normalize
-
-    return _normalize(symbol, exchange)

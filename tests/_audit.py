@@ -9,8 +9,8 @@ exceptions carry, the text of ``traceback.TracebackException(..., capture_locals
 the chain, a suppressed ``__context__`` included.  On top, :meth:`Audit.reachable` walks
 the objects an exception keeps alive (attributes, containers, the locals of the frames in
 its traceback) for the plain text of a secret; objects whose ``repr`` masks what they
-hold (:class:`~levkit.wire.Credentials`, :class:`~levkit.wire.Prepared`,
-:class:`~levkit.wire.SecretHeaders`, :class:`~levkit.wire.Hidden`) end the walk, since
+hold (:class:`~levkit.http.wire.Credentials`, :class:`~levkit.http.wire.Prepared`,
+:class:`~levkit.http.wire.SecretHeaders`, :class:`~levkit.http.wire.Hidden`) end the walk, since
 holding the secret is their job.
 """
 
@@ -30,9 +30,9 @@ from urllib.parse import quote, quote_plus
 import pandas as pd
 import pytest
 
+from levkit.http.transport import Credentials, Prepared, RequestPreview
+from levkit.http.wire import Hidden, SecretHeaders
 from levkit.sim import Simulator
-from levkit.transport import Credentials, Prepared, RequestPreview
-from levkit.wire import Hidden, SecretHeaders
 
 TESTS = str(Path(__file__).resolve().parent)
 

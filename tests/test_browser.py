@@ -34,8 +34,8 @@ from urllib.parse import urlsplit
 import pytest
 
 import levkit as lk
+from levkit.control.text import format_price
 from levkit.sim import Simulator
-from levkit.widget_io import format_price
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "03_set_leverage.ipynb"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import levkit as lk
-from levkit.ccxt_bridge import CcxtMissingError
-from levkit.fetch_many import FetchWarning
+from levkit.fetch.ccxt_bridge import CcxtMissingError
+from levkit.fetch.many import FetchWarning
 
 ROW = {"tier": 1, "minNotional": 0, "maxNotional": 5e4, "maintenanceMarginRate": 0.004,
        "maxLeverage": 125}  # fmt: skip

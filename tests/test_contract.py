@@ -20,10 +20,10 @@ import pytest
 
 import levkit as lk
 from levkit.errors import ExchangeError
+from levkit.http.wire import RequestPreview, RequestSequence
 from levkit.sim import Simulator
 from levkit.sim.testing import FakeClock
 from levkit.venues import client_class, normalize_symbol, venue, venues
-from levkit.wire import RequestPreview, RequestSequence
 
 NAMES = [v.name for v in venues()]
 pytestmark = pytest.mark.filterwarnings("ignore:lk.BybitLegacy calls:DeprecationWarning")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import levkit as lk
+from levkit.control import LeverageControl
 from levkit.frames import tiers_frame
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
-from levkit.widget import LeverageControl
 
 #: Bybit BTCUSDT's first tiers (150x up to 2M in the shipped snapshot's shape) and a
 #: Binance-like ladder that stops at 125x: given to a Bybit control, the latter would cap

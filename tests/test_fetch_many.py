@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import levkit as lk
-from levkit.fetch_many import FetchWarning
+from levkit.fetch.many import FetchWarning
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 
 PUBLIC = ["bybit", "okx", "bitget", "gate", "hyperliquid"]

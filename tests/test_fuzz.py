@@ -32,16 +32,9 @@ from levkit.frames import LadderWarning
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 from levkit.snapshot import load_snapshot
-from levkit.symbols import (
-    QUOTES,
-    Market,
-    normalize_symbol,
-    notional_currencies,
-    notional_currency,
-    parse_symbol,
-)
+from levkit.symbols import QUOTES, Market, notional_currencies, notional_currency, parse_symbol
 from levkit.validate import check_leverage
-from levkit.venues import client_class, venue, venues
+from levkit.venues import client_class, normalize_symbol, venue, venues
 from levkit.venues._parse import deduction_recursion, ladder_starts
 from levkit.venues.bingx import parse as px
 from levkit.venues.bingx.client import BingXDialect

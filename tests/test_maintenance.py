@@ -15,7 +15,8 @@ import pytest
 
 import levkit as lk
 from levkit.frames import tiers_frame
-from levkit.model.maintenance import DERIVED_COLUMN, continuity_deductions, with_maintenance
+from levkit.model import with_maintenance
+from levkit.model.maintenance import DERIVED_COLUMN, continuity_deductions
 from levkit.venues import GENERIC_MAINTENANCE, maintenance_rule, venues
 from levkit.venues.bitget.parse import parse_position_lever
 from levkit.venues.bybit.parse import parse_risk_limits as parse_bybit

@@ -17,7 +17,7 @@ import pytest
 import responses
 
 import levkit as lk
-from levkit.fetch_many import FetchWarning
+from levkit.fetch.many import FetchWarning
 
 GATE = "https://api.gateio.ws/api/v4/futures/usdt/risk_limit_tiers"
 OKX = "https://www.okx.com/api/v5/public"

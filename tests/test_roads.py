@@ -21,7 +21,7 @@ bybit-legacy   (Bybit's ladder)               none (ccxt speaks v5)             
 
 Payloads (figures copied from /work/shared/reference, named per case; never read at run
 time): Binance ``binance_fapi_v1_leverageBracket_freqtrade-derived-cache.json`` (BTCUSDT
-brackets 1-4); Bybit the 2026 BTCUSDT rows of tests/test_bybit.py (API_NOTES; mixed
+brackets 1-4); Bybit the 2026 BTCUSDT rows of tests/venues/test_bybit.py (API_NOTES; mixed
 strings, numbers and ``""``, out of order); OKX ``real/okx/okx_position_tiers_BTC-USDT-
 SWAP_2025-12-29.json`` (tiers 1-6) with the BTC-USDT-SWAP instruments row of
 ``okx_api_v5_public_instruments_nexustrader-quoted-rows.json`` (ctVal 0.01) and issue 20's
@@ -45,8 +45,8 @@ import pytest
 import responses
 
 import levkit as lk
-from levkit.ccxt_bridge import _unified_frame
-from levkit.ccxt_roads import mark_prices
+from levkit.fetch.ccxt_bridge import _unified_frame
+from levkit.fetch.ccxt_roads import mark_prices
 from levkit.frames import tiers_frame
 
 ccxt = pytest.importorskip("ccxt", reason="the ccxt road needs ccxt (pip install -e '.[dev]')")

@@ -25,10 +25,10 @@ import pytest
 
 import levkit as lk
 from levkit import cli
+from levkit.http.transport import Credentials, RequestPreview, check_base_url
 from levkit.sim import Simulator
 from levkit.sim.testing import FakeClock
 from levkit.snapshot import snapshot_index
-from levkit.transport import Credentials, RequestPreview, check_base_url
 from levkit.venues import client_class, names, venue, venues
 
 from ._audit import (

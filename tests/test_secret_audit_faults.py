@@ -27,10 +27,10 @@ import pandas as pd
 import pytest
 
 import levkit as lk
+from levkit.http.wire import RequestPreview, RequestSequence
 from levkit.sim import Simulator
 from levkit.sim.testing import FakeClock
 from levkit.venues import client_class, venue, venues
-from levkit.wire import RequestPreview, RequestSequence
 
 from ._audit import (
     CANARY_KEY,

@@ -9,7 +9,7 @@ import requests
 import responses
 
 import levkit as lk
-from levkit.transport import check_base_url
+from levkit.http.transport import check_base_url
 
 from .conftest import FAKE_KEY, FAKE_SECRET
 

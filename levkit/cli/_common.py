@@ -11,7 +11,7 @@ import argparse
 import logging
 import math
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line, without the usage dump."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 

@@ -5,12 +5,13 @@ stale figures."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from ..model import check_staleness, lower_bound_note, notional_unit
-from ..model.maintenance import DERIVED_COLUMN, with_maintenance
+from ..model import check_staleness, lower_bound_note, notional_unit, with_maintenance
+from ..model.maintenance import DERIVED_COLUMN
 from ..numbers import show
 
 __all__ = ["amount", "format_tiers", "ladder_notes", "leverage_text", "percent", "stale_ladders"]
@@ -91,7 +92,7 @@ def ladder_notes(tiers: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _header(ex: str, sym: str, grp: pd.DataFrame, attrs: dict[str, Any], stale: str) -> str:
+def _header(ex: str, sym: str, grp: pd.DataFrame, attrs: Mapping[Hashable, Any], stale: str) -> str:
     n = len(grp)
     what = "tiers" if grp["max_leverage"].notna().any() else "margin bands (no leverage)"
     if attrs.get("source") == "snapshot" and "as_of" in grp:
@@ -129,6 +130,7 @@ def format_tiers(tiers: pd.DataFrame, *, notes: bool = True) -> str:
     for (ex, sym), grp in resolved.groupby(["exchange", "symbol"], sort=True):
         g = _group(tiers, grp)
         unit = notional_unit(g)
+        ex, sym = str(ex), str(sym)
         blocks.append(_header(ex, sym, grp, tiers.attrs, stale.get((ex, sym), "")))
         has_rate = grp["maintenance_margin_rate"].notna()
         table = pd.DataFrame(

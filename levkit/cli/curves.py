@@ -46,7 +46,7 @@ def render_curves(
     title: str | None = None,
     dpi: int = 120,
 ) -> Any:
-    """Draw :func:`levkit.plot.plot_risk_limits` for ``tiers`` into ``out``; return the Figure.
+    """Draw :func:`levkit.plots.plot_risk_limits` for ``tiers`` into ``out``; return the Figure.
 
     Uses the Agg backend (set before pyplot is imported) and a standalone Figure, so
     nothing is shown and no pyplot state is left behind.
@@ -68,12 +68,11 @@ def render_curves(
         matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from ..plot import plot_risk_limits
+    from ..plots.curves import plot_risk_limits
 
     fig = Figure(figsize=(9, 5.5), layout="constrained")
     ax = fig.add_subplot()
-    kwargs = {} if leverage is None else {"leverage": leverage}
-    plot_risk_limits(tiers, ax=ax, **kwargs)
+    plot_risk_limits(tiers, ax=ax, leverage=leverage)
     ax.set_title(title or _default_title(tiers))
     fig.savefig(out, dpi=dpi)
     return fig
@@ -94,7 +93,7 @@ def _no_leverage(tiers: pd.DataFrame) -> list[str]:
     has = tiers.groupby(["exchange", "symbol"], sort=True)["max_leverage"].apply(
         lambda s: s.notna().any()
     )
-    return [f"{ex} {sym}" for (ex, sym), ok in has.items() if not ok]
+    return [f"{ex} {sym}" for (ex, sym), ok in zip(has.index, has, strict=True) if not ok]
 
 
 def _above_top(tiers: pd.DataFrame, leverage: float | None) -> dict[str, float]:
@@ -103,7 +102,7 @@ def _above_top(tiers: pd.DataFrame, leverage: float | None) -> dict[str, float]:
     if leverage is None:
         return {}
     tops = tiers.groupby(["exchange", "symbol"], sort=True)["max_leverage"].max()
-    return {f"{ex} {sym}": float(top) for (ex, sym), top in tops.items()
+    return {f"{ex} {sym}": float(top) for (ex, sym), top in zip(tops.index, tops, strict=True)
             if not leverage_at_most(leverage, top)}  # fmt: skip
 
 
@@ -126,9 +125,9 @@ def run(args: argparse.Namespace) -> int:
             render_curves(tiers, args.out, leverage=args.leverage, title=args.title)
     except ImportError as exc:
         raise LevkitError(f"cannot draw: {exc}") from exc
+    sizes = tiers.groupby(["exchange", "symbol"]).size()
     drawn = ", ".join(
-        f"{ex} {sym} ({n} tiers)"
-        for (ex, sym), n in tiers.groupby(["exchange", "symbol"]).size().items()
+        f"{ex} {sym} ({n} tiers)" for (ex, sym), n in zip(sizes.index, sizes, strict=True)
     )
     print(f"wrote {args.out}: {drawn}")
     if "as_of" in tiers:

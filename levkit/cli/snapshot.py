@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -237,7 +238,7 @@ def _fetch(ex: str, how: str, symbols: list, args: argparse.Namespace):
                 log.info("%s: fetching the ladder of %s", ex, what)
                 frames.append(api.fetch_risk_limits(ex, sym, **kw))
             else:
-                client = api.client_for(ex, **kw)
+                client: Any = api.client_for(ex, **kw)  # a venue that probes or has bands
                 log.info("%s: %s %s", ex, "probing" if how == "probe" else "reading bands of", what)
                 frames.append(
                     client.discover_tiers(sym) if how == "probe" else client.margin_bands(sym)

@@ -164,9 +164,9 @@ def liquidation_price(
     warn_if_incomplete(book, v)
     if inputs.scalar and book.n == 1:
         check_one(book, int(entry[0, 0]), float(v[0]), float(lev[0]))
-    one = [_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"])]
-    past = check_past(book, entry, one[1], lev, one[2], one[3], s, side)
-    lp, _ = solve(book, np.arange(book.n)[:, None], entry, *one[:2], lev, *one[2:], s, past=past)
+    q1, v1, extra, fee = (_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"]))
+    past = check_past(book, entry, v1, lev, extra, fee, s, side)
+    lp, _ = solve(book, np.arange(book.n)[:, None], entry, q1, v1, lev, extra, fee, s, past=past)
     return shape(book, lp, inputs, "liquidation_price")
 
 

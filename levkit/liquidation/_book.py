@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidPositionError
-from ..model._ladder import Ladders
-from ..model._ladder import prepare as prepare_ladders
+from ..model import Ladders
+from ..model import prepare as prepare_ladders
 from ..numbers import leverage_ceiling
 from ..venues import LiquidationRule, find
 

@@ -3,7 +3,7 @@
 Arguments broadcast with numpy's rules, so one call serves a ``(groups, inputs)`` grid
 (:func:`~levkit.liquidation.liquidation_price`: per-group arrays of shape ``(n, 1)``
 against inputs of shape ``(m,)``) and flat positions
-(:func:`~levkit.liquidation_plot.plot_liquidation`: one leverage grid per symbol).
+(:func:`~levkit.plots.liquidation.plot_liquidation`: one leverage grid per symbol).
 
 ``LP = (c − V/L) / d`` where ``c`` and ``d`` hold everything but the leverage
 (:func:`~levkit.liquidation._formula.constants`): they are computed per (symbol, tier) when

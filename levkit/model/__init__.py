@@ -36,8 +36,8 @@ from ._ladder import Ladders, prepare
 from .capacity import best_leverage, capacity, check_balance
 from .completeness import as_of_dates, check_staleness, ladders, lower_bound_note
 from .curves import max_leverage, max_position_value, tradeoff
-from .maintenance import with_maintenance
-from .margins import margin, merge_tiers
+from .margins import margin, merge_tiers, with_maintenance
+from .sizing import leverage_for
 from .units import notional_unit
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "check_balance",
     "check_staleness",
     "ladders",
+    "leverage_for",
     "lower_bound_note",
     "margin",
     "max_leverage",
@@ -61,7 +62,3 @@ __all__ = [
     "tradeoff",
     "with_maintenance",
 ]
-
-# Names plot.py and the widget used to reach for privately (kept until the lead drops them).
-_Ladders = Ladders
-_prepare = prepare

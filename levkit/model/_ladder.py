@@ -299,7 +299,7 @@ def prepare(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
 
 def _str_label(col: pd.Series, first: np.ndarray, labels: np.ndarray) -> Any:
     """Per-group labels as a pandas str array (taken from a str column without re-checking)."""
-    if isinstance(col.dtype, pd.StringDtype) and col.dtype == "str":
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.name == "str":
         return col.array.take(first)
     return pd.array(labels, dtype="str")
 

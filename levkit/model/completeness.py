@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from ..errors import LadderWarning, StaleDataWarning
 from ..numbers import show
@@ -41,12 +42,12 @@ __all__ = ["MAX_AGE", "check_staleness", "ladders", "lower_bound_note", "as_of_d
 MAX_AGE = pd.Timedelta(days=30)
 
 
-def _as_timestamp(value: Any) -> pd.Timestamp:
+def _as_timestamp(value: Any) -> pd.Timestamp | NaTType:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return pd.NaT
     ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        return ts
+    if pd.isna(ts):
+        return pd.NaT
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -141,7 +142,7 @@ def lower_bound_note(tiers: pd.DataFrame, *, unit: str = "") -> str:
         known = f"{lad.stop[g] - lad.start[g]} tiers known"
         if np.isfinite(lad.top[g]) and lad.top[g] >= 1:
             known += f", {show(lad.low[g])}x to {show(lad.top[g])}x"
-        line = f"{lad.label(g)}: incomplete ladder ({known}, up to {cap})"
+        line = f"{lad.label(int(g))}: incomplete ladder ({known}, up to {cap})"
         if lad.unknown_below[g] > 1:
             line += (
                 f": below {show(lad.unknown_below[g])}x the max position value is only a "
@@ -217,6 +218,8 @@ def check_staleness(
         return pd.DataFrame({c: [] for c in columns})
     dates = as_of_dates(frame)
     today = _as_timestamp(now if now is not None else pd.Timestamp.now(tz="UTC"))
+    if not isinstance(today, pd.Timestamp):
+        raise ValueError(f"now must be a date or a time, not {now!r}")
     age = today - dates
     stale = age > max_age
     out = pd.DataFrame(

@@ -21,7 +21,7 @@ the registry (ccxt ids such as ``kucoinfutures``) get
 
 Hyperliquid's rule also fills a missing rate with ``1/(2·max_leverage)``.  A deduction that
 levkit computed rather than read is **marked**: ``mm_deduction_derived`` is True on its row
-(in :func:`with_maintenance`, :func:`levkit.margin` and the CLI's tier table).  A rate
+(in :func:`levkit.model.with_maintenance`, :func:`levkit.margin` and the CLI's tier table).  A rate
 unknown at or below a row leaves its derived deduction NaN (never 0).
 
 :class:`~levkit.model._ladder.Ladders` computes this once per frame
@@ -34,6 +34,7 @@ A Bitget ladder without deductions (what ``from_ccxt`` gives): ``D_2 = 200,000 x
 0.004) = 200``, so a 500,000 position holds 500,000 x 0.005 - 200 = 2,300.
 
 >>> from levkit.frames import tiers_frame
+>>> from levkit.model import with_maintenance
 >>> t = tiers_frame({"exchange": "bitget", "symbol": "BTCUSDT", "max_notional": [2e5, 1e6],
 ...                  "max_leverage": [125, 100], "maintenance_margin_rate": [0.004, 0.005]},
 ...                 source="api")
@@ -61,7 +62,6 @@ __all__ = [
     "continuity_deductions",
     "marked_rows",
     "resolve",
-    "with_maintenance",
 ]
 
 #: The marker column: True where ``mm_deduction`` is levkit's recursion, not the venue's.
@@ -188,36 +188,3 @@ def resolve(lad: Ladders) -> Maintenance:
     out = np.where(gap > 0, np.nan, out)  # a rate unknown since the last stated row
     out = np.where(policy == 2, 0.0, out)
     return Maintenance(mmr=mmr, ded=out, derived=~given & (policy != 2))
-
-
-def with_maintenance(tiers: pd.DataFrame) -> pd.DataFrame:
-    """``tiers`` with the maintenance rule applied: ``maintenance_margin_rate`` and
-    ``mm_deduction`` as levkit uses them (a rate filled where the venue's rule fills it, a
-    missing deduction by the recursion) and a bool column ``mm_deduction_derived`` marking
-    the deductions levkit computed.  Rows, order, index and attrs are the caller's.
-
-    Examples
-    --------
-    An OKX ladder keeps no deduction; a Binance one with ``cum`` missing on its last row
-    continues from the last stated one (50 + 600,000 x 0.0015 = 950):
-
-    >>> from levkit.frames import tiers_frame
-    >>> t = tiers_frame({"exchange": "binance", "symbol": "BTCUSDT",
-    ...                  "max_notional": [5e4, 6e5, 3e6], "max_leverage": [125, 100, 75],
-    ...                  "maintenance_margin_rate": [0.004, 0.005, 0.0065],
-    ...                  "mm_deduction": [0.0, 50.0, float("nan")]}, source="api")
-    >>> m = with_maintenance(t)
-    >>> m["mm_deduction"].round(6).tolist(), m["mm_deduction_derived"].tolist()
-    ([0.0, 50.0, 950.0], [False, False, True])
-    """
-    from ._ladder import prepare
-
-    lad = prepare(tiers, need_leverage=False)
-    m = lad.maintenance
-    out = tiers.copy()
-    rows = np.empty(len(tiers), dtype=np.intp)
-    rows[np.arange(len(tiers))[lad.order]] = np.arange(len(tiers))  # caller's row -> lad row
-    out["maintenance_margin_rate"] = m.mmr[rows]
-    out["mm_deduction"] = m.ded[rows]
-    out[DERIVED_COLUMN] = m.derived[rows]
-    return out

@@ -10,10 +10,20 @@ import pandas as pd
 from ..errors import InvalidLeverageError, InvalidNotionalError
 from ..frames import TIERS_COLUMNS, tiers_frame
 from ..numbers import leverage_at_most, show
-from ._ladder import check_leverage, check_notional, cross, long_index, stamp, take, tier_numbers
+from ._ladder import (
+    check_leverage,
+    check_notional,
+    cross,
+    long_index,
+    prepare,
+    stamp,
+    take,
+    tier_numbers,
+)
 from .completeness import use, warn_lower_bound
+from .maintenance import DERIVED_COLUMN
 
-__all__ = ["margin", "merge_tiers"]
+__all__ = ["margin", "merge_tiers", "with_maintenance"]
 
 _LABELS = ("category", "notional_unit", "source", "as_of")
 MARGIN_LABELS = (
@@ -191,10 +201,13 @@ def merge_tiers(ladder: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     bg = dict(tuple(bands.groupby(keys, sort=True)))
     for key in sorted(set(lg) | set(bg)):
         lt, bt = lg.get(key), bg.get(key)
-        labels = {c: lt[c].iloc[0] for c in _LABELS if lt is not None and c in lt.columns}
+        labels: dict[str, Any] = {
+            c: lt[c].iloc[0] for c in _LABELS if lt is not None and c in lt.columns
+        }
         labels["complete"] = bool(complete.get(key, False))
         if lt is None or bt is None:
-            only = (lt if bt is None else bt)[[c for c in TIERS_COLUMNS if c != "tier"]]
+            (given,) = [f for f in (lt, bt) if f is not None]
+            only = given[[c for c in TIERS_COLUMNS if c != "tier"]]
             rows.append(only.assign(**labels))
             continue
         caps = np.unique(np.r_[lt["max_notional"].to_numpy(), bt["max_notional"].to_numpy()])
@@ -220,7 +233,7 @@ def merge_tiers(ladder: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
             )
         )
     merged = pd.concat(rows, ignore_index=True)
-    attrs = {k: v for k, v in ladder.attrs.items() if k not in ("source", "fetched_at")}
+    attrs = {str(k): v for k, v in ladder.attrs.items() if k not in ("source", "fetched_at")}
     out = tiers_frame(
         merged,
         source=ladder.attrs.get("source", "snapshot"),
@@ -230,4 +243,35 @@ def merge_tiers(ladder: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     )
     out["complete"] = out["complete"].astype(bool)
     out.attrs["bands_source"] = bands.attrs.get("source")
+    return out
+
+
+def with_maintenance(tiers: pd.DataFrame) -> pd.DataFrame:
+    """``tiers`` with the maintenance rule applied: ``maintenance_margin_rate`` and
+    ``mm_deduction`` as levkit uses them (a rate filled where the venue's rule fills it, a
+    missing deduction by the recursion) and a bool column ``mm_deduction_derived`` marking
+    the deductions levkit computed.  Rows, order, index and attrs are the caller's.
+
+    Examples
+    --------
+    An OKX ladder keeps no deduction; a Binance one with ``cum`` missing on its last row
+    continues from the last stated one (50 + 600,000 x 0.0015 = 950):
+
+    >>> from levkit.frames import tiers_frame
+    >>> t = tiers_frame({"exchange": "binance", "symbol": "BTCUSDT",
+    ...                  "max_notional": [5e4, 6e5, 3e6], "max_leverage": [125, 100, 75],
+    ...                  "maintenance_margin_rate": [0.004, 0.005, 0.0065],
+    ...                  "mm_deduction": [0.0, 50.0, float("nan")]}, source="api")
+    >>> m = with_maintenance(t)
+    >>> m["mm_deduction"].round(6).tolist(), m["mm_deduction_derived"].tolist()
+    ([0.0, 50.0, 950.0], [False, False, True])
+    """
+    lad = prepare(tiers, need_leverage=False)
+    m = lad.maintenance
+    out = tiers.copy()
+    rows = np.empty(len(tiers), dtype=np.intp)
+    rows[np.arange(len(tiers))[lad.order]] = np.arange(len(tiers))  # caller's row -> lad row
+    out["maintenance_margin_rate"] = m.mmr[rows]
+    out["mm_deduction"] = m.ded[rows]
+    out[DERIVED_COLUMN] = m.derived[rows]
     return out

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..http.wire import mask
 from ..venues import venues
-from ..wire import mask
 from .core import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from .server import check_loopback, make_server
 
@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     httpd = make_server(sim, args.host, args.port)
     host, port = httpd.server_address[:2]
+    host = host if isinstance(host, str) else bytes(host).decode()
     shown = f"[{host}]" if ":" in str(host) else host
     print(banner(f"http://{shown}:{port}", args.key, args.secret, args.passphrase), flush=True)
     try:

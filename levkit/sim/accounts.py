@@ -2,7 +2,7 @@
 
 Mixed into :class:`levkit.sim.Simulator`.  ``exchange`` is any registry name or alias
 (two APIs of one exchange share the account their specs name: ``"bybit-legacy"`` acts on
-``"bybit"``); symbols may be written any way :func:`levkit.symbols.normalize_symbol` reads.
+``"bybit"``); symbols may be written any way :func:`levkit.venues.normalize_symbol` reads.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..symbols import normalize_symbol, parse_symbol
-from ..venues import venue
+from ..symbols import parse_symbol
+from ..venues import normalize_symbol, venue
 from .ladders import Ladder
 from .state import Account, Order, Position, side_name
 

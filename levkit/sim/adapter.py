@@ -23,7 +23,8 @@ from requests.utils import get_encoding_from_headers
 if TYPE_CHECKING:
     from .core import Simulator
 
-__all__ = ["SimAdapter"]
+__all__ = ["SimAdapter", "SimulatorSession"]
+
 
 _REASONS = {
     200: "OK",
@@ -110,13 +111,26 @@ class SimAdapter(BaseAdapter):
         resp.headers = CaseInsensitiveDict(reply.headers)
         resp.encoding = get_encoding_from_headers(resp.headers) or "utf-8"
         resp.raw = io.BytesIO(reply.body)
-        resp._content = reply.body  # type: ignore[attr-defined]
-        resp._content_consumed = True  # type: ignore[attr-defined]
+        resp._content = reply.body
+        resp._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag, unstubbed
         resp.url = request.url or ""
         resp.request = request
-        resp.connection = self  # type: ignore[attr-defined]
+        # types-requests types it an HTTPAdapter; requests sets whichever adapter sent it.
+        resp.connection = self  # type: ignore[assignment]
         resp.elapsed = timedelta(seconds=reply.delay)
         return resp
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class SimulatorSession(requests.Session):
+    """A ``requests.Session`` a simulator answers; clients on it read ``levkit_simulator``
+    and report the simulator as their host, never mainnet."""
+
+    def __init__(self, sim: Simulator) -> None:
+        super().__init__()
+        self.levkit_simulator = sim
+        adapter = sim.adapter()
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)

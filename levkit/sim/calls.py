@@ -113,7 +113,7 @@ class CallLog(deque):
             return list(self) == other
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __reduce__(self):
         return (type(self), (list(self), self.maxlen))

@@ -244,7 +244,8 @@ class Simulator(AccountHelpers):
         with self._lock:
             fault = self.faults.match(method, path)
             now = arrived + (fault.seconds if fault and fault.kind == "skew" else 0.0)
-            req = Request(method, path, query, headers or {}, body, now)
+            raw = body.encode() if isinstance(body, str) else body
+            req = Request(method, path, query, headers or {}, raw, now)
             if fault is not None and not fault.apply:
                 reply = _fault_reply(self, module, req, fault)
             elif module is None:
@@ -311,14 +312,9 @@ class Simulator(AccountHelpers):
     def session(self) -> Any:
         """A ``requests.Session`` whose every ``http://`` and ``https://`` request this
         simulator answers (routing by path, any host)."""
-        import requests
+        from .adapter import SimulatorSession
 
-        session = requests.Session()
-        session.levkit_simulator = self  # clients on it report the simulator, not a host
-        adapter = self.adapter()
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
+        return SimulatorSession(self)
 
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> Any:
         """Start the loopback HTTP server on a background thread.

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..model.maintenance import continuity_deductions
 from ..numbers import to_wire
-from ..symbols import normalize_symbol
+from ..venues import normalize_symbol
 
 __all__ = [
     "Ladder",
@@ -170,7 +170,7 @@ def ladders_from_frame(frame: pd.DataFrame, exchange: str) -> dict[str, Ladder]:
         synthetic = any(math.isnan(r) for r in mmr)
         if synthetic:
             mmr = [SYNTHETIC_MMR_FACTOR / lev for lev in levs]
-            ded = continuity_deductions(np.r_[0.0, caps[:-1]], mmr).tolist()
+            ded = continuity_deductions(np.r_[0.0, caps[:-1]], np.asarray(mmr)).tolist()
         else:
             ded = [0.0 if math.isnan(d) else d for d in ded]
         out[symbol] = Ladder(

@@ -152,7 +152,8 @@ class SimServer:
     def __init__(self, sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sim = sim
         self.httpd = make_server(sim, host, port)
-        self.host, self.port = self.httpd.server_address[:2]
+        address, self.port = self.httpd.server_address[:2]
+        self.host = address if isinstance(address, str) else bytes(address).decode()
         shown = f"[{self.host}]" if ":" in str(self.host) else self.host
         self.url = f"http://{shown}:{self.port}"
         self._thread = threading.Thread(

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ..http.wire import masked_body, masked_url, shown_value
 from ..numbers import parse_number as _parse_number
-from ..wire import masked_body, masked_url, shown_value
 
 __all__ = ["Request", "Reply", "json_reply", "SIM_HEADER", "parse_number"]
 
@@ -23,7 +23,7 @@ class Request:
     """One request as the simulator sees it.
 
     Its ``repr`` masks the key and hides signatures and passphrases (headers, query and
-    body), like :class:`levkit.wire.Prepared`: the simulator holds real-looking requests.
+    body), like :class:`levkit.http.wire.Prepared`: the simulator holds real-looking requests.
 
     Attributes
     ----------

@@ -49,7 +49,8 @@ def _completeness(frame: pd.DataFrame, df: pd.DataFrame, complete: Any) -> list[
     from ..model.completeness import ladders
 
     known = ladders(frame).set_index(["exchange", "symbol"])["complete"]
-    known.index = known.index.set_levels(known.index.levels[0].str.lower(), level=0)
+    names = known.index.get_level_values(0).str.lower()
+    known.index = pd.MultiIndex.from_arrays([names, known.index.get_level_values(1)])
     return [bool(known.get(k, False)) for k in zip(df["exchange"], df["symbol"], strict=True)]
 
 

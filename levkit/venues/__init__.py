@@ -38,6 +38,8 @@ from ._spec import (
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..client import Client
+
 __all__ = [
     "CONTRACT_KINDS",
     "GENERIC_MAINTENANCE",
@@ -146,7 +148,7 @@ def venues() -> tuple[Venue, ...]:
     return tuple(_load(n) for n in NAMES)
 
 
-def client_class(name: Any) -> type:
+def client_class(name: Any) -> type[Client]:
     """The client class of ``name`` (imported on first use)."""
     module, _, cls = venue(name).client.partition(":")
     return getattr(importlib.import_module(module), cls)

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 import msgspec
 
 from ..errors import ParseError
-from ..signing import hmac_b64, hmac_hex
-from ..wire import Prepared, mask, retry_after_header
+from ..http.signing import hmac_b64, hmac_hex
+from ..http.wire import Prepared, mask, retry_after_header
 from ._parse import code_of
 
 __all__ = [

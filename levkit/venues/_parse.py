@@ -277,7 +277,7 @@ def ladder_columns(
     (['exchange', 'symbol', 'max_notional'], ['USDT', 'USDT'])
     """
     n = len(symbols)
-    names = ("max_notional", "max_leverage", "maintenance_margin_rate")
+    names: tuple[str, ...] = ("max_notional", "max_leverage", "maintenance_margin_rate")
     names += ("initial_margin_rate", "mm_deduction")
     return {
         "exchange": exchange,  # one name: tiers_frame spreads it

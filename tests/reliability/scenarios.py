@@ -6,7 +6,7 @@ it.  Regenerate the tables with::
 
     .venv/bin/python -m tests.reliability.scenarios --write
 
-Every expectation is derived from the client's :class:`~levkit.transport.RetryPolicy`, the
+Every expectation is derived from the client's :class:`~levkit.http.transport.RetryPolicy`, the
 reset the simulator announces (:data:`RESET`) and each endpoint's clean-run shape (the
 calls before and after it, :class:`Endpoint`), never typed in by hand per scenario.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from levkit.transport import RetryPolicy
+from levkit.http.transport import RetryPolicy
 
 MAX_RETRIES = 3  # the clients' default
 POLICY = RetryPolicy(max_retries=MAX_RETRIES)

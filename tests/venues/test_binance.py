@@ -15,6 +15,7 @@ import responses
 import levkit as lk
 from levkit.errors import ParseError
 from levkit.frames import LadderWarning, tiers_frame
+from levkit.http.wire import Credentials, RequestPreview
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.venues.binance.dialect import BinanceDialect, binance_signature, param_string
 from levkit.venues.binance.parse import (
@@ -25,7 +26,6 @@ from levkit.venues.binance.parse import (
     parse_symbol_config,
 )
 from levkit.venues.binance.sim import demo_ladder
-from levkit.wire import Credentials, RequestPreview
 
 from ..conftest import FAKE_KEY, FAKE_SECRET, FakeClock
 

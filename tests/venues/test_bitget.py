@@ -25,10 +25,10 @@ from levkit.errors import (
     RateLimitError,
 )
 from levkit.frames import tiers_frame
+from levkit.http.wire import Credentials, RequestPreview, RequestSequence
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.venues.bitget.dialect import BitgetDialect, prehash, sign, sorted_query
 from levkit.venues.bitget.parse import parse_account, parse_contracts, parse_position_lever
-from levkit.wire import Credentials, RequestPreview, RequestSequence
 from tests.conftest import FAKE_KEY, FAKE_SECRET, FakeClock
 
 HOST = "https://api.bitget.com"

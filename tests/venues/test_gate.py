@@ -15,6 +15,7 @@ import responses
 
 import levkit as lk
 from levkit.frames import tiers_frame
+from levkit.http.wire import Credentials, RequestPreview
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.venues.gate.dialect import (
     EMPTY_SHA512,
@@ -23,7 +24,6 @@ from levkit.venues.gate.dialect import (
     gate_string_to_sign,
 )
 from levkit.venues.gate.parse import derive_deductions, parse_positions, parse_risk_limits
-from levkit.wire import Credentials, RequestPreview
 
 from ..conftest import FAKE_KEY, FAKE_SECRET
 

@@ -25,6 +25,7 @@ from levkit.errors import (
     RateLimitError,
 )
 from levkit.frames import LEVERAGE_COLUMNS, TIERS_COLUMNS, tiers_frame
+from levkit.http.wire import RequestPreview
 from levkit.sim import Simulator
 from levkit.venues import normalize_symbol
 from levkit.venues.hyperliquid.dialect import HttpText, HyperliquidDialect, decode
@@ -34,7 +35,6 @@ from levkit.venues.hyperliquid.parse import (
     parse_meta,
 )
 from levkit.venues.hyperliquid.sim import meta as sim_meta
-from levkit.wire import RequestPreview
 
 from ..conftest import FAKE_KEY, FAKE_SECRET, FakeClock
 

@@ -16,6 +16,7 @@ import responses
 import levkit as lk
 from levkit.errors import ParseError
 from levkit.frames import tiers_frame
+from levkit.http.wire import Credentials, RequestPreview, RequestSequence
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 from levkit.venues.okx.dialect import OKXDialect, okx_prehash, okx_signature, okx_timestamp
@@ -26,7 +27,6 @@ from levkit.venues.okx.parse import (
     parse_pos_mode,
     parse_position_tiers,
 )
-from levkit.wire import Credentials, RequestPreview, RequestSequence
 
 HOST = "https://www.okx.com"
 KEY = "test-key-0000"

@@ -17,10 +17,10 @@ import math
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest, after_frame
 from ...errors import InvalidLeverageError, LevkitError, RateLimitError
+from ...http.wire import Response
 from ...numbers import show
-from ...setting import LeverageChange, SetRequest, after_frame
-from ...wire import Response
 from .dialect import BinanceDialect, binance_error, binance_signature
 from .parse import (
     leverage_rows,
@@ -178,10 +178,10 @@ class Binance(Client):
     def _hedge_mode(self) -> bool:
         return parse_dual_side(self._call("mode").result)
 
-    # -- setting: the one sequence of levkit.setting, with Binance's hooks --------------
+    # -- setting: the one sequence of levkit.client.setting, with Binance's hooks --------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol`` (``POST /fapi/v1/leverage``), validated first.
 
         The leverage must be a whole number from 1 to the symbol's top bracket leverage;
@@ -198,7 +198,7 @@ class Binance(Client):
             Binance keeps one leverage per symbol: ``"long"``/``"short"`` raise
             :class:`~levkit.errors.InvalidLeverageError` (a ``ValueError``).
         dry_run : bool
-            Send nothing; return the :class:`~levkit.wire.RequestPreview` (key masked,
+            Send nothing; return the :class:`~levkit.http.wire.RequestPreview` (key masked,
             signature elided).  The brackets and the leverage in force are still read.
 
         Returns
@@ -221,7 +221,7 @@ class Binance(Client):
         ...
         levkit.errors.InvalidLeverageError: side='long': Binance USDⓈ-M keeps one leverage per symbol for both sides (hedge mode included: 'LONG and SHORT positions of one symbol use the same initial leverage'), so side must be 'both'
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     one_side = ONE_LEVERAGE
     one_side_error = InvalidLeverageError
@@ -235,7 +235,7 @@ class Binance(Client):
 
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         body = {"symbol": change.symbol, "leverage": int(change.value)}
-        return [SetRequest("set_leverage", body, tuple(change.before["side"]))]
+        return [SetRequest("set_leverage", body, tuple(change.held["side"]))]
 
     def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
         """Binance's answer: the leverage set and the cap it allows (``maxNotionalValue``)."""

@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ...errors import ExchangeError, ParseError
-from ...signing import format_value, hmac_sha256_hex
-from ...wire import Credentials, Prepared, retry_after_header
+from ...http.signing import format_value, hmac_sha256_hex
+from ...http.wire import Credentials, Prepared, retry_after_header
 from .._dialect import ELIDED, preview_headers, rate_headers
 from .._parse import code_of
 from .spec import VENUE

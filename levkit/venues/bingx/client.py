@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetRequest
 from ...errors import LevkitError, PositionModeError
-from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, RequestSequence, Response
+from ...http.wire import RequestPreview, RequestSequence, Response
 from .dialect import BingXDialect, bingx_error
 from .parse import (
     apply_set_answers,
@@ -157,9 +157,9 @@ class BingX(Client):
             raise ValueError(f"BingX needs a symbol: BingX.{method}('BTC-USDT')")
         return self.symbol(symbol)
 
-    # -- setting: the one sequence of levkit.setting, with BingX's hooks ---------------
+    # -- setting: the one sequence of levkit.client.setting, with BingX's hooks ---------------
     def set_leverage(
-        self, symbol: str, leverage: int, *, side: str = "both", dry_run: bool = False
+        self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
     ) -> pd.DataFrame | RequestPreview | RequestSequence:
         """Set the leverage of ``symbol``; validated before anything is sent.
 
@@ -174,7 +174,7 @@ class BingX(Client):
             after LONG was set, the error (whatever its kind) has ``partial=True``,
             ``applied={"long": L}`` and says so.
         dry_run : bool
-            Send nothing; return the :class:`~levkit.transport.RequestPreview` (or, for two
+            Send nothing; return the :class:`~levkit.http.transport.RequestPreview` (or, for two
             requests, a :class:`RequestSequence` of them), key masked, signature elided.
 
         Returns
@@ -191,7 +191,7 @@ class BingX(Client):
         levkit reads the mode again and, if it changed (switched on the website), sets once
         more with the new one.
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     def _wire(self, change: LeverageChange) -> tuple[str, ...]:
         """BingX's side words to send, for the position mode (read, or cached)."""
@@ -211,7 +211,7 @@ class BingX(Client):
     def _leverage_limits(self, change: LeverageChange) -> tuple[float, float | None]:
         """The lower of ``maxLongLeverage``/``maxShortLeverage`` of the sides to set."""
         targets = {s for w in self._wire(change) for s in wire_sides(w)}
-        before = change.before
+        before = change.held
         tops = before.loc[before["side"].isin(targets), "side_max_leverage"].dropna()
         return (float(tops.min()) if len(tops) else math.inf), 1.0
 
@@ -247,7 +247,7 @@ class BingX(Client):
         answers = [
             (r.params["side"], a.result) for r, a in zip(change.requests, replies, strict=True)
         ]
-        return apply_set_answers(change.before, answers, change.value)
+        return apply_set_answers(change.held, answers, change.value)
 
     # -- probing ------------------------------------------------------------------------
     def probe_leverage(self, symbol: str, wire_side: str, leverage: int, mode: str) -> dict:

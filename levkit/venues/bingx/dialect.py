@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError, PositionModeError
-from ...signing import format_value, hmac_sha256_hex
-from ...wire import Credentials, Prepared, retry_after_header
+from ...http.signing import format_value, hmac_sha256_hex
+from ...http.wire import Credentials, Prepared, retry_after_header
 from .._dialect import ELIDED, Envelope, EnvelopeCheck, first_ms, preview_headers, rate_headers
 from .spec import VENUE
 
@@ -50,7 +50,7 @@ def bingx_error(code: int, message: str, endpoint: str) -> ExchangeError:
     109400 means two things on BingX: a side that does not fit the position mode
     (:class:`~levkit.errors.PositionModeError`), or not enough margin; the message tells.
     """
-    kw = {"exchange": VENUE.name, "code": code, "endpoint": endpoint}
+    kw: dict[str, Any] = {"exchange": VENUE.name, "code": code, "endpoint": endpoint}
     if code == 109400 and "margin" not in message.lower():
         return PositionModeError(
             f"{message} (side does not fit the position mode: {MODE_RULE})", **kw

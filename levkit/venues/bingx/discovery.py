@@ -34,9 +34,12 @@ class Probeable(Protocol):
     Discovery drives only these; it knows no exchange and no private method.
     """
 
-    exchange: str
-    base_url: str
     progress: bool | None
+
+    @property
+    def exchange(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
 
     def symbol(self, symbol: str) -> str: ...
     def open_positions(self, symbol: str | None = None) -> pd.DataFrame: ...
@@ -79,7 +82,8 @@ def discover_bingx(
         )
     mode = client.position_mode(refresh=True)
     before = client.leverage(sym).set_index("side")
-    original = {s: float(before.at[s, "leverage"]) for s in ("long", "short")}
+    levs, caps = before["leverage"].astype(float), before["max_position_value"].astype(float)
+    original = {s: float(levs[s]) for s in ("long", "short")}
     wire = "LONG" if mode == "hedge" else "BOTH"
     if mode == "one-way" and original["long"] != original["short"]:
         raise DiscoveryError(
@@ -97,9 +101,7 @@ def discover_bingx(
     if lo > hi:
         raise DiscoveryError(f"min_leverage {lo} is above max_leverage {hi}")
     known = {
-        int(original[s]): float(before.at[s, "max_position_value"])
-        for s in ("long", "short")
-        if original[s].is_integer()
+        int(original[s]): float(caps[s]) for s in ("long", "short") if original[s].is_integer()
     }
     held = dict(original)  # what the account holds, as far as the answers tell
     sent = [0]

@@ -8,14 +8,15 @@ Bitget(host='https://api.bitget.com', api_key='test...')
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest, after_frame
 from ...errors import LevkitError, ParseError, PositionModeError
-from ...setting import LeverageChange, SetRequest, after_frame
-from ...wire import Response
+from ...http.wire import Response
 from .dialect import BitgetDialect, bitget_error
 from .parse import (
     leverage_in_force,
@@ -104,7 +105,7 @@ class Bitget(Client):
         if not symbols:
             raise LevkitError("Bitget lists no USDT-FUTURES contract in status 'normal'")
         frames = [
-            self._cached(("risk", sym), refresh, lambda s=sym: self._ladder(s))
+            self._cached(("risk", sym), refresh, functools.partial(self._ladder, sym))
             for sym in self._each(symbols, "bitget leverage tiers", "symbol")
         ]
         out = pd.concat(frames, ignore_index=True)
@@ -185,7 +186,7 @@ class Bitget(Client):
     # -- setting -----------------------------------------------------------------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol``; validated before anything is sent.
 
         Parameters
@@ -201,8 +202,8 @@ class Bitget(Client):
             long one was set, the error (exchange refusal, 5xx, timeout, drop or rate
             limit alike) has ``partial=True``, ``applied={"long": L}`` and says so.
         dry_run : bool
-            Send nothing; return the :class:`~levkit.wire.RequestPreview` (or a
-            :class:`~levkit.wire.RequestSequence` of two) with the key masked and the
+            Send nothing; return the :class:`~levkit.http.wire.RequestPreview` (or a
+            :class:`~levkit.http.wire.RequestSequence` of two) with the key masked and the
             signature and passphrase left out.  The leverage in force is still read.
 
         Returns
@@ -234,11 +235,11 @@ class Bitget(Client):
         ACCESS-PASSPHRASE: <passphrase: not shown>
         ...
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     # -- set_leverage hooks (the cap and step: the ladder's top, whole numbers) --------
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
-        before = change.before
+        before = change.held
         mode = str(before["margin_mode"].iloc[0])
         pos = str(before["position_mode"].iloc[0])
         change.mode = f"{mode} {pos}"

@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ...errors import AuthenticationError, ExchangeError, ParseError
-from ...signing import format_value, hmac_b64
-from ...wire import Credentials, Prepared, retry_after_header
+from ...http.signing import format_value, hmac_b64
+from ...http.wire import Credentials, Prepared, retry_after_header
 from .._dialect import (
     ELIDED,
     Envelope,

@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import LevkitError, ParseError, PositionModeError
+from ...http.wire import Response
 from ...numbers import to_wire
-from ...setting import LeverageChange, SetRequest
-from ...wire import Response
 from .dialect import BybitDialect, bybit_error
 from .parse import decode_risk_limit_page, parse_instruments, parse_positions, parse_risk_limits
 from .spec import VENUE
@@ -160,7 +160,7 @@ class Bybit(Client):
         frame = parse_positions(rows, category=category, source=last.source)
         return self._stamp(frame, last)
 
-    # -- setting: the one sequence of levkit.setting, with Bybit's hooks ----------------
+    # -- setting: the one sequence of levkit.client.setting, with Bybit's hooks ----------------
     def set_leverage(
         self,
         symbol: str,
@@ -169,7 +169,7 @@ class Bybit(Client):
         side: str = "both",
         category: str = "linear",
         dry_run: bool = False,
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol``; validated before anything is sent (against the
         instrument's ``leverageFilter``: its maximum and 0.01 step).
 
@@ -180,7 +180,7 @@ class Bybit(Client):
             ``"long"``/``"short"`` change one side and keep the other as it is.
         category : {"linear", "inverse"}
         dry_run : bool
-            Send nothing and return the :class:`~levkit.transport.RequestPreview`
+            Send nothing and return the :class:`~levkit.http.transport.RequestPreview`
             (method, URL, body; key masked).  The current leverage is still read.
 
         Returns
@@ -197,7 +197,7 @@ class Bybit(Client):
         >>> print(bybit.set_leverage("BTCUSDT", 25, dry_run=True).note)
         dry run: BTCUSDT both -> 25x, not sent
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run, category=category)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run, category=category)
 
     not_modified = frozenset({NOT_MODIFIED})
 
@@ -214,7 +214,7 @@ class Bybit(Client):
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         """One request with ``buyLeverage`` and ``sellLeverage``; in hedge mode the side
         not asked keeps the value it holds."""
-        current = dict(zip(change.before["side"], change.before["leverage"], strict=False))
+        current = dict(zip(change.held["side"], change.held["leverage"], strict=False))
         hedge = "both" not in current
         change.mode = "hedge" if hedge else "one-way"
         side, lev = change.side, change.value

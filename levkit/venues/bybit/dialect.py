@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExchangeError, ParseError
-from ...signing import hmac_sha256_hex
-from ...wire import Credentials, Prepared
+from ...http.signing import hmac_sha256_hex
+from ...http.wire import Credentials, Prepared
 from .._dialect import (
     ELIDED,
     Envelope,

@@ -238,6 +238,7 @@ def _position_list(sim: Simulator, req: Request, params: dict[str, Any]) -> Repl
         return error
     acct = sim.account("bybit")
     symbol, settle = params.get("symbol"), params.get("settleCoin")
+    keys: list[tuple[str, str | None, int]]
     if symbol:
         symbols, error = _one_symbol(sim, req, category, symbol)
         if error is not None:
@@ -301,7 +302,8 @@ def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
                     f"{fmt(lad.top_leverage)}] on a 0.01 step"
                 ),
             )
-    if wanted["long"] != wanted["short"]:
+    levels = {s: v for s, v in wanted.items() if v is not None}  # each checked above
+    if levels["long"] != levels["short"]:
         if not acct.hedge:
             return _answer(
                 req,
@@ -315,9 +317,9 @@ def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
                 msg="params error: buyLeverage must equal sellLeverage under cross margin",
             )
     state = sim.lev_state("bybit", symbol)
-    if all(state[s] == wanted[s] for s in state):
+    if all(state[s] == levels[s] for s in state):
         return _answer(req, code=110043, msg="Set leverage not modified")
-    for side, value in wanted.items():
+    for side, value in levels.items():
         held = acct.position_value(symbol, side)
         if value > lad.max_leverage_at(held):
             return _answer(
@@ -330,7 +332,7 @@ def _set_leverage(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply
             )
         if held / value > acct.balance:
             return _answer(req, code=110012, msg="Insufficient available balance")
-    state.update({s: float(v) for s, v in wanted.items()})  # type: ignore[arg-type]
+    state.update({s: float(v) for s, v in levels.items()})
     return _answer(req, {})
 
 

@@ -21,11 +21,13 @@ import math
 import os
 import sys
 import warnings
+from types import FrameType
 from typing import Any
 
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest, after_frame
 from ...errors import (
     ExchangeError,
     ExchangeLeverageError,
@@ -34,10 +36,9 @@ from ...errors import (
     PositionModeError,
 )
 from ...frames import leverage_frame, stamp
+from ...http.wire import Response, hide, hide_args, masked_key
 from ...numbers import leverage_equal
-from ...setting import LeverageChange, SetRequest, after_frame
 from ...validate import check_leverage
-from ...wire import Response, hide, hide_args, masked_key
 from .dialect import BybitLegacyDialect, legacy_error, wire_value
 from .parse import parse_leverage_save, parse_position_list, parse_user_leverage, rate_limit_of
 from .spec import VENUE
@@ -107,7 +108,8 @@ def check_v2_leverage(leverage: Any, symbol: str = "") -> float:
 
 def _caller_stacklevel() -> int:
     """``stacklevel`` that points a warning at the first frame outside levkit."""
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LEVKIT_DIR):
         frame = frame.f_back
         level += 1
@@ -202,7 +204,7 @@ class BybitLegacy(Client):
 
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol`` with ``POST /user/leverage/save``.
 
         Validated before anything is sent: ``side`` must be ``"both"`` (v2 had one leverage
@@ -216,7 +218,7 @@ class BybitLegacy(Client):
         Parameters
         ----------
         dry_run : bool
-            Send nothing and return the :class:`~levkit.transport.RequestPreview` (the JSON
+            Send nothing and return the :class:`~levkit.http.transport.RequestPreview` (the JSON
             body with ``api_key`` masked and ``sign`` elided); nothing is read either.
 
         Returns
@@ -225,7 +227,7 @@ class BybitLegacy(Client):
             One row (side ``both``) with ``changed`` (False on 34036/34015/34020) and
             ``previous_leverage``.
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     one_side = (
         "Bybit v2 kept one leverage per symbol (lk.Bybit sets long and short separately "
@@ -261,7 +263,11 @@ class BybitLegacy(Client):
 
     def _check_state(self, change: LeverageChange) -> None:
         before = change.before
-        if before is not None and (before.get("margin_mode") == "cross").any():
+        if (
+            before is not None
+            and "margin_mode" in before
+            and (before["margin_mode"] == "cross").any()
+        ):
             raise PositionModeError(
                 f"{change.symbol} is in cross margin (v2 leverage 0); saving a leverage would "
                 "switch it to isolated margin, and levkit does not switch margin mode",

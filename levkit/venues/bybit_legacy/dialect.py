@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl, urlencode
 import msgspec
 
 from ...errors import ExchangeError, RateLimitError
-from ...signing import format_value, hmac_sha256_hex
-from ...wire import Credentials, Prepared, mask
+from ...http.signing import format_value, hmac_sha256_hex
+from ...http.wire import Credentials, Prepared, mask
 from .._dialect import ELIDED
 from .._parse import code_of
 from ..bybit.dialect import BybitDialect

@@ -136,9 +136,8 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
 
 
 def _get(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo | None) -> Reply:
-    result = {
-        sym: {"leverage": _number(_state(sim, sym, keep=False)["long"])} for sym in _symbols(sim)
-    }
+    states = {sym: _state(sim, sym, keep=False) for sym in _symbols(sim)}
+    result = {sym: {"leverage": _number(st["long"])} for sym, st in states.items() if st}
     return _answer(req, result, info=info)
 
 

@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import ExchangeError, InvalidSymbolError, LevkitError, ParseError
+from ...http.wire import Response
 from ...numbers import to_wire
-from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, Response
 from .dialect import GateDialect
 from .parse import parse_contract, parse_positions, parse_risk_limits
 from .spec import VENUE
@@ -92,10 +92,10 @@ class Gate(Client):
     def _fetch_risk_limits(self, symbol: str | None, page_size: int) -> pd.DataFrame:
         if symbol is not None:
             resp = self._call("ladder", {"contract": symbol})
-            rows = _list(resp.result, "risk_limit_tiers")
-            if not rows:
+            tiers = _list(resp.result, "risk_limit_tiers")
+            if not tiers:
                 raise LevkitError(f"Gate returned no risk-limit tiers for {symbol}")
-            frame = parse_risk_limits(rows, contract=symbol, source=resp.source)
+            frame = parse_risk_limits(tiers, contract=symbol, source=resp.source)
             return self._stamp(frame, resp, requests=1)
         rows: list[dict] = []
         last: list[Response] = []
@@ -210,7 +210,7 @@ class Gate(Client):
         side: str = "both",
         margin_mode: str | None = None,
         dry_run: bool = False,
-    ) -> pd.DataFrame | RequestPreview:
+    ) -> SetAnswer:
         """Set the leverage of ``symbol``; validated before anything is sent.
 
         ``POST /api/v4/futures/usdt/positions/{contract}/leverage`` with QUERY parameters
@@ -231,7 +231,7 @@ class Gate(Client):
         margin_mode : {None, "cross", "isolated"}
             ``None`` keeps the mode the position is in.
         dry_run : bool
-            Send nothing; return the :class:`~levkit.wire.RequestPreview` (key masked,
+            Send nothing; return the :class:`~levkit.http.wire.RequestPreview` (key masked,
             signature elided).  The leverage in force is still read.
 
         Returns
@@ -255,7 +255,7 @@ class Gate(Client):
         POST https://.../api/v4/futures/usdt/positions/BTC_USDT/leverage?leverage=0&cross_leverage_limit=50
         ...
         """
-        return super().set_leverage(
+        return self._set_leverage(
             symbol, leverage, side=side, dry_run=dry_run, margin_mode=margin_mode
         )
 
@@ -287,7 +287,7 @@ class Gate(Client):
 
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         """QUERY parameters; cross stays cross (``leverage=0&cross_leverage_limit=L``)."""
-        before = change.before
+        before = change.held
         dual = bool((before["mode"] != "single").any())
         target = change.options["margin_mode"] or str(before["margin_mode"].iloc[0])
         change.detail = f" {target}{' (dual mode)' if dual else ''}"
@@ -302,13 +302,13 @@ class Gate(Client):
         return [SetRequest(role, params, tuple(before["side"]), path={"contract": change.symbol})]
 
     def _in_force(self, change: LeverageChange) -> bool:
-        modes = change.before["margin_mode"]
+        modes = change.held["margin_mode"]
         return bool((modes == change.attrs["margin_mode"]).all()) and super()._in_force(change)
 
     def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
         """Gate answers the position(s) after the change."""
         after = parse_positions(replies[-1].result, source=replies[-1].source)
-        modes = change.before.drop_duplicates("side").set_index("side")["margin_mode"]
+        modes = change.held.drop_duplicates("side").set_index("side")["margin_mode"]
         after["previous_margin_mode"] = after["side"].map(modes)
         return after
 
@@ -316,7 +316,7 @@ class Gate(Client):
 def _paging_notes(odd: dict[str, list], page_size: int) -> list[str]:
     """What went wrong while paging the listing, warned (:class:`FetchWarning`) and kept in
     ``attrs["paging_notes"]``."""
-    from ...fetch_many import say_missing
+    from ...errors import say_missing
 
     notes = [
         f"gate: the page at offset {offset} held {n} of {page_size} markets, yet markets "

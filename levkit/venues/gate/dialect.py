@@ -1,4 +1,4 @@
-"""Gate API v4 signing and answers: what the transport asks (``levkit.wire.Dialect``).
+"""Gate API v4 signing and answers: what the transport asks (``levkit.http.wire.Dialect``).
 
 Signing ([T5] www.gate.io/docs/futures/api/index.html, the v4 docs' "APIv4 signed
 request" samples; ``../shared/API_NOTES_VENUES.md``): headers ``KEY``, ``Timestamp``
@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ...errors import ExchangeError, ParseError
-from ...signing import format_value, hmac_hex
-from ...wire import Credentials, Prepared
+from ...http.signing import format_value, hmac_hex
+from ...http.wire import Credentials, Prepared
 from .._dialect import ELIDED, preview_headers, rate_headers, reset_retry_after
 from .spec import VENUE
 

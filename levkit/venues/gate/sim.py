@@ -167,7 +167,7 @@ def _route(sim: Simulator, req: Request) -> Reply:
         info = sim.rate(req.method, _TEMPLATES[name], req.now)
         if info is not None and not info.allowed:
             return rate_limited(sim, req, info)
-        contract = match.groupdict().get("c")
+        contract = match.groupdict().get("c") or ""  # "": a route without one
         reply = globals()[name](sim, req, contract)
         if info is not None:
             reply.headers.update(_limit_headers(info))
@@ -175,13 +175,13 @@ def _route(sim: Simulator, req: Request) -> Reply:
     return _error("NOT_FOUND", f"no route for {req.method} {req.path}", 404)
 
 
-def _known(sim: Simulator, contract: str | None) -> Reply | None:
+def _known(sim: Simulator, contract: str) -> Reply | None:
     if not contract or sim.find_ladder(EXCHANGE, contract) is None:
         return _error("CONTRACT_NOT_FOUND", f"Contract not found: {contract}")
     return None
 
 
-def _time(sim: Simulator, req: Request, contract: str | None) -> Reply:
+def _time(sim: Simulator, req: Request, contract: str) -> Reply:
     return json_reply({"server_time": req.now_ms})
 
 
@@ -203,7 +203,7 @@ def _tier_rows(sim: Simulator, symbol: str, with_contract: bool) -> list[dict[st
     return rows
 
 
-def _tiers(sim: Simulator, req: Request, _: str | None) -> Reply:
+def _tiers(sim: Simulator, req: Request, _: str) -> Reply:
     params = req.params
     if params.get("contract"):
         error = _known(sim, params["contract"])
@@ -214,11 +214,11 @@ def _tiers(sim: Simulator, req: Request, _: str | None) -> Reply:
         return _error("INVALID_PARAM_VALUE", "limit must be an integer in [1, 1000]")
     if offset is None or offset < 0 or offset != int(offset):
         return _error("INVALID_PARAM_VALUE", "offset must be a non-negative integer")
-    markets, _ = kit.page(sim.symbols(EXCHANGE), int(offset), int(limit))
+    markets = kit.page(sim.symbols(EXCHANGE), int(offset), int(limit))[0]
     return json_reply([row for m in markets for row in _tier_rows(sim, m, True)])
 
 
-def _contract(sim: Simulator, req: Request, contract: str | None) -> Reply:
+def _contract(sim: Simulator, req: Request, contract: str) -> Reply:
     error = _known(sim, contract)
     if error is not None:
         return error
@@ -280,7 +280,7 @@ def _position_row(sim: Simulator, contract: str, mode: str) -> dict[str, Any]:
     }
 
 
-def _position(sim: Simulator, req: Request, contract: str | None) -> Reply:
+def _position(sim: Simulator, req: Request, contract: str) -> Reply:
     error = _known(sim, contract)
     if error is not None:
         return error
@@ -289,7 +289,7 @@ def _position(sim: Simulator, req: Request, contract: str | None) -> Reply:
     return json_reply(_position_row(sim, contract, "single"))
 
 
-def _dual_position(sim: Simulator, req: Request, contract: str | None) -> Reply:
+def _dual_position(sim: Simulator, req: Request, contract: str) -> Reply:
     error = _known(sim, contract)
     if error is not None:
         return error
@@ -329,7 +329,7 @@ def _apply_leverage(sim: Simulator, req: Request, contract: str) -> Reply | None
     return None
 
 
-def _set_leverage(sim: Simulator, req: Request, contract: str | None) -> Reply:
+def _set_leverage(sim: Simulator, req: Request, contract: str) -> Reply:
     error = _known(sim, contract)
     if error is not None:
         return error
@@ -339,7 +339,7 @@ def _set_leverage(sim: Simulator, req: Request, contract: str | None) -> Reply:
     return error or json_reply(_position_row(sim, contract, "single"))
 
 
-def _set_dual(sim: Simulator, req: Request, contract: str | None) -> Reply:
+def _set_dual(sim: Simulator, req: Request, contract: str) -> Reply:
     error = _known(sim, contract)
     if error is not None:
         return error

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
+from ...http.wire import RequestPreview, Response, hide, hide_args, masked_key
 from ...numbers import show
-from ...setting import LeverageChange, SetRequest
-from ...wire import RequestPreview, Response, hide, hide_args, masked_key
 from .dialect import HyperliquidDialect, decode, hyperliquid_error
 from .parse import parse_active_asset_data, parse_clearinghouse_state, parse_meta
 from .spec import VENUE
@@ -257,7 +257,7 @@ class Hyperliquid(Client):
     # -- setting: not done by levkit ---------------------------------------------------
     def set_leverage(
         self, symbol: str, leverage: float, *, side: str = "both", dry_run: bool = False
-    ) -> pd.DataFrame | RequestPreview:
+    ) -> SetAnswer:
         """Validate a leverage for ``symbol``; levkit cannot send it (see below).
 
         Hyperliquid sets leverage with a wallet-signed (EIP-712) ``updateLeverage`` action
@@ -266,7 +266,7 @@ class Hyperliquid(Client):
 
         - the leverage is validated first (whole number, 1 to the coin's top; ``side``
           must be ``"both"``: one leverage per coin), reading the public ``meta`` only;
-        - ``dry_run=True`` returns a :class:`~levkit.wire.RequestPreview` of the unsigned
+        - ``dry_run=True`` returns a :class:`~levkit.http.wire.RequestPreview` of the unsigned
           action (nonce and signature left as placeholders) whose note says it cannot be
           sent by levkit; nothing is sent;
         - otherwise, with ``address`` set, the leverage in force is read: if it is already
@@ -286,7 +286,7 @@ class Hyperliquid(Client):
         >>> print(hl.set_leverage("ETH", 5, dry_run=True).note)   # doctest: +ELLIPSIS
         cannot be sent by levkit: ETH -> 5x (cross) needs a wallet signature...
         """
-        return super().set_leverage(symbol, leverage, side=side, dry_run=dry_run)
+        return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run)
 
     one_side = "Hyperliquid keeps one leverage per coin for both sides"
     one_side_error = InvalidLeverageError
@@ -350,7 +350,7 @@ class Hyperliquid(Client):
 
     def _check_state(self, change: LeverageChange) -> None:
         if not self._in_force(change):
-            current = float(change.before["leverage"].iloc[0])
+            current = float(change.held["leverage"].iloc[0])
             raise LevkitError(
                 f"{change.symbol}: leverage {show(current)}x is in force and "
                 f"{show(change.value)}x is valid, but {SDK_HINT}"

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 
 from ...errors import ExchangeError, ExchangeLeverageError, ParseError, TransportError
-from ...wire import Credentials, Prepared, retry_after_header
+from ...http.wire import Credentials, Prepared, retry_after_header
 from .spec import VENUE
 
 __all__ = ["HttpText", "HyperliquidDialect", "decode", "hyperliquid_error"]

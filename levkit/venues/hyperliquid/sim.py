@@ -88,9 +88,9 @@ def dispatch(sim: Simulator, req: Request) -> Reply:
             code=None,
         )
     kind = body.get("type") if isinstance(body, dict) else None
-    route = _ROUTES.get(kind) if isinstance(kind, str) else None
-    if route is None:
+    if not isinstance(kind, str) or kind not in _ROUTES:
         return _text(422, _BAD_BODY)
+    route = _ROUTES[kind]
     info = _spend(sim, req, INFO_WEIGHTS[kind])
     if info is not None and not info.allowed:
         return rate_limited(sim, req, info)
@@ -107,7 +107,9 @@ def _whole(value: float) -> int | float:
 
 def meta(sim: Simulator) -> dict[str, Any]:
     """The ``meta`` answer for the simulator's ladders (see the module docstring)."""
-    universe, tables, ids = [], [], {}
+    universe: list[dict[str, Any]] = []
+    tables: list[list[Any]] = []
+    ids: dict[tuple[Any, ...], int] = {}
     for coin in _coins(sim):
         lad = sim.ladder(EXCHANGE, coin)
         top = lad.top_leverage

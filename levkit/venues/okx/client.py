@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 
 from ...client import Client, positions_frame
+from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import InvalidSymbolError, LevkitError, PositionModeError
+from ...http.wire import Response
 from ...numbers import to_wire
-from ...setting import LeverageChange, SetRequest
-from ...wire import Response
 from .dialect import OKXDialect, okx_error
 from .parse import (
     MARGIN_MODES,
@@ -181,7 +181,7 @@ class OKX(Client):
             raise LevkitError(f"OKX: no mark price for {sym}, so its tiers cannot be converted")
         missing = frame.attrs.get("no_mark_price")
         if missing:  # named in attrs["no_mark_price"] and warned, never dropped silently
-            from ...fetch_many import say_missing
+            from ...errors import say_missing
 
             say_missing(f"okx: no mark price for {', '.join(missing)}; their tiers are left out")
         return self._stamp(frame, last[0])
@@ -245,7 +245,7 @@ class OKX(Client):
         side: str = "both",
         margin_mode: str = "cross",
         dry_run: bool = False,
-    ):
+    ) -> SetAnswer:
         """Set the leverage of ``symbol`` for ``margin_mode``; validated before anything
         is sent (against the instrument's ``lever`` and a 0.01 step).
 
@@ -262,8 +262,8 @@ class OKX(Client):
         margin_mode : {"cross", "isolated"}
         dry_run : bool
             Send nothing that changes anything; return the
-            :class:`~levkit.wire.RequestPreview` (or a
-            :class:`~levkit.wire.RequestSequence` of two) with the key masked and the
+            :class:`~levkit.http.wire.RequestPreview` (or a
+            :class:`~levkit.http.wire.RequestSequence` of two) with the key masked and the
             signature and passphrase elided.  The leverage in force is still read.
 
         Returns
@@ -289,7 +289,7 @@ class OKX(Client):
         >>> print(okx.set_leverage("BTC-USDT-SWAP", 30, dry_run=True).body)
         {"instId":"BTC-USDT-SWAP","lever":"30","mgnMode":"cross"}
         """
-        return super().set_leverage(
+        return self._set_leverage(
             symbol, leverage, side=side, dry_run=dry_run, margin_mode=margin_mode
         )
 
@@ -307,7 +307,7 @@ class OKX(Client):
     def _set_requests(self, change: LeverageChange) -> list[SetRequest]:
         """One request per instrument, or per side (``posSide``) in isolated long/short
         mode, where ``side="both"`` is two: long, then short."""
-        mode, side, before = change.options["margin_mode"], change.side, change.before
+        mode, side, before = change.options["margin_mode"], change.side, change.held
         pos_mode = str(before["pos_mode"].iloc[0])
         change.mode, change.detail = pos_mode, f" {mode}"
         per_side = pos_mode == "long_short_mode" and mode == "isolated"

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import ExchangeError, ParseError
-from ...signing import hmac_b64
-from ...wire import Credentials, Prepared, retry_after_header
+from ...http.signing import hmac_b64
+from ...http.wire import Credentials, Prepared, retry_after_header
 from .._dialect import ELIDED, Envelope, EnvelopeCheck, preview_headers, query_or_json
 from .spec import VENUE
 
