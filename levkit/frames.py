@@ -288,7 +288,7 @@ def _sort_and_number(cols: dict[str, Any], n: int) -> tuple[dict[str, Any], np.n
     else:
         order = np.lexsort((cap, sym_codes, ex_codes))
     if (order[1:] > order[:-1]).all():
-        order = slice(None)  # already in order (a snapshot, an answer sorted by the venue)
+        order = slice(None)  # type: ignore[assignment]  # already in order: a view, no copy
     out = {c: v[order] for c, v in cols.items() if c not in ("exchange", "symbol")}
     out["exchange"] = pd.array(ex_names[ex_codes[order]], dtype=str)
     out["symbol"] = pd.array(sym_names[sym_codes[order]], dtype=str)

@@ -138,4 +138,3 @@ def notional_currencies(symbols: Any, category: str | None = None) -> np.ndarray
 #: thousand; the answer of a pure function, so re-reading a ladder skips the work).
 _UNITS: dict[tuple[str, str | None], str] = {}
 _UNITS_KEPT = 50_000
-

@@ -32,7 +32,7 @@ ladder), ``risk_id`` is nullable Int64 (:data:`levkit.frames.INTEGER_COLUMNS`).
 from __future__ import annotations
 
 from ..errors import InvalidNotionalError, LadderWarning, StaleDataWarning
-from ._ladder import Ladders, prepare
+from ._ladder import Ladders, cross, prepare, take
 from .capacity import best_leverage, capacity, check_balance
 from .completeness import as_of_dates, check_staleness, ladders, lower_bound_note
 from .curves import max_leverage, max_position_value, tradeoff
@@ -44,6 +44,8 @@ __all__ = [
     "InvalidNotionalError",
     "LadderWarning",
     "Ladders",
+    "cross",
+    "take",
     "StaleDataWarning",
     "as_of_dates",
     "best_leverage",

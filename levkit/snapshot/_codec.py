@@ -200,7 +200,7 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _frame(frame: Any) -> pd.DataFrame:
+def frame_of(frame: Any) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
         raise SnapshotError("save_snapshot needs a non-empty tiers frame")
     missing = [c for c in ("exchange", "symbol", "max_notional") if c not in frame.columns]
@@ -230,7 +230,7 @@ def encode(
     complete: bool | None = None,
 ) -> tuple[list[Ladder], str, str]:
     """``(ladders, columns JSON, attrs JSON)`` of a tiers frame (see the module docs)."""
-    df = _frame(frame)
+    df = frame_of(frame)
     if kind is None:
         kind = "margin" if df["max_leverage"].isna().all() else "leverage"
     if kind not in KINDS:
@@ -328,13 +328,14 @@ def _restore(values: np.ndarray, dtype: str) -> Any:
     """An object array of stored values as a column of ``dtype`` (inferred if it cannot be)."""
     try:
         if dtype.startswith("datetime64"):
-            return pd.to_datetime(pd.Series(values, dtype=object), utc="UTC" in dtype).astype(dtype)
+            moments = pd.to_datetime(pd.Series(values, dtype=object), utc="UTC" in dtype)
+            return moments.astype(dtype)  # type: ignore[call-overload]  # any datetime64 unit
         if dtype == "object":
             return values
         if dtype in ("float64", "float32"):
             return np.array([np.nan if v is None else v for v in values], dtype=dtype)
         return (
-            pd.array(values, dtype=dtype)
+            pd.array(values, dtype=dtype)  # type: ignore[call-overload]  # a stored dtype name
             if dtype not in ("int64", "bool")
             else values.astype(dtype)
         )

@@ -115,7 +115,7 @@ def to_timestamp(value: Any, what: str = "as_of") -> pd.Timestamp:
     except (TypeError, ValueError) as exc:
         raise SnapshotError(f"{what} must be a date, a datetime or text such as "
                          f"'2026-05-18', not {value!r} ({exc})") from None  # fmt: skip
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise SnapshotError(f"{what} must be a date, not {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 

@@ -36,6 +36,7 @@ from ..errors import LevkitError
 from ._codec import LABELS, decode, restore_attrs
 from ._files import SNAPSHOT_FILES, data_dir, parse, user_data_dir, venue_files
 from ._names import SnapshotError
+from ._rows import write_frame
 from ._store import (
     STORE_FILE,
     open_memory,
@@ -88,8 +89,6 @@ def _csv_source(path: Path, rank: int) -> Source:
 @functools.lru_cache(maxsize=64)
 def _csv_cached(path: str, mtime_ns: int, size: int, rank: int) -> Source:
     # mtime and size are part of the key so a rewritten file is read again.
-    from ._save import write_frame
-
     log.debug("reading snapshot file %s", path)
     frame = parse(path, path)
     con = open_memory()

@@ -89,7 +89,7 @@ class _Side:
     """One side of a diff: the ladders of a frame, grouped by key, sorted by cap."""
 
     def __init__(self, frame: pd.DataFrame | None, keys: list[str], levs: list[float]):
-        from ..model._ladder import cross, prepare, take
+        from ..model import cross, prepare, take
 
         self.keys: list[tuple] = []
         if frame is None or len(frame) == 0:
@@ -173,7 +173,9 @@ def _first_difference(a: _Side, i: int, b: _Side, j: int) -> str:
     return "tiers changed"
 
 
-def _summary(change: str, row: dict, levs: list[float], a: _Side, i: int, b: _Side, j: int) -> str:
+def _summary(
+    change: str, row: dict, levs: list[float], a: _Side, i: int | None, b: _Side, j: int | None
+) -> str:
     caps = [(L, row[f"cap_{L:g}x_old"], row[f"cap_{L:g}x_new"]) for L in levs]
     if change == "added":
         text = f"added: {row['tiers_new']} tiers, top {_lev(row['max_leverage_new'])}"
@@ -182,6 +184,7 @@ def _summary(change: str, row: dict, levs: list[float], a: _Side, i: int, b: _Si
         )
     if change == "removed":
         return f"removed (was {row['tiers_old']} tiers, top {_lev(row['max_leverage_old'])})"
+    assert i is not None and j is not None  # "changed": the ladder is on both sides
     parts = [f"cap at {L:g}x {_change(o, n)}" for L, o, n in caps if not _close(o, n)]
     lo, ln = row["max_leverage_old"], row["max_leverage_new"]
     if not _close(lo, ln):

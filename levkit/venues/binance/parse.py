@@ -117,7 +117,7 @@ def _cum_mismatch_tiers(frame: pd.DataFrame, *, rtol: float = CUM_RTOL) -> dict[
         )
     out: dict[str, list[int]] = {}
     for i in np.flatnonzero(~close):
-        out.setdefault(str(frame["symbol"].iat[i]), []).append(int(tier[i]))
+        out.setdefault(str(frame["symbol"].iat[int(i)]), []).append(int(tier[i]))
     return out
 
 

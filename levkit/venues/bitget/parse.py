@@ -118,9 +118,10 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
     data, empty = without_empty_bands(data, floor, level)
     if empty:
         attrs.setdefault("empty_bands", empty)
-    order, first = ladder_starts(data["symbol"], data["max_notional"])
+    order, first = ladder_starts(np.asarray(data["symbol"]), np.asarray(data["max_notional"]))
     symbols, cap, lev, floor, mmr, level = (
-        data[k][order] for k in ("symbol", "max_notional", "lev", "floor", "mmr", "level")
+        np.asarray(data[k])[order]
+        for k in ("symbol", "max_notional", "lev", "floor", "mmr", "level")
     )
     # startUnit missing: the previous tier's cap is the floor (Bitget's tiers abut).
     prev = np.concatenate([[0.0], cap[:-1]])

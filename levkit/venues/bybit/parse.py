@@ -133,6 +133,7 @@ def decode_risk_limit_page(raw: bytes) -> dict[str, Any]:
     >>> row.riskLimitValue, row.maxLeverage, row.mmDeduction
     (300000.0, 150.0, '')
     """
+    env: Any
     try:
         env = _number_decoder.decode(raw)
     except msgspec.ValidationError:  # not as documented: read the values as sent
