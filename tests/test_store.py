@@ -288,13 +288,13 @@ def test_a_crash_inside_a_save_leaves_the_previous_state_readable(tmp_path):
     crash = textwrap.dedent(
         f"""
         import os, signal
-        from levkit.snapshot import _save, save_snapshot
+        from levkit.snapshot import _rows, save_snapshot
         from levkit.frames import tiers_frame
-        real = _save._content_id
+        real = _rows._content_id
         def dying(con, lad):
             cid = real(con, lad)          # rows written inside the open transaction...
             os.kill(os.getpid(), signal.SIGKILL)   # ...then the process dies
-        _save._content_id = dying
+        _rows._content_id = dying
         frame = tiers_frame({{"exchange": "bybit", "symbol": "BTCUSDT",
                               "max_notional": [9e6], "max_leverage": [5.0]}}, source="api")
         save_snapshot(frame, {str(tmp_path)!r}, as_of="2026-02-01")
