@@ -8,6 +8,8 @@ passes the endpoint path (never the signed query string) into them.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -201,11 +203,27 @@ class FetchWarning(UserWarning):
     of a listing); the others were returned."""
 
 
-def say_missing(text: str, *, stacklevel: int = 5) -> None:
+def say_missing(text: str, *, stacklevel: int | None = None) -> None:
     """Log and warn (:class:`FetchWarning`) that something asked for is missing from a
-    frame: the one way a client says it, never a log line alone."""
+    frame: the one way a client says it, never a log line alone.  The warning points at
+    the caller's code (the first frame outside levkit) unless ``stacklevel`` is given."""
     log.warning(text)
-    warnings.warn(text, FetchWarning, stacklevel=stacklevel)
+    level = stacklevel if stacklevel is not None else caller_stacklevel()
+    warnings.warn(text, FetchWarning, stacklevel=level)
+
+
+_LEVKIT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning raised here at the first frame outside
+    levkit (the user's line), counted from the function that calls ``warnings.warn``."""
+    level = 1
+    frame = sys._getframe(1)  # the frame that calls warnings.warn (stacklevel 1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LEVKIT_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 class InvalidPositionError(LevkitError, ValueError):

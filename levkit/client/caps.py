@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..errors import LadderWarning, LevkitError
+from ..errors import LadderWarning, LevkitError, caller_stacklevel, say_missing
 from ..numbers import leverage_at_most
 from ..venues import Venue
 
@@ -85,7 +85,7 @@ def _mark_lower_bounds(out: pd.DataFrame, filled: Any, tiers: pd.DataFrame) -> N
             f"max_position_value of {', '.join(names)} at the leverage in force is only a "
             "lower bound: it comes from an incomplete ladder (lk.ladders shows what is known)",
             LadderWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
 
 
@@ -116,7 +116,7 @@ class CapsFromLadder:
     def _caps_ladder(self, symbols: list[str], options: dict[str, Any]) -> pd.DataFrame | None:
         """The ladder of ``symbols`` (one read per symbol, or one of every symbol beyond
         :data:`PER_SYMBOL`, then any symbol it lacks by name); None, said in the log,
-        when it cannot be read (the caps then stay NaN)."""
+        when it cannot be read (the caps then stay NaN), warned (:class:`~levkit.errors.FetchWarning`)."""
         read = self.risk_limits
         accepted = inspect.signature(read).parameters
         kw = {k: v for k, v in options.items() if k in accepted}
@@ -128,11 +128,9 @@ class CapsFromLadder:
                 frames = [every] + [read(s, **kw) for s in set(symbols) - set(every["symbol"])]
             return pd.concat(frames, ignore_index=True)
         except LevkitError as exc:
-            log.warning(
-                "%s: could not read the ladder of %s to fill the caps: %s",
-                self.exchange,
-                ", ".join(symbols),
-                exc,
+            say_missing(
+                f"{self.exchange}: max_position_value of {', '.join(symbols)} left unknown: "
+                f"could not read the ladder to fill the caps ({exc})"
             )
             return None
 
