@@ -191,3 +191,20 @@ def test_format_notional(value, unit, text):
 def test_importing_levkit_plot_does_not_import_matplotlib():
     code = "import sys, levkit.plots; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_two_venues_with_one_ladder_both_show_and_the_legend_says_so():
+    """BingX's website ladders equal Binance's: the later line must not hide the earlier."""
+    one = {"max_notional": [3e5, 2e6], "max_leverage": [150.0, 100.0]}
+    t = tiers_frame(
+        {"exchange": ["binance"] * 2 + ["bingx"] * 2, "symbol": ["BTCUSDT"] * 2 + ["BTC-USDT"] * 2,
+         **{k: v * 2 for k, v in one.items()}},
+        source="api",
+    )  # fmt: skip
+    fig, ax = plt.subplots()
+    plot_risk_limits(t, ax=ax)
+    first, second = ax.lines[0], ax.lines[1]
+    assert first.get_linewidth() > second.get_linewidth()  # the earlier, wider, beneath
+    assert first.get_zorder() < second.get_zorder()
+    assert second.get_label() == "bingx BTC-USDT (same ladder as binance BTCUSDT)"
+    plt.close(fig)

@@ -174,12 +174,20 @@ def plot_risk_limits(
     finite = lad.cap[np.isfinite(lad.cap)]
     ceiling = float(finite.max()) * 4 if finite.size else 1.0
     curves, uncapped = [], False
+    drawn: dict[bytes, int] = {}  # a curve's points -> the first curve drawn with them
     for g in range(lad.n):
         x, y = _steps(lad, g, known=True)
         label = f"{labels[g]}: {marks[g]}" if many and marks[g] else labels[g]
+        same = drawn.setdefault(np.concatenate([x, y]).tobytes(), g)
+        if same != g:  # two venues with one ladder: the later line would hide the earlier
+            label += f" (same ladder as {labels[same]})"
         style = {"drawstyle": "steps-pre", "label": label, **styles[g], **kwargs}
         open_top = np.isposinf(y)
         curves.append(ax.plot(x, np.where(open_top, ceiling, y), **style)[0])
+        if same != g:  # the earlier line, wider and beneath, shows as an outline of this one
+            under = curves[same]
+            under.set_linewidth(max(under.get_linewidth(), curves[g].get_linewidth()) * 2.6)
+            under.set_zorder(curves[g].get_zorder() - 0.1)
         uncapped = uncapped or bool(open_top.any())
     if uncapped:  # one label for every uncapped line (they share the level)
         ax.annotate(
