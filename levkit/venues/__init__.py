@@ -22,7 +22,8 @@ import importlib
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidSymbolError
+from ..symbols import Instrument
+from ._resolve import listed_instrument, resolve, unit_of, units_of
 from ._spec import (
     CONTRACT_KINDS,
     Capabilities,
@@ -31,6 +32,8 @@ from ._spec import (
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
 )
@@ -45,17 +48,24 @@ __all__ = [
     "Capabilities",
     "Endpoint",
     "ErrorRule",
+    "Instrument",
     "LiquidationRule",
     "MarginRule",
     "RateLimit",
+    "Refusal",
+    "Spelling",
     "SymbolRule",
     "Venue",
     "client_class",
     "exchanges",
     "find",
+    "listed_instrument",
     "maintenance_rule",
     "names",
     "normalize_symbol",
+    "resolve",
+    "unit_of",
+    "units_of",
     "venue",
     "venues",
 ]
@@ -153,13 +163,13 @@ def client_class(name: Any) -> type:
 
 
 def normalize_symbol(symbol: str, exchange: Any) -> str:
-    """``symbol`` in the exchange's own spelling.
+    """``symbol`` in the exchange's own spelling: ``resolve(symbol, exchange).symbol``.
 
-    A symbol the exchange itself could list (its native pattern: USDC perpetuals, dated
-    futures, inverse) passes through unchanged; only unified spellings are rewritten:
-    the ccxt form ``BTC/USDT:USDT``, lower case, a dash or slash where the exchange has
-    none, or a bare base asset (``"BTC"``: its USDT-margined perpetual).  Whether the
-    exchange really lists it is for the exchange to say.
+    The exchange's own id passes unchanged (USDC perpetuals, dated futures, coin-margined
+    contracts where the venue lists them); ccxt's form, lower case, another separator, or
+    a bare base asset (``"BTC"``: its USDT-margined perpetual) are rewritten.  A symbol
+    naming an instrument the venue does not carry raises :class:`~levkit.InvalidSymbolError`
+    (:func:`resolve` says why); whether the venue lists it today is for the venue to say.
 
     Examples
     --------
@@ -167,26 +177,10 @@ def normalize_symbol(symbol: str, exchange: Any) -> str:
     ('BTC-USDT', 'BTCUSDT')
     >>> normalize_symbol("BTCPERP", "bybit"), normalize_symbol("BTCUSDT-26DEC25", "bybit")
     ('BTCPERP', 'BTCUSDT-26DEC25')
-    >>> normalize_symbol("BTC", "bybit")
-    'BTCUSDT'
+    >>> normalize_symbol("BTC", "bybit"), normalize_symbol("BTC/USDT:USDT-251226", "bybit")
+    ('BTCUSDT', 'BTCUSDT-26DEC25')
     """
-    from ..symbols import parse_symbol
-
-    rule = venue(exchange).symbols
-    if not isinstance(symbol, str):
-        raise InvalidSymbolError(
-            f"a symbol is a string such as {venue(exchange).symbol_example!r}, "
-            f"not {type(symbol).__name__}"
-        )
-    text = symbol.strip()
-    if rule.is_native(text):
-        return text
-    if text.isascii() and text.isalnum() and rule.is_native(text.upper()):
-        return text.upper()
-    market = parse_symbol(text, default_quote=rule.default_quote)
-    if rule.base_only:
-        return market.base
-    return rule.spell(market.base, market.quote)
+    return resolve(symbol, exchange).symbol
 
 
 def exchanges() -> pd.DataFrame:
