@@ -153,6 +153,21 @@ def _native(ex: Any, unified: str, v: Any) -> str:
     return unified
 
 
+def _unit(native: str, v: Any, market: Mapping) -> str | None:
+    """The ``notional_unit`` of a unified-road ladder: its instrument's on a registry venue
+    (a dated or coin-quoted id included), else the market's settle coin, else its quote
+    (the unified road reads linear markets only)."""
+    if v is not None:
+        from .venues import listed_instrument
+
+        try:
+            return listed_instrument(native, v.name).unit
+        except LevkitError:
+            pass
+    unit = market.get("settle") or market.get("quote")
+    return str(unit) if unit else None
+
+
 def _from_info(info: Any, keys: Iterable[str]) -> float:
     if not isinstance(info, Mapping):
         return np.nan
@@ -210,7 +225,8 @@ def _unified_frame(ex: Any, name: str, v: Any, plan: dict, priced: dict) -> pd.D
     and initial rate from ``info`` where it has them (:data:`INFO_FIELDS`)."""
     rows = []
     for sym, (tiers, market) in plan.items():
-        native, unit = _native(ex, sym, v), market.get("quote")
+        native = _native(ex, sym, v)
+        unit = _unit(native, v, market)
         for row, t in zip(unified_rows(tiers, market, priced.get(sym)), tiers, strict=True):
             row.update({col: _from_info(t.get("info"), keys) for col, keys in INFO_FIELDS.items()})
             row.update(exchange=name, symbol=native, ccxt_symbol=sym)

@@ -274,6 +274,7 @@ def _frame(
         "max_notional": np.array(caps, dtype="float64"),
         "max_leverage": np.array([lev for lev, _ in steps], dtype="float64"),
         **rates,
+        "notional_unit": [client.instrument(sym).unit] * n,
     }
     attrs: dict[str, Any] = {
         "calls": calls,
