@@ -26,8 +26,9 @@ from .errors import AuthenticationError, LevkitError, ParseError
 from .frames import stamp
 from .ratelimit import RateLimiter, shared_limiter
 from .setting import SetsLeverage
+from .symbols import Instrument
 from .transport import RetryPolicy, Transport
-from .venues import normalize_symbol
+from .venues import resolve
 from .venues._spec import Endpoint, Venue
 from .wire import Credentials, Dialect, Response, hide, is_loopback_url, mask, masked_key
 
@@ -276,9 +277,15 @@ class Client(CapsFromLadder, SetsLeverage):
     # set_leverage: the one sequence of levkit.setting.SetsLeverage, with venue hooks.
 
     # -- symbols and calls by role -------------------------------------------------------
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument ``symbol`` names on this venue (:func:`levkit.venues.resolve`):
+        exactly that one, or :class:`~levkit.InvalidSymbolError` saying why."""
+        return resolve(symbol, self.venue)
+
     def symbol(self, symbol: str) -> str:
-        """``symbol`` in this venue's own spelling (native symbols pass unchanged)."""
-        return normalize_symbol(symbol, self.venue)
+        """``symbol`` in this venue's own spelling (native symbols pass unchanged; a dated
+        future stays dated, a coin-margined contract coin-margined)."""
+        return self.instrument(symbol).symbol
 
     def _call(
         self,
