@@ -95,3 +95,23 @@ def synthetic_small() -> pd.DataFrame:
         },
         source="api",
     )
+
+
+def bybit_btcusd() -> pd.DataFrame:
+    """Bybit's inverse BTCUSD, one tier: the v5 risk-limit doc example (``riskLimitValue``
+    "150", in BTC; ``maxLeverage`` "100.00"; MMR 0.5 %, IMR 1 % after percent
+    normalisation: docs/instruments.md §3.1).  The simulator's shared Bybit account holds
+    no inverse ladder by default; Bybit v2 (``bybit-legacy``) reads inverse symbols only."""
+    return tiers_frame(
+        {"exchange": ["bybit"], "symbol": ["BTCUSD"], "max_notional": [150.0],
+         "max_leverage": [100.0], "maintenance_margin_rate": [0.005],
+         "initial_margin_rate": [0.01], "category": ["inverse"], "notional_unit": ["BTC"]},
+        source="snapshot",
+    )  # fmt: skip
+
+
+def with_bybit_btcusd(sim) -> None:
+    """Give a simulator's Bybit account the inverse BTCUSD ladder (:func:`bybit_btcusd`)."""
+    from levkit.sim.ladders import ladders_from_frame
+
+    sim.ladders["bybit"].update(ladders_from_frame(bybit_btcusd(), "bybit"))
