@@ -37,9 +37,9 @@ QUOTES: tuple[str, ...] = ("FDUSD", "USDT", "USDC", "USDE", "BUSD", "USD", "EUR"
 _PART = re.compile(r"[A-Z0-9]{1,30}")
 #: A settle coin, and a dated ccxt symbol's ``-YYMMDD`` after it.
 _SETTLE = re.compile(r"([A-Z0-9]{1,30})(?:-\d{6})?")
-#: What follows a market in an id: OKX's ``SWAP``, an expiry (``251226``, ``20251226``,
-#: Bybit's ``26DEC25``).
-_TAIL = re.compile(r"SWAP|\d{6}|\d{8}|\d{1,2}[A-Z]{3}\d{2}")
+#: What follows a market in an id: OKX's ``SWAP``, Binance COIN-M's ``PERP``, an expiry
+#: (``251226``, ``20251226``, Bybit's ``26DEC25``).
+_TAIL = re.compile(r"SWAP|PERP|\d{6}|\d{8}|\d{1,2}[A-Z]{3}\d{2}")
 #: A symbol written as base and quote run together, nothing to strip or split (``BTCUSDT``).
 _PLAIN = re.compile(r"[A-Z0-9]{2,60}")
 

@@ -56,26 +56,30 @@ _MONTHS = tuple(calendar.month_abbr[m].upper() for m in range(1, 13))
 #: Futures month codes (CME convention; Bybit's inverse futures use H, M, U, Z).
 _MCODES = "FGHJKMNQUVXZ"
 _DATE = r"\d{6}|\d{8}|\d{1,2}(?:" + "|".join(_MONTHS) + r")\d{2}"
+#: A base coin in a unified spelling: ASCII capitals and digits, or letters outside ASCII.
+_B = r"[^\W_a-z]"
 _CCXT = re.compile(
-    r"(?P<base>[A-Z0-9]{1,30})/(?P<quote>[A-Z0-9]{1,30})"
-    r"(?::(?P<settle>[A-Z0-9]{1,30})(?:-(?P<yymmdd>\d{6}))?)?"
+    rf"(?P<base>{_B}{{1,30}})/(?P<quote>[A-Z0-9]{{1,30}})"
+    rf"(?::(?P<settle>{_B}{{1,30}})(?:-(?P<yymmdd>\d{{6}}))?)?"
 )
 _OPTION = re.compile(r"[A-Z0-9]+/[A-Z0-9]+:[A-Z0-9]+-\d{6}-[0-9.]+-[CP]")
-_PLAIN = re.compile(rf"(?P<pair>[A-Z0-9]{{1,60}}?)(?:[-_](?P<tail>{_DATE}))?")
+_PLAIN = re.compile(rf"(?P<pair>{_B}{{1,60}}?)(?:[-_](?P<tail>{_DATE}))?")
 _PAIR = re.compile(
-    rf"(?P<base>[A-Z0-9]{{1,30}})[-_](?P<quote>[A-Z0-9]{{1,30}})(?:[-_](?P<tail>SWAP|PERP|{_DATE}))?"
+    rf"(?P<base>{_B}{{1,30}})[-_](?P<quote>[A-Z0-9]{{1,30}})(?:[-_](?P<tail>SWAP|PERP|{_DATE}))?"
 )
 #: Quotes that are coins: ``WBTC`` is a base asset where the venue lists no BTC-quoted pair.
 _COIN_QUOTES = ("BTC", "ETH")
 
 
 class _Request(NamedTuple):
-    """What a unified spelling asks for: a pair, maybe a settle coin, maybe an expiry."""
+    """What a unified spelling asks for: a pair, maybe a settle coin, maybe an expiry, and
+    the base as written (a case-sensitive venue's coin: Hyperliquid ``kPEPE``)."""
 
     base: str
     quote: str
     settle: str | None
     expiry: _dt.date | None
+    written: str = ""
 
 
 def resolve(symbol: Any, exchange: Any, *, listed: Iterable[str] | None = None) -> Instrument:
@@ -187,19 +191,22 @@ def _as_set(listed: Iterable[str]) -> set[str] | frozenset[str]:
     return {str(s) for s in listed}
 
 
+def _upper(text: str) -> str:
+    """ASCII letters in upper case, every other character as written (``str.upper`` would
+    turn ``ß`` into ``SS``: another market's letters)."""
+    return "".join(c.upper() if c.isascii() else c for c in text)
+
+
 def _resolve_text(text: str, given: str, v: Venue, pool: Any) -> Instrument:
-    upper = text.upper() if text.isascii() else None
-    for candidate in dict.fromkeys(t for t in (text, upper) if t is not None):
+    upper = _upper(text)
+    for candidate in dict.fromkeys((text, upper)):
         found = _native(candidate, given, v)
         if found is not None:
             return found
-    if upper is None:
-        raise InvalidSymbolError(
-            f"{v.name}: cannot read {given!r}: not one of its ids, and only an id the venue "
-            "lists may hold letters outside ASCII (pass listed=... to accept one)"
-        )
     if "/" in upper:
-        return _from_request(_ccxt(upper, given, v), given, v, pool)
+        req = _ccxt(upper, given, v)
+        written = text.split("/", 1)[0]
+        return _from_request(req._replace(written=written), given, v, pool)
     plain = _PLAIN.fullmatch(upper)
     if plain is not None:
         return _from_plain(plain, given, v, pool)
@@ -309,7 +316,10 @@ def _from_request(req: _Request, given: str, v: Venue, pool: Any) -> Instrument:
     by_kind: dict[str, list[Instrument]] = {}
     for sp in v.symbols.kinds:
         if sp.kind in kinds and sp.dated == dated and req.quote in sp.quotes:
-            inst = _instrument(v, sp, req.base, req.quote, req.expiry)
+            base = req.base
+            if sp.case_sensitive and req.written and re.fullmatch(sp.native, req.written):
+                base = req.written  # the coin as written: kPEPE/USDC:USDC is kPEPE
+            inst = _instrument(v, sp, base, req.quote, req.expiry)
             by_kind.setdefault(sp.kind, []).append(inst)
     if len(by_kind) > 1:
         raise _ambiguous(given, v, [i for found in by_kind.values() for i in found])

@@ -39,7 +39,8 @@ SYMBOLS = SymbolRule(
                 "and USDC contracts go through lk.Bybit (v5)", kind="linear",
                 native=rf"{COIN}(?:USDT|USDC|PERP)", example="BTCUSDT"),
         Refusal("Bybit v2's inverse futures used /futures/... endpoints levkit never read; "
-                "use lk.Bybit (v5)", dated=True, example="BTCUSDH26"),
+                "use lk.Bybit (v5)", dated=True,
+                native=rf"{COIN}USD(?:[FGHJKMNQUVXZ]\d{{2}}|\d{{4}})", example="BTCUSDH26"),
     ),
 )  # fmt: skip
 
