@@ -281,3 +281,19 @@ def test_a_ccxt_symbol_names_that_instrument_or_raises(name, base, quote, invers
         assert inst.expiry[:4] == f"{expiry:%y%m}"
     assert resolve(inst.symbol, name) == inst
     assert resolve(inst.ccxt, name) == inst
+
+
+def test_the_docs_table_shows_every_declared_spelling():
+    """docs/instruments.md opens with the venues x kinds table users read: every kind and
+    refusal a spec declares appears there by its example."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "instruments.md").read_text()
+    table = text.split("## The research behind it")[0]
+    for v in venues():
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{v.name}`"))
+        shown = [sp.example for sp in v.symbols.kinds] + [
+            r.example for r in v.symbols.refused if r.example and "/" not in r.example
+        ]
+        for example in shown:
+            assert f"`{example}`" in row, (v.name, example)
