@@ -32,54 +32,38 @@ Examples
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidSymbolError
 from ..symbols import QUOTES, Instrument
 from ._kinds import Refusal, Spelling
+from ._readings import (
+    COIN_QUOTES,
+    PAIR,
+    PLAIN,
+    Request,
+    date_fields,
+    group_date,
+    last_friday,
+    legacy_instrument,
+    read_ccxt,
+    tail_date,
+    upper_ascii,
+    yymmdd,
+)
 from ._spec import Venue
 
 __all__ = ["listed_instrument", "resolve", "unit_of", "units_of"]
 
 log = logging.getLogger("levkit")
-
-_MONTHS = tuple(calendar.month_abbr[m].upper() for m in range(1, 13))
-#: Futures month codes (CME convention; Bybit's inverse futures use H, M, U, Z).
-_MCODES = "FGHJKMNQUVXZ"
-_DATE = r"\d{6}|\d{8}|\d{1,2}(?:" + "|".join(_MONTHS) + r")\d{2}"
-#: A base coin in a unified spelling: ASCII capitals and digits, or letters outside ASCII.
-_B = r"[^\W_a-z]"
-_CCXT = re.compile(
-    rf"(?P<base>{_B}{{1,30}})/(?P<quote>[A-Z0-9]{{1,30}})"
-    rf"(?::(?P<settle>{_B}{{1,30}})(?:-(?P<yymmdd>\d{{6}}))?)?"
-)
-_OPTION = re.compile(r"[A-Z0-9]+/[A-Z0-9]+:[A-Z0-9]+-\d{6}-[0-9.]+-[CP]")
-_PLAIN = re.compile(rf"(?P<pair>{_B}{{1,60}}?)(?:[-_](?P<tail>{_DATE}))?")
-_PAIR = re.compile(
-    rf"(?P<base>{_B}{{1,30}})[-_](?P<quote>[A-Z0-9]{{1,30}})(?:[-_](?P<tail>SWAP|PERP|{_DATE}))?"
-)
-#: Quotes that are coins: ``WBTC`` is a base asset where the venue lists no BTC-quoted pair.
-_COIN_QUOTES = ("BTC", "ETH")
-
-
-class _Request(NamedTuple):
-    """What a unified spelling asks for: a pair, maybe a settle coin, maybe an expiry, and
-    the base as written (a case-sensitive venue's coin: Hyperliquid ``kPEPE``)."""
-
-    base: str
-    quote: str
-    settle: str | None
-    expiry: _dt.date | None
-    written: str = ""
 
 
 def resolve(symbol: Any, exchange: Any, *, listed: Iterable[str] | None = None) -> Instrument:
@@ -129,7 +113,7 @@ def resolve(symbol: Any, exchange: Any, *, listed: Iterable[str] | None = None) 
         raise InvalidSymbolError(f"{v.name}: a symbol cannot be empty")
     pool = None if listed is None else _as_set(listed)
     if not v.symbols.kinds:
-        found = _legacy(text, v)
+        found = legacy_instrument(text, v)
     elif pool is not None and text in pool:
         found = _listed(text, v)
     else:
@@ -191,31 +175,25 @@ def _as_set(listed: Iterable[str]) -> set[str] | frozenset[str]:
     return {str(s) for s in listed}
 
 
-def _upper(text: str) -> str:
-    """ASCII letters in upper case, every other character as written (``str.upper`` would
-    turn ``ß`` into ``SS``: another market's letters)."""
-    return "".join(c.upper() if c.isascii() else c for c in text)
-
-
 def _resolve_text(text: str, given: str, v: Venue, pool: Any) -> Instrument:
-    upper = _upper(text)
+    upper = upper_ascii(text)
     for candidate in dict.fromkeys((text, upper)):
         found = _native(candidate, given, v)
         if found is not None:
             return found
     if "/" in upper:
-        req = _ccxt(upper, given, v)
+        req = read_ccxt(upper, given, v.name)
         written = text.split("/", 1)[0]
         return _from_request(req._replace(written=written), given, v, pool)
-    plain = _PLAIN.fullmatch(upper)
+    plain = PLAIN.fullmatch(upper)
     if plain is not None:
         return _from_plain(plain, given, v, pool)
-    pair = _PAIR.fullmatch(upper)
+    pair = PAIR.fullmatch(upper)
     if pair is not None:
         expiry = (
-            _tail_date(pair["tail"], given) if pair["tail"] not in (None, "SWAP", "PERP") else None
+            tail_date(pair["tail"], given) if pair["tail"] not in (None, "SWAP", "PERP") else None
         )
-        return _from_request(_Request(pair["base"], pair["quote"], None, expiry), given, v, pool)
+        return _from_request(Request(pair["base"], pair["quote"], None, expiry), given, v, pool)
     raise InvalidSymbolError(
         f"{v.name}: cannot read {given!r} as a symbol: write the venue's own id "
         f"(e.g. {_examples(v)}), ccxt's BASE/QUOTE:SETTLE or a base asset such as 'BTC'"
@@ -231,7 +209,7 @@ def _native(text: str, given: str, v: Venue) -> Instrument | None:
         if m is not None:
             groups = m.groupdict()
             quote = groups.get("quote") or sp.quotes[0]
-            inst = _instrument(v, sp, groups["base"], quote, _group_date(groups, given))
+            inst = _instrument(v, sp, groups["base"], quote, group_date(groups, given))
             found.setdefault(inst.symbol, inst)
     if len(found) > 1:
         raise _ambiguous(given, v, list(found.values()))
@@ -255,41 +233,26 @@ def _patterns(rule: Any) -> list[tuple[Spelling, re.Pattern]]:
     return held[1]
 
 
-def _ccxt(upper: str, given: str, v: Venue) -> _Request:
-    if _OPTION.fullmatch(upper):
-        raise InvalidSymbolError(
-            f"{v.name}: {given!r} is an option; levkit reads futures ladders only"
-        )
-    m = _CCXT.fullmatch(upper)
-    if m is None:
-        raise InvalidSymbolError(
-            f"{v.name}: cannot read {given!r}: ccxt's form is BASE/QUOTE:SETTLE, a dated future "
-            "BASE/QUOTE:SETTLE-YYMMDD (e.g. 'BTC/USDT:USDT-251226')"
-        )
-    expiry = _tail_date(m["yymmdd"], given) if m["yymmdd"] else None
-    return _Request(m["base"], m["quote"], m["settle"], expiry)
-
-
 def _from_plain(m: re.Match, given: str, v: Venue, pool: Any) -> Instrument:
     pair, tail = m["pair"], m["tail"]
     quote = next((q for q in QUOTES if pair.endswith(q) and len(pair) > len(q)), None)
-    expiry = _tail_date(tail, given) if tail else None
-    bare = _Request(pair, "", None, None)
-    if quote is None or (quote in _COIN_QUOTES and not _lists_quote(v, quote) and not tail):
+    expiry = tail_date(tail, given) if tail else None
+    bare = Request(pair, "", None, None)
+    if quote is None or (quote in COIN_QUOTES and not _lists_quote(v, quote) and not tail):
         if tail:
             raise InvalidSymbolError(
                 f"{v.name}: cannot tell the quote currency of {given!r}: write it in ccxt's "
-                f"form, e.g. '{pair}/USDT:USDT-{_yymmdd(expiry)}'"
+                f"form, e.g. '{pair}/USDT:USDT-{yymmdd(expiry)}'"
             )
         return _shorthand(bare, given, v)
-    return _from_request(_Request(pair[: -len(quote)], quote, None, expiry), given, v, pool)
+    return _from_request(Request(pair[: -len(quote)], quote, None, expiry), given, v, pool)
 
 
 def _lists_quote(v: Venue, quote: str) -> bool:
     return any(quote in sp.quotes for sp in v.symbols.kinds)
 
 
-def _shorthand(req: _Request, given: str, v: Venue) -> Instrument:
+def _shorthand(req: Request, given: str, v: Venue) -> Instrument:
     sp = v.symbols.shorthand
     if sp is None:
         raise InvalidSymbolError(
@@ -300,7 +263,7 @@ def _shorthand(req: _Request, given: str, v: Venue) -> Instrument:
 
 
 # -- a request to one kind --------------------------------------------------------------
-def _from_request(req: _Request, given: str, v: Venue, pool: Any) -> Instrument:
+def _from_request(req: Request, given: str, v: Venue, pool: Any) -> Instrument:
     if req.settle is None:
         kinds = ["linear", "inverse"]
     elif req.settle == req.quote:
@@ -358,10 +321,10 @@ def _refusal(v: Venue, kind: str, dated: bool, quote: str) -> Refusal | None:
 def _instrument(
     v: Venue, sp: Spelling, base: str, quote: str, expiry: _dt.date | None
 ) -> Instrument:
-    fields = _date_fields(expiry) if expiry is not None else {}
+    fields = date_fields(expiry) if expiry is not None else {}
     symbol = sp.template.format(base=base, quote=quote, **fields)
     if expiry is not None and "{mcode}" in sp.template:  # the id names the month only
-        expiry = _last_friday(expiry.year, expiry.month)
+        expiry = last_friday(expiry.year, expiry.month)
     return Instrument(
         symbol=symbol,
         exchange=v.name,
@@ -369,7 +332,7 @@ def _instrument(
         quote=quote,
         settle=sp.settle_of(base, quote),
         kind=sp.kind,
-        expiry=_yymmdd(expiry) if expiry is not None else None,
+        expiry=yymmdd(expiry) if expiry is not None else None,
         unit=sp.unit_of(base, quote),
         category=sp.category,
     )
@@ -405,92 +368,15 @@ def _not_listed(found: Instrument, v: Venue, pool: Any) -> Instrument:
     raise InvalidSymbolError(f"{v.name}: {found.symbol} ({found.ccxt}) is not listed{hint}")
 
 
-def _legacy(text: str, v: Venue) -> Instrument:
-    """A venue declaring its symbols in the 0.2 form (template and native pattern, no
-    kinds): the 0.2 spelling, read as a linear contract, or inverse where quoted in USD."""
-    from ..symbols import parse_symbol
-
-    rule = v.symbols
-    if rule.is_native(text):
-        symbol = text
-    elif text.isascii() and rule.is_native(text.upper()):
-        symbol = text.upper()
-    else:
-        market = parse_symbol(text, default_quote=rule.default_quote)
-        symbol = market.base if rule.base_only else rule.spell(market.base, market.quote)
-    try:
-        market = parse_symbol(symbol, default_quote=rule.default_quote)
-    except InvalidSymbolError:
-        market = parse_symbol(symbol.split("_")[0], default_quote=rule.default_quote)
-    inverse = market.quote == "USD"
-    expiry = re.search(r"_(\d{6})$", symbol)
-    return Instrument(
-        symbol, v.name, market.base, market.quote, market.base if inverse else market.quote,
-        "inverse" if inverse else "linear", expiry.group(1) if expiry else None,
-        market.base if inverse else market.quote, "",
-    )  # fmt: skip
-
-
-# -- dates ------------------------------------------------------------------------------
-def _tail_date(tail: str, given: str) -> _dt.date:
-    if len(tail) == 6 and tail.isdigit():
-        return _date(2000 + int(tail[:2]), int(tail[2:4]), int(tail[4:]), given)
-    if len(tail) == 8 and tail.isdigit():
-        return _date(int(tail[:4]), int(tail[4:6]), int(tail[6:]), given)
-    m = re.fullmatch(r"(\d{1,2})([A-Z]{3})(\d{2})", tail)
-    if m is None or m[2] not in _MONTHS:
-        raise InvalidSymbolError(f"{given!r}: cannot read the expiry {tail!r}")
-    return _date(2000 + int(m[3]), _MONTHS.index(m[2]) + 1, int(m[1]), given)
-
-
-def _group_date(groups: dict[str, Any], given: str) -> _dt.date | None:
-    for key in ("yymmdd", "yyyymmdd", "ddmonyy"):
-        if groups.get(key):
-            return _tail_date(groups[key], given)
-    code = groups.get("mcode")
-    if not code:
-        return None
-    month, year = _MCODES.index(code[0]) + 1, 2000 + int(code[1:])
-    return _last_friday(year, month)
-
-
-def _last_friday(year: int, month: int) -> _dt.date:
-    """Bybit's usual delivery day of an inverse future named by its month (Bybit help
-    centre "Bybit Futures Contracts": BTCUSD0326 settled 2021-03-26, 0625 2021-06-25, 0924
-    2021-09-24, last Fridays; 1224 settled 2021-12-24, not the 31st: the venue may move it)."""
-    last = _dt.date(year, month, calendar.monthrange(year, month)[1])
-    return last - _dt.timedelta(days=(last.weekday() - calendar.FRIDAY) % 7)
-
-
-def _date(year: int, month: int, day: int, given: str) -> _dt.date:
-    try:
-        return _dt.date(year, month, day)
-    except ValueError:
-        raise InvalidSymbolError(f"{given!r}: {year}-{month:02d}-{day:02d} is not a date") from None
-
-
-def _yymmdd(d: _dt.date | None) -> str:
-    return "" if d is None else d.strftime("%y%m%d")
-
-
-def _date_fields(d: _dt.date) -> dict[str, str]:
-    return {
-        "yymmdd": d.strftime("%y%m%d"),
-        "yyyymmdd": d.strftime("%Y%m%d"),
-        "ddmonyy": f"{d.day:02d}{_MONTHS[d.month - 1]}{d:%y}",
-        "mcode": f"{_MCODES[d.month - 1]}{d:%y}",
-    }
-
-
 # -- words ------------------------------------------------------------------------------
 def _describe(kind: str, quote: str, dated: bool) -> str:
     what = "dated future" if dated else "perpetual"
     return f"a {'coin' if kind == 'inverse' else quote}-margined {what}"
 
 
-def _ccxt_text(req: _Request, kind: str) -> str:
+def _ccxt_text(req: Request, kind: str) -> str:
     settle = req.settle or (req.quote if kind == "linear" else req.base)
-    tail = f"-{_yymmdd(req.expiry)}" if req.expiry is not None else ""
+    tail = f"-{yymmdd(req.expiry)}" if req.expiry is not None else ""
     return f"{req.base}/{req.quote}:{settle}{tail}"
 
 
