@@ -2,14 +2,16 @@
 ladders in ``../shared/reference/real`` (their provenance: ``SOURCES.md`` there;
 what is taken from each, and why: ``data/README.md``).
 
-    .venv/bin/python scripts/build_shipped_history.py [--real DIR] [--out FILE] [--dated]
+    .venv/bin/python scripts/build_shipped_history.py [--real DIR] [--out FILE] [--perpetuals-only]
 
 Every ladder goes through levkit's own parser for its venue and is saved with the same
 code as ``lk.save_snapshot`` (one save per recorded version, dated by its source):
 
 - Binance USDⓈ-M: 21 versions of freqtrade's ``binance_leverage_tiers.json`` (ccxt-parsed,
-  the raw ``leverageBracket`` rows in ``info``), perpetuals only unless ``--dated``;
-  each version is a whole listing, so symbols that disappear are recorded as removed.
+  the raw ``leverageBracket`` rows in ``info``), perpetuals and the dated quarterlies of
+  the same answers under their own ids (``BTCUSDT_260626``, notional in USDT; issue 22),
+  or perpetuals only with ``--perpetuals-only``; each version is a whole listing, so
+  symbols that disappear (an expired quarterly too) are recorded as removed.
 - OKX BTC-USDT-SWAP, ETH-USDT-SWAP (2025-12-29): 99 tiers each, in contracts, converted at
   :data:`OKX_PRICES` (no OKX mark price of that day is recorded anywhere; see there).
 - Hyperliquid, every listed perp (``metaAndAssetCtxs``, 2026-03-10).
@@ -218,12 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=Path, default=REAL, help="the real/ reference folder")
     parser.add_argument("--out", type=Path, default=OUT, help="the gzipped store to write")
-    parser.add_argument("--dated", action="store_true", help="include Binance dated contracts")
+    parser.add_argument("--perpetuals-only", action="store_true",
+                        help="leave Binance's dated contracts out (the shipped file has them)")  # fmt: skip
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         con = open_write(folder)
-        for as_of, frame, source in binance_versions(args.real, args.dated):
+        for as_of, frame, source in binance_versions(args.real, not args.perpetuals_only):
             save(con, folder, frame, as_of, source, listing=True)
         okx_src = "OKX GET /api/v5/public/position-tiers (freqtrade cache in erikubingf-del/tradingtest @30f37205, 'updated' 2025-12-29 12:08:40 UTC); contracts x ctVal x price, price: "
         okx = okx_frames(args.real)

@@ -95,3 +95,27 @@ def synthetic_small() -> pd.DataFrame:
         },
         source="api",
     )
+
+
+def bybit_btcusd(top: float = 100.0) -> pd.DataFrame:
+    """Bybit's inverse BTCUSD, in BTC: tier 1 of the v5 risk-limit doc example
+    (``riskLimitValue`` "150", ``maxLeverage`` "100.00", MMR 0.5 %, IMR 1 % after percent
+    normalisation: docs/instruments.md §3.1) and the tier the v2 doc example shows last
+    (id 10: ``limit`` 1500, 5 % / 5.5 %, 18.18x; §3.2); the tiers between are not
+    published there.  ``top`` other than 100 is SYNTHETIC (a ladder above v2's 100x).
+    The simulator's Bybit account holds no inverse ladder by default; Bybit v2
+    (``bybit-legacy``) reads inverse symbols only."""
+    return tiers_frame(
+        {"exchange": ["bybit"] * 2, "symbol": ["BTCUSD"] * 2, "max_notional": [150.0, 1500.0],
+         "max_leverage": [top, 18.18], "maintenance_margin_rate": [0.005, 0.05],
+         "initial_margin_rate": [1 / top, 0.055], "category": ["inverse"] * 2,
+         "notional_unit": ["BTC"] * 2},
+        source="snapshot",
+    )  # fmt: skip
+
+
+def with_bybit_btcusd(sim) -> None:
+    """Give a simulator's Bybit account the inverse BTCUSD ladder (:func:`bybit_btcusd`)."""
+    from levkit.sim.ladders import ladders_from_frame
+
+    sim.ladders["bybit"].update(ladders_from_frame(bybit_btcusd(), "bybit"))

@@ -16,6 +16,7 @@ import levkit as lk
 from levkit.cli import main
 from levkit.frames import tiers_frame
 from levkit.snapshot import save_snapshot
+from levkit.venues import resolve
 
 
 def ladder(symbol="BTCUSDT", caps=(1e6, 5e6, 2e7), levs=(50.0, 20.0, 5.0), mmr=None,
@@ -207,8 +208,13 @@ SUMMARY = {
 }  # fmt: skip
 
 
+def _perpetual(symbol: str) -> bool:
+    return resolve(symbol, "binance").perpetual
+
+
 def test_changes_across_the_shipped_binance_history_match_an_independent_count():
     table = lk.changes(since="2000-01-01", exchange="binance")
+    table = table[table["symbol"].map(_perpetual)]  # the summary counts perpetuals only
     got = table.groupby([table["as_of_new"].dt.strftime("%Y-%m-%d"), "change"]).size()
     counts = {
         day: tuple(int(got.get((day, k), 0)) for k in ("added", "removed", "changed"))
@@ -231,6 +237,9 @@ def test_the_shipped_history_loads_each_binance_version():
         warnings.simplefilter("ignore", lk.LadderWarning)
         hist = lk.ladder_history("binance")
     per_day = hist.groupby(hist["as_of"].dt.strftime("%Y-%m-%d"))["symbol"].nunique()
-    assert per_day["2022-02-05"] == 150  # the first version: every perpetual
+    assert per_day["2022-02-05"] == 162  # the first version: 150 perpetuals, 12 quarterlies
+    perps = hist[hist["symbol"].map(_perpetual)]
+    assert perps.groupby(perps["as_of"].dt.strftime("%Y-%m-%d"))["symbol"].nunique()[
+        "2022-02-05"] == 150  # fmt: skip
     assert hist["as_of"].is_monotonic_increasing is False  # sorted by symbol first
     assert list(hist.columns[:9]) == list(lk.load_snapshot("bybit", "LTCUSDT").columns[:9])

@@ -1,6 +1,6 @@
 """The one client contract, over every venue in the registry (``lk.exchanges()``).
 
-Adding a venue to ``levkit/venues/__init__.py`` adds it here: its declaration is checked
+Adding a venue to ``levkit/venues/registry.py`` adds it here: its declaration is checked
 for coherence, and its client is driven on the simulator through the same calls (ladder,
 leverage, set leverage, dry run, keyless calls, faults), with a canary secret that must
 appear nowhere levkit writes.  Per-venue details live in ``tests/venues/``.
@@ -23,7 +23,9 @@ from levkit.errors import ExchangeError
 from levkit.http.wire import RequestPreview, RequestSequence
 from levkit.sim import Simulator
 from levkit.sim.testing import FakeClock
-from levkit.venues import client_class, normalize_symbol, venue, venues
+from levkit.venues import client_class, normalize_symbol, resolve, venue, venues
+
+from ._ladders import with_bybit_btcusd
 
 NAMES = [v.name for v in venues()]
 pytestmark = pytest.mark.filterwarnings("ignore:lk.BybitLegacy calls:DeprecationWarning")
@@ -138,8 +140,7 @@ def test_a_declaration_is_coherent(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_unified_spellings_reach_the_example(name):
     v = venue(name)
-    market = lk.symbols.parse_symbol(v.symbol_example, default_quote=v.symbols.default_quote)
-    unified = f"{market.base}/{market.quote}:{market.quote}"
+    unified = resolve(v.symbol_example, name).ccxt  # BTC/USDT:USDT; v2's BTC/USD:BTC
     assert normalize_symbol(unified, name) == v.symbol_example
     assert normalize_symbol(unified.lower(), name) == v.symbol_example
 
@@ -327,8 +328,9 @@ def test_positions_are_empty_when_flat_and_show_an_open_one(name, sim, sim_clock
     from levkit.client import POSITION_COLUMNS
 
     client = make(name, sim, sim_clock)
-    # a symbol the simulator holds a ladder for (v2's inverse BTCUSD has none: BTCUSDT then)
-    sym = example(name) if example(name) in sim.symbols(name) else sim.symbols(name)[0]
+    with_bybit_btcusd(sim)  # v2 reads inverse symbols only: give the account BTCUSD's ladder
+    sym = example(name)
+    assert sym in sim.symbols(name)
     flat = client.positions(sym)
     assert list(flat.columns[: len(POSITION_COLUMNS)]) == POSITION_COLUMNS and flat.empty
     sim.open_position(name, sym, "long", 50_000)

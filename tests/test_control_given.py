@@ -14,6 +14,8 @@ from levkit.control import LeverageControl
 from levkit.frames import tiers_frame
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 
+from ._ladders import bybit_btcusd
+
 #: Bybit BTCUSDT's first tiers (150x up to 2M in the shipped snapshot's shape) and a
 #: Binance-like ladder that stops at 125x: given to a Bybit control, the latter would cap
 #: it at 125x and refuse 140x, which Bybit allows.
@@ -80,6 +82,6 @@ def test_bybit_legacy_takes_bybits_ladder():
         warnings.simplefilter("ignore")
         sim = Simulator()
         legacy = lk.BybitLegacy(DEMO_KEY, DEMO_SECRET, session=sim.session())
-    c = make(legacy, "BTCUSDT", BYBIT)
+    c = make(legacy, "BTCUSD", bybit_btcusd())  # v2 reads its inverse perpetuals only
     assert c.source.kind == "given" and c.tiers["exchange"].unique().tolist() == ["bybit"]
     c.close()

@@ -17,6 +17,8 @@ from levkit.numbers import show
 from levkit.sim import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET, Simulator
 from levkit.venues import client_class, venue
 
+from ._ladders import bybit_btcusd, with_bybit_btcusd
+
 ALL = list(lk.exchanges().index)
 SETTABLE = [n for n in ALL if lk.exchanges().loc[n, "set_leverage"]]
 READ_ONLY = [n for n in ALL if not lk.exchanges().loc[n, "set_leverage"]]
@@ -24,13 +26,18 @@ READ_ONLY = [n for n in ALL if not lk.exchanges().loc[n, "set_leverage"]]
 
 @pytest.fixture(scope="module")
 def shipped():
-    """One simulator with the shipped ladders (building it reads every snapshot)."""
-    return Simulator()
+    """One simulator with the shipped ladders (building it reads every snapshot), and
+    Bybit's inverse BTCUSD, the perpetual Bybit v2 reads (issue 22: v2 refuses BTCUSDT)."""
+    out = Simulator()
+    with_bybit_btcusd(out)
+    return out
 
 
 @pytest.fixture
 def sim(shipped):
-    """The shared simulator, flat, one-way, 10x on every venue's BTC perpetual."""
+    """The shared simulator, flat, one-way, 10x on every venue's BTC perpetual; the user
+    store holds BTCUSD's ladder (the control reads v2's ladder from the snapshot)."""
+    lk.save_snapshot(bybit_btcusd(), as_of="2026-01-01", source_text="v5 doc example")
     for name in ALL:
         shipped.close_position(name)
         shipped.set_position_mode(name, False)
@@ -55,7 +62,7 @@ def control(sim, name, symbol=None, **kw):
 
 
 def _symbol(name):
-    return "BTCUSDT" if name == "bybit-legacy" else venue(name).symbol_example
+    return venue(name).symbol_example  # bybit-legacy: its inverse BTCUSD
 
 
 @pytest.mark.parametrize("name", SETTABLE)
@@ -168,8 +175,8 @@ def test_incomplete_snapshot_ladder_is_shown_as_a_lower_bound(sim):
 
 # -- validity: the API's maximum and the open position --------------------------------------
 def test_bybit_legacy_stops_at_the_v2_maximum_not_the_ladders(sim):
-    # a ladder whose top (150x) is above the v2 maximum: the 2026 tiers, saved as the newest
-    lk.save_snapshot(lk.load_snapshot("bybit", "BTCUSDT", as_of="2026-01-31"), as_of="2026-06-01")
+    # a ladder whose top (150x, SYNTHETIC) is above the v2 maximum, saved as the newest
+    lk.save_snapshot(bybit_btcusd(top=150.0), as_of="2026-06-01", source_text="synthetic")
     c = control(sim, "bybit-legacy")
     assert c.max_leverage == 100 and c.limits["ladder"] == 150
     before = len(sim.calls)
@@ -259,7 +266,8 @@ def test_open_position_caps_the_leverage_on_the_venues_that_now_read_positions(s
     row = c.validity().iloc[0]
     assert not row.valid
     assert row.reason.startswith("your ")
-    assert f"USDT position needs <= {show(band.max_leverage)}x" in row.reason, row.reason
+    unit = first.tiers["notional_unit"].iloc[0]  # USDT; BTC for v2's inverse BTCUSD
+    assert f"{unit} position needs <= {show(band.max_leverage)}x" in row.reason, row.reason
     assert c.apply() is None and not c.can_apply
     assert s.count(set_path, method="POST") == before
     c.leverage = float(band.max_leverage)  # the cap the position needs: allowed, and sent

@@ -35,9 +35,7 @@ def _quiet(fn, *args, **kwargs):
 
 
 def test_a_list_of_venues_returns_one_frame_with_every_venue(sim):
-    t, warned = _quiet(
-        lk.fetch_risk_limits, PUBLIC, "BTCUSDT", session=sim.session(), progress=False
-    )
+    t, warned = _quiet(lk.fetch_risk_limits, PUBLIC, "BTC", session=sim.session(), progress=False)
     assert sorted(t["exchange"].unique()) == sorted(PUBLIC)
     assert t.attrs["errors"] == {} and warned == []
     assert (t["origin"] == "simulator").all()
@@ -52,16 +50,15 @@ def test_a_list_of_venues_returns_one_frame_with_every_venue(sim):
 
 
 def test_unified_symbols_map_to_each_venues_own(sim):
+    usdt = {"bybit": "BTCUSDT", "okx": "BTC-USDT-SWAP", "bitget": "BTCUSDT", "gate": "BTC_USDT"}
     for spelling in ("BTC", "BTC/USDT:USDT", "btc-usdt"):
         t, _ = _quiet(lk.fetch_risk_limits, PUBLIC, spelling, session=sim.session(), progress=False)
         got = t.drop_duplicates("exchange").set_index("exchange")["symbol"].to_dict()
-        assert got == {
-            "bybit": "BTCUSDT",
-            "okx": "BTC-USDT-SWAP",
-            "bitget": "BTCUSDT",
-            "gate": "BTC_USDT",
-            "hyperliquid": "BTC",  # the USDC perp, named by its base
-        }, spelling
+        if spelling == "BTC":  # the base asset: Hyperliquid's USDC perp, named by its base
+            assert got == {**usdt, "hyperliquid": "BTC"}, spelling
+        else:  # a USDT symbol names no Hyperliquid perp: said, never the USDC one instead
+            assert got == usdt, spelling
+            assert "settles in USDC, not USDT" in t.attrs["errors"]["hyperliquid"]
 
 
 def test_venues_are_fetched_concurrently(sim):

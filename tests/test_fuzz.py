@@ -27,14 +27,14 @@ from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
 import levkit as lk
-from levkit.errors import LevkitError
+from levkit.errors import InvalidSymbolError, LevkitError
 from levkit.frames import LadderWarning
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 from levkit.snapshot import load_snapshot
 from levkit.symbols import QUOTES, Market, notional_currencies, notional_currency, parse_symbol
 from levkit.validate import check_leverage
-from levkit.venues import client_class, normalize_symbol, venue, venues
+from levkit.venues import client_class, normalize_symbol, resolve, venue, venues
 from levkit.venues._parse import deduction_recursion, ladder_starts
 from levkit.venues.bingx import parse as px
 from levkit.venues.bingx.client import BingXDialect
@@ -45,6 +45,7 @@ from levkit.venues.bybit_legacy.client import BybitLegacyDialect
 
 from ._invariants import check_attrs, check_leverage_frame
 from ._invariants import check_tiers_frame as _check_tiers
+from ._ladders import bybit_btcusd
 
 
 def to_bingx(symbol):
@@ -900,12 +901,12 @@ leverage_values = st.one_of(
 #: (the shipped ladder's top applies below it), step, integer)
 SET_CASES = {
     "bybit": (lk.Bybit, "BTCUSDT", "/v5/position/set-leverage", "bybit", "BTCUSDT", 1e9, 0.01, 0),
-    "bybit-legacy": (
+    "bybit-legacy": (  # v2 reads inverse perpetuals only (issue 22)
         lk.BybitLegacy,
-        "BTCUSDT",
+        "BTCUSD",
         "/user/leverage/save",
         "bybit",
-        "BTCUSDT",
+        "BTCUSD",
         100,
         0.01,
         0,
@@ -928,7 +929,8 @@ def _btc_ladders() -> pd.DataFrame:
     """The shipped ladders of the two symbols set_leverage is fuzzed on: a simulator built
     on them starts in a few ms, one on every shipped ladder in 100 ms."""
     return pd.concat(
-        [load_snapshot("bybit", "BTCUSDT"), load_snapshot("bingx", "BTC-USDT")], ignore_index=True
+        [load_snapshot("bybit", "BTCUSDT"), load_snapshot("bingx", "BTC-USDT"), bybit_btcusd()],
+        ignore_index=True,
     )
 
 
@@ -1050,44 +1052,59 @@ def longest_quote_suffix(text: str) -> str | None:
     return next((q for q in QUOTES if text.endswith(q) and len(text) > len(q)), None)
 
 
+BINGX_QUOTES = ("USDT", "USDC")  # BingX swap v2 (spec: levkit.venues.bingx.spec.SYMBOLS)
+
+
 @FUZZ
 @given(markets, markets)
 def test_bingx_spelling_is_injective_and_round_trips(m1, m2):
+    """Where BingX lists the quote, every spelling of a market reaches one id and distinct
+    markets keep distinct ids; any other quote names nothing there and raises (0.3: never
+    another instrument)."""
     (b1, q1), (b2, q2) = m1, m2
-    s1, s2 = to_bingx(f"{b1}-{q1}"), to_bingx(f"{b2}/{q2}")
+    if q1 not in BINGX_QUOTES:
+        with pytest.raises(InvalidSymbolError):
+            to_bingx(f"{b1}/{q1}:{q1}")
+        return
+    s1 = to_bingx(f"{b1}-{q1}")
     assert s1 == f"{b1}-{q1}" and parse_symbol(s1) == Market(b1, q1)
-    assert (s1 == s2) == (m1 == m2)
+    if q2 in BINGX_QUOTES:
+        assert (s1 == to_bingx(f"{b2}/{q2}")) == (m1 == m2)
     for spelling in (f"{b1}-{q1}", f"{b1}/{q1}", f"{b1}/{q1}:{q1}", f"{b1}-{q1}".lower()):
         assert to_bingx(spelling) == s1
         assert normalize_symbol(spelling, "bingx") == s1
 
 
 @FUZZ
-@given(markets, markets)
-def test_bybit_spelling_keeps_markets_apart_where_the_spelling_can(m1, m2):
-    """``BTCUSDT`` has no separator: two markets share a Bybit spelling only when one
-    quote ends with another (``X`` + ``BUSD`` and ``XB`` + ``USD``; ``X`` + ``FDUSD`` and
-    ``XFD`` + ``USD``).  levkit reads such a spelling with the longest known quote suffix;
-    any other pair of markets keeps distinct spellings, and each spelling reads back."""
-    (b1, q1), (b2, q2) = m1, m2
-    s1, s2 = to_bybit(f"{b1}-{q1}"), to_bybit(f"{b2}-{q2}")
-    assert s1 == b1 + q1 and s2 == b2 + q2
-    if m1 != m2 and s1 == s2:
-        assert q1 != q2 and (q1.endswith(q2) or q2.endswith(q1))  # the only inherent clash
-    read = parse_symbol(s1)
-    assert read.quote == longest_quote_suffix(s1)
-    assert read.base + read.quote == s1
-    if read.quote == q1:
-        assert read == Market(b1, q1)
-    # Re-spelling is stable: the unseparated form always reads back to itself.
-    assert to_bybit(s1) == s1 and to_bybit(to_bingx(s1)) == s1
+@given(markets)
+def test_bybit_spelling_of_a_usdt_market_round_trips_and_others_name_their_own_kind(m):
+    """``BTCUSDT`` has no separator.  A USDT market is spelled base + USDT and reads back;
+    USD is Bybit's inverse perpetual, USDC its USDC perpetual (``BTCPERP``); any other quote
+    names nothing on Bybit and raises, never a USDT contract instead (issue 22)."""
+    base, quote = m
+    try:
+        inst = resolve(f"{base}-{quote}", "bybit")
+    except InvalidSymbolError:
+        assert quote not in ("USDT", "USDC", "USD")
+        return
+    assert (inst.base, inst.quote) == (base, quote)
+    assert inst.kind == ("inverse" if quote == "USD" else "linear")
+    if quote == "USDT":
+        assert inst.symbol == base + quote
+    assert to_bybit(inst.symbol) == inst.symbol  # re-spelling is stable
 
 
-def test_bybit_spelling_ambiguity_resolves_to_longest_quote():
-    assert to_bybit("XB-USD") == to_bybit("X-BUSD") == "XBUSD"
+def test_bybit_spelling_ambiguity_is_settled_by_what_bybit_lists():
+    """``XBUSD`` reads as X/BUSD without a venue (the longest known quote); on Bybit, which
+    lists no BUSD contract, it is XB's inverse perpetual, and X/BUSD names nothing."""
     assert parse_symbol("XBUSD") == Market("X", "BUSD")
-    assert to_bingx("XBUSD") == "X-BUSD"  # the separated spelling keeps XB-USD apart
-    assert to_bingx("XB-USD") == "XB-USD"
+    assert to_bybit("XB-USD") == to_bybit("XBUSD") == "XBUSD"
+    assert resolve("XBUSD", "bybit").kind == "inverse"
+    with pytest.raises(InvalidSymbolError, match="BUSD"):
+        to_bybit("X-BUSD")
+    assert to_bingx("XB-USDT") == "XB-USDT"
+    with pytest.raises(InvalidSymbolError, match="coin-margined"):
+        to_bingx("XB-USD")
 
 
 @FUZZ
@@ -1113,7 +1130,15 @@ def test_parse_symbol_fuzz_reads_only_plain_ascii_markets(text):
     assert text.strip().isascii()
     # Case does not make another market; re-spelling reads the same market.
     assert parse_symbol(text.lower()) == m
-    assert parse_symbol(to_bingx(text)) == Market(m.base, m.quote)
+    try:  # BingX lists USDT (and USDC) swaps only: other quotes name nothing there
+        got = parse_symbol(to_bingx(text))
+    except InvalidSymbolError:
+        assert m.quote not in BINGX_QUOTES or m.settle not in (None, m.quote)
+        return
+    # the same market; or, where BingX lists no pair in that coin, a base asset ending in
+    # it ("WBTC", "0BTC": its USDT swap)
+    bare = m.quote in ("BTC", "ETH") and m.settle is None and "/" not in text and "-" not in text
+    assert got == Market(m.base, m.quote) or (bare and got == Market(m.base + m.quote, "USDT"))
 
 
 @FEW

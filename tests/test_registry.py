@@ -21,9 +21,17 @@ from pathlib import Path
 import pytest
 
 import levkit as lk
-import levkit.venues as registry
+import levkit.venues.registry as registry
 from levkit.client import Client
-from levkit.venues import CONTRACT_KINDS, LiquidationRule, MarginRule, Venue, venue, venues
+from levkit.venues import (
+    CONTRACT_KINDS,
+    LiquidationRule,
+    MarginRule,
+    Venue,
+    client_class,
+    venue,
+    venues,
+)
 from levkit.venues._spec import frozen_map
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +148,7 @@ def _export_parts(v: Venue, folder: str) -> list[str]:
     module, _, name = v.client.partition(":")
     missing = []
     try:
-        exported = name in lk.__dir__() and getattr(lk, name) is registry.client_class(v.name)
+        exported = name in lk.__dir__() and getattr(lk, name) is client_class(v.name)
     except Exception:  # noqa: BLE001 - any failure to import it is a missing export
         exported = False
     if not exported:

@@ -42,6 +42,7 @@ from ._audit import (
     faulty,
     secret_forms,
 )
+from ._ladders import with_bybit_btcusd
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -201,19 +202,20 @@ def test_bybit_every_path_keeps_the_secret(url, sim, clock, debug_logs, audit):
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_bybit_legacy_every_path_keeps_the_secret(url, sim, clock, debug_logs, audit):
+    with_bybit_btcusd(sim)  # v2 reads its inverse perpetuals only (issue 22)
     client = make(lk.BybitLegacy, url, clock)
     audit.obj("repr", client)
     audit.text("transport", vars(client.transport))
     attempt(audit, "leverage", client.leverage)
-    attempt(audit, "leverage one", client.leverage, "BTCUSDT")
-    preview = attempt(audit, "dry run", client.set_leverage, "BTCUSDT", 20, dry_run=True)
+    attempt(audit, "leverage one", client.leverage, "BTCUSD")
+    preview = attempt(audit, "dry run", client.set_leverage, "BTCUSD", 20, dry_run=True)
     assert isinstance(preview, RequestPreview) and "api_key" in (preview.body or "")
-    attempt(audit, "set", client.set_leverage, "BTCUSDT", 20)
-    assert sim.leverage("bybit", "BTCUSDT", "both") == 20
-    attempt(audit, "not modified", client.set_leverage, "BTCUSDT", 20)
+    attempt(audit, "set", client.set_leverage, "BTCUSD", 20)
+    assert sim.leverage("bybit", "BTCUSD", "both") == 20
+    attempt(audit, "not modified", client.set_leverage, "BTCUSD", 20)
     for bad in (0, 101, float("inf"), None):
         assert isinstance(
-            attempt(audit, f"invalid {bad!r}", client.set_leverage, "BTCUSDT", bad), ValueError
+            attempt(audit, f"invalid {bad!r}", client.set_leverage, "BTCUSD", bad), ValueError
         )
     assert isinstance(
         faulty(audit, sim, "rate_limit", "/user/leverage", lambda: client.leverage()),

@@ -160,10 +160,13 @@ def test_symbol_is_accepted_in_any_spelling(spelling):
 
 
 def test_exchange_none_matches_the_symbol_on_every_exchange():
-    tiers = load_snapshot(symbol="LTC-USDT")
+    tiers = load_snapshot(symbol="LTC")  # the base asset: each venue's perpetual
     pairs = tiers[["exchange", "symbol"]].drop_duplicates().values.tolist()
     assert pairs == [["binance", "LTCUSDT"], ["bingx", "LTC-USDT"], ["bybit", "LTCUSDT"],
                      ["hyperliquid", "LTC"]]  # fmt: skip
+    # a USDT symbol names no Hyperliquid perp (USDC-settled): skipped there, not substituted
+    usdt = load_snapshot(symbol="LTC-USDT")
+    assert usdt[["exchange", "symbol"]].drop_duplicates().values.tolist() == pairs[:3]
     # the oldest figures date the whole frame
     assert tiers.attrs["as_of"] == pd.Timestamp("2025-12-02", tz="UTC")
 
@@ -176,7 +179,7 @@ def test_exchange_is_case_insensitive_and_a_list_of_symbols_works():
 def test_no_arguments_give_the_newest_version_of_every_ladder():
     tiers = load_snapshot()
     ladders = tiers.groupby("exchange")["symbol"].nunique().to_dict()
-    assert ladders["binance"] == 712  # the 2026-05-01 listing's perpetuals
+    assert ladders["binance"] == 716  # the 2026-05-01 listing: 712 perpetuals, 4 quarterlies
     assert ladders["hyperliquid"] == 229 - 39  # the listed perps of 2026-03-10 (HPOS delisted)
     assert {"bingx": 15, "bybit": 2, "okx": 2, "bitget": 1}.items() <= ladders.items()
     assert ladders["gate"] == 3  # BTC_USDT, ZTX_USDT fragments and the complete AI16Z_USDT
@@ -192,7 +195,7 @@ def test_unknown_exchange_raises_listing_what_is_available():
     assert "'no-such-venue'" in str(info.value)
     assert "bybit: BTCUSDT, LTCUSDT" in str(info.value)
     assert "bingx: ADA-USDT" in str(info.value)
-    assert "binance: 0GUSDT" in str(info.value) and "(712 symbols)" in str(info.value)
+    assert "binance: 0GUSDT" in str(info.value) and "(716 symbols)" in str(info.value)
 
 
 def test_unknown_symbol_raises_listing_that_exchanges_symbols():

@@ -26,7 +26,8 @@ from ..frames import stamp
 from ..http.ratelimit import RateLimiter, shared_limiter
 from ..http.transport import RetryPolicy, Transport
 from ..http.wire import Credentials, Dialect, Response, hide, is_loopback_url, mask, masked_key
-from ..venues import Endpoint, Venue, normalize_symbol
+from ..symbols import Instrument
+from ..venues import Endpoint, Venue, resolve
 from .caps import CapsFromLadder, fill_caps
 from .setting import SetsLeverage
 
@@ -276,9 +277,15 @@ class Client(CapsFromLadder, SetsLeverage):
     # set_leverage: the one sequence of levkit.client.setting.SetsLeverage, with venue hooks.
 
     # -- symbols and calls by role -------------------------------------------------------
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument ``symbol`` names on this venue (:func:`levkit.venues.resolve`):
+        exactly that one, or :class:`~levkit.InvalidSymbolError` saying why."""
+        return resolve(symbol, self.venue)
+
     def symbol(self, symbol: str) -> str:
-        """``symbol`` in this venue's own spelling (native symbols pass unchanged)."""
-        return normalize_symbol(symbol, self.venue)
+        """``symbol`` in this venue's own spelling (native symbols pass unchanged; a dated
+        future stays dated, a coin-margined contract coin-margined)."""
+        return self.instrument(symbol).symbol
 
     def _call(
         self,

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import LadderWarning, LevkitError, ParseError
 from ..frames import FLOAT_TIER_COLUMNS
+from ..venues import listed_instrument, normalize_symbol, venue
 from .ccxt_roads import ROADS, UNIFIED_FIELDS, ccxt_method, mark_prices, needs_price, unified_rows
 
 __all__ = ["CCXT_NAMES", "CcxtMissingError", "from_ccxt", "INFO_FIELDS", "UNIFIED_FIELDS"]
@@ -125,8 +126,6 @@ def _fetch(ex: Any, symbols: list[str] | None) -> tuple[dict[str, list], dict[st
 def _names(ex: Any) -> tuple[str, Any]:
     """levkit's registry name for the ccxt exchange where there is one (else ccxt's id),
     and its venue (or None)."""
-    from ..venues import venue
-
     ident = str(getattr(ex, "id", "") or type(ex).__name__)
     name = CCXT_NAMES.get(ident.lower())
     return (name, venue(name)) if name else (ident, None)
@@ -144,13 +143,24 @@ def _native(ex: Any, unified: str, v: Any) -> str:
     if market.get("id"):
         return str(market["id"])
     if v is not None:
-        from ..venues import normalize_symbol
-
-        try:
+            try:
             return normalize_symbol(unified, v)
         except LevkitError:
             pass
     return unified
+
+
+def _unit(native: str, v: Any, market: Mapping) -> str | None:
+    """The ``notional_unit`` of a unified-road ladder: its instrument's on a registry venue
+    (a dated or coin-quoted id included), else the market's settle coin, else its quote
+    (the unified road reads linear markets only)."""
+    if v is not None:
+        try:
+            return listed_instrument(native, v.name).unit
+        except LevkitError:
+            pass
+    unit = market.get("settle") or market.get("quote")
+    return str(unit) if unit else None
 
 
 def _from_info(info: Any, keys: Iterable[str]) -> float:
@@ -210,7 +220,8 @@ def _unified_frame(ex: Any, name: str, v: Any, plan: dict, priced: dict) -> pd.D
     and initial rate from ``info`` where it has them (:data:`INFO_FIELDS`)."""
     rows = []
     for sym, (tiers, market) in plan.items():
-        native, unit = _native(ex, sym, v), market.get("quote")
+        native = _native(ex, sym, v)
+        unit = _unit(native, v, market)
         for row, t in zip(unified_rows(tiers, market, priced.get(sym)), tiers, strict=True):
             row.update({col: _from_info(t.get("info"), keys) for col, keys in INFO_FIELDS.items()})
             row.update(exchange=name, symbol=native, ccxt_symbol=sym)

@@ -2,7 +2,8 @@
 
 Mixed into :class:`levkit.sim.Simulator`.  ``exchange`` is any registry name or alias
 (two APIs of one exchange share the account their specs name: ``"bybit-legacy"`` acts on
-``"bybit"``); symbols may be written any way :func:`levkit.venues.normalize_symbol` reads.
+``"bybit"``); symbols may be written any way :func:`levkit.venues.resolve` reads, and name
+exactly that instrument (a dated id never reaches the perpetual).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import InvalidSymbolError
 from ..symbols import parse_symbol
-from ..venues import normalize_symbol, venue
+from ..venues import normalize_symbol, resolve, venue, venues
 from .ladders import Ladder
 from .state import Account, Order, Position, side_name
 
@@ -25,6 +27,21 @@ def account_name(exchange: str) -> str:
     ('bybit', 'bingx')
     """
     return venue(exchange).account
+
+
+def _base(symbol: str) -> str:
+    """The base coin of any venue's id (``BTC`` of Hyperliquid's ``BTC``, of Bybit's
+    ``BTCUSDH26``); ``""`` when no venue reads it."""
+    try:
+        return parse_symbol(symbol).base
+    except ValueError:
+        pass
+    for v in venues():  # "BTC" alone (Hyperliquid's coin) is the BTC market too
+        try:
+            return resolve(symbol, v).base
+        except InvalidSymbolError:
+            continue
+    return ""
 
 
 class AccountHelpers:
@@ -56,11 +73,7 @@ class AccountHelpers:
 
     def price(self, symbol: str) -> float:
         """Mark price of ``symbol`` (by base coin; 100 when not configured)."""
-        try:  # "BTC" alone (Hyperliquid's coin) is the BTC market too
-            base = parse_symbol(symbol, default_quote="USDT").base
-        except ValueError:
-            return 100.0
-        return float(self.prices.get(base, 100.0))
+        return float(self.prices.get(_base(symbol), 100.0))
 
     def lev_state(self, exchange: str, symbol: str) -> dict[str, float]:
         """``{"long": L, "short": L}`` for a symbol, created at the default leverage."""

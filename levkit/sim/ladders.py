@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidSymbolError
 from ..model.maintenance import continuity_deductions
 from ..numbers import to_wire
-from ..venues import normalize_symbol
+from ..venues import listed_instrument, resolve
 
 __all__ = [
     "Ladder",
@@ -133,12 +134,21 @@ class Ladder:
         return Bands(mins, self.caps, self.mmr, self.deduction, self.synthetic_mmr)
 
 
+def native_id(symbol: str, exchange: str) -> str:
+    """A frame's symbol as the venue spells it (any spelling of exactly that instrument);
+    an id levkit cannot read is taken as the venue's own (a listing holds it)."""
+    try:
+        return resolve(symbol, exchange).symbol
+    except InvalidSymbolError:
+        return listed_instrument(symbol, exchange).symbol
+
+
 def _rows(frame: pd.DataFrame, exchange: str) -> dict[str, pd.DataFrame]:
     sub = frame[frame["exchange"].astype(str) == exchange]
     sub.attrs = {}  # pandas deep-copies attrs on every slice below: a snapshot's are large
     out: dict[str, pd.DataFrame] = {}
     for symbol, rows in sub.groupby("symbol", sort=True):
-        name = normalize_symbol(str(symbol), exchange)
+        name = native_id(str(symbol), exchange)
         out[name] = rows.sort_values("max_notional", kind="stable")
     return out
 

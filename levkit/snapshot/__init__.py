@@ -34,7 +34,7 @@ from ._files import (
     data_dir,
     user_data_dir,
 )
-from ._names import SnapshotError, canonical_exchange, match_symbol, to_timestamp
+from ._names import SnapshotError, canonical_exchange, match_symbols, to_timestamp
 from ._read import SnapshotFileWarning
 from ._save import save_snapshot
 from ._store import STORE_FILE
@@ -207,10 +207,12 @@ def _match_symbols(rows: pd.DataFrame, mask: np.ndarray, symbol: Any, exchange: 
     pool = sorted(set(ex_col[mask]))
     listed = rows["content_id"].notna().to_numpy()
     hit = np.zeros(len(rows), dtype=bool)
+    held = {ex: set(sym_col[ex_col == ex]) for ex in pool}
     for sym in wanted:
         found = np.zeros(len(rows), dtype=bool)
-        for ex in pool:
-            found |= mask & (ex_col == ex) & (sym_col == match_symbol(sym, ex))
+        for ex in pool:  # exactly the instrument sym names there (a dated id stays dated)
+            names = match_symbols([sym], ex, held[ex], strict=exchange is not None)
+            found |= mask & (ex_col == ex) & np.isin(sym_col, list(names))
         if not found.any():
             where = f"{canonical_exchange(exchange)} " if exchange is not None else ""
             what = "leverage ladder" if kind == "leverage" else "margin bands"

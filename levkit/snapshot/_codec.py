@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from ..frames import TIERS_COLUMNS, tiers_frame
-from ..symbols import notional_currency
 from ._names import SnapshotError, as_of_ns, as_of_text, canonical_exchange, check_symbol
 from ._store import TIER_VALUES
 
@@ -282,8 +281,10 @@ def _labels(frame, df, starts, stops, as_of, source_text, complete) -> dict[str,
         unit = _per_ladder(df, "notional_unit", starts, stops)
     else:
         given = frame.attrs.get("notional_unit")
-        unit = [given if isinstance(given, str) else
-                notional_currency(s, c or "linear") for s, c in zip(first["symbol"], category, strict=True)]  # fmt: skip
+        from ..venues import unit_of
+
+        unit = [given if isinstance(given, str) else unit_of(s, e, c or "linear")
+                for s, c, e in zip(first["symbol"], category, first["exchange"], strict=True)]  # fmt: skip
     if complete is not None:
         whole = [bool(complete)] * n
     elif "complete" in cols:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import LevkitError
+from ..errors import InvalidSymbolError, LevkitError
 
 __all__ = [
     "SnapshotError",
@@ -26,6 +26,7 @@ __all__ = [
     "check_exchange",
     "check_symbol",
     "match_symbol",
+    "match_symbols",
     "to_timestamp",
 ]
 
@@ -92,15 +93,42 @@ def check_symbol(symbol: Any, exchange: str = "") -> str:
     return symbol
 
 
-def match_symbol(symbol: str, exchange: str) -> str:
-    """The exchange's own spelling of ``symbol`` where levkit knows the exchange, else
-    ``symbol`` as given (a ccxt-only venue)."""
-    from ..venues import normalize_symbol
+def match_symbol(symbol: str, exchange: str, listed: Any = None) -> str:
+    """The exchange's own id of exactly the instrument ``symbol`` names where levkit knows
+    the exchange (:func:`levkit.venues.resolve`: a dated id stays dated; a symbol the venue
+    does not carry raises :class:`~levkit.InvalidSymbolError`), else ``symbol`` as given (a
+    ccxt-only venue).  ``listed`` (the ids the store holds for it) settles the case of a
+    case-sensitive venue's id (Hyperliquid ``kPEPE``).
 
-    try:
-        return normalize_symbol(symbol, exchange)
-    except (ValueError, LevkitError):
+    >>> match_symbol("BTC/USDT:USDT-260626", "binance"), match_symbol("BTC", "kraken")
+    ('BTCUSDT_260626', 'BTC')
+    """
+    from ..venues import find, resolve
+
+    v = find(exchange)
+    if v is None:
         return str(symbol).strip()
+    found = resolve(symbol, v).symbol
+    if listed is not None and found not in listed:
+        try:
+            return resolve(symbol, v, listed=listed).symbol
+        except InvalidSymbolError:
+            pass
+    return found
+
+
+def match_symbols(wanted: list[Any], exchange: str, listed: Any, *, strict: bool) -> set[str]:
+    """:func:`match_symbol` of each of ``wanted``; a symbol naming no instrument of the
+    exchange raises where ``strict`` (one exchange asked for), else is skipped (a symbol
+    asked of every exchange: ``BTCUSDT`` names nothing on Hyperliquid)."""
+    out = set()
+    for sym in wanted:
+        try:
+            out.add(match_symbol(sym, exchange, listed))
+        except InvalidSymbolError:
+            if strict:
+                raise
+    return out
 
 
 def to_timestamp(value: Any, what: str = "as_of") -> pd.Timestamp:

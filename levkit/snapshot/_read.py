@@ -213,6 +213,21 @@ def latest(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.drop_duplicates(["exchange", "symbol"], keep="last").reset_index(drop=True)
 
 
+def _units(chosen: pd.DataFrame) -> np.ndarray:
+    """Each ladder's ``notional_unit``: its instrument's on a registry venue (a store written
+    before 0.3 may hold ``""`` for a non-ASCII id or ``"241227"`` for a dated one), else as
+    stored."""
+    from ..venues import find, listed_instrument
+
+    stored = chosen["notional_unit"].to_numpy(object)
+    out = stored.copy()
+    for i, (ex, sym) in enumerate(zip(chosen["exchange"], chosen["symbol"], strict=True)):
+        v = find(ex)
+        if v is not None:
+            out[i] = listed_instrument(str(sym), v.name).unit
+    return out
+
+
 def build(
     chosen: pd.DataFrame, srcs: list[Source], *, dates: str = "text", positions: bool = False
 ) -> tuple[pd.DataFrame, dict]:
@@ -248,6 +263,8 @@ def build(
         values = chosen[src_col].to_numpy(object)[at]
         if col == "complete":
             values = values.astype(bool)
+        elif col == "notional_unit":
+            values = _units(chosen)[at]
         elif col == "as_of" and dates != "text":
             values = pd.to_datetime(values.astype("int64"), utc=True).astype("datetime64[ns, UTC]")
         labels[col] = values

@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from ..frames import TIERS_COLUMNS, tiers_frame
-from ..symbols import notional_currency
 from ._files import SNAPSHOT_COLUMNS, SNAPSHOT_FILES, as_of_timestamp, parse
 from ._names import check_exchange
 
@@ -37,8 +36,11 @@ def _as_of_text(as_of: Any) -> str:
     raise ValueError(f"as_of must be a date, a timestamp or 'YYYY-MM-DD', not {as_of!r}")
 
 
-def _unit(symbol: str, category: str) -> str:
-    return notional_currency(symbol, category)
+def _unit(symbol: str, category: str, exchange: str) -> str:
+    """The unit of a ladder saved without one: its instrument's (``levkit.venues.unit_of``)."""
+    from ..venues import unit_of
+
+    return unit_of(symbol, exchange, category)
 
 
 def _completeness(frame: pd.DataFrame, df: pd.DataFrame, complete: Any) -> list[bool]:
@@ -141,7 +143,8 @@ def write_snapshot(
             df[name] = value if isinstance(value, str) else None
     if df["notional_unit"].isna().all():
         cats = df["category"].fillna("linear")
-        df["notional_unit"] = [_unit(s, c) for s, c in zip(df["symbol"], cats, strict=True)]
+        df["notional_unit"] = [_unit(s, c, e) for s, c, e in
+                               zip(df["symbol"], cats, df["exchange"], strict=True)]  # fmt: skip
     # A deduction means nothing without a maintenance rate: leave it blank there.
     df["mm_deduction"] = df["mm_deduction"].where(df["maintenance_margin_rate"].notna())
     df["complete"] = _completeness(frame, df, complete)

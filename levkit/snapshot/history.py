@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import StaleDataWarning
 from . import _read
-from ._names import SnapshotError, canonical_exchange, match_symbol, to_timestamp
+from ._names import SnapshotError, canonical_exchange, match_symbols, to_timestamp
 from .diff import diff_core
 
 __all__ = ["changes", "ladder_history", "window_start"]
@@ -58,8 +58,10 @@ def _rows(exchange: Any, symbol: Any, kind: str, srcs: list) -> pd.DataFrame:
         wanted = [symbol] if isinstance(symbol, str) else list(symbol)
         mask = np.zeros(len(rows), dtype=bool)
         for ex in rows["exchange"].unique():
-            names = {match_symbol(s, ex) for s in wanted}
-            mask |= ((rows["exchange"] == ex) & rows["symbol"].isin(names)).to_numpy()
+            here = (rows["exchange"] == ex).to_numpy()
+            held = set(rows["symbol"].to_numpy(object)[here])
+            names = match_symbols(wanted, ex, held, strict=exchange is not None)
+            mask |= here & rows["symbol"].isin(names).to_numpy()
         rows = rows[mask]
     rows = rows.drop_duplicates(["exchange", "symbol", "as_of"], keep="last")
     return rows.reset_index(drop=True)

@@ -6,7 +6,8 @@ This module maps names (and aliases) to those declarations, loading each spec on
 use, and answers the questions the rest of levkit asks: which client, which symbol
 spelling, which simulator handler, what the venue can do.
 
-Adding a venue: ``docs/adding-an-exchange.md``; the one line here is :data:`NAMES`.
+Adding a venue: ``docs/adding-an-exchange.md``; its one line is :data:`NAMES` in
+:mod:`levkit.venues.registry` (which resolution reads too, so it lives apart).
 
 Examples
 --------
@@ -19,10 +20,10 @@ True
 from __future__ import annotations
 
 import importlib
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidSymbolError
+from ..symbols import Instrument
+from ._resolve import listed_instrument, resolve, unit_of, units_of
 from ._spec import (
     CONTRACT_KINDS,
     Capabilities,
@@ -31,9 +32,12 @@ from ._spec import (
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
 )
+from .registry import NAMES, find, names, venue, venues
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -47,81 +51,27 @@ __all__ = [
     "Capabilities",
     "Endpoint",
     "ErrorRule",
+    "Instrument",
     "LiquidationRule",
     "MarginRule",
     "RateLimit",
+    "Refusal",
+    "Spelling",
     "SymbolRule",
     "Venue",
     "client_class",
     "exchanges",
     "find",
+    "listed_instrument",
     "maintenance_rule",
     "names",
     "normalize_symbol",
+    "resolve",
+    "unit_of",
+    "units_of",
     "venue",
     "venues",
 ]
-
-#: Registry name -> the folder (package under ``levkit.venues``) that declares it.
-#: Adding a venue adds one line here.
-NAMES: dict[str, str] = {
-    "bybit": "bybit",
-    "bybit-legacy": "bybit_legacy",
-    "bingx": "bingx",
-    "binance": "binance",
-    "okx": "okx",
-    "bitget": "bitget",
-    "gate": "gate",
-    "hyperliquid": "hyperliquid",
-}
-
-
-@cache
-def _load(name: str) -> Venue:
-    spec = importlib.import_module(f"{__name__}.{NAMES[name]}.spec").VENUE
-    if spec.name != name:  # pragma: no cover - a wrong registry line
-        raise RuntimeError(f"levkit.venues.{NAMES[name]}.spec declares {spec.name!r}, not {name!r}")
-    return spec
-
-
-@cache
-def _aliases() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in NAMES:
-        out[name] = name
-        out[NAMES[name]] = name
-        for alias in _load(name).aliases:
-            out[alias.lower()] = name
-    return out
-
-
-def names() -> tuple[str, ...]:
-    """The registry names, in registry order."""
-    return tuple(NAMES)
-
-
-def venue(name: Any) -> Venue:
-    """The declaration of ``name`` (any case, or an alias); ``ValueError`` listing the
-    known names otherwise."""
-    if isinstance(name, Venue):
-        return name
-    found = find(name)
-    if found is None:
-        raise ValueError(f"unknown exchange {name!r}: expected one of {', '.join(NAMES)}")
-    return found
-
-
-def find(name: Any) -> Venue | None:
-    """The declaration of ``name`` (any case, or an alias), or None for a name outside the
-    registry (a ccxt id such as ``kucoinfutures``).
-
-    >>> find("okex").name, find("kucoinfutures")
-    ('okx', None)
-    """
-    key = name.strip().lower() if isinstance(name, str) else None
-    found = _aliases().get(key) if key is not None else None
-    return None if found is None else _load(found)
-
 
 #: The maintenance-margin rule of a venue outside the registry: the frame's deduction where
 #: it has one, else the continuity recursion (PUBLIC_API 0.3, "One answer whatever the road").
@@ -143,11 +93,6 @@ def maintenance_rule(name: Any) -> MarginRule:
     return found.maintenance
 
 
-def venues() -> tuple[Venue, ...]:
-    """Every declaration, in registry order."""
-    return tuple(_load(n) for n in NAMES)
-
-
 def client_class(name: Any) -> type[Client]:
     """The client class of ``name`` (imported on first use)."""
     module, _, cls = venue(name).client.partition(":")
@@ -155,13 +100,13 @@ def client_class(name: Any) -> type[Client]:
 
 
 def normalize_symbol(symbol: str, exchange: Any) -> str:
-    """``symbol`` in the exchange's own spelling.
+    """``symbol`` in the exchange's own spelling: ``resolve(symbol, exchange).symbol``.
 
-    A symbol the exchange itself could list (its native pattern: USDC perpetuals, dated
-    futures, inverse) passes through unchanged; only unified spellings are rewritten:
-    the ccxt form ``BTC/USDT:USDT``, lower case, a dash or slash where the exchange has
-    none, or a bare base asset (``"BTC"``: its USDT-margined perpetual).  Whether the
-    exchange really lists it is for the exchange to say.
+    The exchange's own id passes unchanged (USDC perpetuals, dated futures, coin-margined
+    contracts where the venue lists them); ccxt's form, lower case, another separator, or
+    a bare base asset (``"BTC"``: its USDT-margined perpetual) are rewritten.  A symbol
+    naming an instrument the venue does not carry raises :class:`~levkit.InvalidSymbolError`
+    (:func:`resolve` says why); whether the venue lists it today is for the venue to say.
 
     Examples
     --------
@@ -169,26 +114,10 @@ def normalize_symbol(symbol: str, exchange: Any) -> str:
     ('BTC-USDT', 'BTCUSDT')
     >>> normalize_symbol("BTCPERP", "bybit"), normalize_symbol("BTCUSDT-26DEC25", "bybit")
     ('BTCPERP', 'BTCUSDT-26DEC25')
-    >>> normalize_symbol("BTC", "bybit")
-    'BTCUSDT'
+    >>> normalize_symbol("BTC", "bybit"), normalize_symbol("BTC/USDT:USDT-251226", "bybit")
+    ('BTCUSDT', 'BTCUSDT-26DEC25')
     """
-    from ..symbols import parse_symbol
-
-    rule = venue(exchange).symbols
-    if not isinstance(symbol, str):
-        raise InvalidSymbolError(
-            f"a symbol is a string such as {venue(exchange).symbol_example!r}, "
-            f"not {type(symbol).__name__}"
-        )
-    text = symbol.strip()
-    if rule.is_native(text):
-        return text
-    if text.isascii() and text.isalnum() and rule.is_native(text.upper()):
-        return text.upper()
-    market = parse_symbol(text, default_quote=rule.default_quote)
-    if rule.base_only:
-        return market.base
-    return rule.spell(market.base, market.quote)
+    return resolve(symbol, exchange).symbol
 
 
 def exchanges() -> pd.DataFrame:

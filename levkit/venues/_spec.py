@@ -23,8 +23,10 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import ExchangeError, InvalidSymbolError
+from ._kinds import COIN, CONTRACT_KINDS, Refusal, Spelling
 
 __all__ = [
+    "COIN",
     "CONTRACT_KINDS",
     "Capabilities",
     "Endpoint",
@@ -32,15 +34,12 @@ __all__ = [
     "LiquidationRule",
     "MarginRule",
     "RateLimit",
+    "Refusal",
+    "Spelling",
     "SymbolRule",
     "Venue",
     "frozen_map",
 ]
-
-#: Kinds of contract a venue can declare a liquidation formula for: ``linear`` (margined
-#: and settled in the quote currency, USDT/USDC) and ``inverse`` (coin-margined).  A frame
-#: names its kind in its ``category`` column (``linear`` where it names none).
-CONTRACT_KINDS = ("linear", "inverse")
 
 
 def frozen_map(value: Mapping | None = None) -> Mapping:
@@ -105,25 +104,55 @@ class ErrorRule:
 
 @dataclass(frozen=True)
 class SymbolRule:
-    """How the exchange spells a USDT-margined perpetual, and which native spellings pass
-    through unchanged.
+    """How the exchange spells its instruments.
 
-    ``template`` is formatted with ``base`` and ``quote`` (``"{base}-{quote}-SWAP"``).
-    ``native`` is a regular expression of the exchange's own spellings (upper case); a
-    symbol matching it is sent as given (USDC perpetuals, dated futures, inverse).
-    ``default_quote`` completes a bare base asset (``"BTC"``); ``base_only`` venues
-    (Hyperliquid) name a perpetual by its base alone.
+    ``kinds`` holds one :class:`~levkit.venues._kinds.Spelling` per kind of instrument the
+    venue lists (perpetuals, dated futures, coin-margined...) and ``refused`` one
+    :class:`~levkit.venues._kinds.Refusal` per kind levkit does not read there;
+    :func:`levkit.venues.resolve` maps any spelling to exactly one of them or raises.
+    Declared that way, ``template``, ``default_quote`` and ``base_only`` follow from the
+    kind a bare base asset names (its ``shorthand``: the USDT perpetual; a venue without
+    one, such as Bybit v2's inverse API, names nothing by a bare base).
+
+    The 0.2 form, still read where a venue declares no ``kinds``: ``template`` formatted
+    with ``base`` and ``quote`` (``"{base}-{quote}-SWAP"``) spells a USDT-margined
+    perpetual; ``native`` is a regular expression of the exchange's own spellings (upper
+    case), passed through unchanged; ``default_quote`` completes a bare base asset
+    (``"BTC"``); ``base_only`` venues (Hyperliquid) name a perpetual by its base alone.
     """
 
-    template: str
+    template: str = ""
     native: str = ""
     default_quote: str = "USDT"
     base_only: bool = False
+    kinds: tuple[Spelling, ...] = ()
+    refused: tuple[Refusal, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            if not self.template:
+                raise ValueError("SymbolRule: a template, or the kinds the venue lists")
+            return
+        short = [k for k in self.kinds if k.shorthand]
+        if len(short) > 1:
+            raise ValueError("SymbolRule.kinds: at most one kind is the bare base's shorthand")
+        first = short[0] if short else self.kinds[0]
+        if not self.template:
+            object.__setattr__(self, "template", first.template)
+            object.__setattr__(self, "default_quote", first.quotes[0])
+            object.__setattr__(self, "base_only", first.template == "{base}")
+
+    @property
+    def shorthand(self) -> Spelling | None:
+        """The kind a bare base asset names (None in the 0.2 form)."""
+        return next((k for k in self.kinds if k.shorthand), None)
 
     def spell(self, base: str, quote: str) -> str:
         return self.template.format(base=base, quote=quote)
 
     def is_native(self, text: str) -> bool:
+        if self.kinds:
+            return any(re.fullmatch(k.native, text) for k in self.kinds)
         return bool(self.native) and re.fullmatch(self.native, text) is not None
 
     def check(self, text: str) -> str:

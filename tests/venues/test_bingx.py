@@ -177,7 +177,8 @@ def test_parse_margin_ratio_builds_bands_without_leverage():
          "maxPositionVal": "900000", "maintMarginRatio": "0.004000", "maintAmount": "30.000000"},
     ]  # fmt: skip
     df = parse_margin_ratio(rows)
-    assert list(df.columns) == [*TIERS_COLUMNS, "tier_label"]
+    assert list(df.columns) == [*TIERS_COLUMNS, "tier_label", "notional_unit"]
+    assert set(df["notional_unit"]) == {"USDT"}
     assert df["tier"].tolist() == [1, 2, 3]
     assert df["tier_label"].tolist() == ["Tier 1", "Tier 2", "Tier 3"]
     assert df["min_notional"].tolist() == [0.0, 150000.0, 900000.0]

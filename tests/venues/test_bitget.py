@@ -143,12 +143,12 @@ def test_key_without_passphrase_is_refused_naming_the_variable():
 
 def test_symbols_are_spelled_the_bitget_way():
     client = lk.Bitget()
-    assert [client.symbol(s) for s in ("BTC/USDT:USDT", "btc-usdt", "BTC", "ETHUSDC")] == [
-        "BTCUSDT",
-        "BTCUSDT",
-        "BTCUSDT",
-        "ETHUSDC",
-    ]
+    assert [client.symbol(s) for s in ("BTC/USDT:USDT", "btc-usdt", "BTC")] == ["BTCUSDT"] * 3
+    # levkit reads productType USDT-FUTURES only: a USDC or coin-margined id is refused, not
+    # sent as a USDT-FUTURES symbol (issue 22)
+    for other in ("ETHUSDC", "BTCPERP", "BTC/USDC:USDC", "BTCUSD", "BTC/USD:BTC"):
+        with pytest.raises(lk.InvalidSymbolError, match="USDT-FUTURES only"):
+            client.symbol(other)
 
 
 # -- parse ------------------------------------------------------------------------------

@@ -128,11 +128,19 @@ def test_registry_row():
 
 @pytest.mark.parametrize(
     ("given", "coin"),
-    [("BTC", "BTC"), ("btc", "BTC"), ("BTC/USDC:USDC", "BTC"), ("BTC-USDT", "BTC"),
-     ("BTCUSDT", "BTC"), ("kPEPE", "kPEPE"), (" ETH ", "ETH"), ("HPOS", "HPOS")],
+    [("BTC", "BTC"), ("btc", "BTC"), ("BTC/USDC:USDC", "BTC"), ("BTC-USDC", "BTC"),
+     ("BTCUSDC", "BTC"), ("kPEPE", "kPEPE"), (" ETH ", "ETH"), ("HPOS", "HPOS")],
 )  # fmt: skip
 def test_symbols(given, coin):
     assert normalize_symbol(given, "hyperliquid") == coin
+
+
+@pytest.mark.parametrize("given", ["BTC-USDT", "BTCUSDT", "BTC/USDT:USDT"])
+def test_a_usdt_symbol_names_no_hyperliquid_perp(given):
+    """Every perp settles in USDC: a USDT symbol is refused, never read as the USDC perp
+    (issue 22); the bare coin, or BTC/USDC:USDC, names it."""
+    with pytest.raises(InvalidSymbolError, match="settles in USDC, not USDT"):
+        normalize_symbol(given, "hyperliquid")
 
 
 # -- parse ----------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from levkit.http.transport import RequestPreview
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 
+from ._ladders import with_bybit_btcusd
+
 V5_SET = "/v5/position/set-leverage"
 V5_TIME = "/v5/market/time"
 V2_SAVE = "/user/leverage/save"
@@ -119,14 +121,24 @@ def test_legacy_reads_every_symbol_from_the_shared_bybit_account(venue):
 
 
 def test_legacy_set_then_not_modified(venue):
+    with_bybit_btcusd(venue.sim)
     client = venue.client(lk.BybitLegacy)
-    first = simulated(client.set_leverage("BTCUSDT", 20))
-    assert first["changed"].tolist() == [True] and venue.lev("bybit", "BTCUSDT") == (20.0, 20.0)
-    again = simulated(client.set_leverage("BTCUSDT", 20))
+    first = simulated(client.set_leverage("BTCUSD", 20))
+    assert first["changed"].tolist() == [True] and venue.lev("bybit", "BTCUSD") == (20.0, 20.0)
+    again = simulated(client.set_leverage("BTCUSD", 20))
     assert again["changed"].tolist() == [False] and again.attrs["code"] == 34036
     assert venue.sim.count(V2_SAVE, code=34036) == 1
     # v5 sees what v2 set: one account
-    assert venue.client(lk.Bybit).leverage("BTCUSDT")["leverage"].tolist() == [20.0]
+    assert venue.sim.leverage("bybit", "BTCUSD", "both") == 20.0
+
+
+def test_legacy_refuses_usdt_perpetuals_before_sending(venue):
+    """v2's /user/leverage is the inverse API: BTCUSDT is v5's (issue 22)."""
+    client = venue.client(lk.BybitLegacy)
+    for symbol in ("BTCUSDT", "BTC/USDT:USDT", "BTC"):
+        with pytest.raises(lk.InvalidSymbolError, match="lk.Bybit|USDT perpetual"):
+            client.set_leverage(symbol, 20)
+    assert venue.sim.count(V2_SAVE) == 0 and venue.lev("bybit", "BTCUSDT") == (10.0, 10.0)
 
 
 # -- BingX -----------------------------------------------------------------------------------
@@ -187,13 +199,14 @@ def test_bingx_discover_tiers_over_this_transport(venue):
     "cls, symbol, path",
     [
         (lk.Bybit, "BTCUSDT", V5_SET),
-        (lk.BybitLegacy, "BTCUSDT", V2_SAVE),
+        (lk.BybitLegacy, "BTCUSD", V2_SAVE),
         (lk.BingX, "BTC-USDT", BX_LEV),
     ],
     ids=["bybit", "legacy", "bingx"],
 )
 def test_dry_run_sends_no_set_leverage_and_changes_nothing(venue, cls, symbol, path):
     exchange = "bingx" if cls is lk.BingX else "bybit"
+    with_bybit_btcusd(venue.sim)
     preview = venue.client(cls).set_leverage(symbol, 33, dry_run=True)
     assert isinstance(preview, RequestPreview) and preview.method == "POST"
     assert DEMO_SECRET not in repr(preview) and path in preview.url
@@ -226,7 +239,8 @@ def test_wrong_credentials_are_an_authentication_error(venue, api, wrong):
 @pytest.mark.parametrize("api", sorted(CLIENTS))
 def test_wrong_secret_on_set_leverage_changes_nothing(venue, api):
     cls, _, _ = CLIENTS[api]
-    symbol = "BTC-USDT" if api == "bingx" else "BTCUSDT"
+    with_bybit_btcusd(venue.sim)
+    symbol = {"bingx": "BTC-USDT", "legacy": "BTCUSD"}.get(api, "BTCUSDT")
     with pytest.raises(lk.AuthenticationError):
         venue.client(cls, DEMO_KEY, WRONG_SECRET).set_leverage(symbol, 3)
     assert venue.lev("bingx" if api == "bingx" else "bybit", symbol) == (10.0, 10.0)

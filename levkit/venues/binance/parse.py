@@ -32,8 +32,8 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import LadderRules, LadderWarning, leverage_frame, tiers_frame
-from ...symbols import notional_currencies
 from .._parse import column, columns, numbers, rows_of, without_empty_bands
+from .._resolve import units_of
 
 __all__ = [
     "brackets_of",
@@ -177,8 +177,9 @@ def parse_brackets(payload: Any, *, source: str = "api") -> Any:
         "bracket": numbers(rows, "bracket", _WHAT),
         "notional_floor": numbers(rows, "notionalFloor", _WHAT),
         "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
-        # USDⓈ-M notionals are in the contract's quote coin (USDT, or USDC for BTCUSDC)
-        "notional_unit": notional_currencies(distinct, "linear")[codes],
+        # USDⓈ-M notionals are in the contract's quote (= margin) coin: USDT, USDC for
+        # BTCUSDC, BTC for ETHBTC, USDT for the quarterly BTCUSDT_260626 (levkit.venues.resolve)
+        "notional_unit": units_of(distinct, "binance")[codes],
     }
     data, empty = without_empty_bands(data, data["notional_floor"], data["bracket"])
     frame = tiers_frame(

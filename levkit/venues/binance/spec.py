@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
 from .._spec import (
+    COIN,
     Capabilities,
     Endpoint,
     ErrorRule,
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -35,6 +38,34 @@ _WEIGHT = RateLimit(
     2400, 60.0, scope="ip", group="weight", source="Binance USDⓈ-M general info: 2400 weight/min/IP"
 )
 
+#: USDⓈ-M lists linear contracts only (docs/instruments.md §3.4; ccxt binance.py
+#: ``parse_market``: settle = ``marginAsset``): perpetuals in USDT, USDC (and BUSD, FDUSD
+#: in older listings), the BTC-margined ETHBTC (brackets in BTC), and the USDT quarterlies
+#: of the full ``leverageBracket`` answer (``BTCUSDT_260626``, and ``BTCBUSD_210129`` in 2021:
+#: freqtrade's recorded answers; ``contractType`` CURRENT_QUARTER / NEXT_QUARTER).  Bracket
+#: bounds are in the quote.
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling(
+            "linear", rf"(?P<base>{COIN})(?P<quote>USDT|USDC|FDUSD|BUSD|BTC)", "{base}{quote}",
+            quotes=("USDT", "USDC", "FDUSD", "BUSD", "BTC"), shorthand=True,
+            label="perpetual (USDT, USDC; ETHBTC in BTC)", example="BTCUSDT",
+        ),
+        Spelling(
+            "linear", rf"(?P<base>{COIN})(?P<quote>USDT|USDC|BUSD)_(?P<yymmdd>\d{{6}})",
+            "{base}{quote}_{yymmdd}", quotes=("USDT", "USDC", "BUSD"), dated=True,
+            label="quarterly future", example="BTCUSDT_260626",
+        ),
+    ),
+    refused=(
+        Refusal(
+            "Binance USDⓈ-M lists no coin-margined contracts; they are on the binance-coinm "
+            "venue (lk.BinanceCoinM)",
+            kind="inverse", native=rf"{COIN}USD_(?:PERP|\d{{6}})", example="BTCUSD_PERP",
+        ),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="binance",
     client="levkit.venues.binance.client:Binance",
@@ -44,8 +75,7 @@ VENUE = Venue(
         {"mainnet": "https://fapi.binance.com", "testnet": "https://testnet.binancefuture.com"}
     ),
     env_prefix="BINANCE",
-    # BTCUSDT, BTCUSDC, 1000PEPEUSDT, and quarterly futures such as BTCUSDT_250627.
-    symbols=SymbolRule("{base}{quote}", native=r"[A-Z0-9]+(USDT|USDC)(_\d{6})?"),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             "time": Endpoint("GET", "/fapi/v1/time", limit=_WEIGHT, weight=1),

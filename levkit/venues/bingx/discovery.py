@@ -19,6 +19,7 @@ from ...discovery.errors import DiscoveryError, RestoreError
 from ...discovery.search import STRATEGIES, LadderSearch, join_bands
 from ...errors import LevkitError, ParseError
 from ...frames import tiers_frame
+from ...symbols import Instrument
 
 __all__ = ["DiscoveryError", "RestoreError", "Probeable", "discover_bingx", "RESTORE_ATTEMPTS"]
 
@@ -42,6 +43,7 @@ class Probeable(Protocol):
     def base_url(self) -> str: ...
 
     def symbol(self, symbol: str) -> str: ...
+    def instrument(self, symbol: str) -> Instrument: ...
     def open_positions(self, symbol: str | None = None) -> pd.DataFrame: ...
     def open_orders(self, symbol: str | None = None) -> pd.DataFrame: ...
     def position_mode(self, refresh: bool = False) -> str: ...
@@ -276,6 +278,7 @@ def _frame(
         "max_notional": np.array(caps, dtype="float64"),
         "max_leverage": np.array([lev for lev, _ in steps], dtype="float64"),
         **rates,
+        "notional_unit": [client.instrument(sym).unit] * n,
     }
     attrs: dict[str, Any] = {
         "calls": calls,

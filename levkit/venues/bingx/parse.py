@@ -32,6 +32,7 @@ import pandas as pd
 from ...errors import LadderWarning, ParseError
 from ...frames import LadderRules, leverage_frame, numeric, stamp, tiers_frame
 from .._parse import column, finite_values, numbers, rows_of
+from .._resolve import units_of
 
 __all__ = [
     "MARGIN_NOTE",
@@ -305,6 +306,7 @@ def parse_margin_ratio(
         "initial_margin_rate": np.full(n, np.nan),
         "mm_deduction": numbers(rows, "maintAmount", what, empty=0.0, default=""),
         "tier_label": [str(v) for v in column(rows, "tier", what, default="")],
+        "notional_unit": units_of(symbols, "bingx"),  # the settle coin (USDT)
     }
     attrs.setdefault("note", MARGIN_NOTE)
     return tiers_frame(frame, source=source, rules=RULES, **attrs)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
 from .._spec import (
+    COIN,
     Capabilities,
     Endpoint,
     ErrorRule,
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -24,6 +27,28 @@ _LEVERAGE = RateLimit(5, 1.0, group="leverage", source="BingX docs: 5/s per acco
 _FIVE = RateLimit(5, 1.0)
 _MODE = RateLimit(2, 1.0, group="mode")
 
+#: Swap v2 (USDT-M) ids ``BTC-USDT`` (ccxt bingx.py ``parse_market``: ``id.split('-')``,
+#: settle = ``currency``); a ``-USDC`` id passes as given (USDC-settled swaps are not
+#: verified; their bounds would be in USDC).  BingX lists no dated contracts, and its
+#: coin-M swaps (``BTC-USD``, cswap v1) have no tier endpoint: ccxt's
+#: ``fetch_market_leverage_tiers`` raises NotSupported for them (docs/instruments.md §3.3).
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling(
+            "linear", rf"(?P<base>{COIN})-(?P<quote>USDT|USDC)", "{base}-{quote}",
+            quotes=("USDT", "USDC"), shorthand=True, label="perpetual swap (USDT)",
+            example="BTC-USDT",
+        ),
+    ),
+    refused=(
+        Refusal(
+            "BingX publishes no coin-margined ladder (its coin-M swaps have no tier endpoint)",
+            kind="inverse", native=rf"{COIN}-USD", example="BTC-USD",
+        ),
+        Refusal("BingX lists no dated futures", dated=True, example="BTC/USDT:USDT-251226"),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="bingx",
     client="levkit.venues.bingx.client:BingX",
@@ -32,7 +57,7 @@ VENUE = Venue(
         {"mainnet": "https://open-api.bingx.com", "testnet": "https://open-api-vst.bingx.com"}
     ),
     env_prefix="BINGX",
-    symbols=SymbolRule("{base}-{quote}", native=r"[A-Z0-9]+-(USDT|USDC)"),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             "time": Endpoint("GET", "/openApi/swap/v2/server/time"),

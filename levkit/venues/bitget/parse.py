@@ -25,7 +25,6 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
-from ...symbols import notional_currencies
 from .._parse import (
     check_texts,
     column,
@@ -40,6 +39,7 @@ from .._parse import (
     whole_numbers,
     without_empty_bands,
 )
+from .._resolve import units_of
 
 __all__ = [
     "DERIVED",
@@ -139,7 +139,7 @@ def parse_position_lever(rows: Any, *, source: str = "api", **attrs: Any) -> pd.
         "initial_margin_rate": initial,
         "mm_deduction": deduction_recursion(first, floor, mmr),
         "category": "linear",
-        "notional_unit": notional_currencies(distinct, "linear")[codes],
+        "notional_unit": units_of(distinct, "bitget")[codes],
         "level": level,
         "start_unit": floor,
     }

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
 from .._spec import (
+    COIN,
     Capabilities,
     Endpoint,
     ErrorRule,
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -31,6 +34,32 @@ _CONTRACTS = RateLimit(
     20, 1.0, scope="ip", source="api-doc/contract/market/Get-All-Symbols-Contracts: 20/s per IP"
 )
 
+#: v2 names a perpetual by base + quote, no suffix ("BTCUSDT", [G1]-[G3]); v1's
+#: BTCUSDT_UMCBL is not read.  levkit reads ``productType=USDT-FUTURES`` only: the unit of
+#: the COIN-FUTURES (``BTCUSD``) and USDC-FUTURES (``BTCPERP``) tiers is documented nowhere
+#: levkit found, and Bitget's delivery ids were not found (docs/instruments.md §3.7).
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling(
+            "linear", rf"(?P<base>{COIN})USDT", "{base}USDT", category="USDT-FUTURES",
+            shorthand=True, label="USDT perpetual", example="BTCUSDT",
+        ),
+    ),
+    refused=(
+        Refusal(
+            "levkit reads Bitget's USDT-FUTURES only: the unit of its USDC-FUTURES tiers is "
+            "not documented", kind="linear", quotes=("USDC",),
+            native=rf"{COIN}(?:PERP|USDC)", example="BTCPERP",
+        ),
+        Refusal(
+            "levkit reads Bitget's USDT-FUTURES only: the unit of its COIN-FUTURES tiers is "
+            "not documented", kind="inverse", native=rf"{COIN}USD", example="BTCUSD",
+        ),
+        Refusal("levkit does not read Bitget's dated (delivery) contracts", dated=True,
+                example="BTC/USDT:USDT-251226"),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="bitget",
     client="levkit.venues.bitget.client:Bitget",
@@ -41,9 +70,7 @@ VENUE = Venue(
     hosts=frozen_map({"mainnet": "https://api.bitget.com", "demo": "https://api.bitget.com"}),
     env_prefix="BITGET",
     passphrase=True,
-    # v2 names a perpetual by base + quote, no suffix ("BTCUSDT", [G1]-[G3]); v1's
-    # BTCUSDT_UMCBL is not accepted here.  USDT- and USDC-margined spellings pass unchanged.
-    symbols=SymbolRule("{base}{quote}", native=r"[A-Z0-9]+(USDT|USDC)"),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             "time": Endpoint("GET", "/api/v2/public/time"),

@@ -19,7 +19,6 @@ import pandas as pd
 
 from ...errors import ParseError
 from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
-from ...symbols import notional_currencies
 from .._parse import (
     check_texts,
     column,
@@ -32,6 +31,7 @@ from .._parse import (
     texts,
     whole_numbers,
 )
+from .._resolve import units_of
 
 __all__ = [
     "parse_risk_limits",
@@ -171,8 +171,11 @@ def percent_rows(
 
 
 def _unit(symbols: list[str], category: str) -> np.ndarray:
+    """Each row's ``notional_unit``, from the instrument its id names (the settle coin of
+    a linear contract, the coin of an inverse one): ``category`` is the request's, the
+    instrument's own kind decides."""
     codes, distinct = pd.factorize(np.asarray(symbols, dtype=object))
-    return notional_currencies(distinct, category)[codes]
+    return units_of(distinct, "bybit")[codes]
 
 
 def parse_risk_limits(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ...sim.ladders import fmt
-from ...symbols import parse_symbol
+from .._resolve import listed_instrument
 
 if TYPE_CHECKING:
     from ...sim.core import Simulator
@@ -14,24 +15,30 @@ __all__ = ["category_of", "instrument", "position_row"]
 
 
 def category_of(symbol: str) -> str:
-    """``"inverse"`` for USD-quoted symbols, else ``"linear"``."""
-    try:
-        return "inverse" if parse_symbol(symbol).quote == "USD" else "linear"
-    except ValueError:
-        return "linear"
+    """The v5 ``category`` of a listed id: ``"inverse"`` (BTCUSD, BTCUSDH26) or ``"linear"``."""
+    return listed_instrument(symbol, "bybit").category or "linear"
+
+
+#: v5 ``contractType`` by (category, dated).
+_CONTRACT_TYPES = {
+    ("linear", False): "LinearPerpetual",
+    ("linear", True): "LinearFutures",
+    ("inverse", False): "InversePerpetual",
+    ("inverse", True): "InverseFutures",
+}
 
 
 def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
     """One ``/v5/market/instruments-info`` item for ``sym``."""
-    lad, market = sim.ladder("bybit", sym), parse_symbol(sym)
+    lad, market = sim.ladder("bybit", sym), listed_instrument(sym, "bybit")
     return {
         "symbol": sym,
-        "contractType": "InversePerpetual" if category == "inverse" else "LinearPerpetual",
+        "contractType": _CONTRACT_TYPES[(category, not market.perpetual)],
         "status": "Trading",
         "baseCoin": market.base,
         "quoteCoin": market.quote,
         "launchTime": "1585526400000",
-        "deliveryTime": "0",
+        "deliveryTime": _delivery_ms(market.expiry),
         "deliveryFeeRate": "",
         "priceScale": "2",
         "leverageFilter": {
@@ -50,11 +57,20 @@ def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
         },
         "unifiedMarginTrade": True,
         "fundingInterval": 480,
-        "settleCoin": market.base if category == "inverse" else market.quote,
+        "settleCoin": market.settle,
         "copyTrading": "both",
         "upperFundingRate": "0.005",
         "lowerFundingRate": "-0.005",
     }
+
+
+def _delivery_ms(expiry: str | None) -> str:
+    """``deliveryTime`` (ms, 08:00 UTC of the expiry day, Bybit's delivery hour; "0" for a
+    perpetual)."""
+    if expiry is None:
+        return "0"
+    day = datetime.strptime(expiry, "%y%m%d").replace(hour=8, tzinfo=UTC)
+    return str(int(day.timestamp() * 1000))
 
 
 def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[str, Any]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, RateLimitError
 from .._spec import (
+    COIN,
     Capabilities,
     Endpoint,
     ErrorRule,
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -53,6 +55,42 @@ SHARED_ERRORS = {
     10016: ErrorRule(ExchangeError, "Bybit server error", retryable=True),
 }
 
+_DMY = r"(?P<ddmonyy>\d{1,2}[A-Z]{3}\d{2})"
+
+#: v5 ``category`` "linear: USDT perpetual, USDT Futures and USDC contract, including USDC
+#: perp, USDC futures; inverse: Inverse contract, including Inverse perp, Inverse futures"
+#: (bybit-exchange.github.io/docs/v5/enum).  Ids: ``BTCUSDT``, ``BTCPERP`` (USDC perp),
+#: ``BTCUSD``, ``BTCUSDH23`` (Bybit's v3 enum page, doc-v3-offline/derivatives/enum);
+#: dated linear ``BTCUSDT-26DEC25`` and ``BTC-27DEC24`` (USDC), day zero-padded
+#: (``BTC-09FEB24``): issue 22 and third-party listings, no official example found;
+#: ``ETHUSDC``-style USDC perps are seen in third-party fixtures only and pass as given.
+#: ccxt bybit.py ``fetch_future_markets``: settle = ``settleCoin``, a LinearPerpetual in
+#: USD(C) is ``BTC/USDC:USDC``.  Units: settle coin for linear, the coin for inverse
+#: (``riskLimitValue`` "150" for BTCUSD; ccxt labels the tier currency with the settle).
+#: An inverse future's id names its month (``H26``: March 2026): see ``_last_friday`` in
+#: ``levkit/venues/_resolve.py`` for its day.
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling("linear", rf"(?P<base>{COIN})USDT", "{base}USDT", category="linear",
+                 shorthand=True, label="USDT perpetual", example="BTCUSDT"),
+        Spelling("linear", rf"(?P<base>{COIN})PERP", "{base}PERP", quotes=("USDC",),
+                 category="linear", label="USDC perpetual", example="BTCPERP"),
+        Spelling("linear", rf"(?P<base>{COIN})USDC", "{base}USDC", quotes=("USDC",),
+                 category="linear", label="USDC perpetual (newer ids)", example="ETHUSDC"),
+        Spelling("linear", rf"(?P<base>{COIN})USDT-{_DMY}", "{base}USDT-{ddmonyy}",
+                 dated=True, category="linear", label="USDT dated future",
+                 example="BTCUSDT-26DEC25"),
+        Spelling("linear", rf"(?P<base>{COIN})(?<!USDT)-{_DMY}", "{base}-{ddmonyy}",
+                 quotes=("USDC",), dated=True, category="linear", label="USDC dated future",
+                 example="BTC-27DEC24"),
+        Spelling("inverse", rf"(?P<base>{COIN})USD", "{base}USD", quotes=("USD",), unit="base",
+                 category="inverse", label="inverse perpetual", example="BTCUSD"),
+        Spelling("inverse", rf"(?P<base>{COIN})USD(?P<mcode>[FGHJKMNQUVXZ]\d{{2}})",
+                 "{base}USD{mcode}", quotes=("USD",), dated=True, unit="base",
+                 category="inverse", label="inverse future", example="BTCUSDH26"),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="bybit",
     client="levkit.venues.bybit.client:Bybit",
@@ -63,10 +101,7 @@ VENUE = Venue(
     ),
     env_prefix="BYBIT",
     # BTCUSDT, BTCUSDC, BTCPERP (USDC perpetual), BTCUSD (inverse), BTCUSDT-26DEC25 (dated)
-    symbols=SymbolRule(
-        "{base}{quote}",
-        native=r"[A-Z0-9]+(USDT|USDC|USD|PERP)(-\d{1,2}[A-Z]{3}\d{2})?",
-    ),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             "time": Endpoint("GET", "/v5/market/time", limit=_IP),

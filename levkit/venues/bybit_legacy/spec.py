@@ -8,10 +8,41 @@ v2 offline; levkit keeps them for old scripts.  Limits: v2 docs "rate-limits" (G
 from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError
-from .._spec import Capabilities, Endpoint, ErrorRule, RateLimit, SymbolRule, Venue, frozen_map
+from .._spec import (
+    COIN,
+    Capabilities,
+    Endpoint,
+    ErrorRule,
+    RateLimit,
+    Refusal,
+    Spelling,
+    SymbolRule,
+    Venue,
+    frozen_map,
+)
 from ..bybit.spec import LINEAR_LIQUIDATION, MAINTENANCE, SHARED_ERRORS
 
 _NOT_MODIFIED = ErrorRule(ExchangeError, "leverage not modified")
+
+#: ``/user/leverage`` and ``/user/leverage/save`` are the inverse-perpetual API (their docs
+#: example lists BTCUSD, EOSUSD, ETHUSD, XRPUSD: reference/bybit_v2_user_leverage*); v2's
+#: USDT perpetuals had their own ``/private/linear/...`` paths and its inverse futures
+#: ``/futures/...``, never levkit's.  The ladder is v5's inverse one (unit: the coin).
+#: No USDT perpetual here, so a bare base asset names nothing: say ``BTCUSD``.
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling("inverse", rf"(?P<base>{COIN})USD", "{base}USD", quotes=("USD",), unit="base",
+                 category="inverse", label="inverse perpetual", example="BTCUSD"),
+    ),
+    refused=(
+        Refusal("Bybit v2's /user/leverage endpoints serve inverse perpetuals only; USDT "
+                "and USDC contracts go through lk.Bybit (v5)", kind="linear",
+                native=rf"{COIN}(?:USDT|USDC|PERP)", example="BTCUSDT"),
+        Refusal("Bybit v2's inverse futures used /futures/... endpoints levkit never read; "
+                "use lk.Bybit (v5)", dated=True,
+                native=rf"{COIN}USD(?:[FGHJKMNQUVXZ]\d{{2}}|\d{{4}})", example="BTCUSDH26"),
+    ),
+)  # fmt: skip
 
 VENUE = Venue(
     name="bybit-legacy",
@@ -22,8 +53,7 @@ VENUE = Venue(
         {"mainnet": "https://api.bybit.com", "testnet": "https://api-testnet.bybit.com"}
     ),
     env_prefix="BYBIT",
-    # v2 served inverse perpetuals (BTCUSD) and USDT perpetuals (BTCUSDT)
-    symbols=SymbolRule("{base}{quote}", native=r"[A-Z0-9]+(USDT|USD)"),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             # v2 is offline: the server time comes from v5 on the same host

@@ -25,12 +25,15 @@ from ...errors import (
     RateLimitError,
 )
 from .._spec import (
+    COIN,
     Capabilities,
     Endpoint,
     ErrorRule,
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -53,6 +56,34 @@ def _private() -> RateLimit:
 
 _F = "/api/v4/futures/usdt"
 
+#: USDT-settled perpetuals ``BTC_USDT`` under ``/futures/usdt`` (ccxt gate.py
+#: ``parse_contract_market``: ``name.split('_')``, settle from the URL).  Not read in 0.3
+#: (docs/instruments.md §3.8): BTC-settled ``BTC_USD`` (the unit of its ``risk_limit`` is
+#: inferred only), delivery ``BTC_USDT_20200814`` (``/delivery/usdt/risk_limit_tiers``: no
+#: example or recording to test a parser on), and USDC (none found).
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling(
+            "linear", rf"(?P<base>{COIN})_USDT", "{base}_USDT", category="usdt",
+            shorthand=True, label="USDT perpetual", example="BTC_USDT",
+        ),
+    ),
+    refused=(
+        Refusal(
+            "levkit does not read Gate's BTC-settled (coin-margined) futures: the unit of "
+            "their risk_limit is not confirmed", kind="inverse", native=rf"{COIN}_USD",
+            example="BTC_USD",
+        ),
+        Refusal(
+            "levkit does not read Gate's delivery (dated) futures yet: no published example "
+            "or recording of /delivery/usdt/risk_limit_tiers to check a parser against",
+            dated=True, native=rf"{COIN}_USDT_\d{{8}}", example="BTC_USDT_20200814",
+        ),
+        Refusal("Gate lists no USDC-settled futures", kind="linear", quotes=("USDC",),
+                native=rf"{COIN}_USDC", example="BTC_USDC"),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="gate",
     client="levkit.venues.gate.client:Gate",
@@ -63,8 +94,7 @@ VENUE = Venue(
     ),
     env_prefix="GATE",
     passphrase=False,
-    # BTC_USDT; the native pattern also lets dated/other settle names through unchanged.
-    symbols=SymbolRule("{base}_{quote}", native=r"[A-Z0-9]+_(USDT|USDC|USD)(_\d{8})?"),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             # [T1] SpotApi.md get_system_time: {"server_time": epoch ms}

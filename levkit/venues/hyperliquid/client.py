@@ -23,6 +23,7 @@ from ...client.setting import LeverageChange, SetAnswer, SetRequest
 from ...errors import AuthenticationError, InvalidLeverageError, LevkitError, ParseError
 from ...http.wire import RequestPreview, Response, hide, hide_args, masked_key
 from ...numbers import show
+from .._resolve import resolve
 from .dialect import HyperliquidDialect, decode, hyperliquid_error
 from .parse import parse_active_asset_data, parse_clearinghouse_state, parse_meta
 from .spec import VENUE
@@ -155,7 +156,9 @@ class Hyperliquid(Client):
         return self._cached(("meta",), refresh, fetch)
 
     def _coin(self, symbol: str) -> str:
-        coin = self.symbol(symbol)
+        """The listed coin ``symbol`` names (case settled by the listing: ``kpepe`` is
+        ``kPEPE``); "not listed" otherwise."""
+        self.symbol(symbol)  # a symbol naming no Hyperliquid perp raises before any read
         meta, _ = self._meta()
         universe = meta.get("universe")
         names = {
@@ -163,13 +166,7 @@ class Hyperliquid(Client):
             for c in (universe if isinstance(universe, list) else [])
             if isinstance(c, dict) and isinstance(c.get("name"), str)
         }
-        if coin not in names:
-            from ...errors import InvalidSymbolError
-
-            close = sorted(n for n in names if isinstance(n, str) and n.lower() == coin.lower())
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InvalidSymbolError(f"Hyperliquid lists no perp {coin!r}{hint}")
-        return coin
+        return resolve(symbol, self.venue, listed=names).symbol
 
     # -- public data -------------------------------------------------------------------
     def risk_limits(self, symbol: str | None = None, *, refresh: bool = False) -> pd.DataFrame:

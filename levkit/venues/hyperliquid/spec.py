@@ -32,6 +32,8 @@ from .._spec import (
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Refusal,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -51,6 +53,28 @@ WEIGHT = RateLimit(
 #: "other documented info requests" (20); ``clearinghouseState`` is in the weight-2 list.
 INFO_WEIGHTS = {"meta": 20, "activeAssetData": 20, "clearinghouseState": 2}
 
+#: A perp is named by its coin: BTC, ETH, kPEPE (k = 1000 units, lower-case k kept; names
+#: are case-sensitive, ``meta.universe[].name``).  Names ending in USDT/USDC/USD are read as
+#: markets (``BTC-USDC`` -> BTC).  Every perp settles in USDC (ccxt hyperliquid.py
+#: ``parse_market``: quote = settle = USDC, ``linear: True``); no dated or coin-margined
+#: contract exists, and a USDT symbol names none of its perps (issue 22: never a USDC
+#: contract read as USDT).  HIP-3 dexes (``xyz:XYZ100``) are not read.
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling("linear", r"(?!.+(?:USDT|USDC|USD)$)(?P<base>k?[A-Z0-9]{1,20})", "{base}",
+                 quotes=("USDC",), shorthand=True, case_sensitive=True,
+                 label="USDC perpetual", example="BTC"),
+    ),
+    refused=(
+        Refusal("Hyperliquid settles in USDC, not USDT: say 'BTC' or 'BTC/USDC:USDC'",
+                kind="linear", quotes=("USDT",), example="BTC/USDT:USDT"),
+        Refusal("Hyperliquid lists no coin-margined contracts (every perp settles in USDC)",
+                kind="inverse", example="BTC/USD:BTC"),
+        Refusal("Hyperliquid lists no dated futures", dated=True,
+                example="BTC/USDC:USDC-251226"),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="hyperliquid",
     client="levkit.venues.hyperliquid.client:Hyperliquid",
@@ -63,14 +87,7 @@ VENUE = Venue(
         }
     ),
     env_prefix="HYPERLIQUID",  # HYPERLIQUID_ADDRESS, HYPERLIQUID_TESTNET (no API key exists)
-    # A perp is named by its coin: BTC, ETH, kPEPE (k = 1000 units, lower-case k kept).
-    # Names ending in USDT/USDC are read as markets (BTCUSDT -> BTC), not passed as coins.
-    symbols=SymbolRule(
-        "{base}",
-        native=r"(?!.+(USDT|USDC)$)k?[A-Z0-9]{1,20}",
-        default_quote="USDC",
-        base_only=True,
-    ),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             # POST /info {"type": "meta"}: every perp and its margin table, one request [H1]

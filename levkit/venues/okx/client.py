@@ -77,16 +77,14 @@ class OKX(Client):
         """Demo trading shares the mainnet host: only ``testnet=False`` is live."""
         return super().is_live_mainnet and not self.testnet
 
-    def symbol(self, symbol: str) -> str:
-        """``symbol`` as OKX spells it (``btc-usdt-swap`` and ``BTC/USDT:USDT`` too)."""
-        if isinstance(symbol, str) and self.venue.symbols.is_native(symbol.strip().upper()):
-            return symbol.strip().upper()
-        return super().symbol(symbol)
+    def _inst_type(self, sym: str | None) -> str:
+        """OKX's ``instType`` of an id: ``FUTURES`` for a dated one, else ``SWAP``."""
+        return self.instrument(sym).category if sym is not None else "SWAP"
 
     # -- public data -----------------------------------------------------------------
     def instruments(self, symbol: str | None = None, *, refresh: bool = False) -> pd.DataFrame:
-        """SWAP instruments from ``GET /api/v5/public/instruments?instType=SWAP``: contract
-        value (``ct_val`` x ``ct_mult``, in ``ct_val_ccy``), ``inst_family``,
+        """Instruments from ``GET /api/v5/public/instruments?instType=SWAP`` (``FUTURES``
+        for a dated id such as ``BTC-USDT-251226``): contract value (``ct_val`` x ``ct_mult``, in ``ct_val_ccy``), ``inst_family``,
         ``settle_ccy``, ``max_leverage`` (``lever``), ``state``.  Cached like risk limits.
 
         Examples
@@ -95,22 +93,25 @@ class OKX(Client):
         """
         sym = self.symbol(symbol) if symbol is not None else None
 
+        kind = self._inst_type(sym)
+
         def fetch() -> pd.DataFrame:
-            params = {"instType": "SWAP", **({"instId": sym} if sym else {})}
+            params = {"instType": kind, **({"instId": sym} if sym else {})}
             resp = self._call("instruments", params)
             if not resp.result:
-                raise InvalidSymbolError(f"OKX lists no SWAP {sym or ''}".strip())
+                raise InvalidSymbolError(f"OKX lists no {kind} {sym or ''}".strip())
             return parse_instruments(resp.result)
 
         return self._cached(("instruments", sym), refresh, fetch).copy()
 
     def mark_prices(self, symbol: str | None = None, *, refresh: bool = False) -> dict[str, float]:
         """``{instId: mark price}`` from ``GET /api/v5/public/mark-price?instType=SWAP``
-        (cached like risk limits)."""
+        (``FUTURES`` for a dated id; cached like risk limits)."""
         sym = self.symbol(symbol) if symbol is not None else None
+        kind = self._inst_type(sym)
 
         def fetch() -> dict[str, float]:
-            params = {"instType": "SWAP", **({"instId": sym} if sym else {})}
+            params = {"instType": kind, **({"instId": sym} if sym else {})}
             return parse_marks(self._call("marks", params).result)
 
         return dict(self._cached(("marks", sym), refresh, fetch))
@@ -167,8 +168,9 @@ class OKX(Client):
         ]
         rows: list[dict] = []
         last: list[Response] = []
+        kind = self._inst_type(sym)  # a dated id's family ladder is its FUTURES one
         for chunk in self._each(chunks, f"okx {mode} position tiers", "call"):
-            params = {"instType": "SWAP", "tdMode": mode, "instFamily": ",".join(chunk)}
+            params = {"instType": kind, "tdMode": mode, "instFamily": ",".join(chunk)}
             resp = self._call("ladder", params)
             last[:] = [resp]
             rows.extend(resp.result)
@@ -223,7 +225,7 @@ class OKX(Client):
         """
         self._require_keys("OKX.positions")
         sym = self.symbol(symbol)
-        resp = self._call("positions", {"instType": "SWAP", "instId": sym})
+        resp = self._call("positions", {"instType": self._inst_type(sym), "instId": sym})
         inst = self.instruments(sym) if resp.result else pd.DataFrame()
         frame = parse_positions(resp.result, inst, source=resp.source)
         return positions_frame(self._stamp(frame, resp))

@@ -26,6 +26,7 @@ import pandas as pd
 from ...errors import ParseError
 from ...frames import LadderRules, leverage_frame, numeric, tiers_frame
 from .._parse import column, finite_values, numbers, positive_or_unknown, rows_of, texts
+from .._resolve import units_of
 
 __all__ = [
     "parse_instruments",
@@ -196,11 +197,8 @@ def parse_position_tiers(
     if merged.empty:
         raise ParseError(f"position-tiers: no mark price for {', '.join(missing)}")
     n = len(merged)
-    unit = np.where(
-        merged["ct_type"] == "inverse",
-        "USD",
-        merged["symbol"].str.split("-").str[1].fillna(""),
-    )
+    codes, distinct = pd.factorize(merged["symbol"].to_numpy(object))
+    unit = units_of(distinct, "okx")[codes]  # quote for linear, USD (x ctVal) for inverse
     frame = {
         "exchange": ["okx"] * n,
         "symbol": merged["symbol"].to_numpy(object),

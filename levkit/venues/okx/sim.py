@@ -1,9 +1,12 @@
-"""OKX API v5 (SWAP) endpoints of the simulator.
+"""OKX API v5 (SWAP and FUTURES) endpoints of the simulator.
 
 Envelope ``{"code": "0", "msg": "", "data": [...]}`` (codes are strings, as OKX sends
 them).  Public endpoints: ``/api/v5/public/time``, ``instruments``, ``mark-price`` and
 ``position-tiers`` (sizes in contracts: ``maxSz = cap / (ctVal x ctMult x mark)``, and
-``minSz`` one contract above the previous ``maxSz``).  Private calls are checked in this
+``minSz`` one contract above the previous ``maxSz``).  A dated id (``BTC-USDT-251226``) is
+``instType=FUTURES``, a perpetual ``SWAP``: asked under the other type, an id does not
+exist (51001); a FUTURES family's tiers are those of its first expiry the simulator holds
+(OKX keys FUTURES tiers by family, ``instId`` ""; docs/instruments.md §3.6).  Private calls are checked in this
 order: key (50111, HTTP 401), passphrase (50105, HTTP 401), timestamp format (50112) and
 within 30 s of the server clock (50102), signature over ``timestamp + METHOD +
 requestPath + body`` (50113, HTTP 401).  Every endpoint counts against the spec's limit;
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ...sim import kit
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, parse_number
+from .._resolve import listed_instrument
 from .dialect import okx_signature
 
 if TYPE_CHECKING:
@@ -69,12 +73,17 @@ def _mark(sim: Simulator, symbol: str) -> float:
     return sim.price(f"{base}-{quote}")
 
 
+def _inst_type(symbol: str) -> str:
+    """``SWAP`` or ``FUTURES``: the instrument's own type."""
+    return listed_instrument(symbol, EXCHANGE).category
+
+
 def instrument(sim: Simulator, symbol: str) -> dict[str, Any]:
-    """The instruments row of a simulated swap."""
+    """The instruments row of a simulated swap or future."""
     base, quote = _parts(symbol)
     family = f"{base}-{quote}"
     return {
-        "instType": "SWAP",
+        "instType": _inst_type(symbol),
         "instId": symbol,
         "uly": family,
         "instFamily": family,
@@ -113,9 +122,9 @@ def _authenticate(sim: Simulator, req: Request) -> Reply | None:
 
 
 def _swap_type(req: Request, params: dict[str, Any]) -> Reply | None:
-    if params.get("instType") != "SWAP":
+    if params.get("instType") not in ("SWAP", "FUTURES"):
         return _answer(
-            req, code=51000, msg="Parameter instType error (the simulator lists SWAP only)"
+            req, code=51000, msg="Parameter instType error (the simulator lists SWAP, FUTURES)"
         )
     return None
 
@@ -133,10 +142,10 @@ def _swaps(sim: Simulator, req: Request, params: dict[str, Any]) -> list[str] | 
     error = _swap_type(req, params)
     if error is not None:
         return error
-    sym = params.get("instId")
-    if sym and not _known(sim, sym):
+    sym, kind = params.get("instId"), params.get("instType")
+    if sym and not (_known(sim, sym) and _inst_type(sym) == kind):
         return _answer(req, code=51001, msg="Instrument ID does not exist")
-    return [sym] if sym else sim.symbols("okx")
+    return [sym] if sym else [s for s in sim.symbols("okx") if _inst_type(s) == kind]
 
 
 def _instruments(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
@@ -151,7 +160,12 @@ def _mark_price(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     if isinstance(symbols, Reply):
         return symbols
     rows = [
-        {"instType": "SWAP", "instId": s, "markPx": fmt(_mark(sim, s)), "ts": str(req.now_ms)}
+        {
+            "instType": _inst_type(s),
+            "instId": s,
+            "markPx": fmt(_mark(sim, s)),
+            "ts": str(req.now_ms),
+        }
         for s in symbols
     ]
     return _answer(req, rows)
@@ -170,7 +184,11 @@ def _position_tiers(sim: Simulator, req: Request, params: dict[str, Any]) -> Rep
     families = text.split(",")
     if len(families) > (5 if by_family else 3):
         return _answer(req, code=51000, msg="Parameter instFamily error: no more than 5")
-    swaps = {f"{_parts(s)[0]}-{_parts(s)[1]}": s for s in sim.symbols("okx") if s.endswith("-SWAP")}
+    kind = params.get("instType")
+    swaps: dict[str, str] = {}
+    for s in sim.symbols("okx"):  # sorted: a FUTURES family's first expiry
+        if _inst_type(s) == kind:
+            swaps.setdefault(f"{_parts(s)[0]}-{_parts(s)[1]}", s)
     rows: list[dict[str, Any]] = []
     for family in families:
         symbol = swaps.get(family)
@@ -243,7 +261,7 @@ def _position_row(sim: Simulator, symbol: str, side: str, net: bool) -> dict[str
     sign = -1.0 if net and side == "short" else 1.0
     lever = sim.lev_state("okx", symbol)[side]
     return {
-        "instType": "SWAP",
+        "instType": _inst_type(symbol),
         "instId": symbol,
         "mgnMode": sim.account("okx").margin_mode,
         "posId": f"{pos.created_ms}{1 if side == 'long' else 2}",
@@ -268,15 +286,17 @@ def _position_row(sim: Simulator, symbol: str, side: str, net: bool) -> dict[str
 
 def _positions(sim: Simulator, req: Request, params: dict[str, Any]) -> Reply:
     """Open positions only (OKX lists no flat rows), of ``instId`` or of every swap."""
-    if params.get("instType") not in (None, "", "SWAP"):
-        return _answer(req, [])  # the simulator holds swaps only
+    kind = params.get("instType") or None
+    if kind not in (None, "SWAP", "FUTURES"):
+        return _answer(req, [])  # the simulator holds swaps and futures only
     symbols = [s for s in str(params.get("instId") or "").split(",") if s]
     if any(not _known(sim, s) for s in symbols):
         return _answer(req, code=51001, msg="Instrument ID does not exist")
     net = not sim.account("okx").hedge
+    every = [s for s in sim.symbols("okx") if kind is None or _inst_type(s) == kind]
     rows = [
         row
-        for sym in symbols or sim.symbols("okx")
+        for sym in symbols or every
         for side in ("long", "short")
         if (row := _position_row(sim, sym, side, net)) is not None
     ]

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from ...errors import AuthenticationError, ExchangeError, ExchangeLeverageError, RateLimitError
 from .._spec import (
+    COIN,
     Capabilities,
     Endpoint,
     ErrorRule,
     LiquidationRule,
     MarginRule,
     RateLimit,
+    Spelling,
     SymbolRule,
     Venue,
     frozen_map,
@@ -43,6 +45,34 @@ _POSITIONS = RateLimit(10, 2.0, source="OKX docs v5 account/positions: 10 / 2 s 
 #: separated with comma"; ``uly`` allows only 3, and can name another family: ccxt #29228).
 FAMILIES_PER_CALL = 5
 
+#: ccxt okx.py ``parse_market`` (docs/instruments.md §3.6): ``instType`` SWAP or FUTURES,
+#: base/quote from ``uly``, settle = ``settleCcy``; linear iff quote == settle.  Tiers are in
+#: contracts: x ctVal x mark for linear (USDT, USDC), x ctVal (100 USD for BTC-USD) for
+#: coin-margined, exact in USD.  Dated ids ``BTC-USDT-251226`` are ``instType=FUTURES``.
+SYMBOLS = SymbolRule(
+    kinds=(
+        Spelling(
+            "linear", rf"(?P<base>{COIN})-(?P<quote>USDT|USDC)-SWAP", "{base}-{quote}-SWAP",
+            quotes=("USDT", "USDC"), category="SWAP", shorthand=True,
+            label="perpetual swap (USDT, USDC)", example="BTC-USDT-SWAP",
+        ),
+        Spelling(
+            "linear", rf"(?P<base>{COIN})-USDT-(?P<yymmdd>\d{{6}})", "{base}-USDT-{yymmdd}",
+            dated=True, category="FUTURES", label="USDT dated future",
+            example="BTC-USDT-251226",
+        ),
+        Spelling(
+            "inverse", rf"(?P<base>{COIN})-USD-SWAP", "{base}-USD-SWAP", quotes=("USD",),
+            unit="USD", category="SWAP", label="coin-margined swap", example="BTC-USD-SWAP",
+        ),
+        Spelling(
+            "inverse", rf"(?P<base>{COIN})-USD-(?P<yymmdd>\d{{6}})", "{base}-USD-{yymmdd}",
+            quotes=("USD",), dated=True, unit="USD", category="FUTURES",
+            label="coin-margined future", example="BTC-USD-251226",
+        ),
+    ),
+)  # fmt: skip
+
 VENUE = Venue(
     name="okx",
     client="levkit.venues.okx.client:OKX",
@@ -53,8 +83,7 @@ VENUE = Venue(
     hosts=frozen_map({"mainnet": "https://www.okx.com", "demo": "https://www.okx.com"}),
     env_prefix="OKX",
     passphrase=True,
-    # BTC-USDT-SWAP (perpetual), BTC-USDC-SWAP, BTC-USD-SWAP (inverse), BTC-USDT-251226 (dated)
-    symbols=SymbolRule("{base}-{quote}-SWAP", native=r"[A-Z0-9]+-(USDT|USDC|USD)-(SWAP|\d{6})"),
+    symbols=SYMBOLS,
     endpoints=frozen_map(
         {
             "time": Endpoint("GET", "/api/v5/public/time", limit=_TIME),
