@@ -143,7 +143,7 @@ def _native(ex: Any, unified: str, v: Any) -> str:
     if market.get("id"):
         return str(market["id"])
     if v is not None:
-            try:
+        try:
             return normalize_symbol(unified, v)
         except LevkitError:
             pass
