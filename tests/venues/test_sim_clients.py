@@ -17,7 +17,7 @@ from levkit.http.transport import RequestPreview
 from levkit.sim import DEMO_KEY, DEMO_SECRET, Simulator
 from levkit.sim.testing import FakeClock
 
-from ._ladders import with_bybit_btcusd
+from .._ladders import with_bybit_btcusd
 
 V5_SET = "/v5/position/set-leverage"
 V5_TIME = "/v5/market/time"
