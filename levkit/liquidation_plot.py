@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .liquidation._book import prepare
+from .liquidation._kinds import check_units, sized, to_price
 from .liquidation._solve import solve
 from .liquidation._validate import SIDES, position
 from .plot import format_notional
@@ -63,7 +64,8 @@ def plot_liquidation(
     tiers : DataFrame
         A tiers frame, one or many (exchange, symbol) ladders.
     entry_price, notional : float
-        The position: entry price and value in quote currency.
+        The position: entry price and value in the ladders' ``notional_unit`` (quote
+        currency for linear ladders; coin value, or USD face value, for coin-margined).
     ax : matplotlib Axes, optional
         Where to draw; ``plt.gca()`` by default.
     side : {"long", "short"}
@@ -105,14 +107,18 @@ def plot_liquidation(
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
     book = prepare(tiers)
+    check_units(book, by_size=False)
     groups = np.arange(book.n)
-    entry = book.row(groups, np.full(book.n, float(notional)))
+    pos = sized(book, groups, float(entry_price), q, v, by_size=False, s=s)  # coin-margined
+    entry = book.row(groups, np.broadcast_to(pos.look, (book.n,)))
     tops = np.where(entry >= 0, book.lad.lev[np.maximum(entry, 0)], np.nan)
     grids = [_grid(top, points) for top in tops]
     g = np.repeat(groups, [len(x) for x in grids])
     lev = np.concatenate(grids) if len(g) else np.empty(0)
-    lp, row = solve(book, g, entry[g], q, v, lev, float(extra_margin), float(fee_rate), s,
-                    rows=True)  # fmt: skip
+    q_g, v_g, s_g = (np.broadcast_to(a, (book.n,))[g] for a in (pos.q, pos.v, pos.s))
+    lp, row = solve(book, g, entry[g], q_g, v_g, lev, float(extra_margin), float(fee_rate),
+                    s_g, rows=True)  # fmt: skip
+    lp = to_price(book, g, lp)
     distance = s * 100.0 * (float(entry_price) - lp) / float(entry_price)
     ax = plt.gca() if ax is None else ax
     bounds = np.r_[0, np.cumsum([len(x) for x in grids])]
@@ -133,7 +139,9 @@ def plot_liquidation(
     ax.set_xlabel("leverage")
     word = {v: k for k, v in SIDES.items()}[s]
     ax.set_ylabel(f"price move to liquidation ({'down' if s > 0 else 'up'}, % of entry)")
-    ax.set_title(f"{word} {format_notional(float(notional))} at {entry_price:g}", fontsize="medium")
+    unit = str(book.units[0]) if len(set(book.units.tolist())) == 1 else None
+    ax.set_title(f"{word} {format_notional(float(notional), unit)} at {entry_price:g}",
+                 fontsize="medium")  # fmt: skip
     ax.grid(True, which="both", alpha=0.2)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}%"))

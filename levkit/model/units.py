@@ -1,12 +1,26 @@
-"""The currency of a frame's notionals."""
+"""The currency of a frame's notionals, and each ladder's contract kind.
+
+A tiers frame states its notionals in one unit per ladder (``notional_unit``, PUBLIC_API
+0.3): the quote currency for linear contracts (``USDT``, ``USDC``), the coin for
+coin-margined ladders stated in coin (Binance COIN-M ``qtyCap``, Bybit inverse
+``riskLimitValue``: ``BTC``), ``USD`` where the venue states them in USD (OKX
+``BTC-USD-SWAP``: contracts x 100 USD).  The model answers in that unit; these helpers say
+which it is.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 import pandas as pd
 
-from ..symbols import notional_currency
+from ..symbols import notional_currencies, notional_currency
 
-__all__ = ["notional_unit"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ._ladder import Ladders
+
+__all__ = ["ladder_kinds", "ladder_units", "notional_unit", "units_attr"]
 
 
 def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
@@ -43,3 +57,82 @@ def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
     if len(found) > 1:
         return ""
     return found.pop() if found else "USDT"
+
+
+def _firsts(tiers: pd.DataFrame, lad: Ladders, column: str) -> np.ndarray | None:
+    """``column`` at each ladder's first row (in the prepared ladders' order), or None."""
+    if column not in tiers.columns:
+        return None
+    first = np.arange(len(tiers))[lad.order][lad.start]
+    return tiers[column].to_numpy(dtype=object)[first]
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def ladder_kinds(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
+    """Each prepared ladder's contract kind: its ``category`` (lower case), else ``attrs``'s,
+    else ``"linear"`` (every ladder before coin-margined ones).
+
+    >>> from levkit.frames import tiers_frame
+    >>> from levkit.model import prepare
+    >>> t = tiers_frame({"exchange": ["bybit"] * 2, "symbol": ["BTCUSD", "BTCUSDT"],
+    ...     "max_notional": [150.0, 3e5], "max_leverage": [100.0, 150.0],
+    ...     "category": ["inverse", "linear"]}, source="api")
+    >>> ladder_kinds(t, prepare(t)).tolist()
+    ['inverse', 'linear']
+    """
+    default = str(tiers.attrs.get("category") or "linear").lower()
+    cats = _firsts(tiers, lad, "category")
+    if cats is None:
+        return np.full(lad.n, default, dtype=object)
+    return np.array([_text(c).lower() or default for c in cats], dtype=object)
+
+
+def ladder_units(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
+    """Each prepared ladder's ``notional_unit``: the frame's column (first row of the
+    ladder), else ``attrs["notional_unit"]``, else read from the symbol and its kind
+    (:func:`levkit.symbols.notional_currency`: the base coin for an inverse ladder, the
+    quote for a linear one), else ``"USDT"``.
+
+    >>> from levkit.frames import tiers_frame
+    >>> from levkit.model import prepare
+    >>> t = tiers_frame({"exchange": ["okx", "bybit"], "symbol": ["BTC-USD-SWAP", "BTCUSD"],
+    ...     "max_notional": [5e5, 150.0], "max_leverage": [100.0, 100.0],
+    ...     "category": "inverse", "notional_unit": ["USD", None]}, source="api")
+    >>> ladder_units(t, prepare(t)).tolist()
+    ['BTC', 'USD']
+    """
+    out = np.full(lad.n, "", dtype=object)
+    given = _firsts(tiers, lad, "notional_unit")
+    if given is not None:
+        out[:] = [_text(u) for u in given]
+    missing = out == ""
+    if missing.any():
+        attr = _text(tiers.attrs.get("notional_unit"))
+        if attr:
+            out[missing] = attr
+        else:
+            kinds = ladder_kinds(tiers, lad)
+            for kind in set(kinds[missing]):
+                rows = missing & (kinds == kind)
+                read = notional_currencies(lad.symbol[rows], kind)
+                out[rows] = np.where(read == "", "USDT", read)
+    return out
+
+
+def units_attr(units: np.ndarray, lad: Ladders, groups: Any = None) -> str | dict:
+    """What a model answer says about its unit (``attrs["notional_unit"]``): one text when
+    every ladder answered shares it, else ``{(exchange, symbol): unit}``.
+
+    >>> from types import SimpleNamespace
+    >>> lad = SimpleNamespace(exchange=np.array(["a", "b"]), symbol=np.array(["X", "Y"]))
+    >>> units_attr(np.array(["BTC", "BTC"]), lad), units_attr(np.array(["BTC", "USDT"]), lad)
+    ('BTC', {('a', 'X'): 'BTC', ('b', 'Y'): 'USDT'})
+    """
+    picked = np.arange(len(units)) if groups is None else np.unique(groups)
+    distinct = set(units[picked].tolist())
+    if len(distinct) == 1:
+        return str(distinct.pop())
+    return {(str(lad.exchange[g]), str(lad.symbol[g])): str(units[g]) for g in picked}
