@@ -115,6 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .symbols import normalize_symbol
     from .venues import exchanges
     from .venues.binance.client import Binance
+    from .venues.binance_coinm.client import BinanceCoinM
     from .venues.bingx.client import BingX
     from .venues.bitget.client import Bitget
     from .venues.bybit.client import Bybit

@@ -138,6 +138,70 @@ def test_bybit_legacy_v2_inverse_uses_bybits_inverse_formula():
     assert lk.liquidation_price(legacy, **kw) == lk.liquidation_price(bybit_inverse(), **kw)
 
 
+# -- Binance COIN-M: the FAQ's figures and Binance's calculator ---------------------------------
+
+BINANCE_FAQ = "https://www.binance.com/en/support/faq/ceccfcfb4e3a45e3b48b0b1bb1a8ae46"
+# Brackets of BTCUSD as the COIN-M FAQ states them from 50 BTC up: 5 % from 50 BTC after
+# 2.5 %, 10 % from 100, 12.5 % from 200 ("if the position of BTCUSD Contract is 300BTC,
+# then the maintenance amount would be 11.605 BTC"; 11.605 - 100 x 5 % - 200 x 2.5 % =
+# 1.605 at 5 %, 1.605 - 50 x 2.5 % = 0.355 below).  The leverages are illustrative (the
+# FAQ gives none); the rates and maintenance amounts are the FAQ's.
+BTCUSD = [(50, 20, 0.025, 0.355), (100, 10, 0.05, 1.605), (200, 5, 0.10, 6.605),
+          (400, 4, 0.125, 11.605)]  # fmt: skip
+
+
+def coinm(rows=BTCUSD, symbol="BTCUSD_PERP"):
+    return ladder("binance-coinm", symbol, rows)
+
+
+def test_binance_coinm_matches_binances_calculator():
+    # dev.binance.vision/t/coin-margined-futures-liquidation-price-calculation-help-cm-variable/6292:
+    # "Wallet Balance = 101 BTC; Entry Price = $45,000; Quantity = Long $10,000,000 or
+    # 100,000 in contract terms; The Binance Calculator is calculating the Liquidation Price
+    # as $33,599.40".  Cross with one position = isolated with WB = the wallet: margin
+    # 101 BTC = coin value at entry / L.  (docs/instruments.md §4.3: 33,599.42 with the
+    # FAQ's 11.605; the calculator shows 33,599.40.)
+    coins = 10_000_000 / 45_000
+    got = lk.liquidation_price(coinm(), entry_price=45_000, leverage=coins / 101, notional=coins)
+    assert got == pytest.approx(33_599.40, abs=0.05)
+    # the same with the margin given as extra margin on a 4x position
+    extra = 101 - coins / 4
+    again = lk.liquidation_price(
+        coinm(), entry_price=45_000, leverage=4, notional=coins, extra_margin=extra
+    )
+    assert again == pytest.approx(got, rel=1e-12)
+    # its coin notional at LP (297.6 BTC) lies in the 12.5 % bracket it used
+    assert 200 < 10_000_000 / got <= 400
+
+
+def test_binance_coinm_maintenance_margin_of_the_faqs_example():
+    # BINANCE_FAQ: "100 BTCUSD Perpetual contracts ... Mark Price 25,000 ... notional value
+    # 100 * 100 / 25,000 = 0.4 BTC, which is in margin level 1 ... Maintenance Margin =
+    # 100 * 100 / 25,000 * 0.4% - 0 = 0.0016 BTC" (level 1: the docs' bracket, 0.4 %).
+    t = coinm([(50, 125, 0.004, 0.0)])
+    assert lk.margin(t, 0.4)["maintenance_margin"] == pytest.approx(0.0016, abs=1e-12)
+    # "Maintenance Amount on Level 5 = 50 BTC * (5% -2.5%) + 0.56 BTC = 1.81 BTC": a
+    # ladder stating level 4's amount only derives level 5's by the recursion
+    t = coinm([(50, 20, 0.025, 0.56), (100, 10, 0.05, None)])
+    out = lk.margin(t, 75.0)
+    assert out["mm_deduction"] == pytest.approx(1.81, abs=1e-12) and out["mm_deduction_derived"]
+
+
+def test_binance_coinm_closed_form_vectors():
+    # docs/instruments.md §4.7 "test vectors": 10 contracts x 100 USD at 50,000, 20x, MMR
+    # 0.4 %, cum 0 -> 47,809.5238 long, 52,421.0526 short (closed form and bisection)
+    t = coinm([(50, 125, 0.004, 0.0)])
+    kw = dict(entry_price=50_000, leverage=20, notional=1_000 / 50_000)
+    assert lk.liquidation_price(t, **kw) == pytest.approx(47_809.5238, abs=1e-4)
+    assert lk.liquidation_price(t, side="short", **kw) == pytest.approx(52_421.0526, abs=1e-4)
+    # ccxt binance.py L10853-10867's inverse form: 10,000 USD at 45,000, wallet 0.05 BTC,
+    # MMR 0.4 % -> 36,881.6327 long, 57,832.2581 short
+    coins = 10_000 / 45_000
+    kw = dict(entry_price=45_000, leverage=coins / 0.05, notional=coins)
+    assert lk.liquidation_price(t, **kw) == pytest.approx(36_881.6327, abs=1e-4)
+    assert lk.liquidation_price(t, side="short", **kw) == pytest.approx(57_832.2581, abs=1e-4)
+
+
 # -- shapes, edges ------------------------------------------------------------------------------
 
 

@@ -56,8 +56,9 @@ class AccountHelpers:
 
     def price(self, symbol: str) -> float:
         """Mark price of ``symbol`` (by base coin; 100 when not configured)."""
-        try:  # "BTC" alone (Hyperliquid's coin) is the BTC market too
-            base = parse_symbol(symbol, default_quote="USDT").base
+        try:  # "BTC" alone (Hyperliquid's coin) is the BTC market too; a suffix after
+            # "_" (BTCUSD_PERP, BTCUSDT_260626) never holds the base
+            base = parse_symbol(symbol.split("_")[0], default_quote="USDT").base
         except ValueError:
             return 100.0
         return float(self.prices.get(base, 100.0))

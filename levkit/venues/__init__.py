@@ -67,6 +67,7 @@ NAMES: dict[str, str] = {
     "bybit-legacy": "bybit_legacy",
     "bingx": "bingx",
     "binance": "binance",
+    "binance-coinm": "binance_coinm",
     "okx": "okx",
     "bitget": "bitget",
     "gate": "gate",

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXCHANGE",
+    "brackets_answer",
     "current_leverage",
     "demo_client",
     "demo_ladder",
@@ -204,8 +205,17 @@ def server_time(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
     return json_reply({"serverTime": req.now_ms})
 
 
-def _brackets(sim: Simulator, symbol: str) -> dict[str, Any]:
-    lad = sim.ladder(EXCHANGE, symbol)
+def brackets_answer(
+    sim: Simulator,
+    symbol: str,
+    *,
+    exchange: str = EXCHANGE,
+    keys: tuple[str, str] = ("notionalCap", "notionalFloor"),
+) -> dict[str, Any]:
+    """One ``{symbol, brackets}`` object of a leverage-bracket answer, the bounds under
+    ``keys`` (cap, floor: ``notionalCap``/``notionalFloor`` on USDⓈ-M, ``qtyCap``/
+    ``qtyFloor`` on COIN-M)."""
+    lad = sim.ladder(exchange, symbol)
     floors = (0.0,) + lad.caps[:-1]
     return {
         "symbol": symbol,
@@ -213,8 +223,8 @@ def _brackets(sim: Simulator, symbol: str) -> dict[str, Any]:
             {
                 "bracket": i + 1,
                 "initialLeverage": int(lad.max_leverage[i]),
-                "notionalCap": int(lad.caps[i]) if lad.caps[i].is_integer() else lad.caps[i],
-                "notionalFloor": int(floors[i]) if floors[i].is_integer() else floors[i],
+                keys[0]: int(lad.caps[i]) if lad.caps[i].is_integer() else lad.caps[i],
+                keys[1]: int(floors[i]) if floors[i].is_integer() else floors[i],
                 "maintMarginRatio": lad.mmr[i],
                 "cum": float(lad.deduction[i]),
             }
@@ -228,8 +238,8 @@ def _leverage_bracket(sim: Simulator, req: Request, params: dict[str, str]) -> R
     if error is not None:
         return error
     if symbol is not None:  # with symbol: one object, not a list [B1]
-        return json_reply(_brackets(sim, symbol))
-    return json_reply([_brackets(sim, s) for s in sim.symbols(EXCHANGE)])
+        return json_reply(brackets_answer(sim, symbol))
+    return json_reply([brackets_answer(sim, s) for s in sim.symbols(EXCHANGE)])
 
 
 def current_leverage(sim: Simulator, symbol: str, exchange: str = EXCHANGE) -> int:
