@@ -138,8 +138,12 @@ def test_a_declaration_is_coherent(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_unified_spellings_reach_the_example(name):
     v = venue(name)
-    market = lk.symbols.parse_symbol(v.symbol_example, default_quote=v.symbols.default_quote)
-    unified = f"{market.base}/{market.quote}:{market.quote}"
+    # (a suffix after "_" is no part of base or quote: BTCUSD_PERP is BTC/USD)
+    native = v.symbol_example.split("_")[0]
+    market = lk.symbols.parse_symbol(native, default_quote=v.symbols.default_quote)
+    # a coin-margined venue's contracts settle in the base coin (ccxt: BTC/USD:BTC)
+    settle = market.quote if v.liquidation_rule("linear") else market.base
+    unified = f"{market.base}/{market.quote}:{settle}"
     assert normalize_symbol(unified, name) == v.symbol_example
     assert normalize_symbol(unified.lower(), name) == v.symbol_example
 

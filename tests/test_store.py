@@ -149,7 +149,11 @@ def frames(draw):
                 caps[-1] = math.inf
             levs = sorted(draw(st.lists(st.floats(1.0, 200.0), min_size=n, max_size=n)),
                           reverse=True)  # fmt: skip
-            mmr = draw(st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=n, max_size=n))
+            mmr = draw(
+                st.lists(
+                    st.one_of(st.none(), st.floats(0, 1, exclude_max=True)), min_size=n, max_size=n
+                )
+            )  # a rate is in [0, 1)
             for i in range(n):
                 rows.append({"exchange": ex, "symbol": sym, "max_notional": caps[i],
                              "max_leverage": levs[i], "maintenance_margin_rate":
