@@ -20,7 +20,20 @@ from ..symbols import notional_currencies, notional_currency
 if TYPE_CHECKING:  # pragma: no cover
     from ._ladder import Ladders
 
-__all__ = ["ladder_kinds", "ladder_units", "notional_unit", "units_attr"]
+__all__ = [
+    "DOLLARS",
+    "axis_unit",
+    "ladder_kinds",
+    "ladder_units",
+    "notional_unit",
+    "say_unit",
+    "units_attr",
+]
+
+#: Units that are all "dollars": figures in them may share a table row or a plot axis
+#: (USDT beside USDC, as levkit always showed them); a coin (``BTC``: a coin-margined
+#: ladder) never shares one with them.
+DOLLARS = frozenset({"USD", "USDT", "USDC", "FDUSD", "BUSD", "USDE", "TUSD", "DAI"})
 
 
 def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
@@ -114,9 +127,12 @@ def ladder_units(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
         if attr:
             out[missing] = attr
         else:
-            kinds = ladder_kinds(tiers, lad)
-            for kind in set(kinds[missing]):
-                rows = missing & (kinds == kind)
+            # the kind the frame states, else the symbols' own reading (a USD-quoted
+            # perpetual such as BTCUSD is coin-margined: levkit.symbols.notional_currency)
+            stated = "category" in tiers.columns or tiers.attrs.get("category")
+            kinds = ladder_kinds(tiers, lad) if stated else np.full(lad.n, None, dtype=object)
+            for kind in set(kinds[missing].tolist()):
+                rows = missing & (kinds == kind) if kind is not None else missing
                 read = notional_currencies(lad.symbol[rows], kind)
                 out[rows] = np.where(read == "", "USDT", read)
     return out
@@ -136,3 +152,40 @@ def units_attr(units: np.ndarray, lad: Ladders, groups: Any = None) -> str | dic
     if len(distinct) == 1:
         return str(distinct.pop())
     return {(str(lad.exchange[g]), str(lad.symbol[g])): str(units[g]) for g in picked}
+
+
+def say_unit(out: Any, tiers: pd.DataFrame, lad: Ladders) -> Any:
+    """``out`` (a model answer) with ``attrs["notional_unit"]`` saying the unit of its
+    notionals (:func:`units_attr`); numbers (one symbol, a scalar) are returned as they are:
+    their unit is the ladder's, :func:`notional_unit`."""
+    if isinstance(out, pd.Series | pd.DataFrame):
+        out.attrs["notional_unit"] = units_attr(ladder_units(tiers, lad), lad)
+    return out
+
+
+def axis_unit(tiers: pd.DataFrame, lad: Ladders, unit: str | None = None) -> str:
+    """The unit to write on a plot's notional axis: ``unit`` when given, else the ladders'
+    one unit (dollar units together as :func:`notional_unit` names them).  Ladders in a
+    coin beside ladders in another unit raise ``ValueError``: one axis, one unit.
+
+    >>> from levkit.frames import tiers_frame
+    >>> from levkit.model import prepare
+    >>> t = tiers_frame({"exchange": ["binance-coinm", "bybit"], "symbol": ["BTCUSD_PERP",
+    ...     "BTCUSDT"], "max_notional": [50.0, 3e5], "max_leverage": [125.0, 150.0],
+    ...     "notional_unit": ["BTC", "USDT"]}, source="api")
+    >>> axis_unit(t, prepare(t))
+    Traceback (most recent call last):
+    ...
+    ValueError: these ladders state their notionals in BTC, USDT: one axis shows one unit; plot them apart, e.g. tiers[tiers["notional_unit"] == "BTC"]
+    """
+    if unit is not None:
+        return unit
+    units = set(ladder_units(tiers, lad).tolist())
+    if len(units) > 1 and not units <= DOLLARS:
+        shown = ", ".join(sorted(units))
+        first = sorted(units - DOLLARS)[0]
+        raise ValueError(
+            f"these ladders state their notionals in {shown}: one axis shows one unit; plot "
+            f'them apart, e.g. tiers[tiers["notional_unit"] == "{first}"]'
+        )
+    return units.pop() if len(units) == 1 else notional_unit(tiers)

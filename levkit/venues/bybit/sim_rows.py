@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...sim.ladders import fmt
 from ...symbols import parse_symbol
+from .parse import inverse_base
 
 if TYPE_CHECKING:
     from ...sim.core import Simulator
@@ -14,22 +15,24 @@ __all__ = ["category_of", "instrument", "position_row"]
 
 
 def category_of(symbol: str) -> str:
-    """``"inverse"`` for USD-quoted symbols, else ``"linear"``."""
-    try:
-        return "inverse" if parse_symbol(symbol).quote == "USD" else "linear"
-    except ValueError:
-        return "linear"
+    """``"inverse"`` for Bybit's coin-margined ids (``BTCUSD``, ``BTCUSDH26``), else
+    ``"linear"``."""
+    return "inverse" if inverse_base(symbol) else "linear"
 
 
 def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
     """One ``/v5/market/instruments-info`` item for ``sym``."""
-    lad, market = sim.ladder("bybit", sym), parse_symbol(sym)
+    lad = sim.ladder("bybit", sym)
+    inverse = category == "inverse"
+    base, quote = (inverse_base(sym), "USD") if inverse else parse_symbol(sym)[:2]
+    dated = inverse and not sym.endswith("USD")  # BTCUSDH26
+    kind = ("InverseFutures" if dated else "InversePerpetual") if inverse else "LinearPerpetual"
     return {
         "symbol": sym,
-        "contractType": "InversePerpetual" if category == "inverse" else "LinearPerpetual",
+        "contractType": kind,
         "status": "Trading",
-        "baseCoin": market.base,
-        "quoteCoin": market.quote,
+        "baseCoin": base,
+        "quoteCoin": quote,
         "launchTime": "1585526400000",
         "deliveryTime": "0",
         "deliveryFeeRate": "",
@@ -40,17 +43,17 @@ def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
             "leverageStep": "0.01",
         },
         "priceFilter": {"minPrice": "0.10", "maxPrice": "1999999.80", "tickSize": "0.10"},
-        "lotSizeFilter": {
+        "lotSizeFilter": {  # inverse: whole USD contracts (ccxt: contractSize = minOrderQty)
             "maxOrderQty": "1190.000",
-            "minOrderQty": "0.001",
-            "qtyStep": "0.001",
+            "minOrderQty": "1" if inverse else "0.001",
+            "qtyStep": "1" if inverse else "0.001",
             "postOnlyMaxOrderQty": "1190.000",
             "maxMktOrderQty": "500.000",
             "minNotionalValue": "5",
         },
         "unifiedMarginTrade": True,
         "fundingInterval": 480,
-        "settleCoin": market.base if category == "inverse" else market.quote,
+        "settleCoin": base if inverse else quote,
         "copyTrading": "both",
         "upperFundingRate": "0.005",
         "lowerFundingRate": "-0.005",
@@ -72,7 +75,10 @@ def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[s
             None,
         )
     leverage = lev[pos.side if pos else (side or "long")]
-    value = pos.value if pos else 0.0
+    value = pos.value if pos else 0.0  # in the ladder's unit: the coin for inverse
+    mark = sim.price(sym)
+    # inverse: size in USD contracts (value x mark), positionValue in the coin
+    size = round(value * mark) if category_of(sym) == "inverse" else round(value / mark, 6)
     tier = lad.tier_index(value)
     mm = value * lad.mmr[tier] - lad.deduction[tier] if pos else 0.0
     stamp = str(pos.created_ms if pos else 0)
@@ -82,7 +88,7 @@ def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[s
         "riskLimitValue": fmt(lad.caps[tier]),
         "symbol": sym,
         "side": ("Buy" if pos.side == "long" else "Sell") if pos else "",
-        "size": fmt(round(pos.size, 6)) if pos else "0",
+        "size": fmt(size) if pos else "0",
         "avgPrice": fmt(pos.price) if pos else "0",
         "positionValue": fmt(value) if pos else "",
         "tradeMode": 0,
@@ -91,7 +97,7 @@ def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[s
         "adlRankIndicator": 2 if pos else 0,
         "leverage": fmt(leverage),
         "positionBalance": fmt(round(value / leverage, 8)),
-        "markPrice": fmt(sim.price(sym)),
+        "markPrice": fmt(mark),
         "liqPrice": "",
         "bustPrice": "",
         "positionMM": fmt(round(max(mm, 0.0), 8)),
