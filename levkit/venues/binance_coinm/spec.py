@@ -68,8 +68,12 @@ VENUE = Venue(
     # One Binance account, one key pair for USDⓈ-M and COIN-M: the same variables.
     env_prefix="BINANCE",
     # BTCUSD_PERP (perpetual), BTCUSD_251226 (quarterly); "BTC/USD:BTC" -> BTCUSD_PERP.
-    # (Symbol resolution proper, with refusals, is levkit.symbols' work.)
-    symbols=SymbolRule("{base}USD_PERP", native=r"[A-Z0-9]+USD_(PERP|\d{6})", default_quote="USD"),
+    # The quote stays in the spelling, so a USDT request is never answered with a
+    # coin-margined contract: "BTC/USDT:USDT" and the shorthand "BTC" (a venue's USDT
+    # perpetual, which COIN-M lists none of) spell BTCUSDT_PERP, which COIN-M does not list.
+    # (Symbol resolution proper, with refusals, is levkit.symbols' work; the client
+    # refuses them by name, BinanceCoinM.symbol.)
+    symbols=SymbolRule("{base}{quote}_PERP", native=r"[A-Z0-9]+USD_(PERP|\d{6})"),
     endpoints=frozen_map(
         {
             "time": Endpoint("GET", "/dapi/v1/time", limit=_WEIGHT, weight=1),
