@@ -119,20 +119,28 @@ class BinanceCoinM(Binance):
             frame = frame[frame["symbol"] == symbol].reset_index(drop=True)
         return self._stamp(frame, resp)
 
-    def instruments(self, *, refresh: bool = False) -> pd.DataFrame:
-        """Every COIN-M symbol with its ``contract_size`` (USD per contract), ``pair``,
-        ``contract_type``, ``margin_asset`` and ``status``, from the public
-        ``GET /dapi/v1/exchangeInfo`` (cached like the ladder).
+    def instruments(self, symbol: str | None = None, *, refresh: bool = False) -> pd.DataFrame:
+        """COIN-M symbols (every one, or ``symbol``'s row) with their ``contract_size``
+        (USD per contract), ``pair``, ``contract_type``, ``margin_asset`` and ``status``,
+        from the public ``GET /dapi/v1/exchangeInfo`` (one call for all; cached like the
+        ladder).  An unlisted ``symbol`` raises :class:`~levkit.errors.InvalidSymbolError`.
 
         >>> from levkit.venues.binance_coinm.sim import demo_client
         >>> demo_client().instruments().set_index("symbol")["contract_size"].to_dict()
         {'BTCUSD_PERP': 100.0, 'ETHUSD_PERP': 10.0}
         """
-        return self._cached(
+        every = self._cached(
             ("instruments",),
             refresh,
             lambda: parse_exchange_info(self._call("instruments", {}).result),
-        ).copy()
+        )
+        if symbol is None:
+            return every.copy()
+        sym = self.symbol(symbol)
+        rows = every[every["symbol"] == sym].reset_index(drop=True)
+        if rows.empty:
+            raise InvalidSymbolError(f"{self.exchange} lists no {sym} (GET /dapi/v1/exchangeInfo)")
+        return rows
 
     # -- the leverage in force -----------------------------------------------------------
     def leverage(self, symbol: str) -> pd.DataFrame:
