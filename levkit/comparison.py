@@ -160,12 +160,15 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     unit_of = ladder_units(tiers, lad)
     units = {key: str(unit_of[g]) for key, g in keep.items()}
     rows_by = _row_units(units)
-    row = {key: key[0] if rows_by is None else (key[0], rows_by[key]) for key in keep}
+    row: dict[tuple[str, str], Any] = {
+        key: key[0] if rows_by is None else (key[0], rows_by[key]) for key in keep
+    }
     exchanges = _order(e for _, e in keep)
     if rows_by is None:
         index = pd.Index(sorted({b for b, _ in keep}), name="base")
     else:
-        index = pd.MultiIndex.from_tuples(sorted(set(row.values())), names=["base", "unit"])
+        pairs: list[tuple[str, str]] = sorted(set(row.values()))
+        index = pd.MultiIndex.from_tuples(pairs, names=["base", "unit"])
     columns = pd.MultiIndex.from_tuples(
         [(e, c) for e in exchanges for c in [*labels, "max_leverage", "complete"]],
         names=["exchange", "leverage"],

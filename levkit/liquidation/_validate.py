@@ -139,6 +139,7 @@ def warn_if_incomplete(book: Book, notional: np.ndarray | pd.Series) -> None:
     values = np.asarray(notional, dtype=float)
     if values.size == 0 or bool(lad.complete.all()):
         return
+    biggest: Any
     if values.ndim == 2:  # one row of values per ladder (each in its own unit)
         per = np.where(np.isfinite(values), values, -np.inf).max(axis=1)
         biggest = np.broadcast_to(np.where(np.isneginf(per), np.nan, per), (lad.n,))

@@ -101,7 +101,7 @@ def _cum_mismatch_tiers(
         )
     out: dict[str, list[int]] = {}
     for i in np.flatnonzero(~close):
-        out.setdefault(str(frame["symbol"].iat[i]), []).append(int(tier[i]))
+        out.setdefault(str(frame["symbol"].iat[int(i)]), []).append(int(tier[i]))
     return out
 
 

@@ -189,7 +189,10 @@ class BinanceCoinM(Binance):
         self._require_keys("BinanceCoinM.positions")
         sym = self.symbol(symbol)
         resp = self._call("positions", {"pair": _pair(sym)})
-        sizes = self.instruments().set_index("symbol")["contract_size"].to_dict()
+        listed = self.instruments()
+        sizes = dict(
+            zip(listed["symbol"].astype(str), listed["contract_size"].astype(float), strict=True)
+        )
         rows = resp.result if isinstance(resp.result, list) else [resp.result]
         mine = [r for r in rows if isinstance(r, dict) and r.get("symbol") == sym]
         frame = parse_position_risk(mine, sizes, source=resp.source)

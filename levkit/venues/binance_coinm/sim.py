@@ -20,11 +20,12 @@ The simulator's positions on this venue hold their value in the coin (the ladder
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ...frames import tiers_frame
+from ...sim.core import DEMO_KEY, DEMO_SECRET, Simulator
 from ...sim.ladders import fmt
 from ...sim.wire import Reply, Request, json_reply
 from ..binance.sim import (
@@ -37,12 +38,9 @@ from ..binance.sim import (
     set_leverage_route,
     symbol_param,
 )
+from .client import BinanceCoinM
 from .parse import base_coin
 from .spec import VENUE
-
-if TYPE_CHECKING:
-    from ...sim.core import Simulator
-    from .client import BinanceCoinM
 
 __all__ = ["EXCHANGE", "contract_size", "demo_client", "demo_ladder", "dispatch", "rate_limited"]
 
@@ -91,9 +89,6 @@ def demo_ladder() -> pd.DataFrame:
 def demo_client(sim: Simulator | None = None) -> BinanceCoinM:
     """A keyed :class:`~levkit.BinanceCoinM` on ``sim`` (default: a new simulator holding
     :func:`demo_ladder`), for examples."""
-    from ...sim.core import DEMO_KEY, DEMO_SECRET, Simulator
-    from .client import BinanceCoinM
-
     sim = Simulator(demo_ladder()) if sim is None else sim
     return BinanceCoinM(DEMO_KEY, DEMO_SECRET, session=sim.session())
 
