@@ -350,7 +350,7 @@ def test_every_endpoint_levkit_calls_has_scenarios() -> None:
 
 def venue_of(api: str) -> str:
     """The registry name of a suite API (``legacy`` is ``bybit-legacy``)."""
-    return {"legacy": "bybit-legacy"}.get(api, api)
+    return {"legacy": "bybit-legacy", "coinm": "binance-coinm"}.get(api, api)
 
 
 @pytest.mark.parametrize(
