@@ -114,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .snapshot import changes, diff_ladders, ladder_history, load_snapshot, save_snapshot
     from .venues import exchanges, normalize_symbol
     from .venues.binance.client import Binance
+    from .venues.binance_coinm.client import BinanceCoinM
     from .venues.bingx.client import BingX
     from .venues.bitget.client import Bitget
     from .venues.bybit.client import Bybit

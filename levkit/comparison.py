@@ -12,6 +12,7 @@ that writes them ``>= 2.6M`` in italics and greys every figure of an incomplete 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,8 +20,25 @@ import numpy as np
 import pandas as pd
 
 from .model.completeness import use, warn_lower_bound
+from .model.units import DOLLARS, ladder_units
 
 __all__ = ["base_asset", "compare", "lower_bound_mask", "styled"]
+
+
+def _row_units(units: dict[tuple[str, str], str]) -> dict[tuple[str, str], str] | None:
+    """The row label's unit of each (base, exchange) when the table holds a coin-stated
+    ladder (None otherwise: rows stay one per base, as they always were): the coin for a
+    coin ladder, and for the dollar ladders of a base the dollar units joined."""
+    if all(u in DOLLARS for u in units.values()):
+        return None
+    dollars: dict[str, set[str]] = {}
+    for (base, _), unit in units.items():
+        if unit in DOLLARS:
+            dollars.setdefault(base, set()).add(unit)
+    return {
+        (base, ex): unit if unit not in DOLLARS else "/".join(sorted(dollars[base]))
+        for (base, ex), unit in units.items()
+    }
 
 
 def base_asset(symbol: str, exchange: str) -> str:
@@ -38,6 +56,8 @@ def base_asset(symbol: str, exchange: str) -> str:
             return symbol
     except ValueError:  # not a registry name: read the symbol alone
         pass
+    # a contract suffix holds no base: BTCUSD_PERP, BTCUSDT_260626 (Binance)
+    symbol = re.sub(r"_(PERP|\d{6})$", "", symbol)
     try:
         return parse_symbol(symbol).base
     except Exception:  # noqa: BLE001 - a native spelling levkit cannot split (BTCPERP)
@@ -90,13 +110,17 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     Returns
     -------
     DataFrame
-        Index ``base`` (``BTC``, ``ETH``...); columns a MultiIndex ``(exchange, leverage)``
+        Index ``base`` (``BTC``, ``ETH``...), or, when a ladder stated in a coin takes part
+        (coin-margined: Binance COIN-M ``BTCUSD_PERP``, Bybit ``BTCUSD``), a MultiIndex
+        ``(base, unit)``: a coin figure never sits in a row of dollar figures (the
+        ``unit`` of dollar rows names their units, ``USDC/USDT``); columns a MultiIndex ``(exchange, leverage)``
         holding ``max_position_value`` (NaN where the leverage is above the venue's top),
         then ``(exchange, "max_leverage")`` and ``(exchange, "complete")`` (False: an
         incomplete ladder, some figures are lower bounds).  Venues in registry order.
         ``attrs``: ``lower_bound`` (list of ``(base, exchange, leverage)`` whose figure is
         only a lower bound; see :func:`lower_bound_mask`), ``symbols`` (``{(base,
-        exchange): symbol}``), ``leverages``, ``as_of`` (``{exchange: oldest date}``).
+        exchange): symbol}``), ``notional_unit`` (``{(base, exchange): unit}``, the unit
+        of each figure), ``leverages``, ``as_of`` (``{exchange: oldest date}``).
         Warns ``lk.LadderWarning`` when some figures are lower bounds.
 
     Examples
@@ -114,6 +138,17 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     [('okx', 20), ('okx', 50)]
     >>> list(table.columns[:5])
     [('okx', 10), ('okx', 20), ('okx', 50), ('okx', 'max_leverage'), ('okx', 'complete')]
+
+    A coin-margined ladder (caps in BTC) gets its own row:
+
+    >>> coin = tiers_frame({"exchange": "binance-coinm", "symbol": "BTCUSD_PERP",
+    ...     "category": "inverse", "notional_unit": "BTC", "max_notional": [50.0, 100.0],
+    ...     "max_leverage": [125, 1]}, source="api")
+    >>> both = lk.compare(pd.concat([t, coin]), leverages=(20,))
+    >>> both.index.tolist()
+    [('BTC', 'BTC'), ('BTC', 'USDT')]
+    >>> float(both.loc[("BTC", "BTC"), ("binance-coinm", 20)]), float(both.loc[("BTC", "USDT"), ("okx", 20)])
+    (50.0, 5000000.0)
     """
     from .model.completeness import as_of_dates
 
@@ -128,8 +163,18 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
         chosen = _preferred(str(exchange), str(base), symbols)
         keep[(str(base), str(exchange))] = int(groups[symbols.index(chosen)])
 
+    unit_of = ladder_units(tiers, lad)
+    units = {key: str(unit_of[g]) for key, g in keep.items()}
+    rows_by = _row_units(units)
+    row: dict[tuple[str, str], Any] = {
+        key: key[0] if rows_by is None else (key[0], rows_by[key]) for key in keep
+    }
     exchanges = _order(e for _, e in keep)
-    index = pd.Index(sorted({b for b, _ in keep}), name="base")
+    if rows_by is None:
+        index = pd.Index(sorted({b for b, _ in keep}), name="base")
+    else:
+        pairs: list[tuple[str, str]] = sorted(set(row.values()))
+        index = pd.MultiIndex.from_tuples(pairs, names=["base", "unit"])
     columns = pd.MultiIndex.from_tuples(
         [(e, c) for e in exchanges for c in [*labels, "max_leverage", "complete"]],
         names=["exchange", "leverage"],
@@ -143,13 +188,14 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     lower = (rows >= 0) & lad.on_unknown_leverage(gg, ll)
     warn_lower_bound(lad, gg, lower, "compare")
     flagged = []
-    for k, (base, exchange) in enumerate(keep):
+    for k, key in enumerate(keep):
+        at, exchange = row[key], key[1]
         for j, label in enumerate(labels):
-            out.loc[base, (exchange, label)] = caps[k * len(levs) + j]
+            out.loc[at, (exchange, label)] = caps[k * len(levs) + j]
             if lower[k * len(levs) + j]:
-                flagged.append((base, exchange, label))
-        out.loc[base, (exchange, "max_leverage")] = float(lad.top[g[k]])
-        out.loc[base, (exchange, "complete")] = bool(lad.complete[g[k]])
+                flagged.append((at, exchange, label))
+        out.loc[at, (exchange, "max_leverage")] = float(lad.top[g[k]])
+        out.loc[at, (exchange, "complete")] = bool(lad.complete[g[k]])
     for col in out.columns:
         if col[1] == "complete":
             out[col] = out[col].astype("boolean")
@@ -159,6 +205,7 @@ def compare(tiers: pd.DataFrame, leverages: Iterable[float | str] = (10, 20, 50)
     out.attrs = {
         "lower_bound": flagged,
         "symbols": {key: str(lad.symbol[grp]) for key, grp in keep.items()},
+        "notional_unit": units,
         "leverages": labels,
         "as_of": {
             e: str(dates.xs(e, level=0).min().date()) if dates.xs(e, level=0).notna().any()

@@ -519,8 +519,9 @@ def test_the_closing_fee_counts_where_the_venues_trigger_counts_it():
 
 
 def test_a_contract_kind_without_a_formula_raises_and_borrows_none():
-    inverse = ladder("bybit", "BTCUSD", BYBIT).assign(category="inverse")
-    with pytest.raises(lk.InvalidPositionError, match="inverse contracts on bybit"):
+    # Gate publishes no coin-margined formula (docs/instruments.md §4.5)
+    inverse = ladder("gate", "BTC_USD", BYBIT).assign(category="inverse")
+    with pytest.raises(lk.InvalidPositionError, match="inverse contracts on gate"):
         lk.liquidation_price(inverse, entry_price=50_000, leverage=50, notional=1e6)
     linear = ladder("bybit", "BTCUSDT", BYBIT).assign(category="linear")
     assert lk.liquidation_price(linear, entry_price=50_000, leverage=50, notional=1e6) > 0

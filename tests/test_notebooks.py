@@ -89,6 +89,16 @@ def test_the_curves_notebook_saves_the_picture(executed):
 
 
 @pytest.mark.notebooks
+def test_the_curves_notebook_shows_a_coin_ladder_beside_its_usdt_sibling(executed):
+    _, out = executed
+    picture = out / "coin_margined.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 10_000
+    text = _texts(out / "02_risk_limit_curves.ipynb")
+    assert "BTCUSD  inverse" in text and "150.0   BTC" in text  # the coin ladder, its unit said
+    assert "95714.29" in text and "95477.39" in text  # each by its own formula (MMR 0.5 %)
+
+
+@pytest.mark.notebooks
 def test_the_quickstart_answers_from_the_snapshot_ladder(executed):
     _, out = executed
     text = _texts(out / "01_quickstart.ipynb")

@@ -181,7 +181,9 @@ def test_no_arguments_give_the_newest_version_of_every_ladder():
     ladders = tiers.groupby("exchange")["symbol"].nunique().to_dict()
     assert ladders["binance"] == 716  # the 2026-05-01 listing: 712 perpetuals, 4 quarterlies
     assert ladders["hyperliquid"] == 229 - 39  # the listed perps of 2026-03-10 (HPOS delisted)
-    assert {"bingx": 15, "bybit": 2, "okx": 2, "bitget": 1}.items() <= ladders.items()
+    # bybit: BTCUSDT, LTCUSDT and the coin-margined BTCUSD docs example (0.3)
+    assert {"bingx": 15, "bybit": 3, "okx": 2, "bitget": 1}.items() <= ladders.items()
+    assert ladders["binance-coinm"] == 1  # BTCUSD_PERP, the docs example
     assert ladders["gate"] == 3  # BTC_USDT, ZTX_USDT fragments and the complete AI16Z_USDT
     # one version per ladder, the newest
     assert not tiers.duplicated(["exchange", "symbol", "tier"]).any()
@@ -193,7 +195,7 @@ def test_unknown_exchange_raises_listing_what_is_available():
         load_snapshot("no-such-venue", "BTCUSDT")
     assert isinstance(info.value, LevkitError) and isinstance(info.value, ValueError)
     assert "'no-such-venue'" in str(info.value)
-    assert "bybit: BTCUSDT, LTCUSDT" in str(info.value)
+    assert "bybit: BTCUSD, BTCUSDT, LTCUSDT" in str(info.value)
     assert "bingx: ADA-USDT" in str(info.value)
     assert "binance: 0GUSDT" in str(info.value) and "(716 symbols)" in str(info.value)
 
@@ -201,7 +203,7 @@ def test_unknown_exchange_raises_listing_what_is_available():
 def test_unknown_symbol_raises_listing_that_exchanges_symbols():
     with pytest.raises(SnapshotError, match="no bybit leverage ladder for 'ETH-USDT'") as info:
         load_snapshot("bybit", "ETH-USDT")
-    assert "available: bybit: BTCUSDT, LTCUSDT" in str(info.value)
+    assert "available: bybit: BTCUSD, BTCUSDT, LTCUSDT" in str(info.value)
     assert "bingx" not in str(info.value).split("available:")[1]
 
 

@@ -260,7 +260,8 @@ class Client(CapsFromLadder, SetsLeverage):
     def positions(self, symbol: str) -> pd.DataFrame:
         """Open positions on ``symbol``: one row per open side, columns ``exchange``,
         ``symbol``, ``side`` (the leverage slot: ``both`` in one-way mode), ``direction``
-        (``long``/``short``), ``size``, ``position_value`` (quote currency),
+        (``long``/``short``), ``size``, ``position_value`` (in the unit of the symbol's
+        ladder: the quote currency; the coin, or USD on OKX, for coin-margined contracts),
         ``entry_price``, ``mark_price`` (NaN where the venue does not say); empty when
         flat.  Venues whose client reads no positions raise :class:`~levkit.LevkitError`
         (this default)."""

@@ -24,9 +24,13 @@ with the sources quoted there (no code here names an exchange):
   ``X`` as on Bybit, or not at all) and which tier counts (the position value at entry,
   or the tier of ``Q·LP`` re-evaluated until stable, as Binance and Hyperliquid state).
 
-A ladder's kind is its ``category`` (``linear`` where the frame names none).  A kind the
-venue declares no formula for (coin-margined ``inverse`` today), and a venue outside the
-registry (a ccxt id such as ``kucoinfutures``), raise
+A ladder's kind is its ``category`` (``linear`` where the frame names none).
+**Coin-margined** (``inverse``) ladders of a venue that publishes an inverse formula
+(Binance COIN-M, Bybit v5 and v2, OKX) are solved by the one coin-margined closed form
+``LP = F·(s + r + f) / (M + D + s·F/EP)`` (``F`` the USD face value, margin in the coin),
+which is the common form on the reciprocal price (:mod:`levkit.liquidation._kinds`).  A
+kind the venue declares no formula for (Gate, Bitget, BingX coin-margined), and a venue
+outside the registry (a ccxt id such as ``kucoinfutures``), raise
 :class:`~levkit.errors.InvalidPositionError`: levkit never borrows another venue's or
 kind's formula.  (Their maintenance margin is still known: :func:`levkit.margin`.)
 
@@ -57,7 +61,8 @@ A position above the top known cap of an incomplete ladder (see :func:`levkit.la
 warns :class:`~levkit.LadderWarning`: the tier there is unknown.
 
 ``LP <= 0`` (a long at low leverage that no price above zero liquidates) is returned as
-``0.0``: "liquidated only at zero".  NaN means "no answer" (a leverage the ladder forbids
+``0.0``: "liquidated only at zero"; a coin-margined short that no price liquidates (its
+coin loss is bounded) is ``inf``.  NaN means "no answer" (a leverage the ladder forbids
 in an array or many-symbol call, or no maintenance rate in the frame).
 """
 
@@ -70,6 +75,7 @@ import pandas as pd
 
 from ._book import prepare
 from ._inputs import shape
+from ._kinds import check_units, sized, to_price
 from ._solve import solve
 from ._validate import check_one, check_past, position, warn_if_incomplete
 
@@ -101,9 +107,14 @@ def liquidation_price(
         Leverage, 1 to the ``max_leverage`` of the tier holding the position value.
     side : {"long", "short"}
     notional, size : float or array-like
-        Exactly one: the position value in quote currency, or its size in coins.
+        Exactly one: the position value in the ladder's ``notional_unit`` (quote currency
+        for linear ladders; for coin-margined ones the coin value at entry, or the USD
+        face value where the ladder is in USD, OKX), or its size in coins (at the entry
+        price for coin-margined contracts: face value / entry price).  ``notional`` across
+        ladders of different units including a coin-margined one is refused.
     extra_margin : float or array-like
-        Margin added (> 0) or taken by fees and funding (< 0).
+        Margin added (> 0) or taken by fees and funding (< 0), in the margin currency
+        (the quote for linear ladders, the coin for coin-margined ones).
     fee_rate : float or array-like
         Taker fee rate to close, used as each exchange says (see the module text).
 
@@ -122,7 +133,8 @@ def liquidation_price(
     InvalidPositionError
         A venue outside the registry, a contract kind without a formula, or a position
         already past its maintenance margin at entry (its margin after ``extra_margin`` at
-        or below it), for any of the positions asked about.
+        or below it), for any of the positions asked about; ``notional`` across ladders
+        of different units including a coin-margined one.
 
     Warns
     -----
@@ -152,22 +164,39 @@ def liquidation_price(
     Traceback (most recent call last):
     ...
     levkit.errors.InvalidPositionError: binance BTCUSDT: a long of 100,000 at 50x has margin 400 (extra_margin -1,600) at or below its maintenance margin at entry 450 (tier 2): it is already past liquidation
+
+    Coin-margined: OKX ``BTC-USD-SWAP`` (tiers in USD, contracts x 100 USD), 3 contracts
+    long at 100,000 and 20x, maintenance rate 0.4 %: 100,000 x 1.004 / 1.05 (issue 22).
+
+    >>> inv = tiers_frame({"exchange": "okx", "symbol": "BTC-USD-SWAP", "category": "inverse",
+    ...                    "notional_unit": "USD", "max_notional": [50_000.0],
+    ...                    "max_leverage": [100], "maintenance_margin_rate": [0.004]},
+    ...                   source="api")
+    >>> round(liquidation_price(inv, entry_price=100_000, leverage=20, notional=300), 2)
+    95619.05
+    >>> round(liquidation_price(inv, entry_price=100_000, leverage=20, notional=300,
+    ...                         side="short"), 2)
+    104842.11
     """
     s, inputs, q, v = position(
         entry_price=entry_price, leverage=leverage, side=side, notional=notional, size=size,
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
     book = prepare(tiers)
+    check_units(book, by_size=size is not None)
     x = inputs.values
     lev = x["leverage"]
-    entry = book.entry_rows(v)  # (groups, 1) for one position value, else (groups, inputs)
-    warn_if_incomplete(book, v)
+    g = np.arange(book.n)[:, None]
+    one = [_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"], x["entry_price"])]
+    pos = sized(book, g, one[4], one[0], one[1], by_size=size is not None, s=s)
+    # linear ladders only: one lookup per distinct value, (groups, 1) or (groups, inputs)
+    entry = book.entry_rows(v) if pos.look is one[1] else book.row(g, pos.look)
+    warn_if_incomplete(book, pos.look)
     if inputs.scalar and book.n == 1:
-        check_one(book, int(entry[0, 0]), float(v[0]), float(lev[0]))
-    q1, v1, extra, fee = (_one(a) for a in (q, v, x["extra_margin"], x["fee_rate"]))
-    past = check_past(book, entry, v1, lev, extra, fee, s, side)
-    lp, _ = solve(book, np.arange(book.n)[:, None], entry, q1, v1, lev, extra, fee, s, past=past)
-    return shape(book, lp, inputs, "liquidation_price")
+        check_one(book, int(entry[0, 0]), float(np.ravel(pos.look)[0]), float(lev[0]))
+    past = check_past(book, entry, pos.v, lev, one[2], one[3], pos.s, side)
+    lp, _ = solve(book, g, entry, pos.q, pos.v, lev, one[2], one[3], pos.s, past=past)
+    return shape(book, to_price(book, g, lp), inputs, "liquidation_price")
 
 
 def _one(a: np.ndarray) -> np.ndarray:

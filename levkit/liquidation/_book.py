@@ -9,15 +9,17 @@ same numbers :func:`levkit.margin` gives), and from the venue's
 and whether the tier is taken at the liquidation price.  No second tier lookup:
 :meth:`Book.row` is the model's ``band_row``.
 
-A ladder's kind is its ``category`` (``linear`` where the frame names none; Bybit and OKX
-frames say ``inverse`` for coin-margined contracts).  A venue outside the registry, or a
-kind its spec declares no formula for, raises :class:`~levkit.errors.InvalidPositionError`:
-a formula is never borrowed from another venue or kind.
+A ladder's kind is its ``category`` (``linear`` where the frame names none; Binance COIN-M,
+Bybit and OKX frames say ``inverse`` for coin-margined contracts) and its unit its
+``notional_unit`` (:mod:`levkit.model.units`).  A venue outside the registry, or a kind its
+spec declares no formula for, raises :class:`~levkit.errors.InvalidPositionError`: a
+formula is never borrowed from another venue or kind.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,7 @@ import pandas as pd
 from ..errors import InvalidPositionError
 from ..model import Ladders
 from ..model import prepare as prepare_ladders
+from ..model.units import ladder_kinds, ladder_units
 from ..numbers import leverage_ceiling
 from ..venues import LiquidationRule, find
 
@@ -41,6 +44,14 @@ class Book:
     fee_den: np.ndarray  # per row: 1 where the fee rate is in the denominator
     fee_extra: np.ndarray  # per row: 1 where the fee rate divides the extra margin
     at_lp: np.ndarray  # per group: tier re-evaluated at the liquidation price
+    inverse: np.ndarray  # per group: a coin-margined ladder (the inverse closed form)
+    face: np.ndarray  # per group: an inverse ladder stated in USD face value (OKX), not coin
+    frame: pd.DataFrame  # the tiers frame (its units are read when first asked for)
+
+    @cached_property
+    def units(self) -> np.ndarray:
+        """Per group: the ladder's ``notional_unit`` (:func:`levkit.model.units.ladder_units`)."""
+        return ladder_units(self.frame, self.lad)
 
     @property
     def n(self) -> int:
@@ -76,20 +87,6 @@ class Book:
         return np.where(first, -np.inf, lad.cap[row - 1]), lad.cap[row]
 
 
-def _kinds(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
-    """Each ladder's contract kind: its ``category`` (lower case), else ``attrs``'s, else
-    ``"linear"`` (every venue's kind before coin-margined ladders)."""
-    default = str(tiers.attrs.get("category") or "linear").lower()
-    if "category" not in tiers.columns:
-        return np.full(lad.n, default, dtype=object)
-    first = np.arange(len(tiers))[lad.order][lad.start]  # each ladder's first row
-    cats = tiers["category"].to_numpy(dtype=object)[first]
-    return np.array(
-        [default if c is None or c != c or c == "" else str(c).lower() for c in cats],
-        dtype=object,
-    )
-
-
 def _rule(exchange: str, kind: str, label: str) -> LiquidationRule:
     venue = find(exchange)
     if venue is None:
@@ -112,7 +109,7 @@ def _rule(exchange: str, kind: str, label: str) -> LiquidationRule:
 def prepare(tiers: pd.DataFrame) -> Book:
     """Prepare ``tiers`` (any number of ladders of venues with a liquidation formula)."""
     lad = prepare_ladders(tiers, need_leverage=False)
-    kinds = _kinds(tiers, lad)
+    kinds = ladder_kinds(tiers, lad)
     # one look-up per run of ladders of one (exchange, kind) (ladders are sorted by exchange)
     ex = lad.exchange
     new = np.ones(lad.n, dtype=bool)
@@ -127,9 +124,14 @@ def prepare(tiers: pd.DataFrame) -> Book:
         rules.append(found[key])
     per_row = per_group[lad.group]
     m = lad.maintenance
+    inverse = kinds == "inverse"
+    # An inverse ladder in USD (OKX: contracts x ctVal) holds the fixed face value: its
+    # tier at the liquidation price is its tier at entry, whatever the rule says.
+    face = inverse & (ladder_units(tiers, lad) == "USD") if inverse.any() else inverse
     return Book(
         lad=lad, mmr=m.mmr, ded=m.ded,
         fee_den=np.array([r.fee_in_denominator for r in rules])[per_row],
         fee_extra=np.array([r.fee_on_extra_margin for r in rules])[per_row],
-        at_lp=np.array([r.tier == "liquidation" for r in rules], dtype=bool)[per_group],
+        at_lp=np.array([r.tier == "liquidation" for r in rules], dtype=bool)[per_group] & ~face,
+        inverse=inverse, face=face, frame=tiers,
     )  # fmt: skip

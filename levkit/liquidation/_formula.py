@@ -23,7 +23,7 @@ __all__ = ["constants", "formula"]
 
 
 def constants(v: Any, q: Any, extra: Any, fee: Any, mmr: Any, ded: Any, fee_den: Any,
-              fee_extra: Any, s: float) -> tuple[Any, Any]:  # fmt: skip
+              fee_extra: Any, s: Any) -> tuple[Any, Any]:  # fmt: skip
     """The common form's parts that do not depend on leverage: ``LP = (c − V/L) / d`` with
     ``c = s·V − X/(1 − s·f_extra·f) − D`` and ``d = Q·(s − r − f_den·f)``.
 

@@ -28,13 +28,13 @@ _MAX_ITERATIONS = 64  # re-evaluations of the tier at LP; a ladder needs at most
 
 
 def _tier_constants(book: Book, row: Any, q: Any, v: Any, extra: Any, fee: Any,
-                    s: float) -> tuple[Any, Any]:  # fmt: skip
+                    s: Any) -> tuple[Any, Any]:  # fmt: skip
     return constants(v, q, extra, fee, book.mmr[row], book.ded[row], book.fee_den[row],
                      book.fee_extra[row], s)  # fmt: skip
 
 
 def margin_and_trigger(book: Book, row: Any, v: Any, lev: Any, extra: Any, fee: Any,
-                       s: float) -> tuple[Any, Any]:  # fmt: skip
+                       s: Any) -> tuple[Any, Any]:  # fmt: skip
     """The position's margin ``M = V/L + X/(1 − s·f_extra·f)`` and the venue's trigger at
     the tier of ``row``, ``V·(r + f_den·f) − D`` (the maintenance margin, plus the closing
     fee where the venue's trigger counts it)."""
@@ -45,7 +45,7 @@ def margin_and_trigger(book: Book, row: Any, v: Any, lev: Any, extra: Any, fee: 
 
 
 def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: Any,
-                     s: float) -> np.ndarray:  # fmt: skip
+                     s: Any) -> np.ndarray:  # fmt: skip
     """Where a position is already past its maintenance margin at entry: its margin is at
     or below the venue's trigger at the entry tier (:func:`margin_and_trigger`), exactly
     where the common form's ``LP`` would lie on the wrong side of the entry price (a long's
@@ -64,12 +64,14 @@ def past_maintenance(book: Book, entry: Any, v: Any, lev: Any, extra: Any, fee: 
 
 
 def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra: Any, fee: Any,
-          s: float, *, rows: bool = False,
+          s: Any, *, rows: bool = False,
           past: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
     """Liquidation prices (and, with ``rows=True``, the row of the tier used, -1 for none).
 
     ``g`` group and ``entry`` row (from :meth:`Book.row` of ``V``, -1 above the top band)
-    broadcast with the position arrays ``q``, ``v``, ``lev``, ``extra``, ``fee``.  A
+    broadcast with the position arrays ``q``, ``v``, ``lev``, ``extra``, ``fee`` and the
+    side's sign ``s`` (a number, or an array: inverse ladders solve the other side,
+    :mod:`levkit.liquidation._kinds`).  A
     position above the top band, or whose leverage is above its entry tier's
     ``max_leverage`` (the one leverage tolerance, :func:`~levkit.numbers.leverage_at_most`),
     or that is already past its maintenance margin (:func:`past_maintenance`, or ``past``
@@ -89,7 +91,7 @@ def solve(book: Book, g: Any, entry: np.ndarray, q: Any, v: Any, lev: Any, extra
         sub = _Rows(sel, lp.ndim)
         part = lp[sel]
         moved = _tier_at_lp(book, part, ~sub(refused), sub(g), sub(entry), sub(q), sub(v),
-                            sub(lev), sub(extra), sub(fee), s)  # fmt: skip
+                            sub(lev), sub(extra), sub(fee), sub(s))  # fmt: skip
         if moved is not None:
             lp[sel] = part
             if used is not None:
@@ -118,7 +120,7 @@ def _at(a: Any, where: tuple[np.ndarray, ...]) -> np.ndarray:
 
 
 def _tier_at_lp(book: Book, lp: np.ndarray, ok: np.ndarray, g: Any, entry: Any, q: Any,
-                v: Any, lev: Any, extra: Any, fee: Any, s: float) -> tuple | None:  # fmt: skip
+                v: Any, lev: Any, extra: Any, fee: Any, s: Any) -> tuple | None:  # fmt: skip
     """Re-evaluate the tier at ``Q·LP`` until stable for positions of rules that take the
     tier at LP (all of those given; ``ok``: the leverage is allowed), updating ``lp`` in
     place; returns where the tier changed and the rows used there, or None.  Binance:
@@ -131,7 +133,7 @@ def _tier_at_lp(book: Book, lp: np.ndarray, ok: np.ndarray, g: Any, entry: Any, 
     if not moved.any():
         return None
     where = np.nonzero(moved)
-    g, at, q, v, lev, extra, fee = (_at(a, where) for a in (g, entry, q, v, lev, extra, fee))
+    g, at, q, v, lev, extra, fee, s = (_at(a, where) for a in (g, entry, q, v, lev, extra, fee, s))
     at = at.copy()
     sol = lp[where]
     idx = np.arange(len(sol))
@@ -143,7 +145,7 @@ def _tier_at_lp(book: Book, lp: np.ndarray, ok: np.ndarray, g: Any, entry: Any, 
         if not len(idx):
             break
         at[idx] = new
-        c, d = _tier_constants(book, new, q[idx], v[idx], extra[idx], fee[idx], s)
+        c, d = _tier_constants(book, new, q[idx], v[idx], extra[idx], fee[idx], s[idx])
         sol[idx] = formula(c, d, v[idx], lev[idx])
     lp[where] = sol
     return where, at

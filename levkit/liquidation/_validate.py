@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import InvalidLeverageError, InvalidNotionalError, InvalidPositionError
 from ..model.completeness import warn_lower_bound
 from ..numbers import leverage_at_most, show
+from ..symbols import parse_symbol
 from ._book import Book
 from ._inputs import Inputs, broadcast
 from ._solve import margin_and_trigger, past_maintenance
@@ -84,13 +85,14 @@ def check_one(book: Book, entry: int, value: float, lev: float) -> None:
 
 
 def _amount(x: float) -> str:
-    """An amount for a message: thousands separated, at most two decimals."""
-    text = f"{x:,.2f}"
+    """An amount for a message: thousands separated, at most two decimals (eight below 1:
+    coin amounts such as 0.006 BTC)."""
+    text = f"{x:,.2f}" if abs(x) >= 1 else f"{x:,.8f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def check_past(book: Book, entry: np.ndarray, v: np.ndarray, lev: np.ndarray,
-               extra: np.ndarray, fee: np.ndarray, s: float, side: str) -> np.ndarray:  # fmt: skip
+               extra: np.ndarray, fee: np.ndarray, s: Any, side: str) -> np.ndarray:  # fmt: skip
     """Raise :class:`~levkit.errors.InvalidPositionError` where a position the ladder
     allows is already past its maintenance margin at entry (its margin after
     ``extra_margin`` at or below it): the first such position is named.  Returns the
@@ -103,18 +105,30 @@ def check_past(book: Book, entry: np.ndarray, v: np.ndarray, lev: np.ndarray,
         return past
     shape = past.shape
     where = np.unravel_index(int(np.argmax(past)), shape)
-    pick = [np.broadcast_to(a, shape)[where] for a in (entry, v, lev, extra, fee)]
-    row, value, leverage, added, rate = pick
-    margin, limit = margin_and_trigger(book, int(row), value, leverage, added, rate, s)
+    pick = [np.broadcast_to(a, shape)[where] for a in (entry, v, lev, extra, fee, s)]
+    row, value, leverage, added, rate, sign = pick
+    margin, limit = margin_and_trigger(book, int(row), value, leverage, added, rate, sign)
     g = int(book.lad.group[int(row)])
     closing = " plus the closing fee" if rate > 0 and book.fee_den[int(row)] else ""
     extra_text = f" (extra_margin {_amount(added)})" if added else ""
+    coins = f" (coin-margined: amounts in {_coin(book, g)})" if book.inverse[g] else ""
     raise InvalidPositionError(
         f"{book.label(g)}: a {side} of {_amount(value)} at {show(leverage)}x has margin "
         f"{_amount(margin)}{extra_text} at or below its maintenance margin at entry"
         f"{closing} {_amount(limit)} (tier {book.lad.tier[int(row)]}): it is already past "
-        "liquidation"
+        f"liquidation{coins}"
     )
+
+
+def _coin(book: Book, g: int) -> str:
+    """The margin coin of an inverse ladder: its unit, or (a USD ladder) the symbol's base."""
+    unit = str(book.units[g])
+    if unit != "USD":
+        return unit
+    try:
+        return parse_symbol(str(book.lad.symbol[g])).base
+    except ValueError:
+        return "the coin"
 
 
 def warn_if_incomplete(book: Book, notional: np.ndarray | pd.Series) -> None:
@@ -125,6 +139,11 @@ def warn_if_incomplete(book: Book, notional: np.ndarray | pd.Series) -> None:
     values = np.asarray(notional, dtype=float)
     if values.size == 0 or bool(lad.complete.all()):
         return
-    biggest = float(np.nanmax(values)) if np.isfinite(values).any() else np.nan
+    biggest: Any
+    if values.ndim == 2:  # one row of values per ladder (each in its own unit)
+        per = np.where(np.isfinite(values), values, -np.inf).max(axis=1)
+        biggest = np.broadcast_to(np.where(np.isneginf(per), np.nan, per), (lad.n,))
+    else:
+        biggest = float(np.nanmax(values)) if np.isfinite(values).any() else np.nan
     hit = ~lad.complete & (biggest > lad.top_cap)
     warn_lower_bound(lad, np.arange(lad.n), hit, "this position", by="notional")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import prepare
+from ._kinds import check_units, sized, to_price
 from ._solve import solve
 from ._validate import position
 
@@ -64,7 +65,8 @@ def liquidation_curve(
         no positive price liquidates), ``distance`` (the move to it in percent of the entry
         price: down for a long, up for a short), ``tier`` (the tier used; 0 for none).
         ``attrs["ladders"]`` lists every (exchange, symbol) in that order, also those whose
-        ladder does not hold ``notional`` (they have no rows); ``attrs["side"]`` the side.
+        ladder does not hold ``notional`` (they have no rows); ``attrs["side"]`` the side,
+        ``attrs["notional_unit"]`` the unit of ``notional`` (None when the ladders differ).
 
     Examples
     --------
@@ -84,14 +86,19 @@ def liquidation_curve(
         extra_margin=extra_margin, fee_rate=fee_rate,
     )  # fmt: skip
     book = prepare(tiers)
+    check_units(book, by_size=False)
     groups = np.arange(book.n)
-    entry = book.row(groups, np.full(book.n, float(notional)))
+    # coin-margined ladders: the reciprocal-price position (levkit.liquidation._kinds)
+    pos = sized(book, groups, float(entry_price), q, v, by_size=False, s=s)
+    entry = book.row(groups, np.broadcast_to(pos.look, (book.n,)))
     tops = np.where(entry >= 0, book.lad.lev[np.maximum(entry, 0)], np.nan)
     grids = [leverage_grid(top, points) for top in tops]
     g = np.repeat(groups, [len(x) for x in grids]).astype(np.intp)
     lev = np.concatenate(grids) if len(g) else np.empty(0)
-    lp, row = solve(book, g, entry[g], q, v, lev, float(extra_margin), float(fee_rate), s,
+    q_g, v_g, s_g = (np.broadcast_to(a, (book.n,))[g] for a in (pos.q, pos.v, pos.s))
+    lp, row = solve(book, g, entry[g], q_g, v_g, lev, float(extra_margin), float(fee_rate), s_g,
                     rows=True)  # fmt: skip
+    lp = to_price(book, g, lp)
     used = np.asarray(row, dtype=np.intp)
     exchange, symbol = book.lad.labels(g)
     every = zip(*book.lad.labels(groups), strict=True)
@@ -108,6 +115,8 @@ def liquidation_curve(
     )
     out.attrs["ladders"] = [(str(e), str(s)) for e, s in every]
     out.attrs["side"] = side
+    units = sorted(set(book.units.tolist()))
+    out.attrs["notional_unit"] = units[0] if len(units) == 1 else None
     return out
 
 

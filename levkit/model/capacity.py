@@ -10,6 +10,7 @@ import pandas as pd
 from ._ladder import stamp, take
 from .completeness import use, warn_lower_bound
 from .curves import curve
+from .units import say_unit
 
 __all__ = ["check_balance", "capacity", "best_leverage"]
 
@@ -73,7 +74,7 @@ def capacity(tiers: pd.DataFrame, balance: float, leverages: Any = None) -> pd.D
     rate, ded, derived = lad.maintenance.at(lad.band_row(g, held))
     out["maintenance_margin"] = held * rate - ded
     out["mm_deduction_derived"] = derived
-    return stamp(out, tiers)
+    return say_unit(stamp(out, tiers), tiers, lad)
 
 
 def best_leverage(tiers: pd.DataFrame, balance: float, step: float = 1.0) -> float | pd.Series:
@@ -118,6 +119,6 @@ def best_leverage(tiers: pd.DataFrame, balance: float, step: float = 1.0) -> flo
     edge = lad.unknown_below
     rests = lad.on_unknown_leverage(groups, best) | ((edge > 1) & (best_cap < value * edge))
     warn_lower_bound(lad, groups, rests, f"best_leverage (balance {value:,.0f})")
-    return (
-        float(best[0]) if lad.n == 1 else pd.Series(best, index=lad.index(), name="best_leverage")
-    )
+    if lad.n == 1:
+        return float(best[0])
+    return say_unit(pd.Series(best, index=lad.index(), name="best_leverage"), tiers, lad)

@@ -20,12 +20,14 @@ from ._ladder import (
     values,
 )
 from .completeness import use, warn_lower_bound
+from .units import say_unit
 
 __all__ = ["max_position_value", "max_leverage", "tradeoff"]
 
 
 def max_position_value(tiers: pd.DataFrame, leverage: Any) -> float | pd.Series | pd.DataFrame:
-    """Largest position notional allowed at ``leverage``.
+    """Largest position notional allowed at ``leverage``, in the ladder's ``notional_unit``
+    (a pandas answer says it in ``attrs["notional_unit"]``: BTC for a coin-margined ladder).
 
     The largest ``max_notional`` among the symbol's tiers with ``max_leverage >= leverage``
     (up to float rounding: ``1429 * 0.01`` is 14.29x).  A leverage below 1, above the
@@ -59,7 +61,8 @@ def max_position_value(tiers: pd.DataFrame, leverage: Any) -> float | pd.Series 
     row = lad.cap_row(g, lev)
     warn_lower_bound(lad, g, (row >= 0) & lad.on_unknown_leverage(g, lev), "max_position_value")
     out = take(lad.cap, row)
-    return shape(lad, out, x, scalar, index, axis="leverage", name="max_position_value")
+    answer = shape(lad, out, x, scalar, index, axis="leverage", name="max_position_value")
+    return say_unit(answer, tiers, lad)
 
 
 def max_leverage(tiers: pd.DataFrame, notional: Any) -> float | pd.Series | pd.DataFrame:
@@ -88,7 +91,8 @@ def max_leverage(tiers: pd.DataFrame, notional: Any) -> float | pd.Series | pd.D
     g, v = cross(lad.n, x)
     warn_lower_bound(lad, g, lad.on_unknown_notional(g, v), "max_leverage", by="notional")
     out = take(lad.lev, lad.band_row(g, v))
-    return shape(lad, out, x, scalar, index, axis="notional", name="max_leverage")
+    answer = shape(lad, out, x, scalar, index, axis="notional", name="max_leverage")
+    return say_unit(answer, tiers, lad)
 
 
 def _default_grid(lad: Ladders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,7 +184,9 @@ def tradeoff(tiers: pd.DataFrame, leverages: Any = None) -> pd.DataFrame:
         the tier whose cap it is, 0 where the leverage is invalid), ``initial_margin``
         (= max_position_value / leverage, the margin that holds the cap) and
         ``lower_bound`` (bool: the row lies on the unknown part of an incomplete ladder,
-        so its cap is only a lower bound), sorted by symbol then leverage.
+        so its cap is only a lower bound), sorted by symbol then leverage.  Notionals and
+        margins are in each ladder's unit: ``attrs["notional_unit"]`` (one text, or
+        ``{(exchange, symbol): unit}`` where they differ).
 
     Examples
     --------
@@ -190,4 +196,5 @@ def tradeoff(tiers: pd.DataFrame, leverages: Any = None) -> pd.DataFrame:
     >>> tradeoff(t, [100, 150])[["max_position_value", "tier", "initial_margin"]].values.tolist()
     [[2000000.0, 2.0, 20000.0], [300000.0, 1.0, 2000.0]]
     """
-    return stamp(curve(use(tiers), leverages), tiers)
+    lad = use(tiers)
+    return say_unit(stamp(curve(lad, leverages), tiers), tiers, lad)

@@ -22,6 +22,7 @@ from ._ladder import (
 )
 from .completeness import use, warn_lower_bound
 from .maintenance import DERIVED_COLUMN
+from .units import say_unit
 
 __all__ = ["margin", "merge_tiers", "with_maintenance"]
 
@@ -57,7 +58,9 @@ def _broadcast(notional: Any, leverage: Any) -> tuple[np.ndarray, np.ndarray, pd
 
 
 def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Series | pd.DataFrame:
-    """Initial and maintenance margin of a position of ``notional`` (at ``leverage``).
+    """Initial and maintenance margin of a position of ``notional`` (at ``leverage``), in
+    the ladder's ``notional_unit`` (the coin for a coin-margined ladder; the answer's
+    ``attrs["notional_unit"]`` says it).
 
     maintenance = notional x rate - deduction of the tier holding the notional, from any
     frame with rates (a leverage ladder or margin bands such as BingX's
@@ -127,9 +130,10 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
             *map(float, (initial[0], maintenance[0], rate[0], ded[0])),
             bool(derived[0]),
         ]
-        return pd.Series(
+        one = pd.Series(
             labels, index=list(MARGIN_LABELS), dtype=object, name=(lad.exchange[0], lad.symbol[0])
         )
+        return say_unit(one, tiers, lad)
     exchange, symbol = lad.labels(g)
     out = pd.DataFrame(
         {
@@ -146,7 +150,7 @@ def margin(tiers: pd.DataFrame, notional: Any, leverage: Any = None) -> pd.Serie
         },
         index=long_index(index, lad.n),
     )
-    return stamp(out, tiers)
+    return say_unit(stamp(out, tiers), tiers, lad)
 
 
 def _check_one(lad: Any, val: float, lv: float, row: int, cap_lev: float, given: Any) -> None:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..model import Ladders, best_leverage, notional_unit
 from ..model.completeness import use
+from ..model.units import axis_unit
 from ..numbers import format_notional, show
 
 __all__ = ["plot_risk_limits", "plot_capacity"]
@@ -125,7 +126,10 @@ def plot_risk_limits(
     leverage : float, optional
         Mark ``(leverage, max_position_value(leverage))`` on each curve, with its value.
     unit : str, optional
-        Currency of the notional for the y label; guessed from the symbols, else ``"USDT"``.
+        Currency of the notional for the y label: the ladders' ``notional_unit`` (guessed
+        from the symbols where the frame has none, else ``"USDT"``).  Ladders in a coin
+        (coin-margined) beside ladders in another unit raise ``ValueError``: one axis,
+        one unit.
     **kwargs
         Passed to ``Axes.plot`` for the step lines (e.g. ``linewidth``, ``alpha``).
 
@@ -153,8 +157,8 @@ def plot_risk_limits(
     from .style import as_of_title, ladder_styles, place_legend
 
     lad = use(tiers)
+    unit = axis_unit(tiers, lad, unit)  # a coin ladder never shares an axis with USDT ones
     ax = plt.gca() if ax is None else ax
-    unit = notional_unit(tiers, unit)
     many = lad.n > MANY
     styles = ladder_styles(lad, kwargs)
     labels = [lad.label(g) for g in range(lad.n)]
@@ -285,7 +289,7 @@ def plot_capacity(
     best = float(cast(float, best_leverage(tiers, balance, step=step)))  # one symbol
     value = float(balance)
     ax = plt.gca() if ax is None else ax
-    unit = notional_unit(tiers, unit)
+    unit = axis_unit(tiers, lad, unit)
     x, cap = _steps(lad, 0)
     xk, capk = _steps(lad, 0, known=True)
     edge = float(lad.unknown_below[0])

@@ -53,7 +53,8 @@ def plot_liquidation(
     tiers : DataFrame
         A tiers frame, one or many (exchange, symbol) ladders.
     entry_price, notional : float
-        The position: entry price and value in quote currency.
+        The position: entry price and value in the ladders' ``notional_unit`` (quote
+        currency for linear ladders; coin value, or USD face value, for coin-margined).
     ax : matplotlib Axes, optional
         Where to draw; ``plt.gca()`` by default.
     side : {"long", "short"}
@@ -112,7 +113,9 @@ def plot_liquidation(
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_xlabel("leverage")
     ax.set_ylabel(f"price move to liquidation ({'down' if long else 'up'}, % of entry)")
-    ax.set_title(f"{side} {format_notional(float(notional))} at {entry_price:g}", fontsize="medium")
+    unit = curve.attrs.get("notional_unit")
+    ax.set_title(f"{side} {format_notional(float(notional), unit)} at {entry_price:g}",
+                 fontsize="medium")  # fmt: skip
     ax.grid(True, which="both", alpha=0.2)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}%"))

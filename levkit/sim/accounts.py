@@ -32,8 +32,8 @@ def account_name(exchange: str) -> str:
 def _base(symbol: str) -> str:
     """The base coin of any venue's id (``BTC`` of Hyperliquid's ``BTC``, of Bybit's
     ``BTCUSDH26``); ``""`` when no venue reads it."""
-    try:
-        return parse_symbol(symbol).base
+    try:  # a suffix after "_" (BTCUSD_PERP, BTCUSDT_260626) never holds the base
+        return parse_symbol(symbol.split("_")[0] if "_" in symbol[1:] else symbol).base
     except ValueError:
         pass
     for v in venues():  # "BTC" alone (Hyperliquid's coin) is the BTC market too

@@ -22,6 +22,7 @@ NAMES: dict[str, str] = {
     "bybit-legacy": "bybit_legacy",
     "bingx": "bingx",
     "binance": "binance",
+    "binance-coinm": "binance_coinm",
     "okx": "okx",
     "bitget": "bitget",
     "gate": "gate",

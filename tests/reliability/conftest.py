@@ -42,6 +42,7 @@ SYMBOLS = {
     "bybit": BYBIT_LINEAR + BYBIT_INVERSE,
     "bingx": BINGX,
     "binance": ("BTCUSDT", "ETHUSDT"),
+    "binance-coinm": ("BTCUSD_PERP", "ETHUSD_PERP"),
     "okx": ("BTC-USDT-SWAP", "ETH-USDT-SWAP"),
     "bitget": ("BTCUSDT", "ETHUSDT"),
     "gate": ("BTC_USDT", "ETH_USDT"),
@@ -52,6 +53,7 @@ SYMBOLS = {
 POSITIONS = {
     "bybit-legacy": "BTCUSD",
     "binance": "BTCUSDT",
+    "binance-coinm": "BTCUSD_PERP",  # its value in BTC, the ladder's unit
     "okx": "BTC-USDT-SWAP",
     "bitget": "BTCUSDT",
     "gate": "BTC_USDT",
@@ -64,6 +66,7 @@ CLIENTS = {
     "legacy": (lk.BybitLegacy, {}),
     "bingx": (lk.BingX, {}),
     "binance": (lk.Binance, {}),
+    "coinm": (lk.BinanceCoinM, {}),
     "okx": (lk.OKX, {"passphrase": FAKE_PASSPHRASE}),
     "bitget": (lk.Bitget, {"passphrase": FAKE_PASSPHRASE}),
     "gate": (lk.Gate, {}),

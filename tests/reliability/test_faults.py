@@ -69,6 +69,12 @@ OPS: dict[str, Callable[[Any], Any]] = {
     "binance.position-risk": lambda c: c.positions("BTCUSDT"),
     "binance.set-leverage": lambda c: c.set_leverage("BTCUSDT", TARGET),
     "binance.time": lambda c: c.risk_limits("BTCUSDT"),
+    "coinm.leverage-bracket": lambda c: c.risk_limits("BTCUSD_PERP"),
+    "coinm.position-risk-leverage": lambda c: c.leverage("BTCUSD_PERP"),
+    "coinm.exchange-info": lambda c: c.instruments(),
+    "coinm.position-risk": lambda c: c.positions("BTCUSD_PERP"),
+    "coinm.set-leverage": lambda c: c.set_leverage("BTCUSD_PERP", TARGET),
+    "coinm.time": lambda c: c.risk_limits("BTCUSD_PERP"),
     "okx.instruments": lambda c: c.instruments("BTC-USDT-SWAP"),
     "okx.mark-price": lambda c: c.risk_limits("BTC-USDT-SWAP"),
     "okx.position-tiers": lambda c: c.risk_limits("BTC-USDT-SWAP"),
@@ -126,12 +132,15 @@ def _set(frame: pd.DataFrame, s: Scenario, sides: list[str]) -> None:
 #: Endpoints whose public call returns a ladder / a leverage frame / an open position /
 #: an instrument's top leverage (the new venues' checks, by kind).
 LADDERS = {"binance.leverage-bracket", "binance.time", "okx.mark-price", "okx.position-tiers",
-           "bitget.position-lever", "gate.risk-limit-tiers", "hyperliquid.meta"}  # fmt: skip
-LEVERAGES = {"binance.symbol-config", "binance.position-side", "okx.account-config",
+           "bitget.position-lever", "gate.risk-limit-tiers", "hyperliquid.meta",
+           "coinm.leverage-bracket", "coinm.time"}  # fmt: skip
+LEVERAGES = {"binance.symbol-config", "binance.position-side", "coinm.position-risk-leverage",
+             "okx.account-config",
              "okx.leverage-info", "okx.time", "bitget.account", "bitget.time",
              "gate.position", "gate.dual-position", "gate.time",
              "hyperliquid.active-asset"}  # fmt: skip
 POSITIONS = {"legacy.position-list", "binance.position-risk", "okx.positions",
+             "coinm.position-risk",
              "bitget.single-position", "hyperliquid.clearinghouse"}  # fmt: skip
 INSTRUMENTS = {"okx.instruments", "bitget.contracts", "gate.contract"}
 
@@ -140,7 +149,8 @@ def check_result(s: Scenario, out: Any) -> None:
     """The frame (or value) a public call returns when the scenario ends well."""
     ep = s.endpoint.id
     symbol = SYMBOL[s.endpoint.api]
-    if isinstance(out, pd.DataFrame) and ep not in ("bybit.instruments-info", *INSTRUMENTS):
+    unstamped = ("bybit.instruments-info", "coinm.exchange-info", *INSTRUMENTS)
+    if isinstance(out, pd.DataFrame) and ep not in unstamped:
         assert out.attrs["source"] == "simulator"  # (instrument tables are unstamped)
     if ep == "bybit.risk-limit":
         assert set(out["symbol"]) == {"BTCUSDT"}
@@ -183,6 +193,10 @@ def check_result(s: Scenario, out: Any) -> None:
     elif ep in POSITIONS:
         assert out["symbol"].tolist() == [symbol] and out["direction"].tolist() == ["long"]
         assert out["position_value"].tolist() == pytest.approx([POSITION_VALUE])
+    elif ep == "coinm.exchange-info":
+        assert out.set_index("symbol")["contract_size"].to_dict() == {
+            "BTCUSD_PERP": 100.0, "ETHUSD_PERP": 10.0
+        }  # fmt: skip
     elif ep in INSTRUMENTS:
         top = out["max_leverage"] if isinstance(out, dict) else out["max_leverage"].iloc[0]
         assert float(top) == max(TOPS)
@@ -336,7 +350,7 @@ def test_every_endpoint_levkit_calls_has_scenarios() -> None:
 
 def venue_of(api: str) -> str:
     """The registry name of a suite API (``legacy`` is ``bybit-legacy``)."""
-    return {"legacy": "bybit-legacy"}.get(api, api)
+    return {"legacy": "bybit-legacy", "coinm": "binance-coinm"}.get(api, api)
 
 
 @pytest.mark.parametrize(

@@ -498,14 +498,16 @@ def legacy(*args, **kw):
         return lk.BybitLegacy(*args, **kw)
 
 
-def test_doc_examples_inverse_value_is_the_size_in_usd():
+def test_doc_examples_inverse_value_is_in_the_coin_like_its_ladder():
+    # v2's own position_value is the coin (5 contracts at 7197: 0.0006947 BTC), the unit of
+    # the v5 inverse ladder that serves BTCUSD; the USD face value is the size
     one = parse_position_list(DOC_ONE)
     assert one[["side", "direction", "size", "position_value"]].values.tolist() == [
-        ["both", "long", 5.0, 5.0]]  # fmt: skip
-    assert one["position_value_coin"].iloc[0] == 0.0006947
+        ["both", "long", 5.0, 0.0006947]]  # fmt: skip
+    assert one["position_value_usd"].iloc[0] == 5.0
     many = parse_position_list(DOC_LIST)
     assert many["symbol"].tolist() == ["BTCUSD", "XRPUSD"]
-    assert many["position_value"].tolist() == [10.0, 0.0]  # "None": flat
+    assert many["position_value_usd"].tolist() == [10.0, 0.0]  # "None": flat
     linear = parse_position_list({**DOC_ONE, "symbol": "BTCUSDT", "side": "Sell", "size": 0.5,
                                   "position_value": "30000", "entry_price": "60000"})  # fmt: skip
     assert linear[["direction", "position_value"]].values.tolist() == [["short", 30000.0]]
@@ -520,7 +522,7 @@ def test_positions_over_responses_v2_signed_and_flat_rows_dropped():
     responses.get(POSITIONS, json=v2_docs(DOC_ONE))
     df = legacy(FAKE_KEY, FAKE_SECRET).positions("BTCUSD")
     assert df[["exchange", "symbol", "side", "direction", "position_value"]].values.tolist() == [
-        ["bybit-legacy", "BTCUSD", "both", "long", 5.0]]  # fmt: skip
+        ["bybit-legacy", "BTCUSD", "both", "long", 0.0006947]]  # fmt: skip
     q = dict(parse_qsl(urlsplit(responses.calls[0].request.url).query))
     assert q["symbol"] == "BTCUSD" and q["api_key"] == FAKE_KEY and q["sign"]
     assert df.attrs["envelope"]["rate_limit"] == 120
@@ -542,10 +544,12 @@ def test_positions_on_the_simulator_shared_account_inverse_only():
     sim = Simulator(tiers=ladder)
     c = legacy(DEMO_KEY, DEMO_SECRET, session=sim.session())
     assert c.positions("BTCUSD").empty
-    sim.open_position("bybit-legacy", "BTCUSD", "long", 500_000)  # acts on the bybit account
+    # acts on the bybit account; an inverse position's value is in the coin (its ladder's
+    # unit): 5 BTC at the simulator's price are 5 x price USD contracts
+    sim.open_position("bybit-legacy", "BTCUSD", "long", 5.0)
     df = c.positions("BTCUSD")
     assert df[["side", "direction", "size", "position_value"]].values.tolist() == [
-        ["both", "long", 500_000.0, 500_000.0]]  # fmt: skip
+        ["both", "long", 5.0 * sim.price("BTCUSD"), 5.0]]  # fmt: skip
     # the shared account's USDT perpetual is v5's: v2's client refuses it, sending nothing
     sim.open_position("bybit", "BTCUSDT", "short", 1_000_000)
     with pytest.raises(lk.InvalidSymbolError, match="inverse perpetuals only"):

@@ -117,7 +117,9 @@ def test_legacy_reads_every_symbol_from_the_shared_bybit_account(venue):
 
     shared = {s: venue.sim.leverage("bybit", s, "both") for s in venue.sim.symbols("bybit")}
     assert got == {**INVERSE, **shared}  # v2's inverse perpetuals, and the shared account
-    assert got["LTCUSDT"] == 7.0 and got["BTCUSD"] == 5.0 and set(frame["side"]) == {"both"}
+    assert got["LTCUSDT"] == 7.0 and got["XRPUSD"] == 10.0 and set(frame["side"]) == {"both"}
+    # BTCUSD has a v5 inverse ladder in the snapshot (the docs example): the shared account's
+    assert "BTCUSD" in shared and got["BTCUSD"] == shared["BTCUSD"]
 
 
 def test_legacy_set_then_not_modified(venue):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import ClassVar
 
 import pandas as pd
 
@@ -99,7 +100,7 @@ class Binance(Client):
         levkit.errors.AuthenticationError: binance: Binance.risk_limits is a private call and needs API keys: pass api_key and api_secret, or set BINANCE_API_KEY and BINANCE_API_SECRET and use lk.Binance.from_env()
         >>> lk.Binance.from_env().risk_limits("BTCUSDT")  # doctest: +SKIP
         """
-        self._require_keys("Binance.risk_limits")
+        self._require_keys(f"{type(self).__name__}.risk_limits")
         sym = self.symbol(symbol) if symbol is not None else None
         return self._cached(("brackets", sym), refresh, lambda: self._fetch_brackets(sym)).copy()
 
@@ -131,7 +132,7 @@ class Binance(Client):
         >>> c.leverage("BTCUSDT")[["side", "leverage", "max_leverage", "max_position_value"]].values.tolist()
         [['both', 10.0, 125.0, 3000000.0]]
         """
-        self._require_keys("Binance.leverage")
+        self._require_keys(f"{type(self).__name__}.leverage")
         sym = self.symbol(symbol)
         return self._read_leverage(sym)
 
@@ -168,7 +169,7 @@ class Binance(Client):
         >>> c.positions("BTCUSDT")[["side", "direction", "position_value"]].values.tolist()
         [['both', 'short', 500000.0]]
         """
-        self._require_keys("Binance.positions")
+        self._require_keys(f"{type(self).__name__}.positions")
         sym = self.symbol(symbol)
         resp = self._call("positions", {"symbol": sym})
         frame = parse_position_risk(resp.result, source=resp.source)
@@ -237,9 +238,13 @@ class Binance(Client):
         body = {"symbol": change.symbol, "leverage": int(change.value)}
         return [SetRequest("set_leverage", body, tuple(change.held["side"]))]
 
+    #: The cap field of the set-leverage answer (COIN-M answers ``maxQty``, coins).
+    set_cap_key: ClassVar[str] = "maxNotionalValue"
+
     def _set_result(self, change: LeverageChange, replies: list[Response]) -> pd.DataFrame:
         """Binance's answer: the leverage set and the cap it allows (``maxNotionalValue``)."""
-        answer = parse_set_leverage(replies[-1].result)
+        what = f"{self.exchange} {self.venue.endpoint('set_leverage').path}"
+        answer = parse_set_leverage(replies[-1].result, cap_key=self.set_cap_key, what=what)
         after = after_frame(change, dict.fromkeys(change.targets, answer["leverage"]))
         after["max_position_value"] = answer["max_notional"]
         return after

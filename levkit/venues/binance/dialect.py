@@ -15,7 +15,7 @@ There is no envelope: a success is the bare answer (an object or a list), an err
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from ...errors import ExchangeError, ParseError
@@ -23,6 +23,7 @@ from ...http.signing import format_value, hmac_sha256_hex
 from ...http.wire import Credentials, Prepared, retry_after_header
 from .._dialect import ELIDED, preview_headers, rate_headers
 from .._parse import code_of
+from .._spec import Venue
 from .spec import VENUE
 
 __all__ = ["BinanceDialect", "binance_error", "binance_signature", "param_string"]
@@ -55,12 +56,22 @@ class BinanceDialect:
     """Signing and error rules of Binance USDⓈ-M futures.
 
     Server time: ``GET /fapi/v1/time`` -> ``{"serverTime": ms}``; a -1021 answer makes the
-    transport resync with it once and retry.
+    transport resync with it once and retry.  Binance COIN-M (``dapi``) signs, errs and
+    counts weight the same way: its dialect is this class with its own ``venue``
+    (:mod:`levkit.venues.binance_coinm.dialect`).
     """
 
+    venue: ClassVar[Venue] = VENUE
     exchange = VENUE.name
     server_time_path = VENUE.endpoint("time").path
     skew_codes = frozenset({-1021})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("venue")
+        if spec is not None:  # a venue of the same family: its name, its time endpoint
+            cls.exchange = spec.name
+            cls.server_time_path = spec.endpoint("time").path
 
     def prepare(
         self,
@@ -85,15 +96,17 @@ class BinanceDialect:
         self, payload: Any, *, endpoint: str, status: int, accept: Container[int]
     ) -> tuple[Any, dict[str, Any], int]:
         if isinstance(payload, dict) and "code" in payload and "msg" in payload:
-            code = code_of(payload["code"], f"binance {endpoint}")
+            code = code_of(payload["code"], f"{self.exchange} {endpoint}")
             # Some Binance writes answer {"code": 200, "msg": "success"}: not an error.
             if code < 0 or status >= 400:
                 if code in accept:
                     return payload, {}, code
-                raise binance_error(code, str(payload.get("msg", "")), endpoint)
+                raise self.venue.error(code, str(payload.get("msg", "")), endpoint)
             return payload, {}, 0
         if status >= 400:
-            raise ParseError(f"binance {endpoint}: HTTP {status} answer without an error code")
+            raise ParseError(
+                f"{self.exchange} {endpoint}: HTTP {status} answer without an error code"
+            )
         return payload, {}, 0
 
     def rate_limit(self, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -101,7 +114,7 @@ class BinanceDialect:
         if not out:
             return out
         used = out["used_weight_1m"]
-        limit = VENUE.endpoint("ladder").limit
+        limit = self.venue.endpoint("ladder").limit
         if limit is not None:
             out["limit"] = limit.requests
             out["remaining"] = max(limit.requests - used, 0)
@@ -120,7 +133,7 @@ class BinanceDialect:
                             return int(value)
                         except (TypeError, ValueError):
                             break
-        raise ParseError("binance /fapi/v1/time: no serverTime in the answer")
+        raise ParseError(f"{self.exchange} {self.server_time_path}: no serverTime in the answer")
 
     def preview(self, prepared: Prepared) -> tuple[str, dict[str, str], str | None]:
         url, headers, body = preview_headers(prepared, "X-MBX-APIKEY")

@@ -23,20 +23,22 @@ With ``symbol`` the answer is one object, without it a list [B1]: both are accep
 
 from __future__ import annotations
 
-import math
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...errors import ParseError
-from ...frames import LadderRules, LadderWarning, leverage_frame, tiers_frame
-from .._parse import column, columns, numbers, rows_of, without_empty_bands
+from ...frames import LadderRules, leverage_frame
+from .._parse import column, numbers, rows_of
 from .._resolve import units_of
+from .brackets import Brackets, brackets_of, cum_mismatches, read_brackets
 
 __all__ = [
+    "Brackets",
+    "USDM",
     "brackets_of",
+    "read_brackets",
     "cum_mismatches",
     "parse_brackets",
     "parse_symbol_config",
@@ -52,8 +54,6 @@ __all__ = [
 POSITION_SIDES = {"BOTH": "both", "LONG": "long", "SHORT": "short"}
 
 _WHAT = "binance /fapi/v1/leverageBracket"
-#: Relative tolerance of the cum check (the figures are floats in the answer).
-CUM_RTOL = 1e-9
 
 #: The ladder check's declaration (``levkit.frames``): Binance's names in messages, a
 #: leverage on every bracket, ``bracket`` numbers rising with the cap [B1], a bad symbol
@@ -71,54 +71,23 @@ RULES = LadderRules(
 )
 
 
-def brackets_of(payload: Any) -> list[dict]:
-    """The list of ``{symbol, notionalCoef?, brackets}`` objects of a leverageBracket answer
-    (one object with ``symbol``, a list without it)."""
-    if isinstance(payload, dict):
-        return [payload]
-    return rows_of(payload, _WHAT)
+def _quote_units(symbols: np.ndarray) -> np.ndarray:
+    """USDⓈ-M notionals are in the contract's quote (= margin) coin: USDT, USDC for
+    BTCUSDC, BTC for ETHBTC, USDT for the quarterly BTCUSDT_260626 (levkit.venues.resolve)."""
+    return units_of(symbols, "binance")
 
 
-def cum_mismatches(
-    floors: np.ndarray, rates: np.ndarray, cums: np.ndarray, *, rtol: float = CUM_RTOL
-) -> list[int]:
-    """0-based indices of brackets whose ``cum`` breaks the published recursion.
-
-    Arrays are one symbol's brackets sorted by cap.
-
-    >>> cum_mismatches(np.array([0, 50_000.0]), np.array([0.004, 0.005]), np.array([0, 50.0]))
-    []
-    >>> cum_mismatches(np.array([0, 50_000.0]), np.array([0.004, 0.005]), np.array([0, 49.0]))
-    [1]
-    """
-    bad = []
-    expected = 0.0
-    for i in range(len(rates)):
-        if i:
-            expected = floors[i] * (rates[i] - rates[i - 1]) + cums[i - 1]
-        if not math.isclose(cums[i], expected, rel_tol=rtol, abs_tol=1e-6):
-            bad.append(i)
-    return bad
-
-
-def _cum_mismatch_tiers(frame: pd.DataFrame, *, rtol: float = CUM_RTOL) -> dict[str, list[int]]:
-    """``{symbol: [tier, ...]}`` whose ``cum`` breaks the recursion (:func:`cum_mismatches`
-    on every ladder of the sorted frame at once)."""
-    floor = frame["notional_floor"].to_numpy(float)
-    rate = frame["maintenance_margin_rate"].to_numpy(float)
-    cum = frame["mm_deduction"].to_numpy(float)
-    tier = frame["tier"].to_numpy()
-    expected = np.zeros(len(cum))
-    expected[1:] = floor[1:] * (rate[1:] - rate[:-1]) + cum[:-1]
-    expected[tier == 1] = 0.0
-    with np.errstate(invalid="ignore"):  # math.isclose's test, NaN never close
-        close = np.abs(cum - expected) <= np.maximum(
-            rtol * np.maximum(np.abs(cum), np.abs(expected)), 1e-6
-        )
-    out: dict[str, list[int]] = {}
-    for i in np.flatnonzero(~close):
-        out.setdefault(str(frame["symbol"].iat[int(i)]), []).append(int(tier[i]))
-    return out
+#: Binance USDⓈ-M: ``notionalCap``/``notionalFloor`` in the quote coin [B1].
+USDM = Brackets(
+    exchange="binance",
+    what=_WHAT,
+    cap="notionalCap",
+    floors=("notionalFloor",),
+    floor_column="notional_floor",
+    category="linear",
+    unit=_quote_units,
+    rules=RULES,
+)
 
 
 def parse_brackets(payload: Any, *, source: str = "api") -> Any:
@@ -142,66 +111,7 @@ def parse_brackets(payload: Any, *, source: str = "api") -> Any:
     >>> parse_brackets(payload[0]).equals(df)       # with ``symbol``: one object
     True
     """
-    items = brackets_of(payload)
-    rows: list[dict] = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise ParseError(f"{_WHAT}: expected objects, got {type(item).__name__}")
-        symbol = item.get("symbol")
-        if not isinstance(symbol, str) or not symbol:
-            raise ParseError(f"{_WHAT}: an entry has no symbol")
-        coef = item.get("notionalCoef", 1.0)
-        brackets = rows_of(item.get("brackets"), f"{_WHAT} {symbol}.brackets")
-        if not brackets:
-            raise ParseError(f"{_WHAT}: {symbol} has no brackets")
-        for b in brackets:
-            if not isinstance(b, dict):
-                raise ParseError(f"{_WHAT}: {symbol}: a bracket is not an object")
-            rows.append({**b, "symbol": symbol, "notionalCoef": coef})
-    if not rows:
-        raise ParseError(f"{_WHAT}: no symbols in the answer")
-    keys = ["initialLeverage", "notionalCap", "notionalFloor", "maintMarginRatio", "cum"]
-    cols = columns(rows, ["symbol", "bracket", *keys, "notionalCoef"], _WHAT, {"bracket": ""})
-    lev = numbers(rows, "initialLeverage", _WHAT)
-    symbols = np.asarray(cols["symbol"], dtype=object)
-    codes, distinct = pd.factorize(symbols)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        initial = 1.0 / lev  # a leverage of 0 gives inf: the ladder check names it
-    data = {
-        "symbol": symbols,
-        "max_notional": numbers(rows, "notionalCap", _WHAT),
-        "max_leverage": lev,
-        "maintenance_margin_rate": numbers(rows, "maintMarginRatio", _WHAT),
-        "initial_margin_rate": initial,
-        "mm_deduction": numbers(rows, "cum", _WHAT, empty=0.0),
-        "bracket": numbers(rows, "bracket", _WHAT),
-        "notional_floor": numbers(rows, "notionalFloor", _WHAT),
-        "notional_coef": numbers(rows, "notionalCoef", _WHAT, empty=1.0),
-        # USDⓈ-M notionals are in the contract's quote (= margin) coin: USDT, USDC for
-        # BTCUSDC, BTC for ETHBTC, USDT for the quarterly BTCUSDT_260626 (levkit.venues.resolve)
-        "notional_unit": units_of(distinct, "binance")[codes],
-    }
-    data, empty = without_empty_bands(data, data["notional_floor"], data["bracket"])
-    frame = tiers_frame(
-        {"exchange": "binance", **data, "category": "linear"},
-        source=source,
-        rules=RULES,
-        empty_bands=empty or None,
-    )
-    mismatch = _cum_mismatch_tiers(frame)
-    if mismatch:
-        shown = ", ".join(f"{s} tiers {t}" for s, t in list(mismatch.items())[:5])
-        warnings.warn(
-            f"binance: 'cum' differs from floor*(mmr - previous mmr) + previous cum for {shown}; "
-            "the exchange's figure is kept",
-            LadderWarning,
-            stacklevel=2,
-        )
-    frame.attrs["cum_mismatch"] = mismatch
-    frame.attrs["notional_coef"] = (
-        "bounds as the account's answer states them; notional_coef shown, not applied"
-    )
-    return frame
+    return read_brackets(payload, USDM, source=source)
 
 
 def parse_symbol_config(payload: Any, symbol: str) -> dict[str, Any]:
@@ -242,22 +152,32 @@ def parse_dual_side(payload: Any) -> bool:
     raise ParseError(f"binance /fapi/v1/positionSide/dual: dualSidePosition is {value!r}")
 
 
-def parse_set_leverage(payload: Any) -> dict[str, Any]:
+def parse_set_leverage(
+    payload: Any, *, cap_key: str = "maxNotionalValue", what: str = "binance /fapi/v1/leverage"
+) -> dict[str, Any]:
     """POST /fapi/v1/leverage's answer: the leverage set and ``maxNotionalValue``, the cap
-    at that leverage [B2].  ``leverage`` may come as a number or a string.
+    at that leverage [B2] (COIN-M: ``cap_key="maxQty"``, coins).  ``leverage`` may come as
+    a number or a string.
 
     >>> parse_set_leverage({"leverage": 21, "maxNotionalValue": "1000000", "symbol": "BTCUSDT"})
     {'symbol': 'BTCUSDT', 'leverage': 21.0, 'max_notional': 1000000.0}
     """
-    what = "binance /fapi/v1/leverage"
     if not isinstance(payload, dict):
         raise ParseError(f"{what}: expected an object")
     lev = numbers([payload], "leverage", what)[0]
-    cap = numbers([payload], "maxNotionalValue", what, default=None)[0]
+    cap = numbers([payload], cap_key, what, default=None)[0]
     return {"symbol": payload.get("symbol"), "leverage": float(lev), "max_notional": float(cap)}
 
 
-def parse_position_risk(payload: Any, *, source: str = "api") -> Any:
+def parse_position_risk(
+    payload: Any,
+    *,
+    source: str = "api",
+    exchange: str = "binance",
+    what: str = "binance /fapi/v2/positionRisk",
+    cap_key: str = "maxNotionalValue",
+    value_key: str | None = "notional",
+) -> Any:
     """GET /fapi/v2/positionRisk's answer -> one row per ``positionSide`` (flat rows kept;
     :func:`levkit.client.positions_frame` drops them).
 
@@ -267,6 +187,8 @@ def parse_position_risk(payload: Any, *, source: str = "api") -> Any:
     ``|positionAmt|`` and ``direction`` its sign (LONG/SHORT rows: the side);
     ``position_value`` is ``|notional|``.  Extra columns: ``leverage``, ``max_notional``
     (``maxNotionalValue``, the cap at that leverage), ``margin_type``, ``position_side``.
+    COIN-M's answer is read with its own ``exchange``, ``what``, ``cap_key`` (``maxQty``)
+    and no ``value_key`` (its rows state no value: ``position_value`` NaN here).
 
     Examples
     --------
@@ -279,7 +201,6 @@ def parse_position_risk(payload: Any, *, source: str = "api") -> Any:
     >>> parse_position_risk([row])[["side", "direction", "size", "position_value"]].values.tolist()
     [['both', 'short', 0.5, 30500.0]]
     """
-    what = "binance /fapi/v2/positionRisk"
     rows = [payload] if isinstance(payload, dict) else rows_of(payload, what)
     sides = [str(s).upper() for s in column(rows, "positionSide", what, "BOTH")]
     if any(s not in POSITION_SIDES for s in sides):
@@ -292,16 +213,18 @@ def parse_position_risk(payload: Any, *, source: str = "api") -> Any:
     ]
     frame = pd.DataFrame(
         {
-            "exchange": "binance",
+            "exchange": exchange,
             "symbol": [str(s) for s in column(rows, "symbol", what)],
             "side": side,
             "direction": direction,
             "size": np.abs(amount),
-            "position_value": np.abs(numbers(rows, "notional", what)),
+            "position_value": np.abs(numbers(rows, value_key, what))
+            if value_key
+            else np.full(len(rows), np.nan),
             "entry_price": numbers(rows, "entryPrice", what, default=""),
             "mark_price": numbers(rows, "markPrice", what, default=""),
             "leverage": numbers(rows, "leverage", what, default=""),
-            "max_notional": numbers(rows, "maxNotionalValue", what, default=""),
+            "max_notional": numbers(rows, cap_key, what, default=""),
             "margin_type": [str(m) for m in column(rows, "marginType", what, "")],
             "position_side": sides,
         }
@@ -318,6 +241,7 @@ def leverage_rows(
     max_leverage: float,
     cap: float,
     source: str,
+    exchange: str = "binance",
     **extra: Any,
 ) -> Any:
     """The leverage frame of one symbol: one row (``both``) in one-way mode, ``long`` and
@@ -325,7 +249,7 @@ def leverage_rows(
     sides = ["long", "short"] if hedge else ["both"]
     n = len(sides)
     data = {
-        "exchange": ["binance"] * n,
+        "exchange": [exchange] * n,
         "symbol": [symbol] * n,
         "side": sides,
         "leverage": [float(leverage)] * n,

@@ -37,7 +37,21 @@ if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
     from .client import Binance
 
-__all__ = ["dispatch", "rate_limited", "demo_ladder", "demo_client", "EXCHANGE"]
+__all__ = [
+    "EXCHANGE",
+    "brackets_answer",
+    "current_leverage",
+    "demo_client",
+    "demo_ladder",
+    "dispatch",
+    "dual_side",
+    "error_reply",
+    "rate_limited",
+    "serve",
+    "server_time",
+    "set_leverage_route",
+    "symbol_param",
+]
 
 EXCHANGE = VENUE.name
 #: How far ahead of the server clock a timestamp may be (ms), per -1021's second message.
@@ -83,7 +97,7 @@ def demo_client(sim: Simulator | None = None) -> Binance:
     return Binance(DEMO_KEY, DEMO_SECRET, session=sim.session())
 
 
-def _error(req: Request, code: int, msg: str, *, status: int = 400, **headers: str) -> Reply:
+def error_reply(req: Request, code: int, msg: str, *, status: int = 400, **headers: str) -> Reply:
     return json_reply({"code": code, "msg": msg}, status=status, headers=headers, code=code)
 
 
@@ -94,26 +108,28 @@ def rate_limited(sim: Simulator, req: Request, info: RateInfo, code: int | None 
     if code == 418:
         until = int((req.now + wait) * 1000)
         msg = f"Way too many requests; IP banned until {until}. Please use the websocket."
-        return _error(req, -1003, msg, status=418, **headers)
+        return error_reply(req, -1003, msg, status=418, **headers)
     msg = (
         f"Too many requests; current limit of IP is {info.limit} requests per minute. "
         "Please use the websocket for live updates to avoid polling the API."
     )
-    return _error(req, code or -1003, msg, status=429, **headers)
+    return error_reply(req, code or -1003, msg, status=429, **headers)
 
 
 def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply | None]:
     key = req.header("X-MBX-APIKEY")
     if not key:
-        return {}, _error(req, -2014, "API-key format invalid.", status=401)
+        return {}, error_reply(req, -2014, "API-key format invalid.", status=401)
     secret = sim.keys.get(key)
     if secret is None:
-        return {}, _error(req, -2015, "Invalid API-key, IP, or permissions for action.", status=401)
+        return {}, error_reply(
+            req, -2015, "Invalid API-key, IP, or permissions for action.", status=401
+        )
     body = req.body.decode("utf-8", "replace")
     # Binance signs query string + body, concatenated as sent
     signed = kit.split_signature(req.query + body)
     if signed is None:
-        return {}, _error(req, -1102, "Mandatory parameter 'signature' was not sent.")
+        return {}, error_reply(req, -1102, "Mandatory parameter 'signature' was not sent.")
     payload, sig = signed
     params = dict(parse_qsl(req.query, keep_blank_values=True))
     params.update(parse_qsl(body, keep_blank_values=True))
@@ -121,23 +137,38 @@ def _authenticate(sim: Simulator, req: Request) -> tuple[dict[str, str], Reply |
         ts = int(params["timestamp"])
         window = int(params.get("recvWindow") or 5000)
     except (KeyError, ValueError):
-        return params, _error(req, -1102, "Mandatory parameter 'timestamp' was not sent.")
+        return params, error_reply(req, -1102, "Mandatory parameter 'timestamp' was not sent.")
     if not 0 < window <= MAX_RECV_WINDOW:
-        return params, _error(req, -1131, "recvWindow must be less than 60000")
+        return params, error_reply(req, -1131, "recvWindow must be less than 60000")
     stale = kit.check_timestamp(req.now_ms, ts, window, ahead=FUTURE_SLACK_MS)
     if stale is not None:
-        return params, _error(req, -1021, _STALE[stale])
+        return params, error_reply(req, -1021, _STALE[stale])
     if "&" in sig or not kit.verify_hmac(sig.lower(), binance_signature(secret, payload)):
-        return params, _error(req, -1022, "Signature for this request is not valid.")
+        return params, error_reply(req, -1022, "Signature for this request is not valid.")
     return params, None
 
 
 def dispatch(sim: Simulator, req: Request) -> Reply:
     """Answer one Binance USDⓈ-M request."""
-    route = _ROUTES.get((req.method, req.path))
+    return serve(sim, req, _ROUTES)
+
+
+def serve(
+    sim: Simulator,
+    req: Request,
+    routes: dict[tuple[str, str], Any],
+    public: frozenset = frozenset(),
+) -> Reply:
+    """Answer one request of a Binance futures API (USDⓈ-M here, COIN-M in
+    :mod:`levkit.venues.binance_coinm.sim`) by its ``routes``: unknown paths -5000 (404),
+    the server time and the ``public`` paths unsigned, every other call authenticated,
+    then counted against its weight budget."""
+    route = routes.get((req.method, req.path))
     if route is None:
-        return _error(req, -5000, f"Path {req.path}, Method {req.method} is invalid", status=404)
-    if route is _time:
+        return error_reply(
+            req, -5000, f"Path {req.path}, Method {req.method} is invalid", status=404
+        )
+    if route is server_time or req.path in public:
         params: dict[str, str] = {}
     else:
         params, error = _authenticate(sim, req)
@@ -150,25 +181,41 @@ def _weight(info: RateInfo) -> dict[str, str]:
     return {USED_WEIGHT: str(info.limit - info.remaining)}
 
 
-def _symbol(
-    sim: Simulator, req: Request, params: dict[str, str], *, required: bool
+def symbol_param(
+    sim: Simulator,
+    req: Request,
+    params: dict[str, str],
+    *,
+    required: bool,
+    exchange: str = EXCHANGE,
 ) -> tuple[str | None, Reply | None]:
+    """The request's ``symbol`` (None when absent and not ``required``), or the error
+    Binance answers: -1102 missing, -1121 not listed on ``exchange``."""
     symbol = params.get("symbol") or None
     if symbol is None:
         if required:
-            return None, _error(req, -1102, "Mandatory parameter 'symbol' was not sent.")
+            return None, error_reply(req, -1102, "Mandatory parameter 'symbol' was not sent.")
         return None, None
-    if sim.find_ladder(EXCHANGE, symbol) is None:
-        return None, _error(req, -1121, "Invalid symbol.")
+    if sim.find_ladder(exchange, symbol) is None:
+        return None, error_reply(req, -1121, "Invalid symbol.")
     return symbol, None
 
 
-def _time(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
+def server_time(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
     return json_reply({"serverTime": req.now_ms})
 
 
-def _brackets(sim: Simulator, symbol: str) -> dict[str, Any]:
-    lad = sim.ladder(EXCHANGE, symbol)
+def brackets_answer(
+    sim: Simulator,
+    symbol: str,
+    *,
+    exchange: str = EXCHANGE,
+    keys: tuple[str, str] = ("notionalCap", "notionalFloor"),
+) -> dict[str, Any]:
+    """One ``{symbol, brackets}`` object of a leverage-bracket answer, the bounds under
+    ``keys`` (cap, floor: ``notionalCap``/``notionalFloor`` on USDⓈ-M, ``qtyCap``/
+    ``qtyFloor`` on COIN-M)."""
+    lad = sim.ladder(exchange, symbol)
     floors = (0.0,) + lad.caps[:-1]
     return {
         "symbol": symbol,
@@ -176,8 +223,8 @@ def _brackets(sim: Simulator, symbol: str) -> dict[str, Any]:
             {
                 "bracket": i + 1,
                 "initialLeverage": int(lad.max_leverage[i]),
-                "notionalCap": int(lad.caps[i]) if lad.caps[i].is_integer() else lad.caps[i],
-                "notionalFloor": int(floors[i]) if floors[i].is_integer() else floors[i],
+                keys[0]: int(lad.caps[i]) if lad.caps[i].is_integer() else lad.caps[i],
+                keys[1]: int(floors[i]) if floors[i].is_integer() else floors[i],
                 "maintMarginRatio": lad.mmr[i],
                 "cum": float(lad.deduction[i]),
             }
@@ -187,26 +234,27 @@ def _brackets(sim: Simulator, symbol: str) -> dict[str, Any]:
 
 
 def _leverage_bracket(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
-    symbol, error = _symbol(sim, req, params, required=False)
+    symbol, error = symbol_param(sim, req, params, required=False)
     if error is not None:
         return error
     if symbol is not None:  # with symbol: one object, not a list [B1]
-        return json_reply(_brackets(sim, symbol))
-    return json_reply([_brackets(sim, s) for s in sim.symbols(EXCHANGE)])
+        return json_reply(brackets_answer(sim, symbol))
+    return json_reply([brackets_answer(sim, s) for s in sim.symbols(EXCHANGE)])
 
 
-def _current(sim: Simulator, symbol: str) -> int:
-    return int(sim.lev_state(EXCHANGE, symbol)["long"])
+def current_leverage(sim: Simulator, symbol: str, exchange: str = EXCHANGE) -> int:
+    """The one leverage of ``symbol`` (Binance keeps one for both sides)."""
+    return int(sim.lev_state(exchange, symbol)["long"])
 
 
 def _symbol_config(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
-    symbol, error = _symbol(sim, req, params, required=False)
+    symbol, error = symbol_param(sim, req, params, required=False)
     if error is not None:
         return error
     acct = sim.account(EXCHANGE)
     rows = []
     for sym in [symbol] if symbol else sim.symbols(EXCHANGE):
-        lev = _current(sim, sym)
+        lev = current_leverage(sim, sym)
         rows.append(
             {
                 "symbol": sym,
@@ -219,14 +267,17 @@ def _symbol_config(sim: Simulator, req: Request, params: dict[str, str]) -> Repl
     return json_reply(rows)
 
 
-def _dual(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
-    return json_reply({"dualSidePosition": sim.account(EXCHANGE).hedge})
+def dual_side(
+    sim: Simulator, req: Request, params: dict[str, str], *, exchange: str = EXCHANGE
+) -> Reply:
+    """GET .../positionSide/dual: ``{"dualSidePosition": bool}``."""
+    return json_reply({"dualSidePosition": sim.account(exchange).hedge})
 
 
 def _position_rows(sim: Simulator, symbol: str) -> list[dict[str, Any]]:
     """GET /fapi/v2/positionRisk rows of ``symbol``: BOTH in one-way mode, LONG and SHORT in
     hedge mode; flat sides answer zeros, as the exchange does."""
-    acct, lev = sim.account(EXCHANGE), _current(sim, symbol)
+    acct, lev = sim.account(EXCHANGE), current_leverage(sim, symbol)
     mark = sim.price(symbol)
     rows = []
     for side in ("LONG", "SHORT") if acct.hedge else ("BOTH",):
@@ -260,7 +311,7 @@ def _position_rows(sim: Simulator, symbol: str) -> list[dict[str, Any]]:
 
 
 def _position_risk(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
-    symbol, error = _symbol(sim, req, params, required=False)
+    symbol, error = symbol_param(sim, req, params, required=False)
     if error is not None:
         return error
     return json_reply(
@@ -272,32 +323,44 @@ def _position_risk(sim: Simulator, req: Request, params: dict[str, str]) -> Repl
     )
 
 
-def _set_leverage(sim: Simulator, req: Request, params: dict[str, str]) -> Reply:
-    symbol, error = _symbol(sim, req, params, required=True)
+def set_leverage_route(
+    sim: Simulator,
+    req: Request,
+    params: dict[str, str],
+    *,
+    exchange: str = EXCHANGE,
+    cap_key: str = "maxNotionalValue",
+) -> Reply:
+    """POST .../leverage: a whole leverage from 1 to the top bracket's (-4028), no open
+    position above the new cap (-2027); answers the leverage and the cap (``cap_key``:
+    ``maxNotionalValue`` on USDⓈ-M, ``maxQty`` on COIN-M)."""
+    symbol, error = symbol_param(sim, req, params, required=True, exchange=exchange)
     if error is not None:
         return error
     assert symbol is not None
     text = params.get("leverage", "")
     if not text.isdigit():
-        return _error(
+        return error_reply(
             req, -1102, "Mandatory parameter 'leverage' was not sent, was empty/null, or malformed."
         )
     lev = int(text)
-    lad, acct = sim.ladder(EXCHANGE, symbol), sim.account(EXCHANGE)
+    lad, acct = sim.ladder(exchange, symbol), sim.account(exchange)
     if not 1 <= lev <= lad.top_leverage:
-        return _error(req, -4028, f"Leverage {lev} is not valid")
+        return error_reply(req, -4028, f"Leverage {lev} is not valid")
     cap = lad.cap_at(lev)
     if any(acct.position_value(symbol, s) > cap for s in ("long", "short")):
-        return _error(req, -2027, "Exceeded the maximum allowable position at current leverage.")
-    sim.set_leverage(EXCHANGE, symbol, float(lev))
-    return json_reply({"leverage": lev, "maxNotionalValue": fmt(cap), "symbol": symbol})
+        return error_reply(
+            req, -2027, "Exceeded the maximum allowable position at current leverage."
+        )
+    sim.set_leverage(exchange, symbol, float(lev))
+    return json_reply({"leverage": lev, cap_key: fmt(cap), "symbol": symbol})
 
 
 _ROUTES = {
-    ("GET", "/fapi/v1/time"): _time,
+    ("GET", "/fapi/v1/time"): server_time,
     ("GET", "/fapi/v1/leverageBracket"): _leverage_bracket,
     ("GET", "/fapi/v1/symbolConfig"): _symbol_config,
-    ("GET", "/fapi/v1/positionSide/dual"): _dual,
-    ("POST", "/fapi/v1/leverage"): _set_leverage,
+    ("GET", "/fapi/v1/positionSide/dual"): dual_side,
+    ("POST", "/fapi/v1/leverage"): set_leverage_route,
     ("GET", "/fapi/v2/positionRisk"): _position_risk,
 }

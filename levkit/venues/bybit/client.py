@@ -15,11 +15,17 @@ import pandas as pd
 
 from ...client import Client, positions_frame
 from ...client.setting import LeverageChange, SetAnswer, SetRequest
-from ...errors import LevkitError, ParseError, PositionModeError
+from ...errors import InvalidSymbolError, LevkitError, ParseError, PositionModeError
 from ...http.wire import Response
 from ...numbers import to_wire
+from .._resolve import listed_instrument
 from .dialect import BybitDialect, bybit_error
-from .parse import decode_risk_limit_page, parse_instruments, parse_positions, parse_risk_limits
+from .parse import (
+    decode_risk_limit_page,
+    parse_instruments,
+    parse_positions,
+    parse_risk_limits,
+)
 from .spec import VENUE
 
 __all__ = ["Bybit", "BybitDialect", "bybit_error"]
@@ -28,6 +34,33 @@ log = logging.getLogger("levkit")
 
 CATEGORIES = ("linear", "inverse")
 NOT_MODIFIED = 110043
+
+
+def _instrument_kind(symbol: str) -> str:
+    """``"inverse"`` for Bybit's coin-margined ids (``BTCUSD``, ``BTCUSDH26``), else
+    ``"linear"``: the ``category`` every v5 call on ``symbol`` takes, as the instrument
+    :func:`levkit.venues.resolve` reads from the id declares it.
+
+    >>> _instrument_kind("BTCUSD"), _instrument_kind("BTCUSDH26"), _instrument_kind("BTCUSDT")
+    ('inverse', 'inverse', 'linear')
+    """
+    return listed_instrument(symbol, "bybit").category
+
+
+def _category_for(symbol: str | None, category: str | None) -> str:
+    """The category of a call: the symbol's kind, checked against ``category`` when both
+    are given; ``"linear"`` for a call on no symbol without one."""
+    if category is not None:
+        category = _category(category)
+    if symbol is None:
+        return category or "linear"
+    kind = _instrument_kind(symbol)
+    if category is not None and category != kind:
+        raise InvalidSymbolError(
+            f"{symbol} is a Bybit {kind} contract, not {category}: leave category out "
+            "(levkit reads it from the symbol)"
+        )
+    return kind
 
 
 def _fmt(value: float) -> str:
@@ -49,19 +82,30 @@ class Bybit(Client):
 
     # -- public data -----------------------------------------------------------------
     def risk_limits(
-        self, symbol: str | None = None, *, category: str = "linear", refresh: bool = False
+        self, symbol: str | None = None, *, category: str | None = None, refresh: bool = False
     ) -> pd.DataFrame:
         """The risk-limit ladder: one row per tier (PUBLIC_API's tiers frame).
 
-        Without ``symbol`` every page is followed (a progress bar from the second page).
+        ``category`` (``linear`` or ``inverse``) comes from the symbol: ``BTCUSD`` and
+        ``BTCUSDH26`` are coin-margined (``inverse``: caps in the coin, ``notional_unit``
+        ``BTC``), every other symbol linear; a ``category`` that contradicts the symbol
+        raises :class:`~levkit.errors.InvalidSymbolError`.  Without ``symbol`` every page of
+        ``category`` (default ``linear``) is followed (a progress bar from the second page).
         Cached on this client for ``cache_ttl`` seconds; ``refresh=True`` fetches anew.
 
         Examples
         --------
-        >>> lk.Bybit().risk_limits("BTCUSDT")  # doctest: +SKIP
+        >>> import levkit as lk
+        >>> from levkit.sim import Simulator
+        >>> from levkit.frames import tiers_frame
+        >>> inverse = tiers_frame({"exchange": "bybit", "symbol": "BTCUSD", "category": "inverse",
+        ...     "max_notional": [150.0], "max_leverage": [100.0]}, source="snapshot")
+        >>> t = lk.Bybit(session=Simulator(inverse).session()).risk_limits("BTCUSD")
+        >>> t[["max_notional", "category", "notional_unit"]].values.tolist()
+        [[150.0, 'inverse', 'BTC']]
         """
-        category = _category(category)
         sym = self.symbol(symbol) if symbol is not None else None
+        category = _category_for(sym, category)
         frame = self._cached(
             ("risk", category, sym), refresh, lambda: self._fetch_risk_limits(sym, category)
         )
@@ -97,11 +141,12 @@ class Bybit(Client):
         return rows, last[0]
 
     def instruments(
-        self, symbol: str | None = None, *, category: str = "linear", refresh: bool = False
+        self, symbol: str | None = None, *, category: str | None = None, refresh: bool = False
     ) -> pd.DataFrame:
-        """Leverage filters (min, max, step) per symbol from ``/v5/market/instruments-info``."""
-        category = _category(category)
+        """Leverage filters (min, max, step) per symbol from ``/v5/market/instruments-info``
+        (the category read from the symbol, as in :meth:`risk_limits`)."""
         sym = self.symbol(symbol) if symbol is not None else None
+        category = _category_for(sym, category)
 
         def fetch() -> pd.DataFrame:
             params = {"category": category, "limit": 1000, **({"symbol": sym} if sym else {})}
@@ -114,23 +159,32 @@ class Bybit(Client):
 
     # -- private data ----------------------------------------------------------------
     def leverage(
-        self, symbol: str | None = None, *, category: str = "linear", settle_coin: str = "USDT"
+        self,
+        symbol: str | None = None,
+        *,
+        category: str | None = None,
+        settle_coin: str = "USDT",
     ) -> pd.DataFrame:
         """Leverage in force per symbol and side, with the cap it allows.
 
-        With ``symbol`` a row comes back even when flat; without it Bybit lists only open
-        positions settled in ``settle_coin``.  ``max_leverage`` and ``max_position_value``
-        come from the risk-limit ladder.
+        With ``symbol`` a row comes back even when flat (its category read from the
+        symbol, as in :meth:`risk_limits`); without it Bybit lists only open positions:
+        linear ones settled in ``settle_coin``, or every inverse one with
+        ``category="inverse"``.  ``max_leverage`` and ``max_position_value`` come from the
+        risk-limit ladder (coin-margined: in the coin).
         """
         self._require_keys("Bybit.leverage")
-        category = _category(category)
         sym = self.symbol(symbol) if symbol is not None else None
+        category = _category_for(sym, category)
         frame = self._positions(sym, category, settle_coin)
         return self._with_caps(frame, {"category": category})
 
-    def positions(self, symbol: str, *, category: str = "linear") -> pd.DataFrame:
+    def positions(self, symbol: str, *, category: str | None = None) -> pd.DataFrame:
         """Open positions on ``symbol`` (``GET /v5/position/list``): ``side``, ``size``,
         ``position_value``, ``entry_price`` (``avgPrice``), ``mark_price``; empty when flat.
+        Coin-margined symbols (``BTCUSD``): ``size`` in USD contracts, ``position_value``
+        in the coin (Bybit's "Position Value = Contract Quantity ÷ Mark Price"), the unit
+        of their ladder.
 
         Examples
         --------
@@ -143,11 +197,15 @@ class Bybit(Client):
         [['both', 1000000.0]]
         """
         self._require_keys("Bybit.positions")
-        frame = self._positions(self.symbol(symbol), _category(category), "USDT")
+        sym = self.symbol(symbol)
+        frame = self._positions(sym, _category_for(sym, category), "USDT")
         return positions_frame(frame)
 
     def _positions(self, symbol: str | None, category: str, settle_coin: str) -> pd.DataFrame:
+        # inverse: "/v5/position/list?category=inverse" lists every open position (BY5)
         which = {"symbol": symbol} if symbol else {"settleCoin": settle_coin}
+        if not symbol and category == "inverse":
+            which = {}
         params = {"category": category, **which, "limit": 200}
         rows, last = self._cursor_rows("positions", params, "bybit positions")
         if not rows:
@@ -167,7 +225,7 @@ class Bybit(Client):
         leverage: float,
         *,
         side: str = "both",
-        category: str = "linear",
+        category: str | None = None,
         dry_run: bool = False,
     ) -> SetAnswer:
         """Set the leverage of ``symbol``; validated before anything is sent (against the
@@ -178,7 +236,8 @@ class Bybit(Client):
         side : {"both", "long", "short"}
             ``"both"`` sets buy and sell alike (one-way mode needs that); in hedge mode
             ``"long"``/``"short"`` change one side and keep the other as it is.
-        category : {"linear", "inverse"}
+        category : {"linear", "inverse"}, optional
+            Read from the symbol (``BTCUSD``: inverse); given, it must agree.
         dry_run : bool
             Send nothing and return the :class:`~levkit.http.transport.RequestPreview`
             (method, URL, body; key masked).  The current leverage is still read.
@@ -197,6 +256,7 @@ class Bybit(Client):
         >>> print(bybit.set_leverage("BTCUSDT", 25, dry_run=True).note)
         dry run: BTCUSDT both -> 25x, not sent
         """
+        category = _category_for(self.symbol(symbol), category)
         return self._set_leverage(symbol, leverage, side=side, dry_run=dry_run, category=category)
 
     not_modified = frozenset({NOT_MODIFIED})

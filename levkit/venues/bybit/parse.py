@@ -11,6 +11,7 @@ Where things come from:
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import msgspec
@@ -34,6 +35,8 @@ from .._parse import (
 from .._resolve import units_of
 
 __all__ = [
+    "INVERSE_ID",
+    "inverse_base",
     "parse_risk_limits",
     "parse_positions",
     "parse_instruments",
@@ -170,6 +173,24 @@ def percent_rows(
     return (as_percent & ~as_fraction) | (too_big & ~as_fraction)
 
 
+#: Bybit's inverse (coin-margined) ids and their base coin: ``BTCUSD`` (perpetual),
+#: ``BTCUSDH26`` (future: CME month code and year; Bybit's enum page lists
+#: ``BTCUSDH23/M23/U23/Z23``).  Every other id levkit reads on v5 is linear (``BTCUSDT``,
+#: ``BTCUSDC``, ``BTCPERP``, ``BTCUSDT-26DEC25``, ``BTC-27DEC24``).  docs/instruments.md
+#: §2.2, §3.1.
+INVERSE_ID = re.compile(r"([A-Z0-9]+?)USD(?:[FGHJKMNQUVXZ]\d{2})?")
+
+
+def inverse_base(symbol: str) -> str:
+    """The base coin of a Bybit inverse id, ``""`` for any other id.
+
+    >>> inverse_base("BTCUSD"), inverse_base("ETHUSDH26"), inverse_base("BTCUSDT")
+    ('BTC', 'ETH', '')
+    """
+    found = INVERSE_ID.fullmatch(symbol) if isinstance(symbol, str) else None
+    return found.group(1) if found else ""
+
+
 def _unit(symbols: list[str], category: str) -> np.ndarray:
     """Each row's ``notional_unit``, from the instrument its id names (the settle coin of
     a linear contract, the coin of an inverse one): ``category`` is the request's, the
@@ -197,6 +218,17 @@ def parse_risk_limits(
     ...          "isLowestRisk": 1, "maxLeverage": "150.00", "mmDeduction": ""}]
     >>> parse_risk_limits(rows)[["tier", "max_notional", "max_leverage"]].values.tolist()
     [[1.0, 300000.0, 150.0]]
+
+    The docs' ``category=inverse`` example (bybit-exchange.github.io/docs/v5/market/risk-limit):
+    rates in percent (``"0.5"``, ``"1"`` at ``"100.00"``x) are read as fractions, the cap
+    in BTC:
+
+    >>> inverse = [{"id": 1, "symbol": "BTCUSD", "riskLimitValue": "150",
+    ...             "maintenanceMargin": "0.5", "initialMargin": "1", "isLowestRisk": 1,
+    ...             "maxLeverage": "100.00", "mmDeduction": ""}]
+    >>> t = parse_risk_limits(inverse, category="inverse")
+    >>> t[["max_notional", "maintenance_margin_rate", "initial_margin_rate", "notional_unit"]].values.tolist()
+    [[150.0, 0.005, 0.01, 'BTC']]
     """
     what = "risk-limit"
     rows = rows_of(rows, what)

@@ -31,6 +31,7 @@ _CONTRACT_TYPES = {
 def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
     """One ``/v5/market/instruments-info`` item for ``sym``."""
     lad, market = sim.ladder("bybit", sym), listed_instrument(sym, "bybit")
+    inverse = market.inverse
     return {
         "symbol": sym,
         "contractType": _CONTRACT_TYPES[(category, not market.perpetual)],
@@ -47,10 +48,10 @@ def instrument(sim: Simulator, sym: str, category: str) -> dict[str, Any]:
             "leverageStep": "0.01",
         },
         "priceFilter": {"minPrice": "0.10", "maxPrice": "1999999.80", "tickSize": "0.10"},
-        "lotSizeFilter": {
+        "lotSizeFilter": {  # inverse: whole USD contracts (ccxt: contractSize = minOrderQty)
             "maxOrderQty": "1190.000",
-            "minOrderQty": "0.001",
-            "qtyStep": "0.001",
+            "minOrderQty": "1" if inverse else "0.001",
+            "qtyStep": "1" if inverse else "0.001",
             "postOnlyMaxOrderQty": "1190.000",
             "maxMktOrderQty": "500.000",
             "minNotionalValue": "5",
@@ -88,7 +89,10 @@ def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[s
             None,
         )
     leverage = lev[pos.side if pos else (side or "long")]
-    value = pos.value if pos else 0.0
+    value = pos.value if pos else 0.0  # in the ladder's unit: the coin for inverse
+    mark = sim.price(sym)
+    # inverse: size in USD contracts (value x mark), positionValue in the coin
+    size = round(value * mark) if category_of(sym) == "inverse" else round(value / mark, 6)
     tier = lad.tier_index(value)
     mm = value * lad.mmr[tier] - lad.deduction[tier] if pos else 0.0
     stamp = str(pos.created_ms if pos else 0)
@@ -98,7 +102,7 @@ def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[s
         "riskLimitValue": fmt(lad.caps[tier]),
         "symbol": sym,
         "side": ("Buy" if pos.side == "long" else "Sell") if pos else "",
-        "size": fmt(round(pos.size, 6)) if pos else "0",
+        "size": fmt(size) if pos else "0",
         "avgPrice": fmt(pos.price) if pos else "0",
         "positionValue": fmt(value) if pos else "",
         "tradeMode": 0,
@@ -107,7 +111,7 @@ def position_row(sim: Simulator, sym: str, side: str | None, idx: int) -> dict[s
         "adlRankIndicator": 2 if pos else 0,
         "leverage": fmt(leverage),
         "positionBalance": fmt(round(value / leverage, 8)),
-        "markPrice": fmt(sim.price(sym)),
+        "markPrice": fmt(mark),
         "liqPrice": "",
         "bustPrice": "",
         "positionMM": fmt(round(max(mm, 0.0), 8)),

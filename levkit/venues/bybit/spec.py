@@ -29,6 +29,23 @@ LINEAR_LIQUIDATION = LiquidationRule(
     source="bybit.com/en/help-center/article/UTA-Trading-Rules-Liquidation-Process",
 )
 
+#: Isolated inverse (coin-margined) perpetual and expiry contracts, Bybit help "Liquidation
+#: Price Calculation under Isolated Mode (Unified Trading Account)", text "last updated
+#: 2026-05-27" (www.kbybit.com/en/help-center/article/Liquidation-Price-Calculation-under-
+#: Isolated-Mode-Unified-Trading-Account; docs/instruments.md §4.2 (b)): long
+#: ``Q(1 + r) / [Q/EP + Q/EP/L + X/(1 + f) + D]``, short ``Q(1 − r) / [Q/EP − Q/EP/L −
+#: X/(1 − f) − D]`` (``Q`` contracts of 1 USD, ``D`` the MM deduction in coin): the fee
+#: divides only the extra margin, and "Position Value = Contract Quantity ÷ Mark Price"
+#: values maintenance margin at the liquidation price, so the tier is the one of the coin
+#: value there.  (The 2024 text valued it at entry: 45,662.10 instead of 45,681.82 on its
+#: own example; levkit follows the newest text, as for linear.)  Shared with ``bybit-legacy``.
+INVERSE_LIQUIDATION = LiquidationRule(
+    "extra_margin",
+    "liquidation",
+    source="kbybit.com/en/help-center/article/"
+    "Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account (2026-05-27)",
+)
+
 #: v5 risk-limit publishes ``mmDeduction``.  Where an answer has none (older answers),
 #: Bybit's "Margin Parameters" page (bybitglobal.com/en/announcement-info/margin-parameters):
 #: "Maintenance Margin Deduction = Risk Limit on Tier (n-1) x (Difference between
@@ -142,7 +159,7 @@ VENUE = Venue(
     # the fee to close is in both initial and maintenance margin, so it only divides X.
     # Tier: the position value at entry.  (The older page valued MM at entry with no
     # deduction, as freqtrade does; levkit follows the current page.)
-    liquidation=frozen_map({"linear": LINEAR_LIQUIDATION}),
+    liquidation=frozen_map({"linear": LINEAR_LIQUIDATION, "inverse": INVERSE_LIQUIDATION}),
     maintenance=MAINTENANCE,
     sim="levkit.venues.bybit.sim",
     sim_prefixes=("/v5/",),

@@ -71,7 +71,8 @@ DEPRECATION = (
 CAPS_NOTE = (
     "max_leverage and max_position_value are NaN: v2 /user/leverage does not report them. "
     "levkit does not fill them from the v5 inverse risk-limit ladder, which would take extra "
-    "calls to another API; lk.Bybit().risk_limits(symbol, category='inverse') has it."
+    "calls to another API; lk.Bybit().risk_limits(symbol) has it (BTCUSD: category=inverse, "
+    "caps in BTC)."
 )
 _LEVKIT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
@@ -190,10 +191,11 @@ class BybitLegacy(Client):
     def positions(self, symbol: str) -> pd.DataFrame:
         """Open position on ``symbol`` from ``GET /v2/private/position/list`` (signed, v2
         signing): side ``both``, ``direction`` (Buy long, Sell short), ``size``
-        (contracts), ``position_value`` in the quote currency (inverse ``...USD``: the size,
-        1 USD a contract; v2's own ``position_value`` is in the coin and kept as
-        ``position_value_coin``), ``entry_price``; ``mark_price`` NaN (v2 gives none);
-        empty when flat.  See :func:`levkit.venues.bybit_legacy.parse.parse_position_list`.
+        (contracts), ``position_value`` in the unit of the symbol's ladder (inverse
+        ``...USD``: the coin, v2's own ``position_value``, as the v5 inverse ladder that
+        serves these symbols; the USD face value is ``position_value_usd``), ``entry_price``;
+        ``mark_price`` NaN (v2 gives none); empty when flat.  See
+        :func:`levkit.venues.bybit_legacy.parse.parse_position_list`.
         """
         sym = self.symbol(symbol)
         self._require_keys("BybitLegacy.positions")

@@ -202,11 +202,12 @@ def parse_position_list(result: Any, *, source: str = "api") -> pd.DataFrame:
     ``position_value`` (in the **coin** for inverse: 5 contracts at 7197 are "0.0006947"),
     ``entry_price``, ``leverage``; no mark price (``mark_price`` NaN).
 
-    ``position_value`` here is in the quote currency: for an inverse symbol (``...USD``)
-    the ``size`` in USD, the coin value kept as ``position_value_coin``; for a USDT symbol
-    (served on v2 by ``/private/linear/position/list``, where ``size`` is coins and
-    ``position_value`` USDT) the answer's ``position_value``.  ``side`` is ``both`` (v2
-    had one leverage per symbol); ``direction`` long (Buy) or short (Sell).
+    ``position_value`` is the answer's, in the unit of the symbol's ladder: for an inverse
+    symbol (``...USD``) the coin (its ladder is v5 ``category=inverse``'s, in the coin), the
+    USD face value (the ``size``) kept as ``position_value_usd``; for a USDT symbol (served
+    on v2 by ``/private/linear/position/list``, where ``size`` is coins and
+    ``position_value`` USDT) USDT.  ``side`` is ``both`` (v2 had one leverage per symbol);
+    ``direction`` long (Buy) or short (Sell).
 
     Examples
     --------
@@ -216,8 +217,8 @@ def parse_position_list(result: Any, *, source: str = "api") -> pd.DataFrame:
     ...           "size": 5, "position_value": "0.0006947", "entry_price": "7197.35137469",
     ...           "is_isolated": True, "leverage": "1", "position_status": "Normal"}
     >>> df = parse_position_list(result)
-    >>> df[["side", "direction", "size", "position_value", "position_value_coin"]].values.tolist()
-    [['both', 'long', 5.0, 5.0, 0.0006947]]
+    >>> df[["side", "direction", "size", "position_value", "position_value_usd"]].values.tolist()
+    [['both', 'long', 5.0, 0.0006947, 5.0]]
     """
     what = "bybit v2 /v2/private/position/list"
     items = [result] if isinstance(result, dict) else result
@@ -246,11 +247,11 @@ def parse_position_list(result: Any, *, source: str = "api") -> pd.DataFrame:
             "side": "both",
             "direction": ["long" if s == "Buy" else "short" if s == "Sell" else "" for s in sides],
             "size": np.where(flat, 0.0, size),
-            "position_value": np.where(flat, 0.0, np.where(inverse, size, coin)),
+            "position_value": np.where(flat, 0.0, coin),
             "entry_price": numeric([r.get("entry_price", "") for r in rows], field=what),
             "mark_price": np.nan,
             "leverage": numeric([r.get("leverage", "") for r in rows], field=what),
-            "position_value_coin": np.where(inverse, coin, np.nan),
+            "position_value_usd": np.where(inverse, size, np.nan),
         }
     )
     frame.attrs["source"] = source

@@ -7,7 +7,8 @@ Signing: ``sign`` = :func:`levkit.venues.bybit_legacy.dialect.bybit_v2_signature
 within ``[now - recv_window, now + 1000)`` (10002), ``sign`` (10004), rate limit (10006).
 Save: leverage above the maximum for the position's tier 34019; unchanged 34036; the
 new leverage applies to both sides.  ``/v2/private/position/list`` answers the shared
-account's position (inverse: ``size`` USD contracts, ``position_value`` coin).
+account's position (inverse: ``size`` USD contracts, ``position_value`` coin, the value the
+simulator holds: coin-margined ladders are in the coin).
 
 Symbols: the inverse perpetuals v2 served (:data:`INVERSE`, those of Bybit's own v2 doc
 example, starting at its leverages) and any symbol the simulator holds a ladder for.  Per
@@ -165,8 +166,10 @@ def _save(sim: Simulator, req: Request, params: dict[str, Any], info: RateInfo |
 
 def _position(sim: Simulator, symbol: str) -> dict[str, Any]:
     """A v2 position object (the docs' "My Position" fields levkit reads, and a few more).
-    Inverse symbols (``...USD``): ``size`` in USD contracts, ``position_value`` in the coin;
-    USDT symbols: ``size`` in coins, ``position_value`` in USDT (v2's linear list)."""
+    Inverse symbols (``...USD``): the simulated position's value is in the coin (its
+    ladder's unit, v5 ``category=inverse``): ``size`` in USD contracts (value x entry),
+    ``position_value`` the coin; USDT symbols: ``size`` in coins, ``position_value`` in USDT
+    (v2's linear list)."""
     acct = sim.account(ACCOUNT)
     pos = next((p for p in acct.open_positions(symbol)), None)
     state = _state(sim, symbol, keep=False) or {"long": 0.0}
@@ -181,10 +184,8 @@ def _position(sim: Simulator, symbol: str) -> dict[str, Any]:
         "risk_id": 1,
         "symbol": symbol,
         "side": ("Buy" if pos.side == "long" else "Sell") if pos else "None",
-        "size": (round(value) if inverse else round(value / price, 6)) if pos else 0,
-        "position_value": (
-            f"{value / price:.8f}" if inverse else f"{value:.8f}".rstrip("0").rstrip(".")
-        )
+        "size": (round(value * price) if inverse else round(value / price, 6)) if pos else 0,
+        "position_value": (f"{value:.8f}" if inverse else f"{value:.8f}".rstrip("0").rstrip("."))
         if pos
         else "0",
         "entry_price": f"{price:.8f}".rstrip("0").rstrip(".") if pos else "0",

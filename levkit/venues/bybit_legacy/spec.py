@@ -20,7 +20,7 @@ from .._spec import (
     Venue,
     frozen_map,
 )
-from ..bybit.spec import LINEAR_LIQUIDATION, MAINTENANCE, SHARED_ERRORS
+from ..bybit.spec import INVERSE_LIQUIDATION, LINEAR_LIQUIDATION, MAINTENANCE, SHARED_ERRORS
 
 _NOT_MODIFIED = ErrorRule(ExchangeError, "leverage not modified")
 
@@ -95,9 +95,9 @@ VENUE = Venue(
         max_api_leverage=100.0,
     ),
     # The v2 API has no ladder: its ladder (and so its maintenance margin and liquidation
-    # price) is Bybit v5's, with the same published rules.  Inverse v2 symbols (BTCUSD)
-    # have no formula here: liquidation_price raises for them.
-    liquidation=frozen_map({"linear": LINEAR_LIQUIDATION}),
+    # price) is Bybit v5's, with the same published rules: v5 ``category=inverse`` for the
+    # inverse perpetuals (BTCUSD) v2 served, with Bybit's inverse formula.
+    liquidation=frozen_map({"linear": LINEAR_LIQUIDATION, "inverse": INVERSE_LIQUIDATION}),
     maintenance=MAINTENANCE,
     sim="levkit.venues.bybit_legacy.sim",
     sim_prefixes=("/user/leverage", "/v2/private/position/"),

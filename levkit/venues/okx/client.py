@@ -37,6 +37,19 @@ __all__ = ["OKX", "OKXDialect", "okx_error"]
 log = logging.getLogger("levkit")
 
 
+def _instrument_kind(symbol: str) -> str:
+    """``"inverse"`` for OKX's coin-margined ids (``BTC-USD-SWAP``: quote USD, settled in the
+    coin, ``ctType`` inverse), else ``"linear"`` (``BTC-USDT-SWAP``, ``BTC-USDC-SWAP``).
+    (One place, to be pointed at :func:`levkit.symbols.resolve` when instruments resolve
+    there; the instruments list's ``ctType`` confirms it, docs/instruments.md §3.6.)
+
+    >>> _instrument_kind("BTC-USD-SWAP"), _instrument_kind("BTC-USDT-SWAP")
+    ('inverse', 'linear')
+    """
+    parts = symbol.split("-")
+    return "inverse" if len(parts) >= 2 and parts[1] == "USD" else "linear"
+
+
 def _mode(margin_mode: str) -> str:
     if margin_mode not in MARGIN_MODES:
         raise ValueError(f"margin_mode must be 'cross' or 'isolated', not {margin_mode!r}")
@@ -128,7 +141,10 @@ class OKX(Client):
         OKX states tier bounds in contracts; levkit converts them to quote notional at the
         mark price it fetched with them: ``max_notional = maxSz x ctVal x ctMult x mark``,
         and ``min_notional`` is the previous tier's ``max_notional`` (OKX's ``minSz`` is
-        one contract above the previous ``maxSz``).  Extra columns keep what the
+        one contract above the previous ``maxSz``).  Coin-margined swaps
+        (``BTC-USD-SWAP``, ``ctType`` inverse, ``ctVal`` in USD) convert exactly, with no
+        price: ``maxSz x ctVal x ctMult`` USD (``notional_unit`` ``USD``, ``category``
+        ``inverse``).  Extra columns keep what the
         conversion used: ``min_size``/``max_size`` (contracts, as OKX states them),
         ``ct_val``, ``ct_mult``, ``price`` (the mark), ``okx_tier``, ``inst_family``,
         ``margin_mode``.  ``mm_deduction`` is 0: OKX publishes none.
@@ -161,7 +177,9 @@ class OKX(Client):
             inst = inst[inst["symbol"] == sym]
         if inst.empty:
             raise InvalidSymbolError(f"OKX lists no live USDT SWAP {sym or ''}".strip())
-        marks = self.mark_prices(sym, refresh=refresh)
+        # coin-margined swaps' tiers are USD (contracts x ctVal): no price needed
+        coin_margined = sym is not None and _instrument_kind(sym) == "inverse"
+        marks = {} if coin_margined else self.mark_prices(sym, refresh=refresh)
         families = list(dict.fromkeys(inst["inst_family"]))
         chunks = [
             families[i : i + FAMILIES_PER_CALL] for i in range(0, len(families), FAMILIES_PER_CALL)

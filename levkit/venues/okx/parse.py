@@ -187,8 +187,8 @@ def parse_position_tiers(
     if merged.empty:
         raise ParseError("position-tiers: no tier belongs to the instruments asked for")
     price = merged["symbol"].map(lambda s: marks.get(s, np.nan)).astype("float64")
-    missing = sorted(set(merged.loc[price.isna(), "symbol"]))
     inverse = (merged["ct_type"] == "inverse").to_numpy()
+    missing = sorted(set(merged.loc[price.isna() & ~inverse, "symbol"]))  # inverse: no price
     per_contract = merged["ct_val"].to_numpy(float) * merged["ct_mult"].to_numpy(float)
     per_contract = np.where(inverse, per_contract, per_contract * price.to_numpy(float))
     merged["max_notional"] = merged["max_size"].to_numpy(float) * per_contract

@@ -16,8 +16,9 @@ Passphrases: the one :class:`~levkit.sim.Simulator`'s ``passphrases`` (``{api_ke
 passphrase}``, default ``{DEMO_KEY: DEMO_PASSPHRASE}``) names for the key; a key it does
 not name accepts any non-empty passphrase.
 
-Contract values: BTC 0.01, ETH 0.1, every other coin 1 (ctMult 1); marks are
-``sim.price``.  One leverage per symbol and side is kept (``sim.lev_state``), shared by
+Contract values: BTC 0.01, ETH 0.1, every other coin 1 (ctMult 1); coin-margined swaps
+(``BTC-USD-SWAP``, ``ctType`` inverse) 100 USD for BTC, 10 USD else, their ladders and
+positions in USD (contracts x ctVal, no price); marks are ``sim.price``.  One leverage per symbol and side is kept (``sim.lev_state``), shared by
 cross and isolated margin (OKX keeps one per margin mode: a simplification).  Set-leverage
 rules: lever a number in [1, the symbol's top] (above: 59102; not a number or below 1:
 51000); ``posSide`` required for isolated margin in long/short mode (51000); under cross
@@ -42,11 +43,37 @@ from .dialect import okx_signature
 if TYPE_CHECKING:
     from ...sim.core import RateInfo, Simulator
 
-__all__ = ["dispatch", "rate_limited", "EXCHANGE", "CONTRACT_VALUES", "instrument"]
+__all__ = [
+    "CONTRACT_VALUES",
+    "EXCHANGE",
+    "contract_value",
+    "dispatch",
+    "instrument",
+    "rate_limited",
+]
 
 EXCHANGE = "okx"
 #: Contract value by base coin (OKX's BTC-USDT-SWAP is 0.01 BTC; reference/okx_*); 1 else.
 CONTRACT_VALUES = {"BTC": 0.01, "ETH": 0.1}
+#: Coin-margined swaps' contract value in USD: BTC-USD-SWAP ``ctVal`` "100" (the recorded
+#: instruments row, docs/instruments.md §3.6); 10 USD for the others, a simulator figure
+#: (the client reads ``ctVal``, never assumes it).
+INVERSE_CONTRACT_VALUES = {"BTC": 100.0}
+INVERSE_CONTRACT_VALUE = 10.0
+
+
+def contract_value(symbol: str) -> float:
+    """``ctVal`` of a simulated swap: coins per contract (linear), USD (inverse).
+
+    >>> contract_value("BTC-USDT-SWAP"), contract_value("BTC-USD-SWAP"), contract_value("ETH-USD-SWAP")
+    (0.01, 100.0, 10.0)
+    """
+    base, quote = _parts(symbol)
+    if quote == "USD":
+        return INVERSE_CONTRACT_VALUES.get(base, INVERSE_CONTRACT_VALUE)
+    return CONTRACT_VALUES.get(base, 1.0)
+
+
 #: A timestamp further than this from the server clock is expired (50102).
 WINDOW_MS = 30_000
 _MODES = ("cross", "isolated")
@@ -87,14 +114,14 @@ def instrument(sim: Simulator, symbol: str) -> dict[str, Any]:
         "instId": symbol,
         "uly": family,
         "instFamily": family,
-        "ctVal": fmt(CONTRACT_VALUES.get(base, 1.0)),
+        "ctVal": fmt(contract_value(symbol)),
         "ctMult": "1",
         "ctType": "inverse" if quote == "USD" else "linear",
         "ctValCcy": "USD" if quote == "USD" else base,
         "settleCcy": base if quote == "USD" else quote,
         "lever": fmt(sim.ladder("okx", symbol).top_leverage),
-        "lotSz": "0.1" if base in CONTRACT_VALUES else "1",
-        "minSz": "0.1" if base in CONTRACT_VALUES else "1",
+        "lotSz": "0.1" if base in CONTRACT_VALUES and quote != "USD" else "1",
+        "minSz": "0.1" if base in CONTRACT_VALUES and quote != "USD" else "1",
         "state": "live",
     }
 
@@ -255,7 +282,7 @@ def _position_row(sim: Simulator, symbol: str, side: str, net: bool) -> dict[str
     if pos is None or pos.value <= 0:
         return None
     base, quote = _parts(symbol)
-    contract = CONTRACT_VALUES.get(base, 1.0)
+    contract = contract_value(symbol)
     mark = _mark(sim, symbol)
     size = pos.value / (contract if quote == "USD" else contract * mark)
     sign = -1.0 if net and side == "short" else 1.0

@@ -155,8 +155,23 @@ VENUE = Venue(
     # transcription only): long (M − Q·EP) / (Q·(r + f − 1)), short (M + Q·EP) /
     # (Q·(r + f + 1)): the taker rate next to the maintenance rate, no deduction.  Tiers
     # are by size in contracts; levkit looks the tier up by the converted notional.
+    # Coin-margined (BTC-USD-SWAP, ctType inverse): OKX's own text was not found; a copy
+    # of OKX's contract guide (ukcamo.com/5262.html, third party) gives "Isolated Long
+    # (1 + Maintenance Rate) / (1/Entry Price + Fixed Margin/Face Value/Quantity)" and its
+    # short twin, and the linear text puts the fee next to the rate: docs/instruments.md
+    # §4.4 derives LP = F·(s + r + f) / (M + s·F/EP) (F = contracts x ctVal USD), which
+    # gives issue 22's figures (20x at 100,000: 95,619.05 / 104,842.11).  Tier: by
+    # contracts, so the entry tier (F is fixed).  Marked derived.
     liquidation=frozen_map(
-        {"linear": LiquidationRule("denominator", "entry", source="OKX help 合约盈亏计算")}
+        {
+            "linear": LiquidationRule("denominator", "entry", source="OKX help 合约盈亏计算"),
+            "inverse": LiquidationRule(
+                "denominator",
+                "entry",
+                source="derived (docs/instruments.md §4.4) from a copy of OKX's contract "
+                "guide, ukcamo.com/5262.html, and OKX help 合约盈亏计算",
+            ),
+        }
     ),
     # No deduction: MM = 面值 × 张数 × 合约乘数 × 维持保证金率 × 标记价格 (same page); "Tiered
     # maintenance margin ratio rules" (okx.com/help/v-tiered-maintenance-margin-ratio-rules,
