@@ -223,10 +223,19 @@ def test_ladder_and_leverage_are_read_from_their_documented_endpoints():
     assert sent[-1]["pair"] == "BTCUSD" and "symbol" not in sent[-1]
 
 
-@pytest.mark.parametrize("wrong", ["BTC/USDT:USDT", "BTCUSDT", "BTC", "ETH-USDT"])
+@pytest.mark.parametrize("wrong", ["BTC/USDT:USDT", "BTCUSDT", "ETH-USDT"])
 def test_a_usdt_spelling_is_refused_not_substituted(wrong):
-    with pytest.raises(lk.InvalidSymbolError, match="USDT contracts are on lk.Binance"):
+    with pytest.raises(
+        lk.InvalidSymbolError,
+        match=r"USDT and USDC contracts are on the binance venue \(lk.Binance\)",
+    ):
         lk.BinanceCoinM().symbol(wrong)
+
+
+def test_the_bare_base_asset_is_refused_never_read_as_the_coin_perpetual():
+    # "BTC" names a venue's USDT perpetual (PUBLIC_API 0.3), which COIN-M lists none of
+    with pytest.raises(lk.InvalidSymbolError, match="lists none: write its id"):
+        lk.BinanceCoinM().symbol("BTC")
 
 
 def test_the_registry_knows_the_venue():
