@@ -99,10 +99,12 @@ def test_the_curves_notebook_shows_a_coin_ladder_beside_its_usdt_sibling(execute
 
 
 @pytest.mark.notebooks
-def test_the_quickstart_answers_from_the_snapshot_ladder(executed):
+def test_the_quickstart_answers_from_the_newest_complete_ladder(executed):
     _, out = executed
     text = _texts(out / "01_quickstart.ipynb")
-    assert "'source': 'simulator'" in text and "2600000.0" in text
+    # Bybit BTCUSDT's 35 tiers of 2026-02-26: 50M at 20x, no lower bound anywhere
+    assert "'source': 'simulator'" in text and "50000000.0" in text
+    assert "LadderWarning" not in text
 
 
 @pytest.mark.notebooks

@@ -326,3 +326,20 @@ def test_stale_cursor_quirk_never_ends_by_cursor_alone(clock):
 def test_unknown_quirk_is_refused():
     with pytest.raises(ValueError, match="unknown quirks"):
         Simulator(ONE, quirks={"gremlins"})
+
+
+def test_newest_ladders_serve_the_default_symbols_with_their_newest_figures():
+    import warnings
+
+    from levkit.sim import newest_ladders
+    from levkit.snapshot import fixture_tiers
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stale shipped figures say so
+        newest, default = newest_ladders(), fixture_tiers()
+    key = ["exchange", "symbol"]
+    assert set(map(tuple, newest[key].values)) == set(map(tuple, default[key].values))
+    btc = newest[(newest.exchange == "bybit") & (newest.symbol == "BTCUSDT")]
+    assert len(btc) == 35 and btc["max_leverage"].max() == 100  # the complete 2026-02-26 ladder
+    sim = Simulator(tiers=newest)
+    assert sim.ladder("bybit", "BTCUSDT") is not None

@@ -40,6 +40,7 @@ from .core import (
     CallLog,
     RateInfo,
     Simulator,
+    newest_ladders,
 )
 from .faults import KINDS as FAULT_KINDS
 from .faults import Fault, FaultSet
@@ -47,6 +48,7 @@ from .wire import SIM_HEADER, Reply, Request
 
 __all__ = [
     "Simulator",
+    "newest_ladders",
     "DEMO_KEY",
     "DEMO_SECRET",
     "DEFAULT_RATE_LIMITS",

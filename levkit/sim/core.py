@@ -345,6 +345,35 @@ def _default_tiers() -> tuple[pd.DataFrame, pd.DataFrame | None]:
         return builtin_tiers(), None
 
 
+def newest_ladders() -> pd.DataFrame:
+    """The newest stored version of each ladder the default simulator serves: the same
+    (exchange, symbol) pairs as the small shipped set, each with its newest figures
+    (Bybit BTCUSDT's complete 35-tier ladder of 2026-02-26, say, where the default set
+    has its 3-tier 2026 fragment).  For demos that should rest on complete ladders:
+    ``Simulator(tiers=newest_ladders())``.
+
+    >>> t = newest_ladders()
+    >>> int(t.loc[(t.exchange == "bybit") & (t.symbol == "BTCUSDT"), "tier"].max())
+    35
+    """
+    from ..snapshot import fixture_tiers, load_snapshot
+
+    fixture = fixture_tiers()
+    key = ["exchange", "symbol"]
+    frames = []
+    for ex, group in fixture.groupby("exchange", sort=False):
+        every = load_snapshot(str(ex))
+        frames.append(every[every["symbol"].isin(set(group["symbol"]))])
+    newest = pd.concat(frames, ignore_index=True)
+    # a ladder gone from its venue's newest listing (Hyperliquid's delisted HPOS) keeps
+    # the version the default set has
+    have = pd.MultiIndex.from_frame(newest[key])
+    gone = fixture[~pd.MultiIndex.from_frame(fixture[key]).isin(have)]
+    out = pd.concat([newest, gone], ignore_index=True)
+    out.attrs = dict(frames[0].attrs)
+    return out
+
+
 _SECRET_PARAMS = {"sign", "signature", "api_key"}
 
 
