@@ -34,7 +34,7 @@ from .errors import (
 
 logging.getLogger("levkit").addHandler(logging.NullHandler())
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _LAZY = {
     "exchanges": "levkit.venues",
