@@ -67,61 +67,55 @@ _Num = str | float | int | None
 _Blank = float | Literal[""]
 
 
-class RiskLimitRow(msgspec.Struct, gc=False):
-    """One ``result.list`` row of ``/v5/market/risk-limit`` (unknown fields are ignored)."""
-
-    symbol: str
-    riskLimitValue: _Num
-    maintenanceMargin: _Num = ""
-    initialMargin: _Num = ""
-    maxLeverage: _Num = ""
-    mmDeduction: _Num = ""
-    id: _Num = ""
+_ROW_FIELDS = ("maintenanceMargin", "initialMargin", "maxLeverage", "mmDeduction", "id")
 
 
-class _RiskLimitResult(msgspec.Struct, gc=False):
-    rows: list[RiskLimitRow] = msgspec.field(default_factory=list, name="list")
-    nextPageCursor: str | None = ""
-    category: str = ""
+def _envelope(name: str, cap: Any, value: Any, doc: str) -> tuple[type, type]:
+    """The row and envelope structs of one reading of a risk-limit page: ``cap`` the type
+    of ``riskLimitValue``, ``value`` of the other numbers (unknown fields are ignored)."""
+    row = msgspec.defstruct(
+        name,
+        [("symbol", str), ("riskLimitValue", cap), *((f, value, "") for f in _ROW_FIELDS)],
+        gc=False,
+        module=__name__,
+    )
+    row.__doc__ = doc
+    result = msgspec.defstruct(
+        f"_{name}Result",
+        [
+            ("rows", list[row], msgspec.field(default_factory=list, name="list")),  # type: ignore[valid-type]
+            ("nextPageCursor", str | None, ""),
+            ("category", str, ""),
+        ],
+        gc=False,
+        module=__name__,
+    )
+    envelope = msgspec.defstruct(
+        f"_{name}Envelope",
+        [("retCode", int | str), ("retMsg", str, ""), ("result", result | None, None),
+         ("time", int | str | None, None)],
+        module=__name__,
+    )  # fmt: skip
+    return row, envelope
 
 
-class _RiskLimitEnvelope(msgspec.Struct):
-    retCode: int | str
-    retMsg: str = ""
-    result: _RiskLimitResult | None = None
-    time: int | str | None = None
+#: One ``result.list`` row of ``/v5/market/risk-limit``, every value as sent (numbers as
+#: text or numbers; :func:`levkit.frames.numeric` judges them).
+RiskLimitRow, _RiskLimitEnvelope = _envelope(
+    "RiskLimitRow", _Num, _Num,
+    "One ``result.list`` row of ``/v5/market/risk-limit`` (unknown fields are ignored).",
+)  # fmt: skip
+#: A row as Bybit documents it, numbers read to float by msgspec in C (``strict=False``
+#: reads ``"0.005"`` as 0.005; ``""`` stays blank).  Anything else (null, a bool,
+#: ``" 5 "``, ``"1e400"``) fails to decode here and the page is read again as
+#: :class:`RiskLimitRow`.
+_NumberRow, _NumberEnvelope = _envelope(
+    "_NumberRow", float, _Blank, "A risk-limit row whose numbers msgspec read to float."
+)
 
 
-class _NumberRow(msgspec.Struct, gc=False):
-    """A ``result.list`` row as Bybit documents it, numbers read to float by msgspec in C
-    (``strict=False`` reads ``"0.005"`` as 0.005; ``""`` stays blank).  Anything else (null,
-    a bool, ``" 5 "``, ``"1e400"``) fails to decode here and the page is read again as
-    :class:`RiskLimitRow`, whose values :func:`levkit.frames.numeric` judges."""
-
-    symbol: str
-    riskLimitValue: float
-    maintenanceMargin: _Blank = ""
-    initialMargin: _Blank = ""
-    maxLeverage: _Blank = ""
-    mmDeduction: _Blank = ""
-    id: _Blank = ""
-
-
-class _NumberResult(msgspec.Struct, gc=False):
-    rows: list[_NumberRow] = msgspec.field(default_factory=list, name="list")
-    nextPageCursor: str | None = ""
-    category: str = ""
-
-
-class _NumberEnvelope(msgspec.Struct):
-    retCode: int | str
-    retMsg: str = ""
-    result: _NumberResult | None = None
-    time: int | str | None = None
-
-
-_risk_limit_decoder = msgspec.json.Decoder(_RiskLimitEnvelope)
-_number_decoder = msgspec.json.Decoder(_NumberEnvelope, strict=False)
+_risk_limit_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_RiskLimitEnvelope)
+_number_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_NumberEnvelope, strict=False)
 
 
 def decode_risk_limit_page(raw: bytes) -> dict[str, Any]:
