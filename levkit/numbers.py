@@ -79,6 +79,8 @@ def on_step(value: float, step: float) -> bool:
 
     >>> on_step(12.5, 0.01), on_step(1429 * 0.01, 0.01), on_step(12.345, 0.01)
     (True, True, False)
+    >>> on_step(25.239999499320444, 0.01)  # half a millionth of a leverage off: not rounding
+    False
     >>> on_step(1.8e306, 0.01)  # no whole number of steps is that large (it overflowed)
     False
     """
@@ -87,7 +89,9 @@ def on_step(value: float, step: float) -> bool:
     ratio = value / step
     if not math.isfinite(ratio):
         return False
-    return abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5
+    # within a millionth of a step: float rounding (1429 * 0.01 is 2e-13 steps off) passes,
+    # 25.2399995 on a 0.01 step (5e-5 steps off, a value no exchange would take) does not
+    return abs(ratio - round(ratio)) <= 1e-6
 
 
 def show(value: Any) -> str:
