@@ -126,9 +126,10 @@ def _group_cumsum(x: np.ndarray, group: np.ndarray, start: np.ndarray) -> np.nda
     pos = np.arange(n) - start[group]
     width = int(pos.max()) + 1
     if len(start) * width <= 4 * n + 4096:
-        table = np.zeros((len(start), width))
-        table[group, pos] = x
-        return np.cumsum(table, axis=1)[group, pos]
+        cell = group * width + pos  # flat positions: faster than 2-D fancy indexing
+        table = np.zeros(len(start) * width)
+        table[cell] = x
+        return np.cumsum(table.reshape(-1, width), axis=1).reshape(-1)[cell]
     return pd.Series(x).groupby(group, sort=False).cumsum().to_numpy(dtype=float)
 
 
@@ -154,37 +155,40 @@ def resolve(lad: Ladders) -> Maintenance:
             mmr = np.where(np.isnan(mmr) & from_lev, 0.5 / lad.lev, mmr)
     first = np.zeros(n, dtype=bool)
     first[start] = True
+    inc = np.zeros(n)  # cap_(k-1)·(r_k − r_(k−1)); 0 on each ladder's first row
     with np.errstate(invalid="ignore"):
-        step = np.where(first, 0.0, mmr - np.r_[np.nan, mmr[:-1]])
-        inc = np.where(first, 0.0, np.r_[0.0, cap[:-1]] * step)
+        np.multiply(cap[:-1], mmr[1:] - mmr[:-1], out=inc[1:])
+    inc[first] = 0.0
     ded = lad.ded
     given = np.isfinite(ded) & ~lad.marked & (policy == 0)
     with np.errstate(invalid="ignore"):
         nonzero = given & (ded != 0)
-        stated = np.bincount(group, weights=nonzero, minlength=len(start))
-        marked = (np.bincount(group, weights=lad.marked, minlength=len(start)) > 0)[group]
     if n:  # a 0 is "none" (tiers_frame stores an absent deduction as 0) where it cannot be
         # the venue's: on every row of a ladder whose known rates differ, and below tier 1
         # wherever the recursion or an earlier stated deduction is already above 0.  A
         # frame that marks its derived rows says itself which zeros are stated.
+        stated = np.logical_or.reduceat(nonzero, start)  # per ladder: any deduction above 0
+        marked = np.logical_or.reduceat(lad.marked, start)[group]
         zero = given & ~nonzero & ~marked
         rises = (np.fmax.reduceat(mmr, start) > np.fmin.reduceat(mmr, start))[group]
-        absent = zero & (stated == 0)[group] & rises
+        absent = zero & ~stated[group] & rises
         if (zero & ~first).any():
-            moved = _group_cumsum((inc != 0) | np.isnan(inc), group, start) > 0
-            before = _group_cumsum(nonzero, group, start) > 0
-            absent |= zero & ~first & (moved | before)
+            # the recursion has moved (or a rate is unknown), or a deduction was stated,
+            # at or above this row of its ladder
+            moved = (inc != 0) | np.isnan(inc) | nonzero
+            absent |= zero & ~first & (_group_cumsum(moved, group, start) > 0)
         given &= ~absent
     if given.all():  # every deduction is the venue's (an API frame): nothing to derive
         return Maintenance(mmr=mmr, ded=ded.copy(), derived=np.zeros(n, dtype=bool))
     unknown = np.isnan(inc)
     cs = _group_cumsum(np.where(unknown, 0.0, inc), group, start)
-    holes = _group_cumsum(unknown, group, start) if unknown.any() else np.zeros(n, np.int64)
     last = np.maximum.accumulate(np.where(given, np.arange(n), -1))
-    has = last >= start[group]
+    has = last >= start[group]  # a stated row at or above, in the same ladder
     at = np.where(has, last, 0)
-    out = np.where(has, np.where(has, ded[at], 0.0) + (cs - np.where(has, cs[at], 0.0)), cs)
-    gap = holes - np.where(has, holes[at], 0.0)
-    out = np.where(gap > 0, np.nan, out)  # a rate unknown since the last stated row
-    out = np.where(policy == 2, 0.0, out)
+    with np.errstate(invalid="ignore"):
+        out = np.where(has, ded[at] + (cs - cs[at]), cs)
+    if unknown.any():  # a rate unknown since the last stated row (or tier 1): NaN
+        holes = _group_cumsum(unknown, group, start)
+        out[holes - np.where(has, holes[at], 0) > 0] = np.nan
+    out[policy == 2] = 0.0
     return Maintenance(mmr=mmr, ded=out, derived=~given & (policy != 2))
