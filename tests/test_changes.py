@@ -163,6 +163,16 @@ def test_a_ladder_first_seen_is_added_only_after_older_versions_of_its_exchange(
     assert table[["symbol", "change"]].values.tolist() == [["BUSDT", "added"]]
 
 
+def test_a_symbol_filter_keeps_an_added_ladder():
+    # the exchange's other ladders make a new one "added"; asking for that symbol alone
+    # must give the same row (the exchange's history is not the symbol's history)
+    save_snapshot(ladder("AUSDT", exchange="gate"), as_of="2026-01-01")
+    save_snapshot(ladder("BUSDT", exchange="gate"), as_of="2026-01-05")
+    for kw in ({"exchange": "gate", "symbol": "BUSDT"}, {"symbol": "BUSDT"}):
+        table = lk.changes(since="2026-01-02", until="2026-01-06", path=store(), **kw)
+        assert table[["symbol", "change"]].values.tolist() == [["BUSDT", "added"]], kw
+
+
 def test_since_is_a_span_back_from_now():
     now = pd.Timestamp.now(tz="UTC")
     save_snapshot(ladder(), as_of=now - pd.Timedelta(days=20))

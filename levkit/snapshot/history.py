@@ -161,13 +161,18 @@ def _history(srcs, exchange, symbol, since, until, kind) -> pd.DataFrame:
     return frame
 
 
-def _pairs(runs: pd.DataFrame, low: int, high: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _pairs(
+    runs: pd.DataFrame, low: int, high: int, first_seen: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(previous, newer) version rows of each change whose newer version is dated in
-    ``[low, high]``; a previous row with no ladder where there was none."""
+    ``[low, high]``; a previous row with no ladder where there was none.  ``first_seen``:
+    each exchange's oldest version date over all its ladders (default: over ``runs``; a
+    symbol filter must pass it, since ``runs`` then hold only that symbol's versions)."""
     key = (runs["exchange"] + "\x1f" + runs["symbol"]).to_numpy(object)
     same = np.zeros(len(runs), dtype=bool)
     same[1:] = key[1:] == key[:-1]
-    first_seen = runs.groupby("exchange")["as_of"].min()
+    if first_seen is None:
+        first_seen = runs.groupby("exchange")["as_of"].min()
     inside = ((runs["as_of"] >= low) & (runs["as_of"] <= high)).to_numpy()
     cur = np.flatnonzero(inside)
     prev = np.where(same[cur], cur - 1, -1)
@@ -254,7 +259,11 @@ def _changes(srcs, low, high, exchange, symbol, leverages, kind) -> pd.DataFrame
             stacklevel=4,
         )
     none = runs.iloc[:0].assign(_pair=pd.Series(dtype="int64"))
-    prev, cur = _pairs(runs, lo, hi) if n_in else (none, none)
+    first_seen = None
+    if symbol is not None and n_in:  # "added" asks about the exchange's other ladders too
+        every = _read.versions(srcs, kind=kind, exchanges=sorted(set(runs["exchange"])))
+        first_seen = every.groupby("exchange")["as_of"].min()
+    prev, cur = _pairs(runs, lo, hi, first_seen) if n_in else (none, none)
     old = _frame(prev, srcs)
     new = _frame(cur, srcs)
     table = diff_core(old, new, leverages, ["exchange", "symbol", "_pair"])
