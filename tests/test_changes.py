@@ -115,6 +115,46 @@ def test_margin_bands_without_leverage_diff_on_their_rates():
     assert math.isnan(row["max_leverage_old"]) and math.isnan(row["cap_10x_new"])
 
 
+def test_caps_on_the_unknown_part_of_an_incomplete_ladder_are_lower_bounds():
+    # known from 90x up only (the shipped Bybit BTCUSDT fragment): its cap at 10x is at
+    # least 2.6M, not 2.6M; the diff must not say the cap moved from 2.6M as a fact
+    old = ladder("BTCUSDT", caps=(3e5, 2e6, 2.6e6), levs=(150.0, 100.0, 90.0), exchange="bybit")
+    old["complete"] = False
+    new = ladder("BTCUSDT", caps=(2e6, 5e7, 1e8), levs=(100.0, 20.0, 10.0), exchange="bybit")
+    with pytest.warns(lk.LadderWarning, match="lower bound"):
+        table = lk.diff_ladders(old, new, leverages=(10, 100))
+    row = table.iloc[0]
+    assert row["cap_10x_old"] == 2.6e6  # the figure stays a number...
+    assert "cap at 10x >= 2.6M -> 100M" in row["summary"]  # ...said as what it is
+    assert ">= 2M" not in row["summary"]  # at 100x the fragment is known
+    assert table.attrs["lower_bound"] == [("bybit", "BTCUSDT", "cap_10x_old")]
+    with pytest.warns(lk.LadderWarning):
+        added = lk.diff_ladders(None, old, leverages=(10,))
+    assert "cap at 10x >= 2.6M" in added["summary"][0]
+    # complete ladders: nothing flagged, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lk.LadderWarning)
+        assert lk.diff_ladders(ladder(), ladder(caps=(2e6, 5e6, 2e7))).attrs["lower_bound"] == []
+
+
+def test_changes_say_lower_bounds_of_a_stored_incomplete_version():
+    old = ladder("BTCUSDT", caps=(3e5, 2e6, 2.6e6), levs=(150.0, 100.0, 90.0), exchange="bybit")
+    old["complete"] = False
+    save_snapshot(ladder("ETHUSDT", exchange="bybit"), as_of="2026-01-01")
+    save_snapshot(old, as_of="2026-01-02")
+    save_snapshot(ladder("BTCUSDT", caps=(2e6, 5e7, 1e8), levs=(100.0, 20.0, 10.0),
+                         exchange="bybit"), as_of="2026-01-09")  # fmt: skip
+    with pytest.warns(lk.LadderWarning):
+        table = lk.changes(since="2026-01-01T12:00", until="2026-01-10", exchange="bybit",
+                           leverages=(10,), path=store())  # fmt: skip
+    summaries = dict(zip(table["change"], table["summary"], strict=True))
+    assert summaries["added"].endswith("cap at 10x >= 2.6M")
+    assert summaries["changed"].startswith("cap at 10x >= 2.6M -> 100M")
+    assert ("bybit", "BTCUSDT", pd.Timestamp("2026-01-09", tz="UTC"), "cap_10x_old") in table.attrs[
+        "lower_bound"
+    ]
+
+
 @pytest.mark.parametrize("bad", [0, -5, "zero", float("nan")])
 def test_a_leverage_that_is_not_positive_raises(bad):
     with pytest.raises(ValueError, match="positive"):

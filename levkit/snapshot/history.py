@@ -223,7 +223,9 @@ def changes(
         store holds older versions of other ladders of its exchange; ``"removed"`` comes
         from saves of a whole listing.  ``attrs["saved"]`` counts the ladders saved in the
         window (changed or not); with none it warns :class:`~levkit.errors.StaleDataWarning`
-        (an empty table then means "not checked", not "unchanged").
+        (an empty table then means "not checked", not "unchanged").  Caps that are only
+        lower bounds (an incomplete version) are ``>= ...`` in the summary and in
+        ``attrs["lower_bound"]`` as ``(exchange, symbol, as_of_new, column)``.
 
     Examples
     --------
@@ -268,12 +270,15 @@ def _changes(srcs, low, high, exchange, symbol, leverages, kind) -> pd.DataFrame
     new = _frame(cur, srcs)
     table = diff_core(old, new, leverages, ["exchange", "symbol", "_pair"])
     when_new = dict(zip(cur["_pair"], cur["as_of"], strict=True))
+    lower = [(e, s, pd.Timestamp(int(when_new[p]), tz="UTC"), col)
+             for e, s, p, col in table.attrs.get("lower_bound", [])]  # fmt: skip
     when_old = dict(zip(prev["_pair"], prev["as_of"], strict=True))
     pair = table.pop("_pair").to_numpy()
     table["as_of_old"] = _dates([when_old.get(p) for p in pair])
     table["as_of_new"] = _dates([when_new.get(p) for p in pair])
     table = table.sort_values(["exchange", "symbol", "as_of_new"], kind="stable", ignore_index=True)
-    table.attrs = {"since": low, "until": high, "saved": n_in, "snapshot_kind": kind}
+    table.attrs = {"since": low, "until": high, "saved": n_in, "snapshot_kind": kind,
+                   "lower_bound": lower}  # fmt: skip
     return table
 
 
