@@ -239,6 +239,17 @@ def test_the_cli_prints_the_change_table_and_exits_0(capsys):
     assert main(["changes", "--since", "soon"]) == 2  # not a span or a date
 
 
+def test_the_cli_refuses_bad_leverages_and_a_window_ending_before_it_starts(capsys):
+    # bad arguments: exit 2, before anything is read (no "nothing was saved" warning)
+    for argv in (["--leverage", "0"], ["--leverage", "abc"],
+                 ["--since", "2026-03-01", "--until", "2026-02-01"]):  # fmt: skip
+        assert main(["changes", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert "levkit: error:" in err and "nothing was compared" not in err, err
+    with pytest.raises(ValueError, match="until"):
+        lk.changes(since="2026-03-01", until="2026-02-01", path=store())
+
+
 # --------------------------------------------------------------------------- the shipped history
 
 #: (added, removed, changed) of Binance USDⓈ-M perpetuals between consecutive freqtrade

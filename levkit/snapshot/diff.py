@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import LadderWarning, caller_stacklevel
 
-__all__ = ["COMPARED", "RTOL", "diff_ladders", "money"]
+__all__ = ["COMPARED", "RTOL", "check_leverages", "diff_ladders", "money"]
 
 #: The tier columns two ladders must agree on to be equal.
 COMPARED = ("min_notional", "max_notional", "max_leverage", "maintenance_margin_rate")
@@ -36,7 +36,9 @@ def _close(a: float, b: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=RTOL, abs_tol=0.0)
 
 
-def _leverages(leverages: Any) -> list[float]:
+def check_leverages(leverages: Any) -> list[float]:
+    """The leverages at which a diff shows caps, as floats (``20``, ``"20x"``); a value
+    that is not a positive number raises ``ValueError``."""
     items = [leverages] if isinstance(leverages, str | int | float) else list(leverages)
     out = []
     for item in items:
@@ -227,7 +229,7 @@ def diff_core(
     old: pd.DataFrame | None, new: pd.DataFrame | None, leverages: Any, keys: list[str]
 ) -> pd.DataFrame:
     """:func:`diff_ladders` on any key columns (``exchange``, ``symbol`` first)."""
-    levs = _leverages(leverages)
+    levs = check_leverages(leverages)
     a, b = _Side(old, keys, levs), _Side(new, keys, levs)
     ia, ib = a.index(), b.index()
     both = [k for k in ib if k in ia]

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import StaleDataWarning
 from . import _read
 from ._names import SnapshotError, canonical_exchange, match_symbols, to_timestamp
-from .diff import diff_core
+from .diff import check_leverages, diff_core
 
 __all__ = ["changes", "ladder_history", "window_start"]
 
@@ -238,6 +238,10 @@ def changes(
     """
     low = window_start(since)
     high = to_timestamp(until, "until") if until is not None else pd.Timestamp.now(tz="UTC")
+    if low > high:
+        raise SnapshotError(f"the window ends before it starts: since {low:%Y-%m-%d %H:%M} is "
+                            f"after until {high:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    leverages = check_leverages(leverages)  # checked before anything is read
     with _read.opened(path) as srcs:
         return _changes(srcs, low, high, exchange, symbol, leverages, kind)
 
