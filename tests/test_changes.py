@@ -115,6 +115,46 @@ def test_margin_bands_without_leverage_diff_on_their_rates():
     assert math.isnan(row["max_leverage_old"]) and math.isnan(row["cap_10x_new"])
 
 
+def test_caps_on_the_unknown_part_of_an_incomplete_ladder_are_lower_bounds():
+    # known from 90x up only (the shipped Bybit BTCUSDT fragment): its cap at 10x is at
+    # least 2.6M, not 2.6M; the diff must not say the cap moved from 2.6M as a fact
+    old = ladder("BTCUSDT", caps=(3e5, 2e6, 2.6e6), levs=(150.0, 100.0, 90.0), exchange="bybit")
+    old["complete"] = False
+    new = ladder("BTCUSDT", caps=(2e6, 5e7, 1e8), levs=(100.0, 20.0, 10.0), exchange="bybit")
+    with pytest.warns(lk.LadderWarning, match="lower bound"):
+        table = lk.diff_ladders(old, new, leverages=(10, 100))
+    row = table.iloc[0]
+    assert row["cap_10x_old"] == 2.6e6  # the figure stays a number...
+    assert "cap at 10x >= 2.6M -> 100M" in row["summary"]  # ...said as what it is
+    assert ">= 2M" not in row["summary"]  # at 100x the fragment is known
+    assert table.attrs["lower_bound"] == [("bybit", "BTCUSDT", "cap_10x_old")]
+    with pytest.warns(lk.LadderWarning):
+        added = lk.diff_ladders(None, old, leverages=(10,))
+    assert "cap at 10x >= 2.6M" in added["summary"][0]
+    # complete ladders: nothing flagged, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lk.LadderWarning)
+        assert lk.diff_ladders(ladder(), ladder(caps=(2e6, 5e6, 2e7))).attrs["lower_bound"] == []
+
+
+def test_changes_say_lower_bounds_of_a_stored_incomplete_version():
+    old = ladder("BTCUSDT", caps=(3e5, 2e6, 2.6e6), levs=(150.0, 100.0, 90.0), exchange="bybit")
+    old["complete"] = False
+    save_snapshot(ladder("ETHUSDT", exchange="bybit"), as_of="2026-01-01")
+    save_snapshot(old, as_of="2026-01-02")
+    save_snapshot(ladder("BTCUSDT", caps=(2e6, 5e7, 1e8), levs=(100.0, 20.0, 10.0),
+                         exchange="bybit"), as_of="2026-01-09")  # fmt: skip
+    with pytest.warns(lk.LadderWarning):
+        table = lk.changes(since="2026-01-01T12:00", until="2026-01-10", exchange="bybit",
+                           leverages=(10,), path=store())  # fmt: skip
+    summaries = dict(zip(table["change"], table["summary"], strict=True))
+    assert summaries["added"].endswith("cap at 10x >= 2.6M")
+    assert summaries["changed"].startswith("cap at 10x >= 2.6M -> 100M")
+    assert ("bybit", "BTCUSDT", pd.Timestamp("2026-01-09", tz="UTC"), "cap_10x_old") in table.attrs[
+        "lower_bound"
+    ]
+
+
 @pytest.mark.parametrize("bad", [0, -5, "zero", float("nan")])
 def test_a_leverage_that_is_not_positive_raises(bad):
     with pytest.raises(ValueError, match="positive"):
@@ -163,6 +203,16 @@ def test_a_ladder_first_seen_is_added_only_after_older_versions_of_its_exchange(
     assert table[["symbol", "change"]].values.tolist() == [["BUSDT", "added"]]
 
 
+def test_a_symbol_filter_keeps_an_added_ladder():
+    # the exchange's other ladders make a new one "added"; asking for that symbol alone
+    # must give the same row (the exchange's history is not the symbol's history)
+    save_snapshot(ladder("AUSDT", exchange="gate"), as_of="2026-01-01")
+    save_snapshot(ladder("BUSDT", exchange="gate"), as_of="2026-01-05")
+    for kw in ({"exchange": "gate", "symbol": "BUSDT"}, {"symbol": "BUSDT"}):
+        table = lk.changes(since="2026-01-02", until="2026-01-06", path=store(), **kw)
+        assert table[["symbol", "change"]].values.tolist() == [["BUSDT", "added"]], kw
+
+
 def test_since_is_a_span_back_from_now():
     now = pd.Timestamp.now(tz="UTC")
     save_snapshot(ladder(), as_of=now - pd.Timedelta(days=20))
@@ -187,6 +237,17 @@ def test_the_cli_prints_the_change_table_and_exits_0(capsys):
     assert captured.out.startswith("no ladder changed from")
     assert "levkit: warning: no version of any exchange was saved" in captured.err
     assert main(["changes", "--since", "soon"]) == 2  # not a span or a date
+
+
+def test_the_cli_refuses_bad_leverages_and_a_window_ending_before_it_starts(capsys):
+    # bad arguments: exit 2, before anything is read (no "nothing was saved" warning)
+    for argv in (["--leverage", "0"], ["--leverage", "abc"],
+                 ["--since", "2026-03-01", "--until", "2026-02-01"]):  # fmt: skip
+        assert main(["changes", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert "levkit: error:" in err and "nothing was compared" not in err, err
+    with pytest.raises(ValueError, match="until"):
+        lk.changes(since="2026-03-01", until="2026-02-01", path=store())
 
 
 # --------------------------------------------------------------------------- the shipped history

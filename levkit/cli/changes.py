@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_exchange_arg
+from ._common import UsageError, add_exchange_arg
 
 NAME = "changes"
 
@@ -47,7 +47,12 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> argparse.Argument
 
 def run(args: argparse.Namespace) -> int:
     from ..snapshot import changes
+    from ..snapshot.diff import check_leverages
 
+    try:
+        check_leverages(args.leverage)
+    except ValueError as exc:  # a bad argument (exit 2), not a failure while running
+        raise UsageError(f"--leverage: {exc}") from None
     table = changes(
         since=args.since,
         until=args.until,

@@ -4,7 +4,8 @@ Two ladders are equal when they have the same tiers with equal ``min_notional``,
 ``max_notional``, ``max_leverage`` and ``maintenance_margin_rate`` (relative tolerance
 1e-9; NaN equals NaN), as PUBLIC_API.md (0.3, "The store") fixes it.  The cap at each
 leverage is :func:`levkit.max_position_value` (the same model, the same float tolerance on
-leverages), NaN where the ladder is absent or the leverage is above its top.
+leverages), NaN where the ladder is absent or the leverage is above its top; on the
+unknown part of an incomplete ladder a lower bound, said as such (``>= 2.6M``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import LadderWarning
+from ..errors import LadderWarning, caller_stacklevel
 
-__all__ = ["COMPARED", "RTOL", "diff_ladders", "money"]
+__all__ = ["COMPARED", "RTOL", "check_leverages", "diff_ladders", "money"]
 
 #: The tier columns two ladders must agree on to be equal.
 COMPARED = ("min_notional", "max_notional", "max_leverage", "maintenance_margin_rate")
@@ -35,7 +36,9 @@ def _close(a: float, b: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=RTOL, abs_tol=0.0)
 
 
-def _leverages(leverages: Any) -> list[float]:
+def check_leverages(leverages: Any) -> list[float]:
+    """The leverages at which a diff shows caps, as floats (``20``, ``"20x"``); a value
+    that is not a positive number raises ``ValueError``."""
     items = [leverages] if isinstance(leverages, str | int | float) else list(leverages)
     out = []
     for item in items:
@@ -92,6 +95,7 @@ class _Side:
         from ..model import cross, prepare, take
 
         self.keys: list[tuple] = []
+        self.lower = np.empty((0, len(levs)), dtype=bool)
         if frame is None or len(frame) == 0:
             self.n = 0
             return
@@ -103,6 +107,7 @@ class _Side:
             )
         work = pd.DataFrame(
             {
+                **({"complete": frame["complete"].to_numpy(object)} if "complete" in frame else {}),
                 "exchange": cols[0].astype(str).astype(object),
                 "symbol": symbol.astype(object),
                 **{
@@ -113,11 +118,18 @@ class _Side:
                 },  # fmt: skip
             }
         )
+        # what the completeness rule reads besides the column (an API answer is complete)
+        work.attrs = {k: frame.attrs[k] for k in ("source", "complete") if k in frame.attrs}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LadderWarning)
             lad = prepare(work, need_leverage=False)
             g, lev = cross(lad.n, np.asarray(levs, dtype=float))
-            caps = take(lad.cap, lad.cap_row(g, lev)) if levs else np.empty(0)
+            rows = lad.cap_row(g, lev) if levs else np.empty(0, dtype=np.int64)
+            caps = take(lad.cap, rows) if levs else np.empty(0)
+        # a cap below the lowest known leverage of an incomplete ladder is a lower bound
+        lower = (rows >= 0) & lad.on_unknown_leverage(g, lev) if levs else np.empty(0, bool)
+        self.lad = lad
+        self.lower = lower.reshape(lad.n, len(levs)) if levs else np.empty((lad.n, 0), bool)
         order = lad.order
         self.values = {c: work[c].to_numpy(float)[order] for c in COMPARED}
         self.start, self.stop, self.n = lad.start, lad.stop, lad.n
@@ -173,19 +185,33 @@ def _first_difference(a: _Side, i: int, b: _Side, j: int) -> str:
     return "tiers changed"
 
 
+def _at_least(text: str, lower: bool) -> str:
+    """A cap as text, ``>= `` in front where it is only a lower bound."""
+    return f">= {text}" if lower else text
+
+
 def _summary(
     change: str, row: dict, levs: list[float], a: _Side, i: int | None, b: _Side, j: int | None
 ) -> str:
     caps = [(L, row[f"cap_{L:g}x_old"], row[f"cap_{L:g}x_new"]) for L in levs]
+    low_a = a.lower[i] if i is not None else np.zeros(len(levs), dtype=bool)
+    low_b = b.lower[j] if j is not None else np.zeros(len(levs), dtype=bool)
     if change == "added":
         text = f"added: {row['tiers_new']} tiers, top {_lev(row['max_leverage_new'])}"
         return text + "".join(
-            f", cap at {L:g}x {money(n)}" for L, _, n in caps if not math.isnan(n)
+            f", cap at {L:g}x {_at_least(money(n), bool(low_b[k]))}"
+            for k, (L, _, n) in enumerate(caps)
+            if not math.isnan(n)
         )
     if change == "removed":
         return f"removed (was {row['tiers_old']} tiers, top {_lev(row['max_leverage_old'])})"
     assert i is not None and j is not None  # "changed": the ladder is on both sides
-    parts = [f"cap at {L:g}x {_change(o, n)}" for L, o, n in caps if not _close(o, n)]
+    parts = []
+    for k, (L, o, n) in enumerate(caps):
+        if not _close(o, n):
+            before, after = _change(o, n).split(" -> ")
+            parts.append(f"cap at {L:g}x {_at_least(before, bool(low_a[k]))} -> "
+                         f"{_at_least(after, bool(low_b[k]))}")  # fmt: skip
     lo, ln = row["max_leverage_old"], row["max_leverage_new"]
     if not _close(lo, ln):
         parts.append(f"top {_lev(lo)} -> {_lev(ln)}")
@@ -203,12 +229,13 @@ def diff_core(
     old: pd.DataFrame | None, new: pd.DataFrame | None, leverages: Any, keys: list[str]
 ) -> pd.DataFrame:
     """:func:`diff_ladders` on any key columns (``exchange``, ``symbol`` first)."""
-    levs = _leverages(leverages)
+    levs = check_leverages(leverages)
     a, b = _Side(old, keys, levs), _Side(new, keys, levs)
     ia, ib = a.index(), b.index()
     both = [k for k in ib if k in ia]
     equal = dict(zip(both, _equal(a, b, [(ia[k], ib[k]) for k in both]), strict=True))
     rows = []
+    lower: list[tuple] = []  # (key..., column) of each cap that is only a lower bound
     for k in sorted(set(ia) | set(ib), key=lambda t: tuple(str(x) for x in t)):
         i, j = ia.get(k), ib.get(k)
         if i is not None and j is not None and equal[k]:
@@ -224,8 +251,38 @@ def diff_core(
             row[f"cap_{L:g}x_old"] = float(a.caps[i, n]) if i is not None else math.nan
             row[f"cap_{L:g}x_new"] = float(b.caps[j, n]) if j is not None else math.nan
         row["summary"] = _summary(change, row, levs, a, i, b, j)
+        for side, s_, at in (("old", a, i), ("new", b, j)):
+            for n, L in enumerate(levs):
+                if at is not None and s_.lower[at, n]:
+                    lower.append((*k, f"cap_{L:g}x_{side}"))
         rows.append(row)
-    return _table(rows, keys, levs)
+    _warn_lower(lower, a, b, ia, ib)
+    table = _table(rows, keys, levs)
+    table.attrs["lower_bound"] = lower
+    return table
+
+
+def _warn_lower(lower: list[tuple], a: _Side, b: _Side, ia: dict, ib: dict) -> None:
+    """One :class:`LadderWarning` naming the ladders whose shown caps are lower bounds
+    (``lower``: ``(key..., column)``), with the leverage below which each is unknown."""
+    if not lower:
+        return
+    from ..numbers import show
+
+    named: dict[str, dict[str, None]] = {}
+    for *key, col in lower:
+        side, at = (a, ia[tuple(key)]) if col.endswith("_old") else (b, ib[tuple(key)])
+        edge = show(float(side.lad.unknown_below[at]))
+        named.setdefault(f"{key[0]} {key[1]}", {})[f"below {edge}x"] = None
+    parts = [f"{k} ({'; '.join(v)})" for k, v in list(named.items())[:10]]
+    more = f" and {len(named) - 10} more" if len(named) > 10 else ""
+    warnings.warn(
+        "diff_ladders: caps on the unknown part of an incomplete ladder are only lower "
+        f"bounds (written '>= ...' in the summary, listed in attrs['lower_bound']): "
+        + ", ".join(parts) + more,
+        LadderWarning,
+        stacklevel=caller_stacklevel(),
+    )
 
 
 def _table(rows: list[dict], keys: list[str], levs: list[float]) -> pd.DataFrame:
@@ -262,7 +319,10 @@ def diff_ladders(
         ``tiers_old``, ``tiers_new`` (Int64, ``<NA>`` where absent), ``max_leverage_old``,
         ``max_leverage_new`` (the top), ``cap_{L:g}x_old``, ``cap_{L:g}x_new`` per leverage
         (NaN where absent or above the top) and ``summary`` (one line).  Unchanged
-        ladders are absent; sorted by exchange, symbol.
+        ladders are absent; sorted by exchange, symbol.  A cap below the lowest known
+        leverage of an incomplete ladder is only a lower bound: the summary writes it
+        ``>= 2.6M``, ``attrs["lower_bound"]`` lists it as ``(exchange, symbol, column)``,
+        and :class:`~levkit.errors.LadderWarning` names the ladder.
 
     Examples
     --------

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import StaleDataWarning
 from . import _read
 from ._names import SnapshotError, canonical_exchange, match_symbols, to_timestamp
-from .diff import diff_core
+from .diff import check_leverages, diff_core
 
 __all__ = ["changes", "ladder_history", "window_start"]
 
@@ -161,13 +161,18 @@ def _history(srcs, exchange, symbol, since, until, kind) -> pd.DataFrame:
     return frame
 
 
-def _pairs(runs: pd.DataFrame, low: int, high: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _pairs(
+    runs: pd.DataFrame, low: int, high: int, first_seen: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(previous, newer) version rows of each change whose newer version is dated in
-    ``[low, high]``; a previous row with no ladder where there was none."""
+    ``[low, high]``; a previous row with no ladder where there was none.  ``first_seen``:
+    each exchange's oldest version date over all its ladders (default: over ``runs``; a
+    symbol filter must pass it, since ``runs`` then hold only that symbol's versions)."""
     key = (runs["exchange"] + "\x1f" + runs["symbol"]).to_numpy(object)
     same = np.zeros(len(runs), dtype=bool)
     same[1:] = key[1:] == key[:-1]
-    first_seen = runs.groupby("exchange")["as_of"].min()
+    if first_seen is None:
+        first_seen = runs.groupby("exchange")["as_of"].min()
     inside = ((runs["as_of"] >= low) & (runs["as_of"] <= high)).to_numpy()
     cur = np.flatnonzero(inside)
     prev = np.where(same[cur], cur - 1, -1)
@@ -218,7 +223,9 @@ def changes(
         store holds older versions of other ladders of its exchange; ``"removed"`` comes
         from saves of a whole listing.  ``attrs["saved"]`` counts the ladders saved in the
         window (changed or not); with none it warns :class:`~levkit.errors.StaleDataWarning`
-        (an empty table then means "not checked", not "unchanged").
+        (an empty table then means "not checked", not "unchanged").  Caps that are only
+        lower bounds (an incomplete version) are ``>= ...`` in the summary and in
+        ``attrs["lower_bound"]`` as ``(exchange, symbol, as_of_new, column)``.
 
     Examples
     --------
@@ -231,6 +238,10 @@ def changes(
     """
     low = window_start(since)
     high = to_timestamp(until, "until") if until is not None else pd.Timestamp.now(tz="UTC")
+    if low > high:
+        raise SnapshotError(f"the window ends before it starts: since {low:%Y-%m-%d %H:%M} is "
+                            f"after until {high:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    leverages = check_leverages(leverages)  # checked before anything is read
     with _read.opened(path) as srcs:
         return _changes(srcs, low, high, exchange, symbol, leverages, kind)
 
@@ -254,17 +265,24 @@ def _changes(srcs, low, high, exchange, symbol, leverages, kind) -> pd.DataFrame
             stacklevel=4,
         )
     none = runs.iloc[:0].assign(_pair=pd.Series(dtype="int64"))
-    prev, cur = _pairs(runs, lo, hi) if n_in else (none, none)
+    first_seen = None
+    if symbol is not None and n_in:  # "added" asks about the exchange's other ladders too
+        every = _read.versions(srcs, kind=kind, exchanges=sorted(set(runs["exchange"])))
+        first_seen = every.groupby("exchange")["as_of"].min()
+    prev, cur = _pairs(runs, lo, hi, first_seen) if n_in else (none, none)
     old = _frame(prev, srcs)
     new = _frame(cur, srcs)
     table = diff_core(old, new, leverages, ["exchange", "symbol", "_pair"])
     when_new = dict(zip(cur["_pair"], cur["as_of"], strict=True))
+    lower = [(e, s, pd.Timestamp(int(when_new[p]), tz="UTC"), col)
+             for e, s, p, col in table.attrs.get("lower_bound", [])]  # fmt: skip
     when_old = dict(zip(prev["_pair"], prev["as_of"], strict=True))
     pair = table.pop("_pair").to_numpy()
     table["as_of_old"] = _dates([when_old.get(p) for p in pair])
     table["as_of_new"] = _dates([when_new.get(p) for p in pair])
     table = table.sort_values(["exchange", "symbol", "as_of_new"], kind="stable", ignore_index=True)
-    table.attrs = {"since": low, "until": high, "saved": n_in, "snapshot_kind": kind}
+    table.attrs = {"since": low, "until": high, "saved": n_in, "snapshot_kind": kind,
+                   "lower_bound": lower}  # fmt: skip
     return table
 
 
