@@ -20,6 +20,7 @@ import base64
 import gc
 import logging
 import pickle
+import re
 import secrets
 import traceback
 import types
@@ -40,6 +41,8 @@ TESTS = str(Path(__file__).resolve().parent)
 CANARY_SECRET = "CANARY-SECRET-" + secrets.token_hex(16)
 WRONG_SECRET = "CANARY-WRONG-" + secrets.token_hex(16)  # a mistyped secret is a secret too
 CANARY_KEY = "CKEY" + secrets.token_hex(12)
+#: A query signature as sent (hex or base64), not masked: ``sign=<hidden>`` is fine.
+LIVE_SIGNATURE = re.compile(r"[?&](?:sign|signature)=(?!<hidden>)[^&\s\"']{16,}")
 CANARY_PASSPHRASE = "CANARY-PASSPHRASE-" + secrets.token_hex(16)  # OKX, Bitget: a secret too
 WRONG_PASSPHRASE = "CANARY-WRONGPASS-" + secrets.token_hex(16)
 SHOWN_KEY = CANARY_KEY[:4]  # the most of the key any output may show
@@ -266,14 +269,14 @@ class Audit:
         held = [(where, p) for where, o in self.objects for p in self.reachable(o)]
         assert not held, f"an object an error keeps holds a plain secret: {held[:5]}"
         if caplog is not None:
-            # levkit's client side never logs the key; urllib3 and the simulator's server
-            # log request lines, which for Bybit v2 carry api_key in the query (v2's design).
-            own = [
-                r.getMessage()
-                for r in caplog.records
-                if r.name == "levkit" and not r.getMessage().startswith("sim server")
-            ]
-            assert not [m for m in own if CANARY_KEY[:5] in m], "levkit logged the full key"
+            # No log line, levkit's or urllib3's (whose DEBUG lines carry request URLs:
+            # Binance's and BingX's signature, Bybit v2's sign and api_key), shows the full
+            # key or a live signature: levkit.http.masking.QueryLogFilter masks them.
+            lines = [(r.name, r.getMessage()) for r in caplog.records]
+            full = [(n, m) for n, m in lines if CANARY_KEY[:5] in m]
+            assert not full, f"a log line shows the full key: {full[:3]}"
+            signed = [(n, m) for n, m in lines if LIVE_SIGNATURE.search(m)]
+            assert not signed, f"a log line shows a signature: {signed[:3]}"
 
 
 def attempt(audit: Audit, where: str, fn, *args, **kwargs) -> Any:

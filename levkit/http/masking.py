@@ -7,6 +7,9 @@ signature out of everything it shows (reprs, strs, errors, the locals of a trace
 - :class:`MaskedKey`: a key whose repr is masked.
 - :func:`shown_value`, :func:`masked_query`, :func:`masked_url`, :func:`masked_body`,
   :class:`SecretHeaders`, :func:`scrub_request`: a signed request as a repr may show it.
+- :class:`QueryLogFilter` / :func:`guard_http_logs`: urllib3's DEBUG lines carry the request
+  URL, and with it the query signature (Binance, BingX, Bybit v2) and v2's ``api_key``:
+  masked before any handler sees them.
 
 Re-exported by :mod:`levkit.http.wire`.
 """
@@ -14,6 +17,7 @@ Re-exported by :mod:`levkit.http.wire`.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,7 +27,9 @@ __all__ = [
     "SECRET_ARGS",
     "Hidden",
     "MaskedKey",
+    "QueryLogFilter",
     "SecretHeaders",
+    "guard_http_logs",
     "hide",
     "hide_args",
     "mask",
@@ -223,3 +229,42 @@ def scrub_request(request: Any) -> Any:
     )
     clean.body = masked_body(request.body)
     return clean
+
+
+class QueryLogFilter(logging.Filter):
+    """Masks the query of every URL in a log record's arguments (:func:`masked_url`): what
+    urllib3 logs at DEBUG is ``"GET /fapi/v1/...?...&signature=..."``, and for Bybit v2
+    ``api_key=...`` too.  Records are changed, never dropped.
+
+    >>> r = logging.LogRecord("urllib3.connectionpool", logging.DEBUG, "", 0,
+    ...                       '"%s %s"', ("GET", "/v2/x?api_key=abcdef&sign=f00d"), None)
+    >>> _ = QueryLogFilter().filter(r); r.getMessage()
+    '"GET /v2/x?api_key=abcd...&sign=<hidden>"'
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(_has_query(a) for a in args):
+            record.args = tuple(masked_url(str(a)) if _has_query(a) else a for a in args)
+        elif isinstance(record.msg, str) and not args and _has_query(record.msg):
+            record.msg = " ".join(masked_url(w) if _has_query(w) else w
+                                  for w in record.msg.split(" "))  # fmt: skip
+        return True
+
+
+def _has_query(value: Any) -> bool:
+    return isinstance(value, str) and "?" in value and "=" in value.partition("?")[2]
+
+
+#: The loggers of the HTTP stack under ``requests`` that write request URLs.
+HTTP_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+
+
+def guard_http_logs() -> None:
+    """Put :class:`QueryLogFilter` on urllib3's loggers (once; the transport does it on
+    import), so ``logging.basicConfig(level=logging.DEBUG)`` in a notebook shows request
+    lines without their signature or key."""
+    for name in HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QueryLogFilter) for f in logger.filters):
+            logger.addFilter(QueryLogFilter())

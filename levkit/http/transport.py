@@ -26,6 +26,7 @@ from ..errors import (
     RateLimitError,
     TransportError,
 )
+from .masking import guard_http_logs
 from .ratelimit import RateLimiter
 from .retry import RetryPolicy, failure_text
 from .wire import (  # re-exported: the transport's vocabulary
@@ -53,6 +54,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("levkit")
+guard_http_logs()  # urllib3 logs request URLs: their signatures and keys masked
 
 
 _decode_json = msgspec.json.Decoder().decode
