@@ -249,3 +249,40 @@ def test_a_plot_axis_shows_one_unit():
             lk.plot_risk_limits(pd.concat([coin, usdt]), ax=ax)
     finally:
         plt.close(fig)
+
+
+# -- a coin-margined ladder given without its category (hand-made, a user's CSV) ---------------
+
+
+@pytest.mark.parametrize(
+    ("exchange", "symbol", "caps", "unit"),
+    [
+        ("bybit", "BTCUSD", [150.0, 300.0], "BTC"),
+        ("bybit", "BTCUSDH26", [150.0, 300.0], "BTC"),
+        ("binance-coinm", "BTCUSD_PERP", [50.0, 100.0], "BTC"),
+        ("okx", "BTC-USD-SWAP", [50_000.0, 100_000.0], "USD"),
+    ],
+)
+def test_a_coin_margined_ladder_without_its_category_answers_as_the_stated_one(
+    exchange, symbol, caps, unit, tmp_path, monkeypatch
+):
+    """The symbol names one instrument on its venue (PUBLIC_API 0.3): a frame typed by hand
+    or read back from a CSV without ``category``/``notional_unit`` is the same coin-margined
+    ladder, so liquidation uses the venue's coin-margined formula and the unit is the
+    instrument's, as on the native road and through the store."""
+    monkeypatch.setenv("LEVKIT_DATA_DIR", str(tmp_path))
+    cols = {"exchange": exchange, "symbol": symbol, "max_notional": caps,
+            "max_leverage": [100.0, 50.0], "maintenance_margin_rate": [0.005, 0.01]}  # fmt: skip
+    stated = tiers_frame({**cols, "category": "inverse", "notional_unit": unit}, source="api")
+    bare = tiers_frame(cols, source="api")
+    lk.save_snapshot(bare)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lk.StaleDataWarning)
+        stored = lk.load_snapshot(exchange, symbol)
+    kw = dict(entry_price=50_000.0, leverage=10, notional=caps[0] / 2)
+    for side in ("long", "short"):
+        want = lk.liquidation_price(stated, side=side, **kw)
+        assert lk.liquidation_price(bare, side=side, **kw) == pytest.approx(want, rel=1e-12)
+        assert lk.liquidation_price(stored, side=side, **kw) == pytest.approx(want, rel=1e-12)
+    for frame in (bare, stored):
+        assert lk.max_position_value(frame, [20]).attrs["notional_unit"] == unit
