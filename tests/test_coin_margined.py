@@ -286,3 +286,26 @@ def test_a_coin_margined_ladder_without_its_category_answers_as_the_stated_one(
         assert lk.liquidation_price(stored, side=side, **kw) == pytest.approx(want, rel=1e-12)
     for frame in (bare, stored):
         assert lk.max_position_value(frame, [20]).attrs["notional_unit"] == unit
+
+
+def test_the_control_says_the_unit_of_a_hand_made_okx_coin_ladder():
+    """OKX BTC-USD-SWAP's ladder is in USD (contracts x 100 USD); a frame typed by hand
+    without notional_unit is that ladder: the control must not call its caps BTC."""
+    from levkit.control import LeverageControl
+    from levkit.model import notional_unit
+
+    sim = Simulator(coin_tiers(), prices={"BTC": 50_000.0})
+    client = lk.OKX(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session())
+    native = client.risk_limits("BTC-USD-SWAP")
+    cols = ["exchange", "symbol", "max_notional", "max_leverage", "maintenance_margin_rate"]
+    hand = tiers_frame(native[cols].to_dict("list"), source="api")
+    assert notional_unit(hand) == notional_unit(native) == "USD"
+    assert notional_unit(ladder("bybit", "BTCUSDH26", [150.0], [100.0])) == "BTC"
+    assert notional_unit(ladder("hyperliquid", "BTC", [1e6], [40.0])) == "USDC"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        control = LeverageControl(client, "BTC-USD-SWAP", balance=1.0, tiers=hand)
+    try:
+        assert control.unit == "USD"
+    finally:
+        control.close()

@@ -38,8 +38,9 @@ DOLLARS = frozenset({"USD", "USDT", "USDC", "FDUSD", "BUSD", "USDE", "TUSD", "DA
 
 def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
     """The notional's currency: ``unit``, else the frame's ``notional_unit`` column or
-    attrs / settle column, else the symbols' quote (base coin for Bybit inverse
-    ``...USD``), else ``"USDT"``; ``""`` when the frame mixes currencies.
+    attrs / settle column, else the unit of the instrument each symbol names on its
+    registry venue (OKX ``BTC-USD-SWAP``: ``USD``), else the symbols' quote (base coin for
+    Bybit inverse ``...USD``), else ``"USDT"``; ``""`` when the frame mixes currencies.
 
     Examples
     --------
@@ -58,13 +59,22 @@ def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
         if col in tiers.columns and tiers[col].notna().all() and tiers[col].nunique() == 1:
             return str(tiers[col].iloc[0])
     category = tiers["category"] if "category" in tiers.columns else None
+    exchange = tiers["exchange"].astype(str) if "exchange" in tiers.columns else None
     found = set()
     for symbol in pd.unique(tiers["symbol"].astype(str)):
         cat = None
+        rows = tiers["symbol"].astype(str) == symbol
         if category is not None:
-            cats = category[tiers["symbol"].astype(str) == symbol].dropna().unique()
+            cats = category[rows].dropna().unique()
             cat = str(cats[0]) if len(cats) == 1 else None
-        unit = notional_currency(symbol, cat)
+        # the instrument the symbol names on its registry venue (as ladder_units reads it),
+        # unless the frame states another kind; else the spelling
+        names = exchange[rows].unique() if exchange is not None else []
+        known = _instrument(names[0], symbol) if len(names) == 1 else None
+        if known is not None and known.unit and (cat or known.kind).lower() == known.kind:
+            unit = known.unit
+        else:
+            unit = notional_currency(symbol, cat)
         if unit:
             found.add(unit)
     if len(found) > 1:
