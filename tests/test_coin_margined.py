@@ -249,3 +249,63 @@ def test_a_plot_axis_shows_one_unit():
             lk.plot_risk_limits(pd.concat([coin, usdt]), ax=ax)
     finally:
         plt.close(fig)
+
+
+# -- a coin-margined ladder given without its category (hand-made, a user's CSV) ---------------
+
+
+@pytest.mark.parametrize(
+    ("exchange", "symbol", "caps", "unit"),
+    [
+        ("bybit", "BTCUSD", [150.0, 300.0], "BTC"),
+        ("bybit", "BTCUSDH26", [150.0, 300.0], "BTC"),
+        ("binance-coinm", "BTCUSD_PERP", [50.0, 100.0], "BTC"),
+        ("okx", "BTC-USD-SWAP", [50_000.0, 100_000.0], "USD"),
+    ],
+)
+def test_a_coin_margined_ladder_without_its_category_answers_as_the_stated_one(
+    exchange, symbol, caps, unit, tmp_path, monkeypatch
+):
+    """The symbol names one instrument on its venue (PUBLIC_API 0.3): a frame typed by hand
+    or read back from a CSV without ``category``/``notional_unit`` is the same coin-margined
+    ladder, so liquidation uses the venue's coin-margined formula and the unit is the
+    instrument's, as on the native road and through the store."""
+    monkeypatch.setenv("LEVKIT_DATA_DIR", str(tmp_path))
+    cols = {"exchange": exchange, "symbol": symbol, "max_notional": caps,
+            "max_leverage": [100.0, 50.0], "maintenance_margin_rate": [0.005, 0.01]}  # fmt: skip
+    stated = tiers_frame({**cols, "category": "inverse", "notional_unit": unit}, source="api")
+    bare = tiers_frame(cols, source="api")
+    lk.save_snapshot(bare)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lk.StaleDataWarning)
+        stored = lk.load_snapshot(exchange, symbol)
+    kw = dict(entry_price=50_000.0, leverage=10, notional=caps[0] / 2)
+    for side in ("long", "short"):
+        want = lk.liquidation_price(stated, side=side, **kw)
+        assert lk.liquidation_price(bare, side=side, **kw) == pytest.approx(want, rel=1e-12)
+        assert lk.liquidation_price(stored, side=side, **kw) == pytest.approx(want, rel=1e-12)
+    for frame in (bare, stored):
+        assert lk.max_position_value(frame, [20]).attrs["notional_unit"] == unit
+
+
+def test_the_control_says_the_unit_of_a_hand_made_okx_coin_ladder():
+    """OKX BTC-USD-SWAP's ladder is in USD (contracts x 100 USD); a frame typed by hand
+    without notional_unit is that ladder: the control must not call its caps BTC."""
+    from levkit.control import LeverageControl
+    from levkit.model import notional_unit
+
+    sim = Simulator(coin_tiers(), prices={"BTC": 50_000.0})
+    client = lk.OKX(DEMO_KEY, DEMO_SECRET, passphrase=DEMO_PASSPHRASE, session=sim.session())
+    native = client.risk_limits("BTC-USD-SWAP")
+    cols = ["exchange", "symbol", "max_notional", "max_leverage", "maintenance_margin_rate"]
+    hand = tiers_frame(native[cols].to_dict("list"), source="api")
+    assert notional_unit(hand) == notional_unit(native) == "USD"
+    assert notional_unit(ladder("bybit", "BTCUSDH26", [150.0], [100.0])) == "BTC"
+    assert notional_unit(ladder("hyperliquid", "BTC", [1e6], [40.0])) == "USDC"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        control = LeverageControl(client, "BTC-USD-SWAP", balance=1.0, tiers=hand)
+    try:
+        assert control.unit == "USD"
+    finally:
+        control.close()

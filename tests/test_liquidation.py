@@ -93,9 +93,15 @@ def test_bybit_fee_divides_only_the_extra_margin():
 
 
 def test_bybit_legacy_uses_the_bybit_formula():
+    # v2's BTCUSD is the inverse perpetual (a frame without category is the instrument its
+    # symbol names): Bybit's coin-margined rule, as for v5's BTCUSD
     legacy = ladder("bybit-legacy", "BTCUSD", BYBIT)
     kw = dict(entry_price=50_000, leverage=50, notional=1e6, fee_rate=0.001, extra_margin=-50)
-    assert lk.liquidation_price(legacy, **kw) == lk.liquidation_price(bybit(), **kw)
+    assert lk.liquidation_price(legacy, **kw) == lk.liquidation_price(
+        ladder("bybit", "BTCUSD", BYBIT), **kw
+    )
+    linear = ladder("bybit-legacy", "BTCUSDT", BYBIT)
+    assert lk.liquidation_price(linear, **kw) == lk.liquidation_price(bybit(), **kw)
 
 
 def test_binance_reevaluates_the_bracket_at_the_liquidation_price_short():

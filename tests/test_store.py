@@ -401,3 +401,31 @@ def test_a_removed_ladder_is_explained_not_served(tmp_path):
     with pytest.raises(SnapshotError, match="'BUSDT' was removed from the listing.*2026-02-01"):
         load_snapshot("bybit", "BUSDT", path=tmp_path)
     assert len(load_snapshot("bybit", "BUSDT", path=tmp_path, as_of="2026-01-15")) == 2
+
+
+def test_the_model_refuses_a_history_frame_of_several_versions_of_one_ladder():
+    """``ladder_history`` holds one ladder per (exchange, symbol, as_of): given whole to the
+    model, its versions would blend into one ladder that never existed (the old 1M tier
+    answering for the new 2M one).  One version at a time answers as that version."""
+    save_snapshot(ladder(caps=(1e6, 5e6), levs=(50.0, 20.0)), as_of="2026-01-01")
+    save_snapshot(ladder(caps=(2e6, 5e6), levs=(75.0, 20.0)), as_of="2026-02-01")
+    hist = lk.ladder_history("bybit", "BTCUSDT", path=user())
+    assert hist["as_of"].nunique() == 2
+    calls = {
+        "max_leverage": lambda t: lk.max_leverage(t, 1.5e6),
+        "max_position_value": lambda t: lk.max_position_value(t, 50),
+        "margin": lambda t: lk.margin(t, 1.5e6, 20),
+        "leverage_for": lambda t: lk.leverage_for(t, 1.5e6, 1e5),
+        "liquidation_price": lambda t: lk.liquidation_price(
+            t, entry_price=100.0, leverage=20, notional=1.5e6),
+        "capacity": lambda t: lk.capacity(t, 1e5),
+    }  # fmt: skip
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=r"2 versions of bybit BTCUSDT.*as_of"):
+            quiet(call, hist)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lk.StaleDataWarning)
+        newest = hist[hist["as_of"] == hist["as_of"].max()]
+        assert quiet(lk.max_leverage, newest, 1.5e6) == 75.0
+        # a frame of one version per ladder (load_snapshot's) still answers
+        assert quiet(lk.max_leverage, load_snapshot("bybit", "BTCUSDT", path=user()), 1.5e6) == 75.0

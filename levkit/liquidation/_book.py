@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import InvalidPositionError
 from ..model import Ladders
 from ..model import prepare as prepare_ladders
+from ..model.completeness import check_one_version
 from ..model.units import ladder_kinds, ladder_units
 from ..numbers import leverage_ceiling
 from ..venues import LiquidationRule, find
@@ -109,6 +110,7 @@ def _rule(exchange: str, kind: str, label: str) -> LiquidationRule:
 def prepare(tiers: pd.DataFrame) -> Book:
     """Prepare ``tiers`` (any number of ladders of venues with a liquidation formula)."""
     lad = prepare_ladders(tiers, need_leverage=False)
+    check_one_version(tiers, lad)  # a ladder_history frame: one version at a time
     kinds = ladder_kinds(tiers, lad)
     # one look-up per run of ladders of one (exchange, kind) (ladders are sorted by exchange)
     ex = lad.exchange

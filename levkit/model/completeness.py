@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import NaTType
 
-from ..errors import LadderWarning, StaleDataWarning
+from ..errors import LadderWarning, ParseError, StaleDataWarning
 from ..numbers import show
 from ._ladder import Ladders, prepare
 
@@ -178,9 +178,33 @@ def warn_lower_bound(
     )
 
 
+def check_one_version(tiers: pd.DataFrame, lad: Ladders) -> None:
+    """Raise ``ValueError`` (a :class:`~levkit.errors.ParseError`) when a ladder of
+    ``tiers`` holds rows of several ``as_of`` dates (a :func:`levkit.ladder_history`
+    frame): its versions would be read as one ladder that never existed."""
+    if "as_of" not in tiers.columns:
+        return
+    codes = pd.factorize(tiers["as_of"], use_na_sentinel=True)[0][lad.order]
+    differ = codes != codes[lad.start][lad.group]
+    if not differ.any():
+        return
+    many = np.unique(lad.group[differ])
+    shown = "; ".join(
+        f"{len(np.unique(codes[lad.start[g]:lad.stop[g]]))} versions of {lad.label(g)}"
+        for g in many[:5].tolist()
+    ) + (f" and {len(many) - 5} more ladders" if len(many) > 5 else "")
+    raise ParseError(
+        f"the frame holds {shown} (several as_of dates: a lk.ladder_history frame); the model "
+        "reads one version of each ladder: pick one, e.g. history[history['as_of'] == "
+        "history['as_of'].max()], or loop over history.groupby('as_of')"
+    )
+
+
 def use(tiers: pd.DataFrame, *, need_leverage: bool = True) -> Ladders:
-    """:func:`prepare` for a public model function, warning once if the figures are stale."""
+    """:func:`prepare` for a public model function, warning once if the figures are stale
+    (refusing a frame of several versions of one ladder, :func:`check_one_version`)."""
     lad = prepare(tiers, need_leverage=need_leverage)
+    check_one_version(tiers, lad)
     if "as_of" in tiers.columns or tiers.attrs.get("as_of") is not None:
         check_staleness(tiers, _stacklevel=5)
     return lad

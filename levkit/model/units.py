@@ -38,8 +38,9 @@ DOLLARS = frozenset({"USD", "USDT", "USDC", "FDUSD", "BUSD", "USDE", "TUSD", "DA
 
 def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
     """The notional's currency: ``unit``, else the frame's ``notional_unit`` column or
-    attrs / settle column, else the symbols' quote (base coin for Bybit inverse
-    ``...USD``), else ``"USDT"``; ``""`` when the frame mixes currencies.
+    attrs / settle column, else the unit of the instrument each symbol names on its
+    registry venue (OKX ``BTC-USD-SWAP``: ``USD``), else the symbols' quote (base coin for
+    Bybit inverse ``...USD``), else ``"USDT"``; ``""`` when the frame mixes currencies.
 
     Examples
     --------
@@ -58,13 +59,22 @@ def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
         if col in tiers.columns and tiers[col].notna().all() and tiers[col].nunique() == 1:
             return str(tiers[col].iloc[0])
     category = tiers["category"] if "category" in tiers.columns else None
+    exchange = tiers["exchange"].astype(str) if "exchange" in tiers.columns else None
     found = set()
     for symbol in pd.unique(tiers["symbol"].astype(str)):
         cat = None
+        rows = tiers["symbol"].astype(str) == symbol
         if category is not None:
-            cats = category[tiers["symbol"].astype(str) == symbol].dropna().unique()
+            cats = category[rows].dropna().unique()
             cat = str(cats[0]) if len(cats) == 1 else None
-        unit = notional_currency(symbol, cat)
+        # the instrument the symbol names on its registry venue (as ladder_units reads it),
+        # unless the frame states another kind; else the spelling
+        names = exchange[rows].unique() if exchange is not None else []
+        known = _instrument(names[0], symbol) if len(names) == 1 else None
+        if known is not None and known.unit and (cat or known.kind).lower() == known.kind:
+            unit = known.unit
+        else:
+            unit = notional_currency(symbol, cat)
         if unit:
             found.add(unit)
     if len(found) > 1:
@@ -84,9 +94,24 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _instrument(exchange: Any, symbol: Any) -> Any:
+    """The instrument ``symbol`` names on a registry venue (:func:`levkit.venues.
+    listed_instrument`, cached), or None (a venue outside the registry, an id it refuses)."""
+    from ..venues import find, listed_instrument
+
+    v = find(str(exchange))
+    if v is None:
+        return None
+    try:
+        return listed_instrument(str(symbol), v.name)
+    except ValueError:  # InvalidSymbolError: not an instrument levkit reads there
+        return None
+
+
 def ladder_kinds(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
     """Each prepared ladder's contract kind: its ``category`` (lower case), else ``attrs``'s,
-    else ``"linear"`` (every ladder before coin-margined ones).
+    else the kind of the instrument its symbol names on its registry venue (a Bybit
+    ``BTCUSD`` typed by hand is coin-margined, as the venue lists it), else ``"linear"``.
 
     >>> from levkit.frames import tiers_frame
     >>> from levkit.model import prepare
@@ -96,18 +121,22 @@ def ladder_kinds(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
     >>> ladder_kinds(t, prepare(t)).tolist()
     ['inverse', 'linear']
     """
-    default = str(tiers.attrs.get("category") or "linear").lower()
+    default = str(tiers.attrs.get("category") or "").lower()
     cats = _firsts(tiers, lad, "category")
-    if cats is None:
-        return np.full(lad.n, default, dtype=object)
-    return np.array([_text(c).lower() or default for c in cats], dtype=object)
+    out = np.array([_text(c).lower() or default for c in cats] if cats is not None
+                   else [default] * lad.n, dtype=object)  # fmt: skip
+    for g in np.flatnonzero(out == "").tolist():
+        found = _instrument(lad.exchange[g], lad.symbol[g])
+        out[g] = found.kind if found is not None else "linear"
+    return out
 
 
 def ladder_units(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
     """Each prepared ladder's ``notional_unit``: the frame's column (first row of the
-    ladder), else ``attrs["notional_unit"]``, else read from the symbol and its kind
-    (:func:`levkit.symbols.notional_currency`: the base coin for an inverse ladder, the
-    quote for a linear one), else ``"USDT"``.
+    ladder), else ``attrs["notional_unit"]``, else the unit of the instrument its symbol
+    names on its registry venue (unless the frame states another kind), else read from the
+    symbol and its kind (:func:`levkit.symbols.notional_currency`: the base coin for an
+    inverse ladder, the quote for a linear one), else ``"USDT"``.
 
     >>> from levkit.frames import tiers_frame
     >>> from levkit.model import prepare
@@ -127,10 +156,17 @@ def ladder_units(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
         if attr:
             out[missing] = attr
         else:
-            # the kind the frame states, else the symbols' own reading (a USD-quoted
-            # perpetual such as BTCUSD is coin-margined: levkit.symbols.notional_currency)
+            # the unit of the instrument the symbol names on its registry venue, where the
+            # frame states no other kind (as the store fills it: OKX BTC-USD-SWAP is in USD)
             stated = "category" in tiers.columns or tiers.attrs.get("category")
             kinds = ladder_kinds(tiers, lad) if stated else np.full(lad.n, None, dtype=object)
+            for g in np.flatnonzero(missing).tolist():
+                found = _instrument(lad.exchange[g], lad.symbol[g])
+                if found is not None and found.unit and kinds[g] in (None, found.kind):
+                    out[g] = found.unit
+            missing = out == ""
+            # else the symbols' own reading (a USD-quoted perpetual such as BTCUSD is
+            # coin-margined: levkit.symbols.notional_currency)
             for kind in set(kinds[missing].tolist()):
                 rows = missing & (kinds == kind) if kind is not None else missing
                 read = notional_currencies(lad.symbol[rows], kind)
