@@ -1,8 +1,8 @@
 """``liquidation_price`` at every integer leverage: levkit's vectorised solver vs a plain loop.
 
-Synthetic ladders: 600 symbols x 8-30 tiers (seeded, monotone), spread over every exchange
-levkit has a formula for (so every fee rule, deduction rule and tier rule runs; a third
-of the ladders have no deduction, which both sides derive).  One position per symbol
+Synthetic linear USDT ladders: 600 symbols x 8-30 tiers (seeded, monotone), spread over
+every exchange levkit has a linear formula for (so every fee rule, deduction rule and tier
+rule runs; a third of the ladders have no deduction, which both sides derive).  One position per symbol
 (2e5 USDT at 100, long, 0.05 % fee, 25 USDT extra margin), at every integer leverage
 1..200: NaN where the ladder forbids the leverage.  The loop walks symbols, leverages and
 tiers in plain Python with the same rules; both answers are checked equal before timing.
@@ -60,6 +60,11 @@ def synthetic_tiers(n_symbols: int = 600, seed: int = 20260415) -> pd.DataFrame:
         cols["max_leverage"] += levs.astype(float).tolist()
         cols["maintenance_margin_rate"] += mmr.tolist()
         cols["mm_deduction"] += ded.tolist() if s % 3 else [""] * n
+    # Linear ladders in USDT, stated (a symbol's kind and unit otherwise come from the
+    # instrument it names: SYN001 on bybit-legacy would be an inverse perpetual there).
+    n_rows = len(cols["symbol"])
+    cols["category"] = ["linear"] * n_rows
+    cols["notional_unit"] = ["USDT"] * n_rows
     # Whole ladders, as an exchange gives them: complete (the warning path is not timed)
     return tiers_frame(cols, source="api")
 

@@ -201,8 +201,9 @@ def say_unit(out: Any, tiers: pd.DataFrame, lad: Ladders) -> Any:
 
 def axis_unit(tiers: pd.DataFrame, lad: Ladders, unit: str | None = None) -> str:
     """The unit to write on a plot's notional axis: ``unit`` when given, else the ladders'
-    one unit (dollar units together as :func:`notional_unit` names them).  Ladders in a
-    coin beside ladders in another unit raise ``ValueError``: one axis, one unit.
+    one unit; dollar units side by side are all named (``"USDC / USDT"``: Hyperliquid beside
+    USDT ladders).  Ladders in a coin beside ladders in another unit raise ``ValueError``:
+    one axis, one unit.
 
     >>> from levkit.frames import tiers_frame
     >>> from levkit.model import prepare
@@ -213,6 +214,10 @@ def axis_unit(tiers: pd.DataFrame, lad: Ladders, unit: str | None = None) -> str
     Traceback (most recent call last):
     ...
     ValueError: these ladders state their notionals in BTC, USDT: one axis shows one unit; plot them apart, e.g. tiers[tiers["notional_unit"] == "BTC"]
+    >>> t = tiers_frame({"exchange": ["hyperliquid", "bybit"], "symbol": ["BTC", "BTCUSDT"],
+    ...     "max_notional": [3e5, 3e5], "max_leverage": [40.0, 150.0]}, source="api")
+    >>> axis_unit(t, prepare(t))
+    'USDC / USDT'
     """
     if unit is not None:
         return unit
@@ -224,4 +229,4 @@ def axis_unit(tiers: pd.DataFrame, lad: Ladders, unit: str | None = None) -> str
             f"these ladders state their notionals in {shown}: one axis shows one unit; plot "
             f'them apart, e.g. tiers[tiers["notional_unit"] == "{first}"]'
         )
-    return units.pop() if len(units) == 1 else notional_unit(tiers)
+    return " / ".join(sorted(units))
