@@ -429,3 +429,20 @@ def test_the_model_refuses_a_history_frame_of_several_versions_of_one_ladder():
         assert quiet(lk.max_leverage, newest, 1.5e6) == 75.0
         # a frame of one version per ladder (load_snapshot's) still answers
         assert quiet(lk.max_leverage, load_snapshot("bybit", "BTCUSDT", path=user()), 1.5e6) == 75.0
+
+
+def test_an_empty_history_says_where_the_versions_are(tmp_path):
+    """A window holding no version names the one in force when it opened; a ladder stored
+    only as margin bands says kind='margin' (both asked as a careful user would)."""
+    old = ladder(caps=(1e6, 5e6))
+    save_snapshot(old, tmp_path, as_of="2026-01-05")
+    with pytest.raises(SnapshotError) as err:
+        lk.ladder_history("bybit", "BTCUSDT", since="2026-03-01", path=tmp_path)
+    assert "since 2026-03-01" in str(err.value) and "None" not in str(err.value)
+    assert "version in force then is dated 2026-01-05" in str(err.value)
+    sim = Simulator()
+    bingx = lk.BingX(api_key=DEMO_KEY, api_secret=DEMO_SECRET, session=sim.session())
+    save_snapshot(bingx.margin_bands("BTC-USDT"), tmp_path / "bands")
+    with pytest.raises(SnapshotError, match="margin bands are stored for it: kind='margin'"):
+        lk.ladder_history("bingx", "BTC-USDT", path=tmp_path / "bands")
+    assert len(lk.ladder_history("bingx", "BTC-USDT", kind="margin", path=tmp_path / "bands"))

@@ -151,8 +151,24 @@ def _history(srcs, exchange, symbol, since, until, kind) -> pd.DataFrame:
         keep &= runs["as_of"] <= high
     chosen = runs[keep].reset_index(drop=True) if len(runs) else runs
     if len(chosen) == 0:
-        window = f" between {since} and {until}" if since or until else ""
-        raise SnapshotError(f"no stored version of {_describe(exchange, symbol, kind)}{window}")
+        window = (f" between {since} and {until}" if since is not None and until is not None
+                  else f" since {since}" if since is not None
+                  else f" until {until}" if until is not None else "")  # fmt: skip
+        hint = ""
+        stored = runs[runs["content_id"].notna()] if len(runs) else runs
+        if len(stored) and low is not None:  # versions dated in the window only: say the
+            before = stored[stored["as_of"] < low]  # one in force when it opened
+            if len(before):
+                newest = pd.Timestamp(int(before["as_of"].max()), tz="UTC")
+                hint = (f"; the version in force then is dated {newest:%Y-%m-%d} (ask with "
+                        f"since={newest:%Y-%m-%d}, or lk.load_snapshot(..., as_of=...))")
+        elif not len(stored) and kind == "leverage":
+            other = _rows(exchange, symbol, "margin", srcs)
+            if len(other):
+                hint = "; margin bands are stored for it: kind='margin'"
+        raise SnapshotError(
+            f"no stored version of {_describe(exchange, symbol, kind)}{window}{hint}"
+        )
     frame, saved = _read.build(chosen, srcs, dates="timestamp", positions=True)
     frame["last_seen"] = pd.to_datetime(
         chosen["last_seen"].to_numpy("int64")[frame.pop("_ladder").to_numpy()], utc=True
