@@ -420,7 +420,7 @@ def test_the_model_refuses_a_history_frame_of_several_versions_of_one_ladder():
             t, entry_price=100.0, leverage=20, notional=1.5e6),
         "capacity": lambda t: lk.capacity(t, 1e5),
     }  # fmt: skip
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises(ValueError, match=r"2 versions of bybit BTCUSDT.*as_of"):
             quiet(call, hist)
     with warnings.catch_warnings():

@@ -190,7 +190,7 @@ def check_one_version(tiers: pd.DataFrame, lad: Ladders) -> None:
         return
     many = np.unique(lad.group[differ])
     shown = "; ".join(
-        f"{len(np.unique(codes[lad.start[g]:lad.stop[g]]))} versions of {lad.label(g)}"
+        f"{len(np.unique(codes[lad.start[g] : lad.stop[g]]))} versions of {lad.label(g)}"
         for g in many[:5].tolist()
     ) + (f" and {len(many) - 5} more ladders" if len(many) > 5 else "")
     raise ParseError(

@@ -278,8 +278,9 @@ def _warn_lower(lower: list[tuple], a: _Side, b: _Side, ia: dict, ib: dict) -> N
     more = f" and {len(named) - 10} more" if len(named) > 10 else ""
     warnings.warn(
         "diff_ladders: caps on the unknown part of an incomplete ladder are only lower "
-        f"bounds (written '>= ...' in the summary, listed in attrs['lower_bound']): "
-        + ", ".join(parts) + more,
+        "bounds (written '>= ...' in the summary, listed in attrs['lower_bound']): "
+        + ", ".join(parts)
+        + more,
         LadderWarning,
         stacklevel=caller_stacklevel(),
     )

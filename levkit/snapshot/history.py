@@ -160,8 +160,10 @@ def _history(srcs, exchange, symbol, since, until, kind) -> pd.DataFrame:
             before = stored[stored["as_of"] < low]  # one in force when it opened
             if len(before):
                 newest = pd.Timestamp(int(before["as_of"].max()), tz="UTC")
-                hint = (f"; the version in force then is dated {newest:%Y-%m-%d} (ask with "
-                        f"since={newest:%Y-%m-%d}, or lk.load_snapshot(..., as_of=...))")
+                hint = (
+                    f"; the version in force then is dated {newest:%Y-%m-%d} (ask with "
+                    f"since={newest:%Y-%m-%d}, or lk.load_snapshot(..., as_of=...))"
+                )
         elif not len(stored) and kind == "leverage":
             other = _rows(exchange, symbol, "margin", srcs)
             if len(other):
