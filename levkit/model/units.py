@@ -70,11 +70,8 @@ def notional_unit(tiers: pd.DataFrame, unit: str | None = None) -> str:
         # the instrument the symbol names on its registry venue (as ladder_units reads it),
         # unless the frame states another kind; else the spelling
         names = exchange[rows].unique() if exchange is not None else []
-        known = _instrument(names[0], symbol) if len(names) == 1 else None
-        if known is not None and known.unit and (cat or known.kind).lower() == known.kind:
-            unit = known.unit
-        else:
-            unit = notional_currency(symbol, cat)
+        listed = _listed_unit(names[0], symbol, cat) if len(names) == 1 else ""
+        unit = listed or notional_currency(symbol, cat)
         if unit:
             found.add(unit)
     if len(found) > 1:
@@ -106,6 +103,15 @@ def _instrument(exchange: Any, symbol: Any) -> Any:
         return listed_instrument(str(symbol), v.name)
     except ValueError:  # InvalidSymbolError: not an instrument levkit reads there
         return None
+
+
+def _listed_unit(exchange: Any, symbol: Any, kind: Any = None) -> str:
+    """The unit of the instrument ``symbol`` names on a registry venue, where the frame
+    states no other ``kind`` (None or "": any); ``""`` when there is none to read."""
+    found = _instrument(exchange, symbol)
+    if found is None or not found.unit:
+        return ""
+    return str(found.unit) if not kind or str(kind).lower() == found.kind else ""
 
 
 def ladder_kinds(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
@@ -161,9 +167,7 @@ def ladder_units(tiers: pd.DataFrame, lad: Ladders) -> np.ndarray:
             stated = "category" in tiers.columns or tiers.attrs.get("category")
             kinds = ladder_kinds(tiers, lad) if stated else np.full(lad.n, None, dtype=object)
             for g in np.flatnonzero(missing).tolist():
-                found = _instrument(lad.exchange[g], lad.symbol[g])
-                if found is not None and found.unit and kinds[g] in (None, found.kind):
-                    out[g] = found.unit
+                out[g] = _listed_unit(lad.exchange[g], lad.symbol[g], kinds[g])
             missing = out == ""
             # else the symbols' own reading (a USD-quoted perpetual such as BTCUSD is
             # coin-margined: levkit.symbols.notional_currency)
